@@ -1,0 +1,119 @@
+// The incident part of the HTTP API (DESIGN.md § HTTP API). Handlers are plain functions
+// from a parsed request to a reply; app/ owns the server, auth and JSON I/O.
+import { z } from 'zod';
+import { Severity } from '../rules/detection.js';
+import type { TelemetrySink } from '../store/types.js';
+import { ActionBody, ManualReport } from './actions.js';
+import { IncidentState } from './incident.js';
+import type { IncidentService } from './incidents.js';
+import { buildReview, renderReviewMarkdown } from './review.js';
+
+export interface Request {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** The parsed JSON body (undefined for GET). */
+  body: unknown;
+}
+export interface Reply {
+  status: number;
+  body: unknown;
+  /** Defaults to JSON. */
+  contentType?: string;
+}
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  handler: (req: Request) => Reply | Promise<Reply>;
+}
+
+type Issue = { path: string; message: string };
+/** The error shape of the Contracts: `{"error": {code, message, issues?}}`. */
+export const errorReply = (status: number, code: string, message: string, issues?: Issue[]): Reply => ({
+  status,
+  body: { error: { code, message, ...(issues ? { issues } : {}) } },
+});
+export const zodIssues = (e: z.ZodError): Issue[] =>
+  e.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+
+const csv = <T extends z.ZodType<string, string>>(item: T) =>
+  z
+    .string()
+    .transform((s) => s.split(',').filter(Boolean))
+    .pipe(z.array(item));
+
+const ListQuery = z.object({
+  state: csv(IncidentState).optional(),
+  severity: csv(Severity).optional(),
+  category: z.string().min(1).optional(),
+  grid: z.string().min(1).optional(),
+  district: z.string().min(1).optional(),
+  since: z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))]).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export interface IncidentRouteDeps {
+  incidents: IncidentService;
+  telemetry: TelemetrySink;
+  clock?: () => number;
+}
+
+/** Routes under /api/incidents. */
+export function incidentRoutes({ incidents, telemetry, clock = Date.now }: IncidentRouteDeps): Route[] {
+  const withTimeline = (id: string) => {
+    const incident = incidents.get(id);
+    return incident ? { ...incident, timeline: incidents.timeline(id) } : undefined;
+  };
+  return [
+    {
+      method: 'GET',
+      path: '/api/incidents',
+      handler: ({ query }) => {
+        const q = ListQuery.safeParse(Object.fromEntries(query));
+        if (!q.success) return errorReply(400, 'bad_query', 'invalid query', zodIssues(q.error));
+        return { status: 200, body: { incidents: incidents.list(q.data) } };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/incidents',
+      handler: ({ body }) => {
+        const r = ManualReport.safeParse(body);
+        if (!r.success) return errorReply(400, 'bad_request', 'invalid report', zodIssues(r.error));
+        const incident = incidents.report(r.data);
+        return { status: 201, body: withTimeline(incident.id) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/incidents/:id',
+      handler: ({ params }) => {
+        const found = withTimeline(params.id!);
+        return found ? { status: 200, body: found } : errorReply(404, 'not_found', `no incident ${params.id}`);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/incidents/:id/actions',
+      handler: ({ params, body }) => {
+        const b = ActionBody.safeParse(body);
+        if (!b.success) return errorReply(400, 'bad_request', 'invalid action', zodIssues(b.error));
+        const r = incidents.act(params.id!, b.data);
+        if (!r.ok) return errorReply(r.status, r.code, r.message);
+        return { status: 200, body: withTimeline(r.incident.id) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/incidents/:id/review',
+      handler: async ({ params, query }) => {
+        const incident = incidents.get(params.id!);
+        if (!incident) return errorReply(404, 'not_found', `no incident ${params.id}`);
+        const record = await buildReview(incident, incidents.timeline(incident.id), telemetry, clock());
+        const format = query.get('format') ?? 'json';
+        if (format === 'md') return { status: 200, body: renderReviewMarkdown(record), contentType: 'text/markdown; charset=utf-8' };
+        if (format !== 'json') return errorReply(400, 'bad_query', 'format must be json or md', [{ path: 'format', message: `unknown format ${format}` }]);
+        return { status: 200, body: record };
+      },
+    },
+  ];
+}

@@ -1,0 +1,160 @@
+// WebSocket fan-out over the durable alert log (DESIGN.md § WebSocket /ws). Each client has
+// a cursor (the last seq it was sent); live delivery and `resume` replay both move it, so a
+// reconnecting operator gets every message after its `since`, in seq order, exactly once.
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+import type { AlertLog, LogMessage } from '../store/types.js';
+import { ClientMessage, type Filter, facetsOf, matchesFilter } from './ws-protocol.js';
+
+export type AckHandler = (incidentId: string, by: string) => { ok: true } | { ok: false; status: number; code: string; message: string };
+
+export interface HubOptions {
+  log: AlertLog;
+  onAck: AckHandler;
+  logger?: Logger;
+  /** A client that has not sent subscribe/resume by then goes live from its hello. */
+  graceMs?: number;
+  /** A client whose unsent buffer passes this is cut off, so it never stalls the others. */
+  maxBufferedBytes?: number;
+  replayPage?: number;
+}
+
+interface Client {
+  ws: WebSocket;
+  cursor: number;
+  live: boolean;
+  /** Bumped by every catch-up, so a superseded replay stops. */
+  gen: number;
+  filter: Filter;
+  grace?: NodeJS.Timeout;
+}
+
+export interface Hub {
+  /** Append to the durable log and send to every live client whose filter matches. */
+  publish(message: LogMessage): number;
+  /** Take over an authenticated WebSocket connection. */
+  attach(ws: WebSocket): void;
+  clientCount(): number;
+  close(): void;
+}
+
+/** Create the hub that owns the WebSocket clients. */
+export function createHub(opts: HubOptions): Hub {
+  const { log } = opts;
+  const graceMs = opts.graceMs ?? 200;
+  const maxBuffered = opts.maxBufferedBytes ?? 16 * 1024 * 1024;
+  const page = opts.replayPage ?? 500;
+  const clients = new Set<Client>();
+
+  const frame = (seq: number, message: LogMessage) => JSON.stringify({ ...message, seq });
+
+  function send(c: Client, data: string): boolean {
+    if (c.ws.readyState !== c.ws.OPEN) return false;
+    if (c.ws.bufferedAmount > maxBuffered) {
+      opts.logger?.warn({ buffered: c.ws.bufferedAmount }, 'ws client too slow, disconnecting');
+      c.ws.close(1013, 'too slow: send buffer full, reconnect with resume');
+      return false;
+    }
+    c.ws.send(data);
+    return true;
+  }
+
+  /** Replay from the client's cursor to the end of the log, page by page, then go live. */
+  function catchUp(c: Client) {
+    clearTimeout(c.grace);
+    c.live = false;
+    const gen = ++c.gen;
+    const step = () => {
+      if (gen !== c.gen || c.ws.readyState !== c.ws.OPEN) return;
+      const rows = log.since(c.cursor, page);
+      for (const { seq, message } of rows) {
+        if (matchesFilter(c.filter, facetsOf(message)) && !send(c, frame(seq, message))) return;
+        c.cursor = seq;
+      }
+      if (rows.length < page) {
+        // Same tick as the last read: nothing can be published in between, so no gap.
+        c.live = true;
+      } else setImmediate(step);
+    };
+    step();
+  }
+
+  function onMessage(c: Client, raw: string) {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      return reply(c, { type: 'error', error: { code: 'bad_json', message: 'message is not JSON' } });
+    }
+    const parsed = ClientMessage.safeParse(json);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      return reply(c, { type: 'error', error: { code: 'bad_message', message: 'invalid message', issues } });
+    }
+    const msg = parsed.data;
+    switch (msg.type) {
+      case 'subscribe':
+        c.filter = msg.filter;
+        reply(c, { type: 'subscribed', filter: msg.filter });
+        if (!c.live) catchUp(c);
+        return;
+      case 'resume':
+        c.cursor = Math.min(msg.since, log.lastSeq());
+        catchUp(c);
+        return;
+      case 'ack': {
+        const r = opts.onAck(msg.incidentId, msg.by);
+        return reply(c, r.ok ? { type: 'ack', ok: true, incidentId: msg.incidentId } : { type: 'ack', ok: false, incidentId: msg.incidentId, error: { code: r.code, message: r.message } });
+      }
+    }
+  }
+
+  // Replies to one client are not part of the log and carry no seq.
+  const reply = (c: Client, body: Record<string, unknown>) => void send(c, JSON.stringify(body));
+
+  return {
+    publish(message) {
+      const seq = log.append(message);
+      let data: string | undefined;
+      const facets = facetsOf(message);
+      for (const c of clients) {
+        if (!c.live || seq <= c.cursor) continue;
+        c.cursor = seq;
+        if (!matchesFilter(c.filter, facets)) continue;
+        send(c, (data ??= frame(seq, message)));
+      }
+      return seq;
+    },
+
+    attach(ws) {
+      const c: Client = { ws, cursor: log.lastSeq(), live: false, gen: 0, filter: {} };
+      clients.add(c);
+      ws.send(JSON.stringify({ type: 'hello', seq: c.cursor }));
+      c.grace = setTimeout(() => catchUp(c), graceMs);
+      ws.on('message', (data, isBinary) => {
+        if (isBinary) return reply(c, { type: 'error', error: { code: 'bad_message', message: 'binary frames are not accepted' } });
+        try {
+          onMessage(c, data.toString());
+        } catch (err) {
+          opts.logger?.error({ err }, 'ws message handler failed');
+          reply(c, { type: 'error', error: { code: 'internal', message: 'internal error' } });
+        }
+      });
+      ws.on('close', () => {
+        clearTimeout(c.grace);
+        clients.delete(c);
+      });
+      ws.on('error', () => ws.terminate());
+    },
+
+    clientCount: () => clients.size,
+
+    close() {
+      for (const c of clients) {
+        clearTimeout(c.grace);
+        c.ws.close(1001, 'server shutting down');
+      }
+      clients.clear();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+// The Incident and its event log: the closed loop of DESIGN.md § Incidents.
+import { z } from 'zod';
+import { DeviceKind, Location } from '../ingest/schemas.js';
+import { Severity } from '../rules/detection.js';
+
+export const IncidentState = z.enum([
+  'warning', // 预警
+  'acknowledged',
+  'dispatched', // 处置
+  'resolved', // 反馈
+  'closed', // 核查结案
+  'reviewed', // 复盘
+  'false_alarm',
+]);
+export type IncidentState = z.infer<typeof IncidentState>;
+
+/** States in which new detections attach to the incident instead of opening another. */
+export const OPEN_STATES: readonly IncidentState[] = ['warning', 'acknowledged', 'dispatched', 'resolved'];
+
+export const ReviewAction = z.object({
+  action: z.string().min(1),
+  owner: z.string().min(1),
+  due: z.string().min(1),
+});
+export const ReviewInput = z.object({
+  rootCause: z.string().min(1),
+  lessons: z.string().min(1),
+  actions: z.array(ReviewAction),
+});
+export type ReviewInput = z.infer<typeof ReviewInput>;
+
+export const Deadlines = z.object({
+  acknowledgeBy: z.number(),
+  arriveBy: z.number(),
+  resolveBy: z.number(),
+});
+export type Deadlines = z.infer<typeof Deadlines>;
+
+export const Incident = z.object({
+  id: z.string(),
+  state: IncidentState,
+  severity: Severity,
+  category: z.string(),
+  title: z.string(),
+  description: z.string().optional(),
+  photo: z.string().optional(),
+  /** `rule` for detections; otherwise who blew the whistle (grid_worker, patrol, hotline_12345…). */
+  source: z.string(),
+  reportedBy: z.string().optional(),
+  ruleId: z.string().optional(),
+  ruleVersion: z.number().int().optional(),
+  dedupKey: z.string().optional(),
+  deviceId: z.string().optional(),
+  deviceKind: DeviceKind.optional(),
+  district: z.string().optional(),
+  grid: z.string().optional(),
+  loc: Location.optional(),
+  department: z.string().optional(),
+  deadlines: Deadlines.optional(),
+  /** Deadlines already reported overdue: acknowledge | arrive | resolve. */
+  overdue: z.array(z.string()),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  acknowledgedAt: z.number().optional(),
+  dispatchedAt: z.number().optional(),
+  resolvedAt: z.number().optional(),
+  closedAt: z.number().optional(),
+  reviewedAt: z.number().optional(),
+  resolvedBy: z.string().optional(),
+  detections: z.number().int(),
+  firstDetectionTs: z.number().optional(),
+  lastDetectionTs: z.number().optional(),
+  reopened: z.number().int(),
+  review: ReviewInput.optional(),
+});
+export type Incident = z.infer<typeof Incident>;
+
+export const IncidentEventType = z.enum([
+  'opened',
+  'detection',
+  'escalated',
+  'cleared',
+  'acknowledged',
+  'dispatched',
+  'resolved',
+  'closed',
+  'reopened',
+  'false_alarm',
+  'reviewed',
+  'overdue',
+]);
+export type IncidentEventType = z.infer<typeof IncidentEventType>;
+
+export const IncidentEvent = z.object({
+  /** Position in the append-only event log (0 until stored). */
+  id: z.number().int(),
+  incidentId: z.string(),
+  ts: z.number(),
+  type: IncidentEventType,
+  actor: z.string(),
+  note: z.string().optional(),
+  from: IncidentState.optional(),
+  to: IncidentState.optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+export type IncidentEvent = z.infer<typeof IncidentEvent>;

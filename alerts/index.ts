@@ -1,0 +1,10 @@
+// Public face of alerts/: incidents, their closed loop, routing, reviews and the /ws hub.
+export { ActionBody, ManualReport } from './actions.js';
+export { createHub, type Hub, type AckHandler } from './hub.js';
+export { errorReply, incidentRoutes, zodIssues, type Reply, type Request, type Route } from './http.js';
+export { Incident, IncidentEvent, IncidentState, OPEN_STATES, ReviewInput } from './incident.js';
+export { createIncidentService, newIncidentId, type ActResult, type IncidentService } from './incidents.js';
+export { buildReview, renderReviewMarkdown, type ReviewRecord } from './review.js';
+export { createRouter, DEFAULT_ROUTING, loadRoutingTable, RoutingTable, type Router } from './routing.js';
+export { ACTIONS, TRANSITIONS, transition, type Action } from './state-machine.js';
+export { ClientMessage, Filter } from './ws-protocol.js';

@@ -1,0 +1,184 @@
+// The review record (复盘) of DESIGN.md § The review record: timeline, response metrics, the
+// telemetry around the incident read back from the time-series sink, and the lessons.
+import type { Reading } from '../ingest/schemas.js';
+import type { TelemetrySink } from '../store/types.js';
+import type { Incident, IncidentEvent, IncidentEventType } from './incident.js';
+
+/** The stage of the closed loop each event belongs to (预警 → 处置 → 反馈 → 复盘). */
+const STAGE: Record<IncidentEventType, string> = {
+  opened: '预警 warning',
+  detection: '预警 warning',
+  escalated: '预警 warning',
+  cleared: '预警 warning',
+  acknowledged: '接警 acknowledged',
+  dispatched: '处置 dispatched',
+  reopened: '返工 reopened',
+  overdue: '督办 overdue',
+  resolved: '反馈 resolved',
+  closed: '核查结案 closed',
+  false_alarm: '误报 false alarm',
+  reviewed: '复盘 reviewed',
+};
+
+export interface Series {
+  deviceId: string;
+  metric: string;
+  points: Array<{ ts: number; value: number }>;
+}
+
+export interface ReviewRecord {
+  incidentId: string;
+  title: string;
+  severity: Incident['severity'];
+  category: string;
+  department: string | null;
+  state: Incident['state'];
+  timeline: Array<{ ts: number; stage: string; event: IncidentEventType; actor: string; note: string | null }>;
+  metrics: {
+    timeToAcknowledgeMs: number | null;
+    timeToDispatchMs: number | null;
+    timeToResolveMs: number | null;
+    timeToCloseMs: number | null;
+    deadlineMet: boolean;
+    detections: number;
+    reopened: number;
+  };
+  telemetry: { from: number; to: number; source: string; series: Series[] };
+  rootCause: string | null;
+  lessons: string | null;
+  actions: Array<{ action: string; owner: string; due: string }>;
+  rule: { id: string; version: number; falseAlarm: boolean; suggestion?: string } | null;
+}
+
+/** How far around the incident the review reads telemetry. */
+export const REVIEW_WINDOW = { beforeMs: 15 * 60_000, afterMs: 5 * 60_000 };
+
+/** Assemble the 复盘 record of one incident. */
+export async function buildReview(
+  incident: Incident,
+  events: IncidentEvent[],
+  telemetry: TelemetrySink,
+  now: number,
+): Promise<ReviewRecord> {
+  const start = incident.firstDetectionTs ?? incident.createdAt;
+  const end = incident.closedAt ?? incident.resolvedAt ?? now;
+  const from = start - REVIEW_WINDOW.beforeMs;
+  const to = Math.min(now, end + REVIEW_WINDOW.afterMs);
+  const readings = incident.deviceId
+    ? await telemetry.queryReadings({ deviceIds: [incident.deviceId], from, to })
+    : incident.grid
+      ? await telemetry.queryReadings({ grid: incident.grid, from, to })
+      : [];
+  const since = (t?: number) => (t === undefined ? null : t - incident.createdAt);
+  const falseAlarm = incident.state === 'false_alarm';
+  return {
+    incidentId: incident.id,
+    title: incident.title,
+    severity: incident.severity,
+    category: incident.category,
+    department: incident.department ?? null,
+    state: incident.state,
+    timeline: events.map((e) => ({
+      ts: e.ts,
+      stage: STAGE[e.type],
+      event: e.type,
+      actor: e.actor,
+      note: e.note ?? null,
+    })),
+    metrics: {
+      timeToAcknowledgeMs: since(incident.acknowledgedAt),
+      timeToDispatchMs: since(incident.dispatchedAt),
+      timeToResolveMs: since(incident.resolvedAt),
+      timeToCloseMs: since(incident.closedAt),
+      deadlineMet: incident.overdue.length === 0,
+      detections: incident.detections,
+      reopened: incident.reopened,
+    },
+    telemetry: { from, to, source: telemetry.name, series: toSeries(readings) },
+    rootCause: incident.review?.rootCause ?? null,
+    lessons: incident.review?.lessons ?? null,
+    actions: incident.review?.actions ?? [],
+    rule: incident.ruleId
+      ? {
+          id: incident.ruleId,
+          version: incident.ruleVersion ?? 1,
+          falseAlarm,
+          ...(falseAlarm
+            ? { suggestion: `check rule ${incident.ruleId}: raise its threshold or lengthen its "for", then replay it over this window` }
+            : {}),
+        }
+      : null,
+  };
+}
+
+/** Readings → one series per device and metric (camera/drone events as `event:<type>` confidence). */
+export function toSeries(readings: Reading[]): Series[] {
+  const byKey = new Map<string, Series>();
+  const add = (deviceId: string, metric: string, ts: number, value: number) => {
+    const key = `${deviceId}\u0000${metric}`;
+    let s = byKey.get(key);
+    if (!s) byKey.set(key, (s = { deviceId, metric, points: [] }));
+    s.points.push({ ts, value });
+  };
+  for (const r of readings) {
+    for (const [metric, value] of Object.entries(r.metrics)) add(r.deviceId, metric, r.ts, value);
+    for (const e of r.events) add(r.deviceId, `event:${e.type}`, r.ts, e.confidence);
+  }
+  return [...byKey.values()];
+}
+
+const iso = (t: number | null) => (t === null ? '—' : new Date(t).toISOString());
+const dur = (ms: number | null) => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
+
+/** Render the record as Markdown (`?format=md`), for the case file. */
+export function renderReviewMarkdown(r: ReviewRecord): string {
+  const lines = [
+    `# 复盘 Review — ${r.title}`,
+    '',
+    `- Incident: \`${r.incidentId}\` (${r.state})`,
+    `- Severity: ${r.severity} · Category: ${r.category} · Department: ${r.department ?? '—'}`,
+    r.rule ? `- Rule: \`${r.rule.id}\` v${r.rule.version}${r.rule.falseAlarm ? ' — **false alarm**' : ''}` : '- Source: manual report',
+    '',
+    '## Timeline',
+    '',
+    '| time | stage | actor | note |',
+    '|---|---|---|---|',
+    ...r.timeline.map((t) => `| ${iso(t.ts)} | ${t.stage} | ${cell(t.actor)} | ${cell(t.note ?? '')} |`),
+    '',
+    '## Response',
+    '',
+    `- Time to acknowledge: ${dur(r.metrics.timeToAcknowledgeMs)}`,
+    `- Time to dispatch: ${dur(r.metrics.timeToDispatchMs)}`,
+    `- Time to resolve: ${dur(r.metrics.timeToResolveMs)}`,
+    `- Time to close: ${dur(r.metrics.timeToCloseMs)}`,
+    `- Deadlines met: ${r.metrics.deadlineMet ? 'yes' : 'no'} · Detections: ${r.metrics.detections} · Reopened: ${r.metrics.reopened}`,
+    '',
+    '## Telemetry',
+    '',
+    `${iso(r.telemetry.from)} → ${iso(r.telemetry.to)} (from ${r.telemetry.source})`,
+    '',
+    ...r.telemetry.series.map((s) => {
+      const values = s.points.map((p) => p.value);
+      return `- ${s.deviceId} ${s.metric}: ${s.points.length} points, min ${Math.min(...values)}, max ${Math.max(...values)}`;
+    }),
+    '',
+    '## Root cause',
+    '',
+    r.rootCause ?? '_not reviewed yet_',
+    '',
+    '## Lessons',
+    '',
+    r.lessons ?? '_not reviewed yet_',
+    '',
+    '## Actions (优化)',
+    '',
+    ...(r.actions.length
+      ? ['| action | owner | due |', '|---|---|---|', ...r.actions.map((a) => `| ${cell(a.action)} | ${cell(a.owner)} | ${cell(a.due)} |`)]
+      : ['_none_']),
+    ...(r.rule?.suggestion ? ['', `> Suggestion: ${r.rule.suggestion}`] : []),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+const cell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');

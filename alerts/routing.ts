@@ -1,0 +1,120 @@
+// Routing table (一委一办一平台, 吹哨报到): category (and optionally district/grid) → the
+// department that must take the case, with deadlines per severity.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { Duration } from '../rules/duration.js';
+import type { Severity } from '../rules/detection.js';
+import type { Deadlines } from './incident.js';
+
+const Limits = z.object({ acknowledge: Duration, arrive: Duration, resolve: Duration });
+const DeadlinesBySeverity = z.object({
+  red: Limits.optional(),
+  orange: Limits.optional(),
+  yellow: Limits.optional(),
+  blue: Limits.optional(),
+});
+
+export const Route = z.object({
+  category: z.string().min(1),
+  district: z.string().optional(),
+  grid: z.string().optional(),
+  department: z.string().min(1),
+  deadlines: DeadlinesBySeverity.optional(),
+});
+
+export const RoutingTable = z.object({
+  /** The coordination office (一办) that takes whatever no route names, and escalations. */
+  default: z.object({ department: z.string().min(1), deadlines: DeadlinesBySeverity.optional() }),
+  routes: z.array(Route),
+});
+export type RoutingTable = z.infer<typeof RoutingTable>;
+export type RoutingTableInput = z.input<typeof RoutingTable>;
+
+/** City-standard response limits per colour; a route may override any of them. */
+const STANDARD: Record<Severity, z.input<typeof Limits>> = {
+  red: { acknowledge: '5m', arrive: '30m', resolve: '4h' },
+  orange: { acknowledge: '10m', arrive: '1h', resolve: '8h' },
+  yellow: { acknowledge: '30m', arrive: '2h', resolve: '24h' },
+  blue: { acknowledge: '2h', arrive: '24h', resolve: '72h' },
+};
+
+export const DEFAULT_ROUTING: RoutingTableInput = {
+  default: { department: 'city-operations-center', deadlines: STANDARD },
+  routes: [
+    { category: 'flood', department: 'water-affairs' },
+    { category: 'fire', department: 'fire-rescue' },
+    { category: 'gas', department: 'gas-utility' },
+    { category: 'public_order', department: 'public-security' },
+    { category: 'traffic', department: 'traffic-police' },
+    { category: 'device', department: 'iot-operations' },
+  ],
+};
+
+export interface RouteDecision {
+  department: string;
+  limits: { acknowledge: number; arrive: number; resolve: number };
+}
+
+export interface Router {
+  /** The department and response limits for a case; the most specific route wins. */
+  route(q: { category: string; severity: Severity; district?: string; grid?: string }): RouteDecision;
+  departments(): string[];
+  table(): RoutingTable;
+}
+
+/** Build a router; routes are matched grid → district → category, then the default. */
+export function createRouter(table: RoutingTable): Router {
+  const standard = DeadlinesBySeverity.parse(STANDARD);
+  const limitsFor = (severity: Severity, d?: z.infer<typeof DeadlinesBySeverity>) =>
+    d?.[severity] ?? table.default.deadlines?.[severity] ?? standard[severity]!;
+  const specificity = (r: z.infer<typeof Route>) => (r.grid ? 2 : 0) + (r.district ? 1 : 0);
+  const ordered = [...table.routes].sort((a, b) => specificity(b) - specificity(a));
+  return {
+    route({ category, severity, district, grid }) {
+      const hit = ordered.find(
+        (r) =>
+          r.category === category &&
+          (r.district === undefined || r.district === district) &&
+          (r.grid === undefined || r.grid === grid),
+      );
+      return {
+        department: hit?.department ?? table.default.department,
+        limits: limitsFor(severity, hit?.deadlines),
+      };
+    },
+    departments: () => [...new Set([table.default.department, ...table.routes.map((r) => r.department)])],
+    table: () => table,
+  };
+}
+
+/** Deadlines counted from `from` (the warning, or a reopen). */
+export function deadlinesFrom(from: number, limits: RouteDecision['limits']): Deadlines {
+  return {
+    acknowledgeBy: from + limits.acknowledge,
+    arriveBy: from + limits.arrive,
+    resolveBy: from + limits.resolve,
+  };
+}
+
+export type LoadResult<T> = { ok: true; value: T } | { ok: false; issues: Array<{ path: string; message: string }> };
+
+/** Parse a routing table file (YAML or JSON); with no path, the built-in table. */
+export function loadRoutingTable(path?: string): LoadResult<RoutingTable> {
+  let raw: unknown = DEFAULT_ROUTING;
+  if (path) {
+    try {
+      raw = parseYaml(readFileSync(path, 'utf8'));
+    } catch (err) {
+      return { ok: false, issues: [{ path: '', message: `cannot read ${path}: ${(err as Error).message}` }] };
+    }
+  }
+  const parsed = RoutingTable.safeParse(raw);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    };
+  }
+  return { ok: true, value: parsed.data };
+}

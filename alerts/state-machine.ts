@@ -1,0 +1,39 @@
+// The closed loop as a pure transition table (DESIGN.md § Incidents: the closed loop).
+// Any transition not listed here is refused (HTTP 409) and leaves the incident unchanged.
+import type { IncidentEventType, IncidentState } from './incident.js';
+
+export const ACTIONS = ['acknowledge', 'dispatch', 'feedback', 'close', 'reopen', 'false_alarm', 'review'] as const;
+export type Action = (typeof ACTIONS)[number];
+
+interface Edge {
+  from: readonly IncidentState[];
+  to: IncidentState;
+  event: IncidentEventType;
+}
+
+/** warning → acknowledged → dispatched → resolved → closed → reviewed; false_alarm; reopen. */
+export const TRANSITIONS: Record<Action, Edge> = {
+  acknowledge: { from: ['warning'], to: 'acknowledged', event: 'acknowledged' },
+  dispatch: { from: ['acknowledged'], to: 'dispatched', event: 'dispatched' }, // 处置
+  feedback: { from: ['dispatched'], to: 'resolved', event: 'resolved' }, // 反馈
+  close: { from: ['resolved'], to: 'closed', event: 'closed' }, // 核查结案
+  review: { from: ['closed'], to: 'reviewed', event: 'reviewed' }, // 复盘
+  false_alarm: { from: ['warning', 'acknowledged'], to: 'false_alarm', event: 'false_alarm' },
+  reopen: { from: ['closed'], to: 'dispatched', event: 'reopened' }, // rework (返工)
+};
+
+export type TransitionResult =
+  | { ok: true; to: IncidentState; event: IncidentEventType }
+  | { ok: false; message: string };
+
+/** Where `action` takes an incident in state `from`, or why it may not. */
+export function transition(from: IncidentState, action: Action): TransitionResult {
+  const edge = TRANSITIONS[action];
+  if (!edge.from.includes(from)) {
+    return {
+      ok: false,
+      message: `cannot ${action} an incident in state ${from} (allowed from: ${edge.from.join(', ')})`,
+    };
+  }
+  return { ok: true, to: edge.to, event: edge.event };
+}

@@ -1,0 +1,119 @@
+// Configuration (DESIGN.md § Processes, ports and commands): a YAML/JSON file named by
+// CITYSENSE_CONFIG, overridden by CITYSENSE_* variables, validated once at start-up.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { Duration } from '../rules/duration.js';
+import { DEFAULT_RULES_PATH } from '../rules/load.js';
+
+const Port = z.coerce.number().int().min(0).max(65535);
+const Flag = z.union([z.boolean(), z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true')]);
+
+export const Config = z.strictObject({
+  mqtt: z.strictObject({ host: z.string().default('0.0.0.0'), port: Port.default(1883), wsPort: Port.default(8083) }).default({ host: '0.0.0.0', port: 1883, wsPort: 8083 }),
+  http: z.strictObject({ host: z.string().default('0.0.0.0'), port: Port.default(8080) }).default({ host: '0.0.0.0', port: 8080 }),
+  dataDir: z.string().min(1).default('./data'),
+  rules: z.string().min(1).default(DEFAULT_RULES_PATH),
+  devices: z.string().min(1).optional(),
+  routing: z.string().min(1).optional(),
+  grid: z
+    .strictObject({ cellSizeM: z.number().positive().default(500), geojson: z.string().optional() })
+    .default({ cellSizeM: 500 }),
+  operatorToken: z.string().min(16, 'operatorToken must be at least 16 characters').optional(),
+  demo: Flag.default(true),
+  /** Default: on in the demo, off otherwise (DESIGN: the demo default). */
+  allowAnonymous: Flag.optional(),
+  telemetryRetention: Duration.default(7 * 86_400_000),
+  deadlineCheckInterval: Duration.default(5_000),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  influx: z
+    .strictObject({
+      url: z.url(),
+      token: z.string().optional(),
+      org: z.string().optional(),
+      bucket: z.string().min(1),
+      api: z.enum(['v2', 'v1']).default('v2'),
+    })
+    .optional(),
+});
+export type Config = z.infer<typeof Config>;
+export type ConfigInput = z.input<typeof Config>;
+
+/** Environment variable → config path (DESIGN.md lists these names exactly). */
+const ENV: Array<[string, string[]]> = [
+  ['CITYSENSE_MQTT_PORT', ['mqtt', 'port']],
+  ['CITYSENSE_MQTT_WS_PORT', ['mqtt', 'wsPort']],
+  ['CITYSENSE_HTTP_PORT', ['http', 'port']],
+  ['CITYSENSE_DATA_DIR', ['dataDir']],
+  ['CITYSENSE_RULES', ['rules']],
+  ['CITYSENSE_DEVICES', ['devices']],
+  ['CITYSENSE_ROUTING', ['routing']],
+  ['CITYSENSE_OPERATOR_TOKEN', ['operatorToken']],
+  ['CITYSENSE_DEMO', ['demo']],
+  ['CITYSENSE_ALLOW_ANONYMOUS', ['allowAnonymous']],
+  ['CITYSENSE_INFLUX_URL', ['influx', 'url']],
+  ['CITYSENSE_INFLUX_TOKEN', ['influx', 'token']],
+  ['CITYSENSE_INFLUX_ORG', ['influx', 'org']],
+  ['CITYSENSE_INFLUX_BUCKET', ['influx', 'bucket']],
+  ['CITYSENSE_INFLUX_API', ['influx', 'api']],
+  ['CITYSENSE_LOG_LEVEL', ['logLevel']],
+];
+
+export class ConfigError extends Error {
+  readonly code = 'invalid_config';
+  constructor(readonly issues: Array<{ path: string; message: string }>, readonly source: string) {
+    super(`invalid configuration (${source}):\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`);
+  }
+}
+
+/** Load and validate the configuration; throws ConfigError naming each bad field. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigInput = {}): Config {
+  const source = env.CITYSENSE_CONFIG ? `config file ${env.CITYSENSE_CONFIG} + environment` : 'environment';
+  let raw: Record<string, unknown> = {};
+  if (env.CITYSENSE_CONFIG) {
+    try {
+      const parsed = parseYaml(readFileSync(env.CITYSENSE_CONFIG, 'utf8')) ?? {};
+      if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the file must hold an object');
+      raw = parsed as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError([{ path: 'CITYSENSE_CONFIG', message: (err as Error).message }], source);
+    }
+  }
+  const envPath = new Map<string, string>();
+  for (const [name, path] of ENV) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    setPath(raw, path, value);
+    envPath.set(path.join('.'), name);
+  }
+  deepMerge(raw, overrides as Record<string, unknown>);
+  const result = Config.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => {
+        const path = i.path.join('.');
+        const viaEnv = envPath.get(path);
+        return { path: viaEnv ? `${viaEnv} (${path})` : path || '(root)', message: i.message };
+      }),
+      source,
+    );
+  }
+  return result.data;
+}
+
+function setPath(obj: Record<string, unknown>, path: string[], value: unknown) {
+  let at = obj;
+  for (const key of path.slice(0, -1)) {
+    if (typeof at[key] !== 'object' || at[key] === null) at[key] = {};
+    at = at[key] as Record<string, unknown>;
+  }
+  at[path[path.length - 1]!] = value;
+}
+
+function deepMerge(into: Record<string, unknown>, from: Record<string, unknown>) {
+  for (const [k, v] of Object.entries(from)) {
+    if (v && typeof v === 'object' && !Array.isArray(v) && typeof into[k] === 'object' && into[k] !== null) {
+      deepMerge(into[k] as Record<string, unknown>, v as Record<string, unknown>);
+    } else if (v !== undefined) into[k] = v;
+  }
+}

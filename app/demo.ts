@@ -1,0 +1,29 @@
+// The light demo simulation that `npm start` runs unless CITYSENSE_DEMO=0: a small quiet
+// fleet, with an occasional incident so the console and /ws have something to show.
+import type { Logger } from 'pino';
+import { runSimulation } from '../simulators/index.js';
+
+export interface DemoOptions {
+  url: string;
+  logger: Logger;
+  incidentEverySec?: number;
+}
+
+/** Start the demo fleet in the background; `stop()` ends every device connection. */
+export function startDemo({ url, logger, incidentEverySec = 90 }: DemoOptions): { stop(): Promise<void> } {
+  const abort = new AbortController();
+  const run = runSimulation(
+    { url, scenario: 'normal', sensors: 9, cameras: 3, drones: 1, rate: 0.2, duration: 0, seed: 7, incidentEverySec, startSec: 10 },
+    { signal: abort.signal, logger },
+  ).then(
+    (summary) => logger.info(summary, 'demo simulation ended'),
+    (err: unknown) => logger.error({ err }, 'demo simulation failed'),
+  );
+  logger.info({ incidentEverySec }, 'demo simulation started');
+  return {
+    stop: async () => {
+      abort.abort();
+      await run;
+    },
+  };
+}

@@ -1,0 +1,149 @@
+// The HTTP + WebSocket server on one port: auth, JSON I/O and routing for the API of
+// DESIGN.md § HTTP API. Handlers live with their stage (alerts/http.ts); this file only serves.
+import { timingSafeEqual } from 'node:crypto';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { type Reply, type Route, errorReply } from '../alerts/index.js';
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  token: string;
+  routes: Route[];
+  /** Served without a token (DESIGN: every endpoint but /api/health and /metrics needs one). */
+  publicRoutes: Route[];
+  onWebSocket: (ws: import('ws').WebSocket) => void;
+  logger: Logger;
+  maxBodyBytes?: number;
+}
+
+interface Compiled {
+  route: Route;
+  pattern: RegExp;
+  keys: string[];
+}
+
+const compile = (route: Route): Compiled => {
+  const keys: string[] = [];
+  const source = route.path.replace(/:([A-Za-z]+)/g, (_, k: string) => {
+    keys.push(k);
+    return '([^/]+)';
+  });
+  return { route, pattern: new RegExp(`^${source}/?$`), keys };
+};
+
+/** Whether the request carries the operator token (header, or ?token= for browsers' WebSockets). */
+export function authorized(req: IncomingMessage, url: URL, token: string): boolean {
+  const header = req.headers.authorization;
+  const given = header?.startsWith('Bearer ') ? header.slice(7).trim() : url.searchParams.get('token') ?? '';
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Start the server; resolves with the bound port. */
+export async function startHttpServer(opts: HttpServerOptions): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+  const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
+  const table = [
+    ...opts.publicRoutes.map((r) => ({ ...compile(r), open: true })),
+    ...opts.routes.map((r) => ({ ...compile(r), open: false })),
+  ];
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+
+  const find = (method: string, path: string) => {
+    let pathMatched = false;
+    for (const c of table) {
+      const m = c.pattern.exec(path);
+      if (!m) continue;
+      pathMatched = true;
+      if (c.route.method !== method) continue;
+      const params = Object.fromEntries(c.keys.map((k, i) => [k, decodeURIComponent(m[i + 1]!)]));
+      return { hit: c, params };
+    }
+    return { hit: undefined, params: {}, pathMatched };
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    const found = find(method, url.pathname);
+    if (!found.hit) {
+      return send(res, found.pathMatched ? errorReply(405, 'method_not_allowed', `${method} not allowed on ${url.pathname}`) : errorReply(404, 'not_found', `no route ${url.pathname}`));
+    }
+    if (!found.hit.open && !authorized(req, url, opts.token)) {
+      return send(res, errorReply(401, 'unauthorized', 'missing or wrong token: send Authorization: Bearer <token>'));
+    }
+    let body: unknown;
+    if (method === 'POST' || method === 'PUT') {
+      const text = await readBody(req, maxBody);
+      if (text === undefined) return send(res, errorReply(413, 'too_large', `body larger than ${maxBody} bytes`));
+      try {
+        body = text.length ? JSON.parse(text) : undefined;
+      } catch {
+        return send(res, errorReply(400, 'bad_json', 'body is not valid JSON'));
+      }
+    }
+    send(res, await found.hit.route.handler({ params: found.params, query: url.searchParams, body }));
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      opts.logger.error({ err, url: req.url }, 'request failed');
+      if (!res.headersSent) send(res, errorReply(500, 'internal', 'internal error'));
+    });
+  });
+  server.on('connection', (socket) => socket.setNoDelay(true));
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/ws') return socket.destroy();
+    if (!authorized(req, url, opts.token)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":{"code":"unauthorized","message":"missing or wrong token"}}');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => opts.onWebSocket(ws));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  return {
+    server,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        wss.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function send(res: ServerResponse, reply: Reply) {
+  const isText = typeof reply.body === 'string';
+  const body = isText ? (reply.body as string) : JSON.stringify(reply.body);
+  res.writeHead(reply.status, {
+    'content-type': reply.contentType ?? (isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8'),
+    'cache-control': 'no-store',
+  });
+  res.end(body);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        resolve(undefined);
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,196 @@
+// The embedded MQTT broker: aedes with the registry for authentication and the ACL of
+// acl.ts for publish/subscribe, on TCP and WebSocket.
+import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { DeviceId } from '../ingest/schemas.js';
+import { DROP_TOPIC, decidePublish, decideSubscribe, type Identity } from './acl.js';
+import type { Registry } from './registry.js';
+import { publishRejection, type Issue, type RejectReason } from './rejection.js';
+import { createTransports } from './transports.js';
+
+export const BrokerConfig = z.object({
+  mqttPort: z.number().int().min(0).max(65535).default(1883),
+  wsPort: z.number().int().min(0).max(65535).default(8083),
+  host: z.string().min(1).default('0.0.0.0'),
+  wsPath: z.string().startsWith('/').default('/mqtt'),
+  /** Largest WebSocket frame accepted; MQTT payloads above 64 KiB are refused by ingest anyway. */
+  wsMaxPayload: z.number().int().positive().default(1024 * 1024),
+  allowAnonymous: z.boolean().default(false),
+  /**
+   * What happens to a device's publish the ACL refuses. `drop` (default): the packet is
+   * discarded and the client stays connected (MQTT 3.1.1 cannot tell a QoS 0 publisher, so
+   * the reason goes to citysense/rejected/…). `disconnect`: aedes' own way, the connection is closed.
+   */
+  denyAction: z.enum(['drop', 'disconnect']).default('drop'),
+});
+export type BrokerConfigInput = z.input<typeof BrokerConfig>;
+
+export interface BrokerDeps {
+  registry: Registry;
+  logger: Logger;
+}
+
+/** A publish the ACL refused, as handed to `onRefused` listeners (ingest dead-letters them). */
+export interface BrokerRefusal {
+  ts: number;
+  topic: string;
+  clientId: string;
+  identity: string;
+  kind: string;
+  reason: RejectReason;
+  issues: Issue[];
+}
+
+export interface BrokerStats {
+  connectsRefused: number;
+  publishesRefused: number;
+  subscribesRefused: number;
+}
+
+export interface CitysenseBroker {
+  aedes: Aedes;
+  /** Start listening; port 0 picks free ports, the real ones are returned. */
+  start(): Promise<{ mqttPort: number; wsPort: number }>;
+  close(): Promise<void>;
+  /** The identity a connected client authenticated as (undefined for internal publishes). */
+  identityOf(client: Client | null | undefined): Identity | undefined;
+  /** Listen to ACL refusals of publishes; returns the function that stops listening. */
+  onRefused(listener: (refusal: BrokerRefusal) => void): () => void;
+  stats(): BrokerStats;
+}
+
+function authError(returnCode: 2 | 4 | 5, message: string): AuthenticateError {
+  // 2 identifier rejected, 4 bad username or password, 5 not authorized (MQTT 3.1.1 §3.2.2.3).
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+/** Create the broker (not yet listening) with authentication and ACL from the registry. */
+export async function createBroker(options: BrokerConfigInput & BrokerDeps): Promise<CitysenseBroker> {
+  const config = BrokerConfig.parse(options);
+  const { registry } = options;
+  const log = options.logger.child({ stage: 'broker' });
+  const identities = new WeakMap<Client, Identity>();
+  const listeners = new Set<(refusal: BrokerRefusal) => void>();
+  const counts: BrokerStats = { connectsRefused: 0, publishesRefused: 0, subscribesRefused: 0 };
+
+  const refuseConnect = (client: Client, err: AuthenticateError, done: (e: AuthenticateError, ok: false) => void) => {
+    counts.connectsRefused++;
+    log.warn({ clientId: client.id, returnCode: err.returnCode }, `connection refused: ${err.message}`);
+    done(err, false);
+  };
+
+  const refusePublish = (client: Client, identity: Identity, packet: PublishPacket, reason: RejectReason, kind: string, issues: Issue[]) => {
+    counts.publishesRefused++;
+    const refusal: BrokerRefusal = { ts: Date.now(), topic: packet.topic, clientId: client.id, identity: identity.id, kind, reason, issues };
+    log.debug(refusal, 'publish refused');
+    // The refusal goes to the publisher's own rejection topic: it is the one that can act on
+    // it and the one allowed to subscribe there; a victim's topic would be writable by anyone.
+    publishRejection(aedes, kind, identity.id, { topic: packet.topic, reason, issues });
+    for (const listener of listeners) {
+      try {
+        listener(refusal);
+      } catch (err) {
+        log.error({ err }, 'refusal listener failed');
+      }
+    }
+  };
+
+  const aedes: Aedes = await Aedes.createBroker({
+    authenticate(client, username, password, done) {
+      if (username !== undefined) {
+        registry.authenticate(username, password ?? Buffer.alloc(0)).then(
+          (device) => {
+            if (device === undefined) return refuseConnect(client, authError(4, `bad username or password for "${username}"`), done);
+            identities.set(client, { id: device.id, device });
+            done(null, true);
+          },
+          (err: unknown) => refuseConnect(client, authError(5, `authentication failed: ${String(err)}`), done),
+        );
+        return;
+      }
+      if (password !== undefined) return refuseConnect(client, authError(4, 'password without username'), done);
+      if (!config.allowAnonymous) return refuseConnect(client, authError(5, 'anonymous clients are not allowed'), done);
+      if (!DeviceId.safeParse(client.id).success) {
+        return refuseConnect(client, authError(2, 'anonymous client id must match [A-Za-z0-9_-]{1,64}'), done);
+      }
+      // Otherwise an anonymous client could take a registered device's identity.
+      if (registry.isClaimed(client.id)) {
+        return refuseConnect(client, authError(5, `"${client.id}" is a registered device: log in with its credentials`), done);
+      }
+      identities.set(client, { id: client.id });
+      done(null, true);
+    },
+
+    authorizePublish(client, packet, callback) {
+      // client is null only for a will left behind by a broker of a cluster that died;
+      // ingest ignores those, so only the reserved namespaces need guarding here.
+      if (client === null) {
+        if (packet.topic.startsWith('$') || packet.topic.startsWith('citysense/')) drop(packet);
+        return callback(null);
+      }
+      const identity = identities.get(client);
+      const refusal = identity === undefined ? undefined : decidePublish(identity, packet.topic);
+      if (identity !== undefined && refusal === undefined) return callback(null);
+      const who = identity ?? { id: client.id };
+      refusePublish(client, who, packet, refusal?.reason ?? 'internal', refusal?.kind ?? 'unknown', refusal?.issues ?? [{ path: 'client', message: 'client has no identity' }]);
+      if (config.denyAction === 'disconnect') return callback(new Error(`publish to ${packet.topic} refused`));
+      drop(packet);
+      callback(null);
+    },
+
+    authorizeSubscribe(client, subscription, callback) {
+      const identity = identities.get(client);
+      if (identity !== undefined && decideSubscribe(identity, subscription.topic)) return callback(null, subscription);
+      counts.subscribesRefused++;
+      log.debug({ clientId: client.id, topic: subscription.topic }, 'subscription refused');
+      // null → SUBACK 0x80 for this filter, the connection stays up (MQTT 3.1.1 §3.9.3).
+      callback(null, null);
+    },
+
+    authorizeForward(_client, packet) {
+      return packet.topic === DROP_TOPIC ? null : packet;
+    },
+  });
+
+  aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
+  aedes.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
+  // Without a listener an 'error' (e.g. persistence failure) would crash the process.
+  (aedes as NodeJS.EventEmitter).on('error', (err: unknown) => log.error({ err }, 'broker error'));
+
+  const transports = createTransports(aedes, { wsPath: config.wsPath, wsMaxPayload: config.wsMaxPayload });
+
+  return {
+    aedes,
+    async start() {
+      if (config.allowAnonymous) {
+        log.warn('anonymous devices are allowed (CITYSENSE_ALLOW_ANONYMOUS): any client id may publish under its own id and subscribe to anything');
+      }
+      const ports = await transports.listen(config.mqttPort, config.wsPort, config.host);
+      log.info({ ...ports, host: config.host, wsPath: config.wsPath }, 'broker listening');
+      return ports;
+    },
+    async close() {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await transports.close();
+    },
+    identityOf: (client) => (client ? identities.get(client) : undefined),
+    onRefused(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    stats: () => ({ ...counts }),
+  };
+}
+
+/**
+ * Neutralise a refused publish. aedes' authorizePublish can only accept or close the
+ * connection; to drop one packet and keep the client, the packet is redirected to a
+ * `$`-topic that wildcard subscriptions never match [MQTT-4.7.2-1], that nobody may
+ * subscribe to, and that authorizeForward never forwards; retain is cleared so nothing is stored.
+ */
+function drop(packet: PublishPacket): void {
+  packet.topic = DROP_TOPIC;
+  packet.retain = false;
+  packet.payload = Buffer.alloc(0);
+}

@@ -1,0 +1,15 @@
+// Public face of the ingest stage.
+export * from './schemas.js';
+export { createIngest } from './ingest.js';
+export type { Ingest, IngestDeps, IngestStats } from './ingest.js';
+export { parseTopic, CHANNELS_OF } from './topic.js';
+export type { TopicRoute } from './topic.js';
+export { parsePayload, MAX_PAYLOAD_BYTES } from './parse.js';
+export type { Body, ParseResult } from './parse.js';
+export { enrich } from './enrich.js';
+export { createGridLocator, squareCell } from './grid.js';
+export type { GridLocator, GridOptions, GridCell } from './grid.js';
+export { createDeadLetters, DeadLetter } from './dead-letter.js';
+export type { DeadLetters } from './dead-letter.js';
+export type { Result } from './result.js';
+export { Rejection, RejectReason, Issue, rejectionTopic } from '../broker/index.js';

@@ -1,0 +1,94 @@
+// Ingest: every device publish the broker accepted → the pipeline → Reading on readings$,
+// or a refusal published on citysense/rejected/…, counted and dead-lettered.
+import type { AedesPublishPacket, Client } from 'aedes';
+import type { Logger } from 'pino';
+import { Observable, Subject } from 'rxjs';
+import { publishRejection, type BrokerRefusal, type CitysenseBroker, type Registry, type RejectReason } from '../broker/index.js';
+import { createDeadLetters, type DeadLetter, type DeadLetters } from './dead-letter.js';
+import type { GridLocator } from './grid.js';
+import { INGEST_STEPS, runPipeline, type PipelineDeps } from './pipeline.js';
+import type { Reading } from './schemas.js';
+
+export interface IngestDeps {
+  broker: CitysenseBroker;
+  registry: Registry;
+  grid: GridLocator;
+  logger: Logger;
+  /** Capacity of the dead-letter ring (default 1000). */
+  deadLetterSize?: number;
+  /** Clock for receive times (ms epoch). */
+  now?: () => number;
+}
+
+export interface IngestStats {
+  accepted: number;
+  /** Refusals by the ingest pipeline and by the broker's ACL together. */
+  refused: number;
+  byReason: Partial<Record<RejectReason, number>>;
+}
+
+export interface Ingest {
+  readings$: Observable<Reading>;
+  stats(): IngestStats;
+  deadLetters: DeadLetters;
+  close(): void;
+}
+
+/** Attach ingest to a broker; readings flow until `close()`. */
+export function createIngest({ broker, registry, grid, logger, deadLetterSize, now = Date.now }: IngestDeps): Ingest {
+  const log = logger.child({ stage: 'ingest' });
+  const readings = new Subject<Reading>();
+  const deadLetters = createDeadLetters(deadLetterSize);
+  const stats: IngestStats = { accepted: 0, refused: 0, byReason: {} };
+  const deps: PipelineDeps = { device: (id) => registry.get(id), grid, emit: (r) => readings.next(r) };
+
+  const record = (entry: DeadLetter) => {
+    stats.refused++;
+    stats.byReason[entry.reason] = (stats.byReason[entry.reason] ?? 0) + 1;
+    deadLetters.add(entry);
+  };
+
+  // The 'publish' event fires once per accepted publish without a subscription of our own
+  // (cheaper than subscribing to city/#: no per-message delivery, no forward checks).
+  const onPublish = (packet: AedesPublishPacket, client: Client | null) => {
+    // No client: the service's own publishes (refusals, $SYS) and orphaned wills.
+    if (client === null || client === undefined || !packet.topic.startsWith('city/')) return;
+    try {
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      // An empty retained publish only clears the retained message [MQTT-3.3.1-10]: nothing to ingest.
+      if (packet.retain && payload.length === 0) return;
+      const identity = broker.identityOf(client) ?? { id: client.id };
+      const receivedAt = now();
+      const outcome = runPipeline(INGEST_STEPS, { topic: packet.topic, payload, clientId: client.id, identity, receivedAt }, deps);
+      if (outcome.ok) {
+        stats.accepted++;
+        return;
+      }
+      const { reason, issues } = outcome.refusal;
+      record({ ts: receivedAt, topic: packet.topic, clientId: client.id, reason, issues });
+      const kind = identity.device?.kind ?? outcome.ctx.route?.kind;
+      publishRejection(broker.aedes, kind, identity.id, { topic: packet.topic, reason, issues });
+      if (reason === 'internal') log.error({ err: outcome.error, step: outcome.step, topic: packet.topic }, 'ingest step failed');
+      else log.debug({ topic: packet.topic, clientId: client.id, reason, issues }, 'message refused');
+    } catch (err) {
+      // Never let one message break aedes' publish chain or the other devices' stream.
+      log.error({ err, topic: packet.topic }, 'ingest failed');
+    }
+  };
+  broker.aedes.on('publish', onPublish);
+
+  const offRefused = broker.onRefused((r: BrokerRefusal) => {
+    record({ ts: r.ts, topic: r.topic, clientId: r.clientId, reason: r.reason, issues: r.issues });
+  });
+
+  return {
+    readings$: readings.asObservable(),
+    stats: () => ({ accepted: stats.accepted, refused: stats.refused, byReason: { ...stats.byReason } }),
+    deadLetters,
+    close() {
+      broker.aedes.off('publish', onPublish);
+      offRefused();
+      readings.complete();
+    },
+  };
+}

@@ -1,0 +1,23 @@
+// Public face of the rules stage: schemas and types, loaders, the engine and the operators.
+export { Detection, Severity, SEVERITY_RANK } from './detection.js';
+export { Duration, PositiveDuration, parseDuration, formatDuration } from './duration.js';
+export { Select } from './envelope.js';
+export { Rule, RuleSet, RULE_KINDS, parseRuleSet, formatRuleIssue } from './schema.js';
+export type { RuleInput, RuleKind, RuleIssue, RuleSetResult } from './schema.js';
+export { loadRuleFile, loadRuleFileFromPath, DEFAULT_RULES_PATH } from './load.js';
+export { matches, compileSelect } from './select.js';
+export { ThresholdRule, threshold } from './threshold.js';
+export type { ThresholdState } from './threshold.js';
+export { EventRule, event, DEFAULT_EVENT_COOLDOWN_MS } from './event.js';
+export type { EventState } from './event.js';
+export { AbsenceRule, absence } from './absence.js';
+export type { AbsenceState } from './absence.js';
+export type { Decision, RuleLogic, StepResult } from './logic.js';
+export { createRuleEngine } from './engine.js';
+export type { RuleEngine, RuleEngineOptions } from './engine.js';
+export { thresholdRule } from './operators/threshold-rule.js';
+export { eventRule } from './operators/event-rule.js';
+export { absenceRule } from './operators/absence-rule.js';
+export { ruleFor } from './operators/rule-for.js';
+export { ruleOperator } from './operators/rule-operator.js';
+export type { RuleOperatorOptions } from './operators/rule-operator.js';

@@ -1,0 +1,21 @@
+import { asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import type { Reading } from '../../ingest/schemas.js';
+import type { Detection } from '../detection.js';
+import type { Rule } from '../schema.js';
+import { absenceRule } from './absence-rule.js';
+import { eventRule } from './event-rule.js';
+import type { RuleOperatorOptions } from './rule-operator.js';
+import { thresholdRule } from './threshold-rule.js';
+
+/** The operator for any rule, chosen by its kind. */
+export function ruleFor(rule: Rule, scheduler: SchedulerLike = asyncScheduler, options?: RuleOperatorOptions): OperatorFunction<Reading, Detection> {
+  switch (rule.kind) {
+    case 'threshold': return thresholdRule(rule, scheduler, options);
+    case 'event': return eventRule(rule, scheduler, options);
+    case 'absence': return absenceRule(rule, scheduler, options);
+    default: {
+      const unknownKind: never = rule; // a new kind in the Rule union must get a case here
+      throw new Error(`no operator for rule kind ${JSON.stringify((unknownKind as Rule).kind)}`);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+// Selectors: which readings a rule looks at (DESIGN.md § Rules: select {kind?, device? (glob),
+// metric?, event?, district?, grid?}). Every field given must match.
+import type { Reading } from '../ingest/schemas.js';
+import type { Select } from './envelope.js';
+
+/** Compile a `*`/`?` glob to an anchored RegExp; every other character is literal. */
+export function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+/** Compile a selector once into a predicate (the glob is compiled here, not per reading). */
+export function compileSelect(select: Select): (reading: Reading) => boolean {
+  const device = select.device === undefined ? undefined : globToRegExp(select.device);
+  return (r) =>
+    (select.kind === undefined || r.kind === select.kind) &&
+    (device === undefined || device.test(r.deviceId)) &&
+    (select.metric === undefined || typeof r.metrics?.[select.metric] === 'number') &&
+    (select.event === undefined || (r.events ?? []).some((e) => e.type === select.event)) &&
+    (select.district === undefined || r.district === select.district) &&
+    (select.grid === undefined || r.grid === select.grid);
+}
+
+/** Whether a reading matches a selector. */
+export function matches(select: Select, reading: Reading): boolean {
+  return compileSelect(select)(reading);
+}

@@ -1,0 +1,33 @@
+// Decision (what a kind decided) + rule envelope → Detection (the contract alerts/ reads).
+import type { Detection } from './detection.js';
+import type { Decision } from './logic.js';
+import type { Rule } from './schema.js';
+
+/** Build the Detection for one decision; `dedupKey` is rule + device (DESIGN § Incidents). */
+export function toDetection(rule: Rule, d: Decision, id: string): Detection {
+  const r = d.reading;
+  const loc = d.loc ?? r.loc;
+  return {
+    id,
+    ts: d.ts,
+    phase: d.phase,
+    ruleId: rule.id,
+    ruleVersion: rule.version,
+    ruleName: rule.name,
+    ruleKind: rule.kind,
+    severity: d.severity,
+    category: rule.category,
+    dedupKey: `${rule.id}:${r.deviceId}`,
+    deviceId: r.deviceId,
+    deviceKind: r.kind,
+    ...(r.district !== undefined ? { district: r.district } : {}),
+    ...(r.grid !== undefined ? { grid: r.grid } : {}),
+    ...(loc !== undefined ? { loc } : {}),
+    ...(d.metric !== undefined ? { metric: d.metric } : {}),
+    ...(d.value !== undefined ? { value: d.value } : {}),
+    ...(d.eventType !== undefined ? { eventType: d.eventType } : {}),
+    ...(rule.routing?.department !== undefined ? { department: rule.routing.department } : {}),
+    message: d.message,
+    readingTs: r.ts,
+  };
+}

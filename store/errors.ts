@@ -1,0 +1,28 @@
+// Named store errors (STYLE.md § Errors): callers branch on `code`, not on message text.
+
+export type StoreErrorCode = 'not_found' | 'duplicate' | 'invalid' | 'closed' | 'write_failed';
+
+/** A store operation refused or failed; `canRetry` says whether trying again may help. */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+    readonly canRetry = false,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** True for SQLite errors that a later attempt may get past (lock, busy, full disk, I/O). */
+export function isTransientSqliteError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return (
+    typeof code === 'string' &&
+    (code.startsWith('SQLITE_BUSY') ||
+      code.startsWith('SQLITE_LOCKED') ||
+      code.startsWith('SQLITE_FULL') ||
+      code.startsWith('SQLITE_IOERR'))
+  );
+}

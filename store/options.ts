@@ -1,0 +1,42 @@
+// Options of openSqliteStore: a zod schema with defaults, merged once at the edge (STYLE.md).
+import type { Logger } from 'pino';
+import { z } from 'zod';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+export const SqliteStoreOptions = z
+  .object({
+    /** Folder of the database file `citysense.db`; created if missing. */
+    dataDir: z.string().min(1).optional(),
+    /** Exact database file, or `:memory:` for tests. Wins over dataDir. */
+    path: z.string().min(1).optional(),
+    /** Readings and detections older than this (by their ts) are deleted. Default 7 days. */
+    telemetryRetentionMs: z.number().int().positive().default(7 * DAY_MS),
+    /** How often retention and alert-log pruning run (besides once at open). Default 1 hour. */
+    maintenanceIntervalMs: z.number().int().positive().default(HOUR_MS),
+    /** Alert log retention by count: the newest N messages are kept. Default 1,000,000. */
+    alertLogMaxRows: z.number().int().positive().default(1_000_000),
+    /** Telemetry rows per write transaction; a full buffer flushes at once. Default 500. */
+    telemetryBatchSize: z.number().int().positive().default(500),
+    /** Longest time a buffered telemetry row waits for its write. Default 50 ms. */
+    telemetryFlushIntervalMs: z.number().int().positive().default(50),
+    /** Rows kept buffered while writes fail; beyond it the oldest are dropped and logged. */
+    telemetryMaxPending: z.number().int().positive().default(200_000),
+    /** How long a write waits for another connection's lock (SQLITE_BUSY). Default 5 s. */
+    busyTimeoutMs: z.number().int().nonnegative().default(5000),
+  })
+  .refine((o) => o.dataDir !== undefined || o.path !== undefined, {
+    message: 'either dataDir or path is required',
+    path: ['dataDir'],
+  });
+export type SqliteStoreOptions = z.infer<typeof SqliteStoreOptions>;
+
+/** Injected dependencies: functions and objects a schema cannot describe. */
+export interface SqliteStoreDeps {
+  logger?: Logger;
+  /** Clock for retention and alert-log timestamps; tests pass their own. Default Date.now. */
+  now?: () => number;
+}
+
+export type OpenSqliteStoreOptions = z.input<typeof SqliteStoreOptions> & SqliteStoreDeps;

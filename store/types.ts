@@ -1,0 +1,66 @@
+// Store contracts (STYLE.md: contracts as interfaces, implementations behind them).
+// SQLite implements all of them today; the InfluxDB sink (issue #4) implements TelemetrySink.
+import type { Incident, IncidentEvent, IncidentState } from '../alerts/incident.js';
+import type { Reading } from '../ingest/schemas.js';
+import type { Detection, Severity } from '../rules/detection.js';
+
+export interface IncidentQuery {
+  state?: IncidentState[];
+  severity?: Severity[];
+  category?: string;
+  grid?: string;
+  district?: string;
+  /** createdAt ≥ since (ms epoch). */
+  since?: number;
+  /** Default 100, newest first. */
+  limit?: number;
+}
+
+/** Incidents and their append-only event log. Writes of an incident and its event are atomic. */
+export interface IncidentStore {
+  /** Insert a new incident together with its first event; returns the stored event (with id). */
+  insertIncident(incident: Incident, event: IncidentEvent): IncidentEvent;
+  /** Replace the incident row and append one event, in one transaction; returns the stored event. */
+  updateIncident(incident: Incident, event: IncidentEvent): IncidentEvent;
+  getIncident(id: string): Incident | undefined;
+  listIncidents(query: IncidentQuery): Incident[];
+  /** The open incident (warning…resolved) holding this dedup key, if any. */
+  findOpenByDedupKey(dedupKey: string): Incident | undefined;
+  /** Every incident still open, for restoring deadline timers at start. */
+  listOpen(): Incident[];
+  /** The incident's timeline, oldest first. */
+  events(incidentId: string): IncidentEvent[];
+}
+
+/** A message of the WebSocket protocol, before it gets its seq. */
+export type LogMessage = { type: 'alert' | 'incident'; [k: string]: unknown };
+
+/** The durable log behind WebSocket `seq` (DESIGN.md § WebSocket /ws). */
+export interface AlertLog {
+  /** Append and return the new, strictly increasing seq. */
+  append(message: LogMessage): number;
+  /** Messages with seq > since, oldest first, at most `limit`. */
+  since(seq: number, limit: number): Array<{ seq: number; message: LogMessage }>;
+  lastSeq(): number;
+}
+
+export interface TelemetryQuery {
+  deviceIds?: string[];
+  grid?: string;
+  from: number;
+  to: number;
+  /** Default 5000. */
+  limit?: number;
+}
+
+/** Where readings and detections go: SQLite by default, InfluxDB when configured. */
+export interface TelemetrySink {
+  readonly name: string;
+  writeReadings(readings: readonly Reading[]): void;
+  writeDetections(detections: readonly Detection[]): void;
+  /** Readings in [from, to], oldest first. */
+  queryReadings(query: TelemetryQuery): Promise<Reading[]>;
+  /** Make everything accepted so far durable. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}

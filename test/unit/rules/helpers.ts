@@ -1,0 +1,41 @@
+// Small builders for rule tests: readings of each device kind and parsed rules.
+import { TestScheduler } from 'rxjs/testing';
+import { map, type OperatorFunction } from 'rxjs';
+import { expect } from 'vitest';
+import type { Reading } from '../../../ingest/schemas.js';
+import type { Detection } from '../../../rules/detection.js';
+import { AbsenceRule, EventRule, ThresholdRule, type RuleInput } from '../../../rules/index.js';
+
+/** A reading with defaults: sensor-001, telemetry, ts 0, no metrics or events. */
+export function reading(p: Partial<Reading> = {}): Reading {
+  return { ts: 0, receivedAt: 0, deviceId: 'sensor-001', kind: 'sensor', channel: 'telemetry', metrics: {}, events: [], ...p };
+}
+
+export const sensor = (deviceId: string, metrics: Record<string, number>, extra: Partial<Reading> = {}) =>
+  reading({ deviceId, metrics, ...extra });
+
+export const camera = (deviceId: string, type: string, confidence: number, extra: Partial<Reading> = {}) =>
+  reading({ deviceId, kind: 'camera', channel: 'event', events: [{ type, confidence }], ...extra });
+
+export const status = (deviceId: string, s: 'online' | 'offline', extra: Partial<Reading> = {}) =>
+  reading({ deviceId, channel: 'status', status: s, ...extra });
+
+const base = { id: 'r1', version: 1, category: 'test' };
+
+export const thresholdOf = (p: Partial<RuleInput> & Record<string, unknown>): ThresholdRule =>
+  ThresholdRule.parse({ ...base, name: 'Water high', kind: 'threshold', ...p });
+export const eventOf = (p: Partial<RuleInput> & Record<string, unknown>): EventRule =>
+  EventRule.parse({ ...base, name: 'Smoke', kind: 'event', severity: 'orange', ...p });
+export const absenceOf = (p: Partial<RuleInput> & Record<string, unknown>): AbsenceRule =>
+  AbsenceRule.parse({ ...base, name: 'Offline', kind: 'absence', severity: 'blue', ...p });
+
+/** `raise:orange:sensor-001` — what marble tests compare. */
+export const brief: OperatorFunction<Detection, string> = map((d) => `${d.phase}:${d.severity}:${d.deviceId}`);
+
+export const testScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+
+/** Deterministic detection ids. */
+export const counterIds = () => {
+  let n = 0;
+  return () => `det-${++n}`;
+};

@@ -1,0 +1,133 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DB_FILE_NAME, openSqliteStore, type OpenSqliteStoreOptions, type SqliteStore } from '../../../store/index.js';
+import { T0, captureLogger, makeDetection, makeReading, tempDir } from './fixtures.js';
+
+describe('SQLite TelemetrySink', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let store: SqliteStore;
+  const open = (extra: Partial<OpenSqliteStoreOptions> = {}) =>
+    // The clock stays at the fixtures' time, so retention at open keeps their readings.
+    openSqliteStore({ dataDir: tmp.dir, logger: captureLogger().logger, now: () => T0, ...extra });
+  beforeEach(() => {
+    tmp = tempDir();
+    store = open();
+  });
+  afterEach(async () => {
+    await store.close();
+    tmp.remove();
+  });
+
+  it('is named sqlite', () => {
+    expect(store.telemetry.name).toBe('sqlite');
+  });
+
+  it('loses nothing on close: 10,000 readings written then closed are all there after reopen', async () => {
+    const readings = Array.from({ length: 10_000 }, (_, n) =>
+      makeReading({ ts: T0 + n, deviceId: `s-${n % 7}`, metrics: { n } }),
+    );
+    // Small calls as ingest makes them, so most rows wait in the buffer or the timer.
+    for (let n = 0; n < readings.length; n += 3) store.telemetry.writeReadings(readings.slice(n, n + 3));
+    store.telemetry.writeDetections([makeDetection()]);
+    expect(store.telemetry.stats().pending).toBeGreaterThan(0);
+    await store.close();
+
+    store = open();
+    const back = await store.telemetry.queryReadings({ from: T0, to: T0 + 10_000, limit: 20_000 });
+    expect(back).toHaveLength(10_000);
+    expect(back.map((r) => r.metrics.n)).toEqual(readings.map((r) => r.metrics.n));
+    expect(back[42]).toEqual(readings[42]);
+    const file = new Database(path.join(tmp.dir, DB_FILE_NAME), { readonly: true });
+    expect(file.prepare('SELECT count(*) AS n FROM detections').get()).toEqual({ n: 1 });
+    file.close();
+  });
+
+  it('flushes a full buffer in batches and counts what it wrote', async () => {
+    await store.close();
+    store = open({ telemetryBatchSize: 100, telemetryFlushIntervalMs: 60_000 });
+    store.telemetry.writeReadings(Array.from({ length: 250 }, (_, n) => makeReading({ ts: T0 + n })));
+    // 250 rows reached the batch size: written at once, not after the (long) timer.
+    expect(store.telemetry.stats()).toMatchObject({ readingsWritten: 250, pending: 0, writeErrors: 0 });
+    store.telemetry.writeReadings([makeReading()]);
+    store.telemetry.writeDetections([makeDetection(), makeDetection({ id: 'det-2' })]);
+    expect(store.telemetry.stats()).toMatchObject({ readingsWritten: 250, detectionsWritten: 0, pending: 3 });
+    await store.telemetry.flush();
+    expect(store.telemetry.stats()).toMatchObject({ readingsWritten: 251, detectionsWritten: 2, pending: 0 });
+  });
+
+  it('flushes a small buffer on its timer', async () => {
+    store.telemetry.writeReadings([makeReading()]);
+    expect(store.telemetry.stats().pending).toBe(1);
+    await expect.poll(() => store.telemetry.stats().pending, { timeout: 5000 }).toBe(0);
+    expect(store.telemetry.stats().readingsWritten).toBe(1);
+  });
+
+  it('shows a just-written reading to a query (pending writes are flushed first)', async () => {
+    await store.close();
+    store = open({ telemetryFlushIntervalMs: 60_000 });
+    store.telemetry.writeReadings([makeReading({ ts: T0 + 5 })]);
+    expect(await store.telemetry.queryReadings({ from: T0, to: T0 + 10 })).toHaveLength(1);
+  });
+
+  it('answers query windows by time, device list and grid, oldest first', async () => {
+    const rows = [
+      makeReading({ ts: T0 + 30, deviceId: 'a', grid: 'g1' }),
+      makeReading({ ts: T0 + 10, deviceId: 'b', grid: 'g1' }),
+      makeReading({ ts: T0 + 20, deviceId: 'a', grid: 'g2' }),
+      makeReading({ ts: T0 + 40, deviceId: 'c', grid: 'g2' }),
+      makeReading({ ts: T0 + 50, deviceId: 'a', grid: 'g1' }),
+    ];
+    store.telemetry.writeReadings(rows);
+    const q = async (query: Parameters<SqliteStore['telemetry']['queryReadings']>[0]) =>
+      (await store.telemetry.queryReadings(query)).map((r) => `${r.deviceId}@${r.ts - T0}`);
+    expect(await q({ from: T0, to: T0 + 100 })).toEqual(['b@10', 'a@20', 'a@30', 'c@40', 'a@50']);
+    expect(await q({ from: T0 + 20, to: T0 + 40 })).toEqual(['a@20', 'a@30', 'c@40']); // both ends inclusive
+    expect(await q({ from: T0, to: T0 + 100, deviceIds: ['a', 'c'] })).toEqual(['a@20', 'a@30', 'c@40', 'a@50']);
+    expect(await q({ from: T0, to: T0 + 100, grid: 'g2' })).toEqual(['a@20', 'c@40']);
+    expect(await q({ from: T0, to: T0 + 100, grid: 'g1', deviceIds: ['a'] })).toEqual(['a@30', 'a@50']);
+    expect(await q({ from: T0, to: T0 + 100, deviceIds: [] })).toHaveLength(5);
+    expect(await q({ from: T0, to: T0 + 100, limit: 2 })).toEqual(['b@10', 'a@20']);
+    expect(await q({ from: T0 + 60, to: T0 + 100 })).toEqual([]);
+  });
+
+  it('reports a failed batch, keeps its rows, and writes them once the fault is gone', async () => {
+    await store.close();
+    const { logger, lines } = captureLogger();
+    store = open({ logger, telemetryFlushIntervalMs: 60_000 });
+    const other = new Database(path.join(tmp.dir, DB_FILE_NAME));
+    other.exec("CREATE TRIGGER fail_readings BEFORE INSERT ON readings BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
+    store.telemetry.writeReadings([makeReading({ ts: T0 + 1 }), makeReading({ ts: T0 + 2 })]);
+    await expect(store.telemetry.flush()).rejects.toMatchObject({ code: 'write_failed' });
+    expect(store.telemetry.stats()).toMatchObject({ writeErrors: 1, pending: 2, readingsWritten: 0 });
+    expect(lines.some((l) => l.level === 50 && l.msg === 'telemetry batch write failed')).toBe(true);
+
+    other.exec('DROP TRIGGER fail_readings');
+    other.close();
+    await store.telemetry.flush();
+    expect(store.telemetry.stats()).toMatchObject({ writeErrors: 1, pending: 0, readingsWritten: 2 });
+    expect(await store.telemetry.queryReadings({ from: T0, to: T0 + 10 })).toHaveLength(2);
+  });
+
+  it('drops only beyond maxPending while writes fail, and says so', async () => {
+    await store.close();
+    const { logger, lines } = captureLogger();
+    store = open({ logger, telemetryBatchSize: 2, telemetryMaxPending: 5, telemetryFlushIntervalMs: 60_000 });
+    const other = new Database(path.join(tmp.dir, DB_FILE_NAME));
+    other.exec("CREATE TRIGGER fail_readings BEFORE INSERT ON readings BEGIN SELECT RAISE(ABORT, 'full'); END");
+    for (let n = 0; n < 8; n++) store.telemetry.writeReadings([makeReading({ ts: T0 + n })]);
+    other.exec('DROP TRIGGER fail_readings');
+    other.close();
+    expect(store.telemetry.stats()).toMatchObject({ pending: 5, dropped: 3 });
+    expect(lines.some((l) => l.level === 50 && l.dropped === 1)).toBe(true);
+    await store.telemetry.flush();
+    // The oldest were dropped; the newest five are stored.
+    const back = await store.telemetry.queryReadings({ from: T0, to: T0 + 10 });
+    expect(back.map((r) => r.ts - T0)).toEqual([3, 4, 5, 6, 7]);
+  });
+
+  it('refuses writes after close', async () => {
+    await store.telemetry.close();
+    expect(() => store.telemetry.writeReadings([makeReading()])).toThrow(expect.objectContaining({ code: 'closed' }));
+  });
+});
