@@ -14,6 +14,11 @@ export interface HttpServerOptions {
   /** Served without a token (DESIGN: every endpoint but /api/health and /metrics needs one). */
   publicRoutes: Route[];
   onWebSocket: (ws: import('ws').WebSocket) => void;
+  /**
+   * Raw handlers for a path prefix (e.g. Node-RED under /flows, the console under /), tried
+   * before the API routes' 404. A mount does its own auth. `handle` returns false to pass.
+   */
+  mounts?: Array<{ prefix: string; handle: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean> }>;
   logger: Logger;
   maxBodyBytes?: number;
 }
@@ -68,6 +73,13 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<{ server
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     const found = find(method, url.pathname);
+    if (!found.hit && !found.pathMatched) {
+      for (const m of opts.mounts ?? []) {
+        if (url.pathname === m.prefix || url.pathname.startsWith(m.prefix.endsWith('/') ? m.prefix : `${m.prefix}/`)) {
+          if (await m.handle(req, res)) return;
+        }
+      }
+    }
     if (!found.hit) {
       return send(res, found.pathMatched ? errorReply(405, 'method_not_allowed', `${method} not allowed on ${url.pathname}`) : errorReply(404, 'not_found', `no route ${url.pathname}`));
     }
