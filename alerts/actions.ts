@@ -14,8 +14,13 @@ export const ActionBody = z
     note: z.string().max(4000).optional(),
     department: z.string().min(1).max(128).optional(),
     review: ReviewInput.optional(),
+    /** The reporter's satisfaction (0–100) from the callback, given with `close`. */
+    satisfaction: z.number().int().min(0).max(100).optional(),
   })
   .superRefine((b, ctx) => {
+    if (b.satisfaction !== undefined && b.action !== 'close') {
+      ctx.addIssue({ code: 'custom', path: ['satisfaction'], message: 'satisfaction goes with close' });
+    }
     if (b.action === 'review' && !b.review) {
       ctx.addIssue({ code: 'custom', path: ['review'], message: 'review needs {rootCause, lessons, actions}' });
     }

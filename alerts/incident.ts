@@ -72,6 +72,20 @@ export const Incident = z.object({
   lastDetectionTs: z.number().optional(),
   reopened: z.number().int(),
   review: ReviewInput.optional(),
+  /** The reporter's satisfaction (0–100) given with `close`, from the callback (回访). */
+  satisfaction: z.number().int().min(0).max(100).optional(),
+  /** Lower-severity detections of the same category and grid muted by this incident. */
+  inhibited: z.number().int().optional(),
+  /** Escalation of a missed deadline (alerts/escalation.ts): who was told, and when. */
+  escalation: z
+    .object({
+      deadline: z.string(),
+      level: z.number().int(),
+      notified: z.array(z.string()),
+      lastAt: z.number(),
+      reminders: z.number().int(),
+    })
+    .optional(),
 });
 export type Incident = z.infer<typeof Incident>;
 
@@ -88,6 +102,12 @@ export const IncidentEventType = z.enum([
   'false_alarm',
   'reviewed',
   'overdue',
+  /** A missed deadline passed up the routing chain (department → coordination office). */
+  'escalation',
+  /** A repeated reminder while a missed deadline is still not acted on. */
+  'reminder',
+  /** A lower-severity detection muted by this incident (inhibition), kept on its timeline. */
+  'inhibited',
 ]);
 export type IncidentEventType = z.infer<typeof IncidentEventType>;
 

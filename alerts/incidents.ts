@@ -7,7 +7,9 @@ import type { Location } from '../ingest/schemas.js';
 import { type Detection, SEVERITY_RANK } from '../rules/detection.js';
 import type { IncidentQuery, IncidentStore, LogMessage } from '../store/types.js';
 import type { ActionBody, ManualReport } from './actions.js';
-import type { Incident, IncidentEvent, IncidentEventType } from './incident.js';
+import { deadlineChanges } from './escalation.js';
+import { type Incident, type IncidentEvent, type IncidentEventType, OPEN_STATES } from './incident.js';
+import { INHIBITING, findInhibitor } from './inhibition.js';
 import { type Router, deadlinesFrom } from './routing.js';
 import { transition } from './state-machine.js';
 
@@ -23,6 +25,10 @@ export interface IncidentServiceOptions {
   clock?: () => number;
   newId?: () => string;
   gridOf?: (loc: Location) => { grid?: string; district?: string } | undefined;
+  /** Active silences (alerts/silences.ts): a match opens nothing and pushes nothing. */
+  silences?: { match(d: Detection): { id: string } | undefined };
+  /** Told of every muted detection, for metrics. */
+  onMuted?: (d: Detection, why: { reason: 'silence'; silenceId: string } | { reason: 'inhibition'; incidentId: string }) => void;
   logger?: Logger;
 }
 
@@ -30,7 +36,7 @@ export interface IncidentService {
   onDetection(detection: Detection): Incident | undefined;
   report(report: ManualReport): Incident;
   act(id: string, body: ActionBody): ActResult;
-  /** Emit `overdue` for every deadline that passed since the last check; returns how many. */
+  /** Emit `overdue` for every deadline passed since the last check, then due escalations; returns how many events. */
   checkDeadlines(): number;
   get(id: string): Incident | undefined;
   list(query: IncidentQuery): Incident[];
@@ -124,11 +130,32 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
     return next;
   }
 
+  /** Record a detection muted by a red/orange incident on that incident's timeline. */
+  function inhibit(by: Incident, d: Detection): Incident {
+    const next: Incident = { ...by, inhibited: (by.inhibited ?? 0) + 1, updatedAt: clock() };
+    const note = `inhibited ${d.severity} ${d.ruleId} on ${d.deviceId} (covered by this ${by.severity} incident)`;
+    save(next, event(next, 'inhibited', `rule:${d.ruleId}`, { note, data: { ...detectionData(d), dedupKey: d.dedupKey } }));
+    opts.onMuted?.(d, { reason: 'inhibition', incidentId: by.id });
+    return next;
+  }
+
   return {
     onDetection(d) {
-      publish({ type: 'alert', alert: d });
+      // Silenced: stored (by the caller) and counted, but no alert and no incident.
+      const silence = opts.silences?.match(d);
+      if (silence) {
+        opts.onMuted?.(d, { reason: 'silence', silenceId: silence.id });
+        return undefined;
+      }
       // DESIGN: repeated detections with the same dedup key attach to the open incident.
       const current = store.findOpenByDedupKey(d.dedupKey);
+      // Inhibition mutes what would open a new case; a case already open keeps its own detections.
+      if (!current && d.phase === 'raise' && d.grid !== undefined) {
+        const open = store.listIncidents({ state: [...OPEN_STATES], grid: d.grid, category: d.category, severity: [...INHIBITING] });
+        const by = findInhibitor(open, d);
+        if (by) return inhibit(by, d);
+      }
+      publish({ type: 'alert', alert: d });
       if (current) return attach(current, d);
       if (d.phase === 'clear') return undefined;
       return openFromDetection(d);
@@ -197,6 +224,8 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
           break;
         case 'close':
           next.closedAt = now;
+          next.satisfaction = body.satisfaction;
+          if (body.satisfaction !== undefined) data.satisfaction = body.satisfaction;
           break;
         case 'review':
           next.reviewedAt = now;
@@ -209,6 +238,8 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
           next.resolvedAt = undefined;
           next.resolvedBy = undefined;
           next.closedAt = undefined;
+          next.satisfaction = undefined;
+          next.escalation = undefined;
           if (body.department) next.department = body.department;
           const limits = router.route({ ...next }).limits;
           const fresh = deadlinesFrom(now, limits);
@@ -235,19 +266,8 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
       const now = clock();
       let emitted = 0;
       for (const inc of store.listOpen()) {
-        const d = inc.deadlines;
-        if (!d) continue;
-        const due: Array<[string, number, boolean]> = [
-          ['acknowledge', d.acknowledgeBy, inc.state === 'warning'],
-          ['arrive', d.arriveBy, inc.state === 'warning' || inc.state === 'acknowledged'],
-          ['resolve', d.resolveBy, inc.state !== 'resolved'],
-        ];
-        let current = inc;
-        for (const [name, by, pending] of due) {
-          if (!pending || now <= by || current.overdue.includes(name)) continue;
-          current = { ...current, overdue: [...current.overdue, name], updatedAt: now };
-          const note = `吹哨报到: ${current.department ?? 'department'} missed the ${name} deadline`;
-          save(current, event(current, 'overdue', 'system', { note, data: { deadline: name, due: by, department: current.department } }));
+        for (const c of deadlineChanges(inc, now, router.escalationChain(inc), router.escalationPolicy())) {
+          save(c.incident, event(c.incident, c.type, 'system', { note: c.note, data: c.data }));
           emitted++;
         }
       }

@@ -6,5 +6,12 @@ export { Incident, IncidentEvent, IncidentState, OPEN_STATES, ReviewInput } from
 export { createIncidentService, newIncidentId, type ActResult, type IncidentService } from './incidents.js';
 export { buildReview, renderReviewMarkdown, type ReviewRecord } from './review.js';
 export { createRouter, DEFAULT_ROUTING, loadRoutingTable, RoutingTable, type Router } from './routing.js';
+export { capAlertElement, capHistory, renderCap, CAP_SEVERITY, type CapOptions } from './cap.js';
+export { renderCapFeed } from './cap-feed.js';
+export { evaluate, GROUP_BY, SATISFACTION_TARGET, type EvaluationRow } from './evaluation.js';
+export { evaluationCsv } from './evaluation-csv.js';
+export { evaluationRoutes } from './evaluation-http.js';
+export { managementRoutes, CAP_CONTENT_TYPE } from './management-http.js';
+export { createSilenceService, Silence, SilenceInput, type SilenceService } from './silences.js';
 export { ACTIONS, TRANSITIONS, transition, type Action } from './state-machine.js';
 export { ClientMessage, Filter } from './ws-protocol.js';

@@ -21,12 +21,26 @@ export const Route = z.object({
   grid: z.string().optional(),
   department: z.string().min(1),
   deadlines: DeadlinesBySeverity.optional(),
+  /** Offices between the department and the coordination office, in escalation order. */
+  escalateTo: z.array(z.string().min(1)).optional(),
 });
+
+/** How a missed deadline climbs (吹哨报到 → 督办): the chain ends at the coordination office. */
+export const EscalationPolicy = z.object({
+  /** The coordination office (一办); defaults to `default.department`. */
+  office: z.string().min(1).optional(),
+  /** Time from the overdue event to the next level, and between reminders. */
+  interval: Duration.default(600_000),
+  /** Reminders after the top of the chain is reached (bounded so an abandoned case stays readable). */
+  maxReminders: z.number().int().min(0).default(20),
+});
+export type EscalationPolicy = z.infer<typeof EscalationPolicy>;
 
 export const RoutingTable = z.object({
   /** The coordination office (一办) that takes whatever no route names, and escalations. */
   default: z.object({ department: z.string().min(1), deadlines: DeadlinesBySeverity.optional() }),
   routes: z.array(Route),
+  escalation: EscalationPolicy.prefault({}),
 });
 export type RoutingTable = z.infer<typeof RoutingTable>;
 export type RoutingTableInput = z.input<typeof RoutingTable>;
@@ -61,6 +75,9 @@ export interface Router {
   route(q: { category: string; severity: Severity; district?: string; grid?: string }): RouteDecision;
   departments(): string[];
   table(): RoutingTable;
+  /** Who hears of a missed deadline, in order: the department, its `escalateTo`, the office. */
+  escalationChain(q: { category: string; department?: string; district?: string; grid?: string }): string[];
+  escalationPolicy(): { intervalMs: number; maxReminders: number };
 }
 
 /** Build a router; routes are matched grid → district → category, then the default. */
@@ -70,14 +87,17 @@ export function createRouter(table: RoutingTable): Router {
     d?.[severity] ?? table.default.deadlines?.[severity] ?? standard[severity]!;
   const specificity = (r: z.infer<typeof Route>) => (r.grid ? 2 : 0) + (r.district ? 1 : 0);
   const ordered = [...table.routes].sort((a, b) => specificity(b) - specificity(a));
+  const find = (category: string, district?: string, grid?: string) =>
+    ordered.find(
+      (r) =>
+        r.category === category &&
+        (r.district === undefined || r.district === district) &&
+        (r.grid === undefined || r.grid === grid),
+    );
+  const office = table.escalation.office ?? table.default.department;
   return {
     route({ category, severity, district, grid }) {
-      const hit = ordered.find(
-        (r) =>
-          r.category === category &&
-          (r.district === undefined || r.district === district) &&
-          (r.grid === undefined || r.grid === grid),
-      );
+      const hit = find(category, district, grid);
       return {
         department: hit?.department ?? table.default.department,
         limits: limitsFor(severity, hit?.deadlines),
@@ -85,6 +105,12 @@ export function createRouter(table: RoutingTable): Router {
     },
     departments: () => [...new Set([table.default.department, ...table.routes.map((r) => r.department)])],
     table: () => table,
+    escalationChain({ category, department, district, grid }) {
+      const hit = find(category, district, grid);
+      const first = department ?? hit?.department ?? table.default.department;
+      return [...new Set([first, ...(hit?.escalateTo ?? []), office])];
+    },
+    escalationPolicy: () => ({ intervalMs: table.escalation.interval, maxReminders: table.escalation.maxReminders }),
   };
 }
 

@@ -10,6 +10,7 @@ Commands:
   start                 run the service (broker, rules, incidents, HTTP/WebSocket API)
   simulate              publish simulated sensor, camera and drone telemetry over MQTT
   rules check FILE      validate a rule file; exit 1 with the rule id and path of each error
+  rules replay FILE     run rules over recorded telemetry (--from JSONL | --since/--until), --compare OTHER
   review INCIDENT_ID    print an incident's review (复盘) record from a running service
 
 Run "citysense <command> --help" for a command's options.
@@ -34,7 +35,10 @@ The token defaults to CITYSENSE_OPERATOR_TOKEN.`;
 
 const RULES_HELP = `citysense rules check FILE — validate a rule file (YAML or JSON)
 
-Prints each error with the rule id and path; exit status 1 when the file is invalid.`;
+Prints each error with the rule id and path; exit status 1 when the file is invalid.
+
+citysense rules replay FILE --from telemetry.jsonl | --since T [--until T] [--compare OTHER] [--json]
+  runs the rules over recorded telemetry on a virtual clock ("citysense rules replay --help").`;
 
 type Out = { log: (s: string) => void; error: (s: string) => void };
 
@@ -86,6 +90,10 @@ async function start(out: Out): Promise<number> {
   });
   out.log('citysense: shutting down…');
   await svc.stop();
+  // Everything of ours is closed now, but Node-RED leaves its admin-session expiry timer armed
+  // after RED.stop() (@node-red/editor-api auth/tokens.js has no way to clear it): don't let it
+  // hold the process for hours. unref: a clean exit does not wait for this.
+  setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();
   return 0;
 }
 
@@ -108,6 +116,7 @@ async function simulate(argv: string[], out: Out): Promise<number> {
 
 async function rules(argv: string[], out: Out): Promise<number> {
   const [sub, file] = argv;
+  if (sub === 'replay') return (await import('./replay.js')).runReplay(argv.slice(1), out);
   if (sub !== 'check' || argv.includes('--help') || argv.includes('-h')) {
     out.log(RULES_HELP);
     return sub === 'check' ? 0 : 1;

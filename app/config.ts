@@ -26,6 +26,15 @@ export const Config = z.strictObject({
   telemetryRetention: Duration.default(7 * 86_400_000),
   deadlineCheckInterval: Duration.default(5_000),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** Node-RED at /flows (issue #5): admin `user`, `password` (default: the operator token), `userDir` (default `${dataDir}/flows`). */
+  flows: z
+    .strictObject({
+      enabled: Flag.default(true),
+      user: z.string().min(1).default('admin'),
+      password: z.string().min(8, 'flows.password must be at least 8 characters').optional(),
+      userDir: z.string().min(1).optional(),
+    })
+    .default({ enabled: true, user: 'admin' }),
   influx: z
     .strictObject({
       url: z.url(),
@@ -33,6 +42,16 @@ export const Config = z.strictObject({
       org: z.string().optional(),
       bucket: z.string().min(1),
       api: z.enum(['v2', 'v1']).default('v2'),
+      // File-only tuning of the sink (README § InfluxDB); defaults in store/influx/options.ts.
+      batchSize: z.number().int().positive().optional(),
+      flushInterval: Duration.optional(),
+      maxRetries: z.number().int().nonnegative().optional(),
+      maxRetryTime: Duration.optional(),
+      minRetryDelay: Duration.optional(),
+      maxRetryDelay: Duration.optional(),
+      maxBufferLines: z.number().int().positive().optional(),
+      replayInterval: Duration.optional(),
+      timeout: Duration.optional(),
     })
     .optional(),
 });
@@ -57,6 +76,9 @@ const ENV: Array<[string, string[]]> = [
   ['CITYSENSE_INFLUX_BUCKET', ['influx', 'bucket']],
   ['CITYSENSE_INFLUX_API', ['influx', 'api']],
   ['CITYSENSE_LOG_LEVEL', ['logLevel']],
+  ['CITYSENSE_FLOWS', ['flows', 'enabled']],
+  ['CITYSENSE_FLOWS_USER', ['flows', 'user']],
+  ['CITYSENSE_FLOWS_PASSWORD', ['flows', 'password']],
 ];
 
 export class ConfigError extends Error {

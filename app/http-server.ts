@@ -2,6 +2,7 @@
 // DESIGN.md § HTTP API. Handlers live with their stage (alerts/http.ts); this file only serves.
 import { timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { type Reply, type Route, errorReply } from '../alerts/index.js';
@@ -18,10 +19,20 @@ export interface HttpServerOptions {
    * Raw handlers for a path prefix (e.g. Node-RED under /flows, the console under /), tried
    * before the API routes' 404. A mount does its own auth. `handle` returns false to pass.
    */
-  mounts?: Array<{ prefix: string; handle: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean> }>;
+  mounts?: Mount[];
   logger: Logger;
   maxBodyBytes?: number;
 }
+
+/** A raw handler for a path prefix; `upgrade` takes WebSocket upgrades under it (e.g. Node-RED's /flows/comms). */
+export interface Mount {
+  prefix: string;
+  handle: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+  /** Returns false to refuse the upgrade (the socket is then destroyed). */
+  upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
+}
+
+const under = (path: string, prefix: string) => path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
 
 interface Compiled {
   route: Route;
@@ -75,7 +86,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<{ server
     const found = find(method, url.pathname);
     if (!found.hit && !found.pathMatched) {
       for (const m of opts.mounts ?? []) {
-        if (url.pathname === m.prefix || url.pathname.startsWith(m.prefix.endsWith('/') ? m.prefix : `${m.prefix}/`)) {
+        if (under(url.pathname, m.prefix)) {
           if (await m.handle(req, res)) return;
         }
       }
@@ -108,7 +119,11 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<{ server
   server.on('connection', (socket) => socket.setNoDelay(true));
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/ws') return socket.destroy();
+    if (url.pathname !== '/ws') {
+      const mount = opts.mounts?.find((m) => m.upgrade && under(url.pathname, m.prefix));
+      if (!mount?.upgrade?.(req, socket, head)) socket.destroy();
+      return;
+    }
     if (!authorized(req, url, opts.token)) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":{"code":"unauthorized","message":"missing or wrong token"}}');
       return;

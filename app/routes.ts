@@ -2,8 +2,9 @@
 import type { Hub, IncidentService, Route, Router } from '../alerts/index.js';
 import type { CitysenseBroker } from '../broker/index.js';
 import type { Ingest } from '../ingest/index.js';
-import type { RuleEngine } from '../rules/index.js';
-import type { SqliteStore } from '../store/index.js';
+import { errorReply } from '../alerts/index.js';
+import { formatRuleIssue, type RuleEngine, type RuleSetHolder } from '../rules/index.js';
+import type { InfluxSink, SqliteStore } from '../store/index.js';
 import type { MetricsRegistry } from './metrics.js';
 
 export interface RouteDeps {
@@ -16,10 +17,14 @@ export interface RouteDeps {
   metrics: MetricsRegistry;
   router: Router;
   clock: () => number;
+  /** The running rule set (hot reload, issue #5); without it the rules are read from the engine. */
+  rules?: RuleSetHolder;
+  /** The InfluxDB sink when configured (issue #4); telemetry is in SQLite otherwise. */
+  influx?: InfluxSink;
 }
 
 /** Routes that need no token (DESIGN: /api/health and /metrics). */
-export function publicRoutes({ store, broker, engine, hub, metrics, clock }: RouteDeps): Route[] {
+export function publicRoutes({ store, broker, engine, hub, metrics, clock, rules: ruleSet, influx }: RouteDeps): Route[] {
   return [
     {
       method: 'GET',
@@ -32,12 +37,13 @@ export function publicRoutes({ store, broker, engine, hub, metrics, clock }: Rou
         return {
           status: ok ? 200 : 503,
           body: {
-            status: ok ? 'ok' : 'degraded',
+            // An unreachable InfluxDB degrades the service but is no 503: its data waits in the spool.
+            status: ok && (influx?.health().ok ?? true) ? 'ok' : 'degraded',
             time: new Date(clock()).toISOString(),
             broker: { ok: true, ...b },
             store: s,
-            influxdb: { ok: true, configured: false, note: 'telemetry is stored in SQLite' },
-            rules: { ok: true, count: rules.length },
+            influxdb: influx ? influxHealth(influx) : { ok: true, configured: false, note: 'telemetry is stored in SQLite' },
+            rules: { ok: true, count: rules.length, ...(ruleSet ? ruleSetHealth(ruleSet) : {}) },
             websocket: { clients: hub.clientCount() },
           },
         };
@@ -52,9 +58,9 @@ export function publicRoutes({ store, broker, engine, hub, metrics, clock }: Rou
 }
 
 /** Token-protected service routes beside /api/incidents. */
-export function apiRoutes({ engine, ingest, router }: RouteDeps): Route[] {
+export function apiRoutes({ engine, ingest, router, rules: ruleSet }: RouteDeps): Route[] {
   return [
-    { method: 'GET', path: '/api/rules', handler: () => ({ status: 200, body: { rules: engine.rules() } }) },
+    ...ruleRoutes(engine, ruleSet),
     {
       method: 'GET',
       path: '/api/rejected',
@@ -65,4 +71,35 @@ export function apiRoutes({ engine, ingest, router }: RouteDeps): Route[] {
     },
     { method: 'GET', path: '/api/departments', handler: () => ({ status: 200, body: { departments: router.departments(), routing: router.table() } }) },
   ];
+}
+
+const ruleSetHealth = (r: RuleSetHolder) => {
+  const { version, hash, enabled, source, loadedAt, lastError } = r.info();
+  return { version, hash, enabled, source, loadedAt: new Date(loadedAt).toISOString(), ...(lastError ? { lastError: { at: new Date(lastError.at).toISOString(), source: lastError.source, issues: lastError.issues.length } } : {}) };
+};
+
+/** GET /api/rules (as written: durations as strings) and PUT /api/rules (DESIGN: invalid → 400, old set keeps running). */
+function ruleRoutes(engine: RuleEngine, ruleSet: RuleSetHolder | undefined): Route[] {
+  if (!ruleSet) return [{ method: 'GET', path: '/api/rules', handler: () => ({ status: 200, body: { rules: engine.rules() } }) }];
+  return [
+    { method: 'GET', path: '/api/rules', handler: () => ({ status: 200, body: { rules: ruleSet.written(), version: ruleSet.info().version, hash: ruleSet.info().hash } }) },
+    {
+      method: 'PUT',
+      path: '/api/rules',
+      handler: ({ body }) => {
+        const r = ruleSet.replace(body, 'api');
+        if (!r.ok) {
+          const issues = r.issues.map((i) => ({ path: i.path || '(body)', message: formatRuleIssue(i), ...(i.ruleId ? { ruleId: i.ruleId } : {}) }));
+          return errorReply(400, 'invalid_rules', `rule set refused (${issues.length} error(s)); the running set is unchanged`, issues);
+        }
+        return { status: 200, body: { version: r.info.version, hash: r.info.hash, count: r.info.count, changed: r.changed, kept: r.kept } };
+      },
+    },
+  ];
+}
+
+/** The `influxdb` block of /api/health. Unreachable is not a 503: accepted data is spooled, not lost. */
+function influxHealth(influx: InfluxSink) {
+  const { state, reachable, ...counts } = influx.stats();
+  return { ok: reachable && state !== 'closed', configured: true, state, ...counts };
 }

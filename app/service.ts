@@ -2,28 +2,36 @@
 // broker → ingest → rules → alerts, with store/ underneath and the HTTP/WS server on top.
 import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
-import { share, type Subscription } from 'rxjs';
+import { join } from 'node:path';
+import { share, Subject, type Subscription } from 'rxjs';
 import {
   createHub,
   createIncidentService,
   createRouter,
+  createSilenceService,
+  evaluationRoutes,
+  managementRoutes,
   incidentRoutes,
   loadRoutingTable,
 } from '../alerts/index.js';
 import { createBroker, loadRegistry } from '../broker/index.js';
+import { createFlowsBridge, type IncidentChange, startFlows } from '../flows/index.js';
+import { createConsoleMount } from '../console/index.js';
 import { createGridLocator, createIngest } from '../ingest/index.js';
-import { createRuleEngine, formatRuleIssue, loadRuleFileFromPath } from '../rules/index.js';
-import { openSqliteStore } from '../store/index.js';
+import { createRuleEngine, type Detection, formatRuleIssue, loadRuleFileFromPath } from '../rules/index.js';
+import type { Incident, IncidentEvent } from '../alerts/incident.js';
+import { DB_FILE_NAME, createInfluxSink, openSqliteStore, openSpool, type InfluxSink, type TelemetrySink } from '../store/index.js';
 import type { Config } from './config.js';
 import { startDemo } from './demo.js';
 import { startHttpServer } from './http-server.js';
 import { MetricsRegistry } from './metrics.js';
 import { apiRoutes, publicRoutes } from './routes.js';
+import { startRulesRuntime } from './rules-runtime.js';
 
 export interface RunningService {
   token: string;
   ports: { mqtt: number; mqttWs: number; http: number };
-  urls: { http: string; console: string; ws: string; mqtt: string; mqttWs: string };
+  urls: { http: string; console: string; ws: string; mqtt: string; mqttWs: string; flows?: string };
   /** What `citysense start` prints. */
   banner(): string;
   /** Graceful shutdown: demo, HTTP/WS, broker, rule streams, then the store is flushed. */
@@ -46,7 +54,6 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
   if (!routing.ok) throw new StartupError(`routing table ${config.routing} is invalid:\n${routing.issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`);
   const registry = await loadRegistry(config.devices);
   const grid = createGridLocator({ cellSizeM: config.grid.cellSizeM, geojsonPath: config.grid.geojson });
-  if (config.influx) logger.warn({ url: config.influx.url }, 'InfluxDB is configured but not supported yet: telemetry stays in SQLite');
 
   const store = openSqliteStore({ dataDir: config.dataDir, telemetryRetentionMs: config.telemetryRetention, logger });
   const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
@@ -61,6 +68,11 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
   };
 
   try {
+    // DESIGN § Storage: telemetry, detections and incident events go to InfluxDB when it is
+    // configured (closed before the store, whose file holds its spool), else to SQLite.
+    const influx = config.influx ? openInfluxSink(config.influx, config.dataDir, logger) : undefined;
+    if (influx) cleanups.push(() => influx.close());
+    const telemetry: TelemetrySink = influx ?? store.telemetry;
     const metrics = new MetricsRegistry();
     const broker = await createBroker({
       mqttPort: config.mqtt.port,
@@ -87,12 +99,25 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       },
     });
     cleanups.push(() => hub.close());
+    // Incident changes as a stream, for Node-RED's `citysense incident` nodes.
+    const incidentChanges = new Subject<IncidentChange>();
+    cleanups.push(() => incidentChanges.complete());
+    // Silences and inhibition (issue #6): muted detections are stored and counted, never pushed.
+    const silences = createSilenceService({ store: store.silences, clock });
+    const countMuted = metrics.counter('citysense_detections_muted_total', 'Detections muted by a silence or an inhibiting incident (stored, not pushed)');
     incidents = createIncidentService({
       store: store.incidents,
       router,
-      publish: (m) => hub.publish(m),
+      publish: (m) => {
+        const seq = hub.publish(m);
+        if (m.type === 'incident') incidentChanges.next(m as unknown as IncidentChange);
+        if (m.type === 'incident') writeIncidentEvent(telemetry, m as { incident?: Incident; event?: IncidentEvent }, logger);
+        return seq;
+      },
       clock,
       gridOf: (loc) => grid.locate(loc),
+      silences,
+      onMuted: (d, why) => countMuted({ reason: why.reason, rule: d.ruleId }),
       logger,
     });
 
@@ -106,22 +131,27 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       },
     });
 
+    // Before the engine is subscribed: saved `for` timers and windows go on where they were.
+    const rulesRuntime = startRulesRuntime({ engine, initial: ruleFile, path: config.rules, stateStore: store.ruleState, logger, clock });
     const readings$ = ingest.readings$.pipe(share());
+    // The one path of every detection, from rules and from Node-RED's `citysense alert` nodes alike.
+    const handleDetection = (d: Detection) => {
+      countDetection({ rule: d.ruleId, severity: d.severity, phase: d.phase });
+      try {
+        telemetry.writeDetections([d]);
+        incidents.onDetection(d);
+      } catch (err) {
+        // A failing detection must not end the rule stream for everyone else.
+        logger.error({ err, detection: d }, 'detection could not be handled');
+      }
+    };
     const subs: Subscription[] = [];
     subs.push(
-      readings$.subscribe((r) => store.telemetry.writeReadings([r])),
-      engine.detections(readings$).subscribe((d) => {
-        countDetection({ rule: d.ruleId, severity: d.severity, phase: d.phase });
-        try {
-          store.telemetry.writeDetections([d]);
-          incidents.onDetection(d);
-        } catch (err) {
-          // A failing detection must not end the rule stream for everyone else.
-          logger.error({ err, detection: d }, 'detection could not be handled');
-        }
-      }),
+      readings$.subscribe((r) => telemetry.writeReadings([r])),
+      engine.detections(readings$).subscribe(handleDetection),
     );
     cleanups.push(() => subs.forEach((s) => s.unsubscribe()));
+    cleanups.push(() => rulesRuntime.stop()); // runs before the unsubscribe above: it saves the live state
 
     const deadlines = setInterval(() => {
       try {
@@ -134,16 +164,34 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     cleanups.push(() => clearInterval(deadlines));
 
     const token = config.operatorToken ?? randomBytes(18).toString('base64url');
-    const deps = { store, broker, ingest, engine, incidents, hub, metrics, router, clock };
+    // Node-RED at /flows (issue #5); its admin password defaults to the operator token.
+    const flows = config.flows.enabled
+      ? await startFlows({
+          userDir: config.flows.userDir ?? join(config.dataDir, 'flows'),
+          user: config.flows.user,
+          password: config.flows.password ?? token,
+          logger,
+          bridge: createFlowsBridge({ readings$, incidents$: incidentChanges, onDetection: handleDetection, clock }),
+        })
+      : undefined;
+    if (flows) cleanups.push(() => flows.stop());
+    const deps = { store, broker, ingest, engine, incidents, hub, metrics, router, clock, influx, rules: rulesRuntime.rules };
     registerMetrics(deps);
     const http = await startHttpServer({
       host: config.http.host,
       port: config.http.port,
       token,
       logger: logger.child({ stage: 'http' }),
-      routes: [...incidentRoutes({ incidents, telemetry: store.telemetry, clock }), ...apiRoutes(deps)],
+      routes: [
+        ...incidentRoutes({ incidents, telemetry, clock }),
+        ...apiRoutes(deps),
+        ...managementRoutes({ incidents, silences, cap: { sender: 'citysense.local', senderName: 'citysense' }, clock }),
+        ...evaluationRoutes({ cases: store.cases, clock }),
+      ],
       publicRoutes: publicRoutes(deps),
       onWebSocket: (ws) => hub.attach(ws),
+      // The operator console at / (after every API route, so it never shadows one).
+      mounts: [...(flows ? [flows.mount] : []), createConsoleMount({ cellSizeM: config.grid.cellSizeM })],
     });
     cleanups.push(() => http.close());
 
@@ -155,6 +203,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       ws: `ws://${host(config.http.host)}:${http.port}/ws`,
       mqtt: `mqtt://${host(config.mqtt.host)}:${brokerPorts.mqttPort}`,
       mqttWs: `ws://${host(config.mqtt.host)}:${brokerPorts.wsPort}/mqtt`,
+      ...(flows ? { flows: `${httpBase}${flows.mount.prefix}/` } : {}),
     };
     if (config.demo) {
       const demo = startDemo({ url: urls.mqtt, logger: logger.child({ stage: 'demo' }) });
@@ -173,6 +222,9 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
           `  WebSocket       ${urls.ws}`,
           `  MQTT            ${urls.mqtt}   (over WebSocket: ${urls.mqttWs})`,
           `  operator token  ${token}`,
+          urls.flows
+            ? `  Node-RED        ${urls.flows}   (user ${config.flows.user}, password ${config.flows.password ? 'as configured (CITYSENSE_FLOWS_PASSWORD)' : 'the operator token'})`
+            : '',
           `  try:  curl -H "Authorization: Bearer ${token}" ${urls.http}/api/incidents`,
           config.demo ? '  demo simulation on (CITYSENSE_DEMO=0 turns it off)' : '',
           '',
@@ -187,7 +239,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
 
 type Deps = Parameters<typeof apiRoutes>[0];
 
-function registerMetrics({ store, broker, ingest, hub, metrics }: Deps) {
+function registerMetrics({ store, broker, ingest, hub, metrics, influx }: Deps) {
   metrics.collect('citysense_readings_accepted_total', 'Messages accepted by ingest', 'counter', () => ingest.stats().accepted);
   metrics.collect('citysense_readings_refused_total', 'Messages refused by ingest or the broker, by reason', 'counter', () =>
     Object.entries(ingest.stats().byReason).map(([reason, value]) => ({ labels: { reason }, value })),
@@ -212,4 +264,61 @@ function registerMetrics({ store, broker, ingest, hub, metrics }: Deps) {
   metrics.collect('citysense_telemetry_dropped_total', 'Telemetry rows dropped after the pending buffer overflowed', 'counter', () => store.telemetry.stats().dropped);
   metrics.collect('citysense_alert_log_seq', 'Last seq of the durable alert log', 'gauge', () => store.alertLog.lastSeq());
   metrics.collect('citysense_ws_clients', 'Connected WebSocket clients', 'gauge', () => hub.clientCount());
+  if (influx) registerInfluxMetrics(metrics, influx);
+}
+
+/** The InfluxDB sink over its spool in the store's SQLite file (README § InfluxDB). */
+function openInfluxSink(c: NonNullable<Config['influx']>, dataDir: string, logger: Logger): InfluxSink {
+  const batchSize = c.batchSize ?? 1000;
+  const spool = openSpool(join(dataDir, DB_FILE_NAME), { rowLines: batchSize });
+  try {
+    // Durations come parsed to ms from the config schema; undefined takes the sink's default.
+    return createInfluxSink(
+      {
+        url: c.url,
+        token: c.token,
+        org: c.org,
+        bucket: c.bucket,
+        api: c.api,
+        batchSize,
+        flushIntervalMs: c.flushInterval,
+        maxRetries: c.maxRetries,
+        maxRetryTimeMs: c.maxRetryTime,
+        minRetryDelayMs: c.minRetryDelay,
+        maxRetryDelayMs: c.maxRetryDelay,
+        maxBufferLines: c.maxBufferLines,
+        replayIntervalMs: c.replayInterval,
+        timeoutMs: c.timeout,
+      },
+      { spool, logger },
+    );
+  } catch (err) {
+    spool.close();
+    throw err;
+  }
+}
+
+/** Incident lifecycle events to the time-series sink; a failing sink never stops the loop. */
+function writeIncidentEvent(sink: TelemetrySink, m: { incident?: Incident; event?: IncidentEvent }, logger: Logger): void {
+  if (!m.incident || !m.event) return;
+  try {
+    sink.writeIncidentEvents([{ incident: m.incident, event: m.event }]);
+  } catch (err) {
+    logger.error({ err, incidentId: m.incident.id }, 'incident event could not go to the telemetry sink');
+  }
+}
+
+/** The InfluxDB sink's books (README § InfluxDB § Accounting). */
+function registerInfluxMetrics(metrics: MetricsRegistry, influx: InfluxSink): void {
+  metrics.collect('citysense_influx_up', 'Whether the last request to InfluxDB was answered (1) or not (0)', 'gauge', () => (influx.stats().reachable ? 1 : 0));
+  metrics.collect('citysense_influx_points_total', 'Line-protocol points by outcome: accepted, written (replayed included), replayed, rejected, replay_rejected, spooled, lost', 'counter', () => {
+    const s = influx.stats();
+    const outcomes = { accepted: s.accepted, written: s.written, replayed: s.replayed, rejected: s.rejected, replay_rejected: s.replayRejected, spooled: s.spooled, lost: s.lost };
+    return Object.entries(outcomes).map(([outcome, value]) => ({ labels: { outcome }, value }));
+  });
+  metrics.collect('citysense_influx_queue_points', 'Points in the client: batching, on the wire or in its retry buffer', 'gauge', () => influx.stats().queued);
+  metrics.collect('citysense_influx_retry_points', 'Points in the client retry buffer', 'gauge', () => influx.stats().retrying);
+  metrics.collect('citysense_influx_spool_points', 'Points in the SQLite spool waiting for a replay', 'gauge', () => influx.stats().spoolDepth);
+  metrics.collect('citysense_influx_in_flight_requests', 'Write requests on the wire', 'gauge', () => influx.stats().inFlight);
+  metrics.collect('citysense_influx_failed_requests_total', 'Failed write requests (each retried, spooled or refused)', 'counter', () => influx.stats().failedRequests);
 }

@@ -27,11 +27,14 @@ export interface StepResult<S> {
   wakeAt?: number;
 }
 
-/** One rule kind's decision logic, per device; `now` is always the scheduler's time. */
+/** One rule kind's decision logic, per key (a device, or a grid for area rules); `now` is always the scheduler's time. */
 export interface RuleLogic<R, S> {
+  /** A fresh state. States are plain JSON values: the rule-state store saves and restores them. */
   init(rule: R): S;
   /** Which readings reach `step`; default: the rule's selector. */
   accepts?(rule: R): (reading: Reading) => boolean;
+  /** The state key of a reading (undefined: skip it); default the device id. Also the dedup key's tail. */
+  keyOf?(rule: R): (reading: Reading) => string | undefined;
   step(rule: R, state: S, reading: Reading, now: number): StepResult<S>;
   /** Called at `wakeAt` with no new reading (timeouts, `for` durations). */
   tick(rule: R, state: S, now: number): StepResult<S>;

@@ -2,12 +2,16 @@
 // parser whose every issue names the rule (index and id) and the path inside it.
 import { z } from 'zod';
 import { AbsenceRule } from './absence.js';
+import { CorrelateRule } from './correlate.js';
 import { EventRule } from './event.js';
+import { GeofenceRule } from './geofence.js';
+import { RateRule } from './rate.js';
 import { ThresholdRule } from './threshold.js';
+import { WindowRule } from './window.js';
 
 // Adding a kind: a new kind file (schema + pure logic), one member here, one entry in
 // operators/rule-for.ts (the compiler points at it).
-export const Rule = z.discriminatedUnion('kind', [ThresholdRule, EventRule, AbsenceRule]);
+export const Rule = z.discriminatedUnion('kind', [ThresholdRule, RateRule, WindowRule, EventRule, AbsenceRule, GeofenceRule, CorrelateRule]);
 export type Rule = z.infer<typeof Rule>;
 /** A rule as written in the file (durations as strings). */
 export type RuleInput = z.input<typeof Rule>;
@@ -26,7 +30,8 @@ export interface RuleIssue {
   message: string;
 }
 
-export type RuleSetResult = { ok: true; rules: Rule[] } | { ok: false; issues: RuleIssue[] };
+/** `written`: the rules as they were written (durations as strings), for GET /api/rules. */
+export type RuleSetResult = { ok: true; rules: Rule[]; written?: unknown[] } | { ok: false; issues: RuleIssue[] };
 
 /** `rules[2] (water-high): above: Expected number` — the issue as a rule engineer reads it. */
 export function formatRuleIssue(issue: RuleIssue): string {
@@ -79,5 +84,5 @@ export function parseRuleSet(obj: unknown): RuleSetResult {
     if (first === undefined) seen.set(id, index);
     else issues.push({ ruleId: id, ruleIndex: index, path: `rules[${index}].id`, message: `duplicate id "${id}" (first at rules[${first}])` });
   });
-  return issues.length ? { ok: false, issues } : { ok: true, rules };
+  return issues.length ? { ok: false, issues } : { ok: true, rules, written: list };
 }

@@ -3,8 +3,8 @@ import type { Detection } from './detection.js';
 import type { Decision } from './logic.js';
 import type { Rule } from './schema.js';
 
-/** Build the Detection for one decision; `dedupKey` is rule + device (DESIGN § Incidents). */
-export function toDetection(rule: Rule, d: Decision, id: string): Detection {
+/** Build the Detection for one decision; `dedupKey` is rule + state key: the device, or the grid for area rules (DESIGN § Incidents). */
+export function toDetection(rule: Rule, d: Decision, id: string, key: string = d.reading.deviceId): Detection {
   const r = d.reading;
   const loc = d.loc ?? r.loc;
   return {
@@ -17,7 +17,7 @@ export function toDetection(rule: Rule, d: Decision, id: string): Detection {
     ruleKind: rule.kind,
     severity: d.severity,
     category: rule.category,
-    dedupKey: `${rule.id}:${r.deviceId}`,
+    dedupKey: `${rule.id}:${key}`,
     deviceId: r.deviceId,
     deviceKind: r.kind,
     ...(r.district !== undefined ? { district: r.district } : {}),

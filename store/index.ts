@@ -1,9 +1,14 @@
 // Public face of the store stage: the contracts and the SQLite implementation behind them.
 export type {
   AlertLog,
+  CaseReader,
+  IncidentEventRecord,
   IncidentQuery,
   IncidentStore,
   LogMessage,
+  RuleStateStore,
+  SilenceStore,
+  SinkHealth,
   TelemetryQuery,
   TelemetrySink,
 } from './types.js';
@@ -17,5 +22,15 @@ export {
   type StoreHealth,
 } from './sqlite.js';
 export type { SqliteAlertLog } from './sqlite-alert-log.js';
+export { createSqliteRuleStateStore } from './sqlite-rule-state.js';
+export { openSqliteReadingsReader, type ReadingsReader } from './sqlite-readings-reader.js';
 export type { SqliteTelemetrySink, TelemetryStats } from './sqlite-telemetry.js';
 export { DEFAULT_INCIDENT_LIMIT, MAX_INCIDENT_LIMIT } from './sqlite-incidents.js';
+// The InfluxDB sink (issue #4): the same TelemetrySink, with a spool in the SQLite file.
+export {
+  createInfluxSink,
+  openSpool,
+  type InfluxSink,
+  type InfluxSinkOptionsInput,
+  type InfluxSinkStats,
+} from './influx/index.js';

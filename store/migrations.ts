@@ -1,6 +1,7 @@
 // Schema as a numbered list of migrations; `PRAGMA user_version` records the last one applied.
 // Append new entries only: an applied migration is never edited.
 import type { Database } from 'better-sqlite3';
+import { RULE_STATE_SQL } from './sqlite-rule-state.js';
 
 export interface Migration {
   version: number;
@@ -81,12 +82,45 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX detections_ts ON detections (ts);
     `,
   },
+  {
+    version: 2,
+    description: 'rule state: per rule, per key (device or grid), restored at start',
+    sql: RULE_STATE_SQL,
+  },
+  {
+    version: 3,
+    description: 'InfluxDB spool: lines waiting for replay',
+    // IF NOT EXISTS: the spool re-runs this on a database that passed version 3 before it existed.
+    sql: `
+      CREATE TABLE IF NOT EXISTS influx_spool (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        spooled_at INTEGER NOT NULL,
+        line_count INTEGER NOT NULL,
+        body       TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 4,
+    description: 'silences (alert management)',
+    sql: `
+      CREATE TABLE silences (
+        id         TEXT PRIMARY KEY,
+        starts_at  INTEGER NOT NULL,
+        ends_at    INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        body       TEXT NOT NULL
+      );
+      CREATE INDEX silences_window ON silences (ends_at, starts_at);
+    `,
+  },
 ];
 
 /** Apply every migration above the database's user_version, each in its own transaction. */
 export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
   let current = db.pragma('user_version', { simple: true }) as number;
-  for (const m of migrations) {
+  // In version order whatever the list order; a missing number (a gap) is simply not there.
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (m.version <= current) continue;
     db.transaction(() => {
       db.exec(m.sql);

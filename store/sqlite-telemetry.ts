@@ -174,6 +174,17 @@ export function createSqliteTelemetrySink(db: Database, o: SqliteTelemetryOption
         throw err;
       }
     },
+    // Incident events already live in SQLite's append-only incident_events table.
+    writeIncidentEvents() {},
+    health: () => ({
+      name: 'sqlite',
+      ok: !closed,
+      state: closed ? 'closed' : 'ok',
+      queued: buffer.length,
+      written: counters.readingsWritten + counters.detectionsWritten,
+      failed: counters.dropped,
+      spooled: 0,
+    }),
     stats: () => ({ ...counters, pending: buffer.length }),
     pruneExpired() {
       const cutoff = o.now() - o.retentionMs;

@@ -8,9 +8,12 @@ import { StoreError } from './errors.js';
 import { MIGRATIONS, migrate } from './migrations.js';
 import { SqliteStoreOptions, type OpenSqliteStoreOptions } from './options.js';
 import { createSqliteAlertLog, type SqliteAlertLog } from './sqlite-alert-log.js';
+import { createSqliteCaseReader } from './sqlite-cases.js';
 import { createSqliteIncidentStore } from './sqlite-incidents.js';
+import { createSqliteRuleStateStore } from './sqlite-rule-state.js';
+import { createSqliteSilenceStore } from './sqlite-silences.js';
 import { createSqliteTelemetrySink, type SqliteTelemetrySink, type TelemetryStats } from './sqlite-telemetry.js';
-import type { IncidentStore } from './types.js';
+import type { CaseReader, IncidentStore, RuleStateStore, SilenceStore } from './types.js';
 
 export const DB_FILE_NAME = 'citysense.db';
 /** Alert-log appends between two count-based prunes. */
@@ -36,6 +39,9 @@ export interface SqliteStore {
   incidents: IncidentStore;
   alertLog: SqliteAlertLog;
   telemetry: SqliteTelemetrySink;
+  silences: SilenceStore;
+  cases: CaseReader;
+  ruleState: RuleStateStore;
   /** Run retention now (it also runs at open and every maintenanceIntervalMs). */
   maintain(): MaintenanceResult;
   health(): StoreHealth;
@@ -117,6 +123,9 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
     incidents,
     alertLog,
     telemetry,
+    silences: createSqliteSilenceStore(db),
+    cases: createSqliteCaseReader(db),
+    ruleState: createSqliteRuleStateStore(db),
     maintain,
     health(): StoreHealth {
       const base = { path: file, telemetry: telemetry.stats() };

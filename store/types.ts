@@ -1,8 +1,10 @@
 // Store contracts (STYLE.md: contracts as interfaces, implementations behind them).
 // SQLite implements all of them today; the InfluxDB sink (issue #4) implements TelemetrySink.
 import type { Incident, IncidentEvent, IncidentState } from '../alerts/incident.js';
+import type { Silence } from '../alerts/silences.js';
 import type { Reading } from '../ingest/schemas.js';
 import type { Detection, Severity } from '../rules/detection.js';
+import type { RuleStateEntry } from '../rules/state.js';
 
 export interface IncidentQuery {
   state?: IncidentState[];
@@ -53,14 +55,61 @@ export interface TelemetryQuery {
   limit?: number;
 }
 
+/** An incident event with the incident it belongs to, as the sink records it. */
+export interface IncidentEventRecord {
+  incident: Incident;
+  event: IncidentEvent;
+}
+
+/** A sink's state for /api/health and /metrics: counts of points (rows, lines) it took. */
+export interface SinkHealth {
+  name: string;
+  /** False when the sink cannot write now (unreachable, closed); accepted data may still be safe. */
+  ok: boolean;
+  state: string;
+  /** Accepted and not yet written, refused or spooled. */
+  queued: number;
+  written: number;
+  /** Refused for good or dropped: data that will not be stored. */
+  failed: number;
+  /** Waiting in the spool for a replay. */
+  spooled: number;
+}
+
 /** Where readings and detections go: SQLite by default, InfluxDB when configured. */
 export interface TelemetrySink {
   readonly name: string;
   writeReadings(readings: readonly Reading[]): void;
   writeDetections(detections: readonly Detection[]): void;
+  /** Incident lifecycle events, for dashboards built on the time-series store alone. */
+  writeIncidentEvents(events: readonly IncidentEventRecord[]): void;
+  health(): SinkHealth;
   /** Readings in [from, to], oldest first. */
   queryReadings(query: TelemetryQuery): Promise<Reading[]>;
   /** Make everything accepted so far durable. */
   flush(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Silences (alerts/silences.ts); an ended silence is kept, with its endsAt moved to the end. */
+export interface SilenceStore {
+  /** Insert or replace by id. */
+  put(silence: Silence): void;
+  get(id: string): Silence | undefined;
+  /** The newest 1000, newest first. */
+  list(): Silence[];
+  /** Silences with startsAt ≤ now < endsAt. */
+  activeAt(now: number): Silence[];
+}
+
+/** Every incident created in [from, to), each with its timeline (for 综合评价). */
+export interface CaseReader {
+  casesBetween(from: number, to: number): Array<{ incident: Incident; events: IncidentEvent[] }>;
+}
+
+/** Rule state kept across restarts (rules/state.ts): each save replaces the whole snapshot. */
+export interface RuleStateStore {
+  save(entries: readonly RuleStateEntry[], savedAt: number): void;
+  /** The last snapshot saved, with when it was saved. */
+  load(): { entries: RuleStateEntry[]; savedAt?: number };
 }

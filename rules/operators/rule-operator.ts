@@ -1,10 +1,9 @@
-// The one thin RxJS wrapper around a kind's pure logic: per device, fold readings and
-// timer ticks through `step`/`tick`, and arm a timer on the scheduler at `wakeAt`.
+// The one thin RxJS wrapper around a kind's pure logic: per key (device, or grid for area
+// rules), fold readings and timer ticks through `step`/`tick`, and arm one timer per key on
+// the scheduler at `wakeAt`. The per-key states live in a Map the caller may own, so the
+// engine can keep them across a reload and the rule-state store can save and restore them.
 import { randomUUID } from 'node:crypto';
-import {
-  asyncScheduler, defer, EMPTY, filter, groupBy, map, merge, mergeMap, scan, Subject, switchMap, takeUntil, tap, timer,
-  type Observable, type OperatorFunction, type SchedulerLike,
-} from 'rxjs';
+import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Reading } from '../../ingest/schemas.js';
 import type { Detection } from '../detection.js';
 import type { RuleLogic, StepResult } from '../logic.js';
@@ -12,17 +11,25 @@ import type { Rule } from '../schema.js';
 import { compileSelect } from '../select.js';
 import { toDetection } from '../to-detection.js';
 
+/** One key's state and pending wake-up: plain JSON, what the rule-state store keeps. */
+export interface RuleSlot {
+  state: unknown;
+  wakeAt?: number;
+}
+/** Every key's slot of one running rule. */
+export type RuleSlots = Map<string, RuleSlot>;
+
 /** Hooks every rule operator takes; safe defaults. */
 export interface RuleOperatorOptions {
   /** Detection ids; default `crypto.randomUUID()`. */
   newId?: () => string;
   /** A reading that made the rule throw; the rule keeps its state and goes on. Default: ignore. */
   onError?: (err: unknown, context: { ruleId: string; reading?: Reading }) => void;
+  /** Where the per-key states live (default: a fresh Map). Slots with `wakeAt` arm their timer at subscribe. */
+  slots?: RuleSlots;
 }
 
-type Input = { reading: Reading } | { tick: true };
-
-/** Run `logic` for `rule` over readings, one state per device, on `scheduler`'s clock. */
+/** Run `logic` for `rule` over readings, one state per key, on `scheduler`'s clock. */
 export function ruleOperator<R extends Rule, S>(
   logic: RuleLogic<R, S>,
   rule: R,
@@ -32,54 +39,69 @@ export function ruleOperator<R extends Rule, S>(
   const newId = options.newId ?? randomUUID;
   const onError = options.onError ?? (() => {});
   const accepts = logic.accepts?.(rule) ?? compileSelect(rule.select);
-  const safeAccepts = (reading: Reading) => {
+  const keyOf = logic.keyOf?.(rule) ?? ((r: Reading) => r.deviceId);
+  const keyOfSafe = (reading: Reading): string | undefined => {
     try {
-      return accepts(reading);
+      return accepts(reading) ? keyOf(reading) : undefined;
     } catch (err) {
       onError(err, { ruleId: rule.id, reading });
-      return false;
+      return undefined;
     }
   };
-
-  // One fold per device. A throwing step keeps the previous state: one odd reading must not
-  // reset or kill the rule for this device, let alone for the others.
-  const fold = (acc: StepResult<S>, input: Input): StepResult<S> => {
-    const now = scheduler.now();
-    try {
-      return 'reading' in input ? logic.step(rule, acc.state, input.reading, now) : logic.tick(rule, acc.state, now);
-    } catch (err) {
-      onError(err, { ruleId: rule.id, ...('reading' in input ? { reading: input.reading } : {}) });
-      return { state: acc.state, emit: [], wakeAt: 'reading' in input ? acc.wakeAt : undefined };
-    }
-  };
-
-  const perDevice = (readings$: Observable<Reading>) =>
-    defer(() => {
-      const wake$ = new Subject<number | undefined>();
-      const done$ = new Subject<void>();
-      // Each result re-arms (or cancels) the device's single timer; switchMap drops the old one.
-      const ticks$ = wake$.pipe(
-        switchMap((at) => (at === undefined ? EMPTY : timer(Math.max(0, at - scheduler.now()), scheduler))),
-        map((): Input => ({ tick: true })),
-        takeUntil(done$),
-      );
-      const inputs$ = readings$.pipe(
-        map((reading): Input => ({ reading })),
-        // When the readings end, pending timers are dropped and the device's stream completes.
-        tap({ complete: () => done$.next() }),
-      );
-      return merge(inputs$, ticks$).pipe(
-        scan(fold, { state: logic.init(rule), emit: [] } as StepResult<S>),
-        tap((result) => wake$.next(result.wakeAt)),
-        mergeMap((result) => result.emit),
-      );
-    });
 
   return (source) =>
-    source.pipe(
-      filter(safeAccepts),
-      groupBy((reading) => reading.deviceId),
-      mergeMap(perDevice),
-      map((decision) => toDetection(rule, decision, newId())),
-    );
+    new Observable<Detection>((subscriber) => {
+      const slots = options.slots ?? new Map<string, RuleSlot>();
+      const timers = new Map<string, Subscription>();
+
+      const arm = (key: string, at: number | undefined) => {
+        timers.get(key)?.unsubscribe();
+        timers.delete(key);
+        if (at === undefined) return;
+        timers.set(key, scheduler.schedule(() => {
+          timers.delete(key);
+          apply(key, undefined);
+        }, Math.max(0, at - scheduler.now())));
+      };
+
+      // A throwing step keeps the previous state: one odd reading must not reset or kill the
+      // rule for this key, let alone for the others.
+      const apply = (key: string, reading: Reading | undefined) => {
+        const slot = slots.get(key);
+        const prev = (slot ? slot.state : logic.init(rule)) as S;
+        const now = scheduler.now();
+        let result: StepResult<S>;
+        try {
+          result = reading ? logic.step(rule, prev, reading, now) : logic.tick(rule, prev, now);
+        } catch (err) {
+          onError(err, { ruleId: rule.id, ...(reading ? { reading } : {}) });
+          result = { state: prev, emit: [], ...(reading && slot?.wakeAt !== undefined ? { wakeAt: slot.wakeAt } : {}) };
+        }
+        slots.set(key, result.wakeAt === undefined ? { state: result.state } : { state: result.state, wakeAt: result.wakeAt });
+        arm(key, result.wakeAt);
+        for (const d of result.emit) subscriber.next(toDetection(rule, d, newId(), key));
+      };
+
+      // Restored slots: a `for` timer or silence that was running goes on from where it was.
+      for (const [key, slot] of slots) if (slot.wakeAt !== undefined) arm(key, slot.wakeAt);
+
+      const sub = source.subscribe({
+        next: (reading) => {
+          const key = keyOfSafe(reading);
+          if (key !== undefined) apply(key, reading);
+        },
+        error: (err: unknown) => subscriber.error(err),
+        // When the readings end, pending timers are dropped and the stream completes.
+        complete: () => {
+          for (const t of timers.values()) t.unsubscribe();
+          timers.clear();
+          subscriber.complete();
+        },
+      });
+      return () => {
+        sub.unsubscribe();
+        for (const t of timers.values()) t.unsubscribe();
+        timers.clear();
+      };
+    });
 }

@@ -33,6 +33,8 @@ export async function startTestService(overrides: ConfigInput = {}): Promise<Run
       operatorToken: TOKEN,
       deadlineCheckInterval: '200ms',
       logLevel: 'silent',
+      // Node-RED costs a second or two to start: only the tests that use it turn it on.
+      flows: { enabled: false },
       ...overrides,
     },
   );

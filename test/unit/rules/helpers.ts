@@ -4,7 +4,7 @@ import { map, type OperatorFunction } from 'rxjs';
 import { expect } from 'vitest';
 import type { Reading } from '../../../ingest/schemas.js';
 import type { Detection } from '../../../rules/detection.js';
-import { AbsenceRule, EventRule, ThresholdRule, type RuleInput } from '../../../rules/index.js';
+import { AbsenceRule, CorrelateRule, EventRule, GeofenceRule, RateRule, ThresholdRule, WindowRule, type RuleInput } from '../../../rules/index.js';
 
 /** A reading with defaults: sensor-001, telemetry, ts 0, no metrics or events. */
 export function reading(p: Partial<Reading> = {}): Reading {
@@ -28,6 +28,16 @@ export const eventOf = (p: Partial<RuleInput> & Record<string, unknown>): EventR
   EventRule.parse({ ...base, name: 'Smoke', kind: 'event', severity: 'orange', ...p });
 export const absenceOf = (p: Partial<RuleInput> & Record<string, unknown>): AbsenceRule =>
   AbsenceRule.parse({ ...base, name: 'Offline', kind: 'absence', severity: 'blue', ...p });
+
+export const rateOf = (p: Record<string, unknown>): RateRule => RateRule.parse({ ...base, name: 'Rising', kind: 'rate', ...p });
+export const windowOf = (p: Record<string, unknown>): WindowRule => WindowRule.parse({ ...base, name: 'Hot', kind: 'window', ...p });
+export const geofenceOf = (p: Record<string, unknown>): GeofenceRule =>
+  GeofenceRule.parse({ ...base, name: 'No-fly', kind: 'geofence', severity: 'orange', select: { kind: 'drone' }, ...p });
+export const correlateOf = (p: Record<string, unknown>): CorrelateRule => CorrelateRule.parse({ ...base, name: 'Fire', kind: 'correlate', ...p });
+
+/** A drone position reading. */
+export const drone = (deviceId: string, lat: number, lon: number, alt: number, extra: Partial<Reading> = {}) =>
+  reading({ deviceId, kind: 'drone', loc: { lat, lon, alt }, metrics: { battery: 80, alt }, ...extra });
 
 /** `raise:orange:sensor-001` — what marble tests compare. */
 export const brief: OperatorFunction<Detection, string> = map((d) => `${d.phase}:${d.severity}:${d.deviceId}`);

@@ -37,7 +37,7 @@ describe('parseRuleSet: invalid rules name the rule and the path', () => {
     ['wrong type', { ...thr, id: 'water-high', above: 'high' }, 'rules[0] (water-high): above: Invalid input: expected number'],
     ['bad id', { ...thr, id: 'has space' }, 'rules[0] (has space): id: id must match'],
     ['version 0', { ...thr, version: 0 }, 'rules[0] (x): version:'],
-    ['unknown kind', { ...thr, kind: 'magic' }, 'rules[0] (x): kind: unknown kind "magic" (expected threshold | event | absence'],
+    ['unknown kind', { ...thr, kind: 'magic' }, 'rules[0] (x): kind: unknown kind "magic" (expected threshold | rate | window | event | absence | geofence | correlate)'],
     ['unknown field', { ...thr, abvoe: 1 }, 'rules[0] (x): abvoe: unknown field'],
     ['bad duration', { ...thr, for: '5 minutes' }, 'rules[0] (x): for: "5 minutes": expected a duration like'],
     ['severity and levels', { ...thr, above: undefined, levels: [{ severity: 'red', above: 1 }] }, 'rules[0] (x): levels: give either severity or levels, not both'],

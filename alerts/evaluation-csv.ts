@@ -1,0 +1,33 @@
+// 综合评价 as CSV for spreadsheets: one line per row, rates as fractions with 4 decimals,
+// durations in ms, empty cells for figures with no data.
+import type { EvaluationRow } from './evaluation.js';
+
+export const CSV_COLUMNS = [
+  'period', 'group', 'incidents', 'manual', 'falseAlarms', 'cases', 'closed', 'closureRate',
+  'resolvedOnce', 'onTime', 'onTimeRate', 'closedOnce', 'reworked', 'reworkRate', 'falseAlarmRate',
+  'ackP50Ms', 'ackP90Ms', 'dispatchP50Ms', 'dispatchP90Ms', 'resolveP50Ms', 'resolveP90Ms',
+  'satisfactionN', 'satisfactionAvg', 'satisfactionTarget', 'satisfactionMet',
+] as const;
+
+/** A CSV cell: quoted when needed, and defused against spreadsheet formulas (=, +, -, @). */
+export function csvCell(v: string | number | boolean | null | undefined): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v !== 'string') return String(v);
+  const safe = /^[=+\-@]/.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
+const rate = (r: number | null) => (r === null ? null : r.toFixed(4));
+
+/** The rows (then the total) as RFC 4180 CSV with a header line. */
+export function evaluationCsv(rows: readonly EvaluationRow[], total: EvaluationRow): string {
+  const line = (r: EvaluationRow) =>
+    [
+      r.period ?? '', r.group, r.incidents, r.manual, r.falseAlarms, r.cases, r.closed, rate(r.closureRate),
+      r.resolvedOnce, r.onTime, rate(r.onTimeRate), r.closedOnce, r.reworked, rate(r.reworkRate), rate(r.falseAlarmRate),
+      r.timeToAcknowledgeMs.p50, r.timeToAcknowledgeMs.p90, r.timeToDispatchMs.p50, r.timeToDispatchMs.p90,
+      r.timeToResolveMs.p50, r.timeToResolveMs.p90,
+      r.satisfaction.n, r.satisfaction.average === null ? null : r.satisfaction.average.toFixed(2), r.satisfaction.target, r.satisfaction.met,
+    ].map(csvCell).join(',');
+  return [CSV_COLUMNS.join(','), ...rows.map(line), line({ ...total, period: 'total' })].join('\r\n') + '\r\n';
+}

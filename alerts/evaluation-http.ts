@@ -1,0 +1,55 @@
+// GET /api/evaluation (综合评价): `from`, `to` (ms epoch or ISO-8601; default the last 30 days),
+// `groupBy`, `period=month`, `target` (satisfaction, default 85), `format=json|csv`.
+import { z } from 'zod';
+import type { CaseReader } from '../store/types.js';
+import { evaluate, GROUP_BY, SATISFACTION_TARGET } from './evaluation.js';
+import { evaluationCsv } from './evaluation-csv.js';
+import { errorReply, zodIssues, type Route } from './http.js';
+
+const DAY = 86_400_000;
+const Instant = z.union([
+  z.coerce.number().int().nonnegative(),
+  z.iso.date().transform((s) => Date.parse(`${s}T00:00:00Z`)),
+  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
+]);
+
+const EvaluationQuery = z
+  .object({
+    from: Instant.optional(),
+    to: Instant.optional(),
+    groupBy: z.enum(GROUP_BY).optional(),
+    period: z.enum(['month']).optional(),
+    target: z.coerce.number().min(0).max(100).default(SATISFACTION_TARGET),
+    format: z.enum(['json', 'csv']).default('json'),
+  });
+
+/** The evaluation route over the store's case reader. */
+export function evaluationRoutes({ cases, clock = Date.now }: { cases: CaseReader; clock?: () => number }): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/api/evaluation',
+      handler: ({ query }) => {
+        const q = EvaluationQuery.safeParse(Object.fromEntries(query));
+        if (!q.success) return errorReply(400, 'bad_query', 'invalid query', zodIssues(q.error));
+        const to = q.data.to ?? clock();
+        const from = q.data.from ?? to - 30 * DAY;
+        if (from >= to) return errorReply(400, 'bad_query', 'from must be before to', [{ path: 'from', message: 'from ≥ to' }]);
+        const { rows, total } = evaluate(cases.casesBetween(from, to), q.data);
+        if (q.data.format === 'csv') return { status: 200, body: evaluationCsv(rows, total), contentType: 'text/csv; charset=utf-8' };
+        return {
+          status: 200,
+          body: {
+            from: new Date(from).toISOString(),
+            to: new Date(to).toISOString(),
+            groupBy: q.data.groupBy ?? null,
+            period: q.data.period ?? null,
+            target: q.data.target,
+            rows,
+            total,
+          },
+        };
+      },
+    },
+  ];
+}

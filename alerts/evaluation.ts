@@ -1,0 +1,145 @@
+// 综合评价 (DESIGN.md § Routing, deadlines and evaluation): pure figures over incidents and their
+// timelines, grouped by department, district, grid, rule or source, optionally per month.
+// Definitions (the README's "Alert management" section repeats them):
+//   cases          = incidents − false alarms
+//   结案率 closure  = cases now closed or reviewed / cases
+//   按期处置率 on-time = cases resolved at least once with no `overdue` ever / cases resolved at least once
+//   返工率 rework   = cases reopened at least once / cases closed at least once
+//   false alarms   = false_alarm incidents / incidents
+//   time to acknowledge / dispatch / resolve = first such event − createdAt; p50/p90 nearest-rank
+//   satisfaction   = mean of the scores given with `close`, against the target (85)
+import type { Incident, IncidentEvent, IncidentEventType } from './incident.js';
+
+export const GROUP_BY = ['department', 'district', 'grid', 'rule', 'source'] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
+export const SATISFACTION_TARGET = 85;
+
+export interface Case {
+  incident: Incident;
+  events: readonly IncidentEvent[];
+}
+
+export interface Percentiles {
+  n: number;
+  p50: number | null;
+  p90: number | null;
+}
+
+export interface EvaluationRow {
+  /** `YYYY-MM` with `period: 'month'`, else absent. */
+  period?: string;
+  /** The group's key, `all` for totals, `(none)` when the incident has no such key. */
+  group: string;
+  incidents: number;
+  /** Incidents raised by people (社区吹哨), not rules. */
+  manual: number;
+  falseAlarms: number;
+  cases: number;
+  closed: number;
+  resolvedOnce: number;
+  onTime: number;
+  closedOnce: number;
+  reworked: number;
+  closureRate: number | null;
+  onTimeRate: number | null;
+  reworkRate: number | null;
+  falseAlarmRate: number | null;
+  timeToAcknowledgeMs: Percentiles;
+  timeToDispatchMs: Percentiles;
+  timeToResolveMs: Percentiles;
+  satisfaction: { n: number; average: number | null; target: number; met: boolean | null };
+}
+
+export interface EvaluationOptions {
+  groupBy?: GroupBy;
+  period?: 'month';
+  target?: number;
+  /** Months are cut in this offset from UTC (480 for China Standard Time). */
+  utcOffsetMinutes?: number;
+}
+
+/** Nearest-rank percentile of sorted values: the smallest value with ≥ p% of values ≤ it. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1]!;
+}
+
+const ratio = (a: number, b: number): number | null => (b === 0 ? null : a / b);
+
+const keyOf: Record<GroupBy, (i: Incident) => string | undefined> = {
+  department: (i) => i.department,
+  district: (i) => i.district,
+  grid: (i) => i.grid,
+  rule: (i) => i.ruleId ?? (i.source === 'rule' ? undefined : `(manual:${i.source})`),
+  source: (i) => i.source,
+};
+
+const firstTs = (events: readonly IncidentEvent[], type: IncidentEventType) => events.find((e) => e.type === type)?.ts;
+const has = (events: readonly IncidentEvent[], type: IncidentEventType) => events.some((e) => e.type === type);
+
+function spread(cases: readonly Case[], type: IncidentEventType): Percentiles {
+  const values = cases
+    .map((c) => {
+      const ts = firstTs(c.events, type);
+      return ts === undefined ? undefined : ts - c.incident.createdAt;
+    })
+    .filter((v): v is number => v !== undefined)
+    .sort((a, b) => a - b);
+  return { n: values.length, p50: percentile(values, 50), p90: percentile(values, 90) };
+}
+
+/** The figures of one group of cases. */
+export function evaluateGroup(cases: readonly Case[], group: string, target = SATISFACTION_TARGET, period?: string): EvaluationRow {
+  const falseAlarms = cases.filter((c) => c.incident.state === 'false_alarm').length;
+  const real = cases.filter((c) => c.incident.state !== 'false_alarm');
+  const closed = real.filter((c) => c.incident.state === 'closed' || c.incident.state === 'reviewed').length;
+  const resolvedOnce = real.filter((c) => has(c.events, 'resolved'));
+  const onTime = resolvedOnce.filter((c) => !has(c.events, 'overdue')).length;
+  const closedOnce = real.filter((c) => has(c.events, 'closed'));
+  const reworked = closedOnce.filter((c) => has(c.events, 'reopened')).length;
+  const scores = cases.map((c) => c.incident.satisfaction).filter((s): s is number => s !== undefined);
+  const average = scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null;
+  return {
+    ...(period ? { period } : {}),
+    group,
+    incidents: cases.length,
+    manual: cases.filter((c) => c.incident.source !== 'rule').length,
+    falseAlarms,
+    cases: real.length,
+    closed,
+    resolvedOnce: resolvedOnce.length,
+    onTime,
+    closedOnce: closedOnce.length,
+    reworked,
+    closureRate: ratio(closed, real.length),
+    onTimeRate: ratio(onTime, resolvedOnce.length),
+    reworkRate: ratio(reworked, closedOnce.length),
+    falseAlarmRate: ratio(falseAlarms, cases.length),
+    timeToAcknowledgeMs: spread(cases, 'acknowledged'),
+    timeToDispatchMs: spread(cases, 'dispatched'),
+    timeToResolveMs: spread(cases, 'resolved'),
+    satisfaction: { n: scores.length, average, target, met: average === null ? null : average >= target },
+  };
+}
+
+/** `YYYY-MM` of a time in the given offset from UTC. */
+export const monthOf = (ms: number, offsetMinutes = 0): string => new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 7);
+
+/** Rows per (period, group), sorted, and the total over every case. */
+export function evaluate(cases: readonly Case[], opts: EvaluationOptions = {}): { rows: EvaluationRow[]; total: EvaluationRow } {
+  const target = opts.target ?? SATISFACTION_TARGET;
+  const buckets = new Map<string, { period?: string; group: string; cases: Case[] }>();
+  for (const c of cases) {
+    const period = opts.period === 'month' ? monthOf(c.incident.createdAt, opts.utcOffsetMinutes) : undefined;
+    const group = opts.groupBy ? keyOf[opts.groupBy](c.incident) ?? '(none)' : 'all';
+    const k = JSON.stringify([period ?? '', group]);
+    const b = buckets.get(k) ?? { period, group, cases: [] };
+    b.cases.push(c);
+    buckets.set(k, b);
+  }
+  const rows = [...buckets.values()]
+    .sort((a, b) => (a.period ?? '').localeCompare(b.period ?? '') || a.group.localeCompare(b.group))
+    .map((b) => evaluateGroup(b.cases, b.group, target, b.period));
+  return { rows, total: evaluateGroup(cases, 'all', target) };
+}

@@ -1,0 +1,146 @@
+// Silences (静默): time-bounded matchers over detections, set by operators during known work
+// (a pump test, a drill, a sensor being serviced). A silenced detection is still stored and
+// counted, but opens no incident and pushes no alert.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Detection } from '../rules/detection.js';
+import type { SilenceStore } from '../store/types.js';
+import { Duration } from '../rules/duration.js';
+
+const Pattern = z.string().trim().min(1).max(128);
+
+/** What a silence matches; each given field must match (AND). `*` and `?` are globs, else exact. */
+export const SilenceMatchers = z
+  .object({
+    device: Pattern.optional(),
+    grid: Pattern.optional(),
+    district: Pattern.optional(),
+    rule: Pattern.optional(),
+    category: Pattern.optional(),
+  })
+  .strict()
+  .refine((m) => Object.values(m).some((v) => v !== undefined), {
+    message: 'a silence needs at least one of device, grid, district, rule, category',
+  });
+export type SilenceMatchers = z.infer<typeof SilenceMatchers>;
+
+const Instant = z.union([
+  z.number().int().nonnegative(),
+  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
+]);
+
+/** POST /api/silences: `endsAt`, or `duration` counted from `startsAt` (default now). */
+export const SilenceInput = z
+  .object({
+    matchers: SilenceMatchers,
+    createdBy: z.string().trim().min(1, 'createdBy must name who silences').max(128),
+    comment: z.string().trim().min(1, 'comment must say why').max(2000),
+    startsAt: Instant.optional(),
+    endsAt: Instant.optional(),
+    duration: Duration.optional(),
+  })
+  .refine((s) => (s.endsAt === undefined) !== (s.duration === undefined), {
+    path: ['endsAt'],
+    message: 'give exactly one of endsAt or duration',
+  });
+export type SilenceInput = z.input<typeof SilenceInput>;
+
+export const Silence = z.object({
+  id: z.string(),
+  matchers: SilenceMatchers,
+  createdBy: z.string(),
+  comment: z.string(),
+  startsAt: z.number(),
+  endsAt: z.number(),
+  createdAt: z.number(),
+  /** Who ended it early (DELETE), if anyone. */
+  expiredBy: z.string().optional(),
+});
+export type Silence = z.infer<typeof Silence>;
+
+export type SilenceState = 'pending' | 'active' | 'expired';
+
+/** pending before startsAt, active in [startsAt, endsAt), expired after. */
+export function silenceState(s: Silence, now: number): SilenceState {
+  if (now < s.startsAt) return 'pending';
+  return now < s.endsAt ? 'active' : 'expired';
+}
+
+/** A glob (`*` any run, `?` one character) as an anchored RegExp; no wildcard means exact. */
+export function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+  return new RegExp(`^${body}$`);
+}
+
+const fieldOf: Record<keyof SilenceMatchers, (d: Detection) => string | undefined> = {
+  device: (d) => d.deviceId,
+  grid: (d) => d.grid,
+  district: (d) => d.district,
+  rule: (d) => d.ruleId,
+  category: (d) => d.category,
+};
+
+/** Whether the silence is active at `now` and every matcher it has matches the detection. */
+export function silenceMatches(s: Silence, d: Detection, now: number): boolean {
+  if (silenceState(s, now) !== 'active') return false;
+  return (Object.keys(fieldOf) as Array<keyof SilenceMatchers>).every((k) => {
+    const pattern = s.matchers[k];
+    if (pattern === undefined) return true;
+    const value = fieldOf[k](d);
+    return value !== undefined && globToRegExp(pattern).test(value);
+  });
+}
+
+export interface SilenceService {
+  /** Fails when the silence would end before it starts. */
+  create(input: z.infer<typeof SilenceInput>): { ok: true; silence: Silence } | { ok: false; message: string };
+  list(state?: SilenceState): Silence[];
+  get(id: string): Silence | undefined;
+  /** End a silence now (kept for the record); undefined when unknown. */
+  expire(id: string, by?: string): Silence | undefined;
+  /** The first active silence matching the detection. */
+  match(d: Detection): Silence | undefined;
+}
+
+/** Silences over a store; the store is read on every match so several processes agree. */
+export function createSilenceService(opts: { store: SilenceStore; clock?: () => number; newId?: () => string }): SilenceService {
+  const clock = opts.clock ?? Date.now;
+  const newId = opts.newId ?? (() => `SIL-${randomBytes(4).toString('hex').toUpperCase()}`);
+  return {
+    create(input) {
+      const now = clock();
+      const startsAt = input.startsAt ?? now;
+      const silence: Silence = {
+        id: newId(),
+        matchers: input.matchers,
+        createdBy: input.createdBy,
+        comment: input.comment,
+        startsAt,
+        endsAt: input.endsAt ?? startsAt + (input.duration ?? 0),
+        createdAt: now,
+      };
+      if (silence.endsAt <= Math.max(startsAt, now)) return { ok: false, message: 'endsAt must be after startsAt and now' };
+      opts.store.put(silence);
+      return { ok: true, silence };
+    },
+    list(state) {
+      const now = clock();
+      const all = opts.store.list();
+      return state ? all.filter((s) => silenceState(s, now) === state) : all;
+    },
+    get: (id) => opts.store.get(id),
+    expire(id, by) {
+      const s = opts.store.get(id);
+      if (!s) return undefined;
+      const now = clock();
+      if (s.endsAt <= now) return s;
+      const next: Silence = { ...s, endsAt: Math.max(now, s.startsAt), expiredBy: by };
+      opts.store.put(next);
+      return next;
+    },
+    match(d) {
+      const now = clock();
+      return opts.store.activeAt(now).find((s) => silenceMatches(s, d, now));
+    },
+  };
+}

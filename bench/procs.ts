@@ -1,0 +1,126 @@
+// Child processes of the benchmark: forked TypeScript workers talking over IPC, and the real
+// service started the way a user starts it. A child that dies mid-run marks the run crashed.
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const HERE = import.meta.dirname;
+export const crashes: string[] = [];
+
+export interface Worker {
+  proc: ChildProcess;
+  /** Resolve with the next IPC message of this type. */
+  next<T = Record<string, unknown>>(type: string, timeoutMs?: number): Promise<T>;
+  ask<T = Record<string, unknown>>(type: string, reply?: string): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/** Fork bench/<file> under tsx with a JSON argument. */
+export function worker(file: string, arg: unknown = {}, extraArgs: string[] = []): Worker {
+  const proc = fork(join(HERE, file), [typeof arg === 'string' ? arg : JSON.stringify(arg), ...extraArgs], {
+    execArgv: ['--import', 'tsx', '--max-old-space-size=2048'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let expectedExit = false;
+  proc.once('exit', (code, signal) => {
+    if (!expectedExit && code !== 0) crashes.push(`${file} exited with ${signal ?? code}`);
+  });
+  const next = <T>(type: string, timeoutMs = 60_000) =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${file}: no '${type}' within ${timeoutMs} ms`)), timeoutMs);
+      const on = (m: { type: string; message?: string }) => {
+        if (m.type === 'error') {
+          clearTimeout(timer);
+          proc.off('message', on);
+          reject(new Error(`${file}: ${m.message}`));
+        } else if (m.type === type) {
+          clearTimeout(timer);
+          proc.off('message', on);
+          resolve(m as T);
+        }
+      };
+      proc.on('message', on);
+      proc.once('exit', () => reject(new Error(`${file} exited before '${type}'`)));
+    });
+  return {
+    proc,
+    next,
+    ask: (type, reply = type) => {
+      const p = next(reply);
+      proc.send({ type });
+      return p as never;
+    },
+    stop: async () => {
+      expectedExit = true;
+      if (proc.exitCode !== null) return;
+      const gone = new Promise((r) => proc.once('exit', r));
+      proc.send({ type: 'stop' });
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+      proc.kill('SIGKILL');
+    },
+  };
+}
+
+export interface ServiceProc {
+  proc: ChildProcess;
+  http: string;
+  mqtt: string;
+  ws: string;
+  token: string;
+  stop(): Promise<void>;
+}
+
+/** Start `citysense start` as a user would, on free ports, and parse its banner. */
+export async function startService(env: Record<string, string>): Promise<ServiceProc> {
+  const token = 'bench-token-0123456789abcdef';
+  const proc = spawn(process.execPath, [join(HERE, '../bin/citysense.js'), 'start'], {
+    env: {
+      ...process.env,
+      CITYSENSE_HTTP_PORT: '0',
+      CITYSENSE_MQTT_PORT: '0',
+      CITYSENSE_MQTT_WS_PORT: '0',
+      CITYSENSE_DEMO: '0',
+      CITYSENSE_ALLOW_ANONYMOUS: '1',
+      CITYSENSE_OPERATOR_TOKEN: token,
+      CITYSENSE_LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let expectedExit = false;
+  proc.once('exit', (code, signal) => {
+    if (!expectedExit) crashes.push(`citysense service exited with ${signal ?? code}`);
+  });
+  let out = '';
+  const banner = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 60_000);
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (/operator token/.test(out)) {
+        clearTimeout(timer);
+        resolve(out);
+      }
+    });
+  });
+  const http = /console \/ API\s+(\S+)/.exec(banner)![1]!;
+  return {
+    proc,
+    http,
+    mqtt: /MQTT\s+(mqtt:\S+)/.exec(banner)![1]!,
+    ws: /WebSocket\s+(ws:\S+)/.exec(banner)![1]!,
+    token,
+    stop: async () => {
+      expectedExit = true;
+      const gone = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 15_000))]);
+      proc.kill('SIGKILL');
+    },
+  };
+}
+
+/** Resident set size of a process in MiB (Linux /proc). */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}

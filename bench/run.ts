@@ -1,0 +1,219 @@
+// `npm run bench`: the real service against the brokers' own limits, in one run (issue #3).
+// Prints a table and a final `RESULT {json}` line. A run in which any process crashed reports
+// no numbers (aedes 1.2 can overflow its stack under overload).
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { measureAlertLatency, percentile } from './latency.js';
+import { crashes, rssMb, startService, worker } from './procs.js';
+
+const { values: opt } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '20' },
+    connections: { type: 'string', default: '10' },
+    generators: { type: 'string', default: '1' },
+    rate: { type: 'string', default: '0' },
+    'latency-load': { type: 'string', default: '20000' },
+    'latency-samples': { type: 'string', default: '500' },
+    rules: { type: 'string', default: join(import.meta.dirname, 'rules-20.yaml') },
+    quick: { type: 'boolean', default: false },
+    'skip-baselines': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (opt.help) {
+  console.log(`npm run bench -- [--quick] [--duration S] [--connections N] [--generators N] [--rate MSG_PER_S (0 = max)]
+                  [--latency-load MSG_PER_S] [--latency-samples N] [--rules FILE] [--skip-baselines]`);
+  process.exit(0);
+}
+const durationMs = Number(opt.quick ? 5 : opt.duration) * 1000;
+const connections = Number(opt.connections);
+const generators = Number(opt.generators);
+const rate = Number(opt.rate);
+const latencyLoad = Number(opt['latency-load']);
+const latencySamples = opt.quick ? 100 : Number(opt['latency-samples']);
+
+const log = (s: string) => console.log(`[bench] ${s}`);
+
+/** Start `generators` load processes against `url`; `done` resolves when they finish or `stop()`. */
+async function startLoad(url: string, totalRate: number, ms: number, prefix: string) {
+  const gens = Array.from({ length: generators }, (_, g) =>
+    worker('generator.ts', { url, connections, rate: totalRate / generators, durationMs: ms, seed: 42 + g, prefix: `${prefix}g${g}-` }),
+  );
+  await Promise.all(gens.map((g) => g.next('ready')));
+  const t0 = performance.now();
+  const finished = Promise.all(gens.map((g) => g.next<{ sent: number; elapsedMs: number }>('done', ms + 60_000)));
+  for (const g of gens) g.proc.send({ type: 'go' });
+  const done = finished.then(async (all) => {
+    await Promise.all(gens.map((g) => g.stop()));
+    return { sent: all.reduce((a, d) => a + d.sent, 0), t0, elapsedMs: Math.max(...all.map((d) => d.elapsedMs)) };
+  });
+  return { done, stop: () => gens.forEach((g) => g.proc.connected && g.proc.send({ type: 'stop' })) };
+}
+
+/** Drive `url` for ms and wait for the generators to finish. */
+const load = async (url: string, totalRate: number, ms: number, prefix: string) => (await startLoad(url, totalRate, ms, prefix)).done;
+
+/** Poll `read` until it stops growing for 1.5 s (bounded); returns the value and when it last grew. */
+async function settle(read: () => Promise<number>, boundMs = 60_000) {
+  let last = await read();
+  let at = performance.now();
+  const until = Date.now() + boundMs;
+  while (Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 250));
+    const v = await read();
+    if (v !== last) {
+      last = v;
+      at = performance.now();
+    } else if (performance.now() - at > 1500) break;
+  }
+  return { value: last, at };
+}
+
+async function aedesBaseline(mode: 'inproc' | 'relay') {
+  const broker = worker('baseline-broker.ts');
+  const { port } = await broker.next<{ port: number }>('ready');
+  const url = `mqtt://127.0.0.1:${port}`;
+  const sub = mode === 'relay' ? worker('subscriber.ts', url) : undefined;
+  if (sub) await sub.next('ready');
+  const r = await load(url, 0, durationMs, `base-${mode}-`);
+  const read = async () => (mode === 'relay' ? (await sub!.ask<{ count: number }>('count')).count : (await broker.ask<{ count: number }>('count')).count);
+  const s = await settle(read, 30_000);
+  await sub?.stop();
+  await broker.stop();
+  return (s.value / Math.max(r.elapsedMs, s.at - r.t0)) * 1000;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function mosquittoBaseline(): Promise<number | undefined> {
+  let bin: string;
+  try {
+    bin = execFileSync('sh', ['-c', 'command -v mosquitto || ls /usr/sbin/mosquitto'], { encoding: 'utf8' }).trim().split('\n')[0]!;
+  } catch {
+    return undefined;
+  }
+  const port = await freePort();
+  const conf = join(mkdtempSync(join(tmpdir(), 'bench-mosq-')), 'm.conf');
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\npersistence false\n`);
+  const proc = spawn(bin, ['-c', conf], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 500));
+  const url = `mqtt://127.0.0.1:${port}`;
+  const sub = worker('subscriber.ts', url);
+  await sub.next('ready');
+  const r = await load(url, 0, durationMs, 'base-mosq-');
+  const s = await settle(async () => (await sub.ask<{ count: number }>('count')).count, 30_000);
+  await sub.stop();
+  proc.kill('SIGTERM');
+  return (s.value / Math.max(r.elapsedMs, s.at - r.t0)) * 1000;
+}
+
+async function scrape(http: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${http}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_]+(?:\{[^}]*\})?) ([0-9.e+-]+)$/.exec(line);
+    if (m) out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}
+const stored = (m: Record<string, number>) => m['citysense_telemetry_written_total{what="reading"}'] ?? 0;
+
+async function pipeline() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-data-'));
+  const svc = await startService({ CITYSENSE_DATA_DIR: dataDir, CITYSENSE_RULES: opt.rules!, CITYSENSE_FLOWS: '0' });
+  const rssStart = rssMb(svc.proc.pid!);
+  const before = stored(await scrape(svc.http));
+  const rssSamples: number[] = [];
+  const sampler = setInterval(() => rssSamples.push(rssMb(svc.proc.pid!)), 1000);
+  const r = await load(svc.mqtt, rate, durationMs, 'pipe-');
+  const s = await settle(async () => stored(await scrape(svc.http)), 60_000);
+  clearInterval(sampler);
+  const metrics = await scrape(svc.http);
+  const storedN = s.value - before;
+  const readingsPerSec = (storedN / Math.max(r.elapsedMs, s.at - r.t0)) * 1000;
+  log(`pipeline: ${fmt(readingsPerSec)} readings/s (${fmt(storedN)} of ${fmt(r.sent)} stored)`);
+
+  log(`latency: ${latencySamples} probes under ${latencyLoad} readings/s background load`);
+  const bg = await startLoad(svc.mqtt, latencyLoad, 300_000, 'lat-');
+  await new Promise((r2) => setTimeout(r2, 1500));
+  let latencies: number[] = [];
+  try {
+    latencies = await measureAlertLatency(svc.mqtt, svc.ws, svc.token, latencySamples, 120_000);
+  } finally {
+    bg.stop();
+  }
+  const bgDone = await bg.done;
+  log(`background load during latency: ${fmt((bgDone.sent / bgDone.elapsedMs) * 1000)} readings/s offered`);
+  const rssEnd = rssMb(svc.proc.pid!);
+  await svc.stop();
+  return { sent: r.sent, storedN, readingsPerSec, metrics, latencies, rssStart, rssEnd, rssMax: Math.max(...rssSamples, rssEnd) };
+}
+
+const fmt = (n: number | undefined, d = 0) => (n === undefined || Number.isNaN(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+
+async function main() {
+  log(`duration ${durationMs / 1000} s, ${generators} generator(s) × ${connections} connections, rate ${rate || 'max'}`);
+  const inproc = opt['skip-baselines'] ? undefined : await aedesBaseline('inproc');
+  if (inproc) log(`aedes in-process handler: ${fmt(inproc)} msg/s`);
+  const relay = opt['skip-baselines'] ? undefined : await aedesBaseline('relay');
+  if (relay) log(`aedes relay: ${fmt(relay)} msg/s`);
+  const mosq = opt['skip-baselines'] ? undefined : await mosquittoBaseline();
+  if (mosq) log(`mosquitto relay: ${fmt(mosq)} msg/s`);
+  const p = await pipeline();
+  const result = {
+    crashed: crashes.length > 0,
+    readingsPerSec: Math.round(p.readingsPerSec),
+    published: p.sent,
+    stored: p.storedN,
+    lost: p.sent - p.storedN,
+    alertP50Ms: Number(percentile(p.latencies, 50).toFixed(2)),
+    alertP99Ms: Number(percentile(p.latencies, 99).toFixed(2)),
+    latencySamples: p.latencies.length,
+    latencyLoadPerSec: latencyLoad,
+    rssMb: Math.round(p.rssEnd),
+    rssStartMb: Math.round(p.rssStart),
+    rssMaxMb: Math.round(p.rssMax),
+    aedesInprocPerSec: inproc && Math.round(inproc),
+    aedesRelayPerSec: relay && Math.round(relay),
+    mosquittoRelayPerSec: mosq && Math.round(mosq),
+    ratioToAedesInproc: inproc ? Number((p.readingsPerSec / inproc).toFixed(3)) : undefined,
+    rules: opt.rules,
+    durationS: durationMs / 1000,
+    connections: connections * generators,
+  };
+  console.log('');
+  console.log('| measure | value |');
+  console.log('|---|---|');
+  console.log(`| full pipeline (parsed, enriched, 20 rules, stored) | ${fmt(result.readingsPerSec)} readings/s |`);
+  console.log(`| published / stored / lost | ${fmt(result.published)} / ${fmt(result.stored)} / ${fmt(result.lost)} |`);
+  console.log(`| aedes, in-process handler doing nothing | ${fmt(result.aedesInprocPerSec)} msg/s |`);
+  console.log(`| aedes relay to an external subscriber | ${fmt(result.aedesRelayPerSec)} msg/s |`);
+  console.log(`| mosquitto relay | ${result.mosquittoRelayPerSec ? `${fmt(result.mosquittoRelayPerSec)} msg/s` : 'not installed'} |`);
+  console.log(`| pipeline / aedes in-process | ${result.ratioToAedesInproc ?? '—'} |`);
+  console.log(`| alert p50 / p99 at ${fmt(latencyLoad)} readings/s | ${result.alertP50Ms} / ${result.alertP99Ms} ms (${result.latencySamples} samples) |`);
+  console.log(`| service RSS start / max / end | ${fmt(p.rssStart)} / ${fmt(p.rssMax)} / ${fmt(p.rssEnd)} MiB |`);
+  if (crashes.length) {
+    console.log(`\nCRASHED: ${crashes.join('; ')} — no figures are reported from this run.`);
+    console.log(`RESULT ${JSON.stringify({ crashed: true, crashes })}`);
+    process.exit(1);
+  }
+  console.log(`RESULT ${JSON.stringify(result)}`);
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  console.log(`RESULT ${JSON.stringify({ crashed: crashes.length > 0, crashes, error: String(err) })}`);
+  process.exit(1);
+});

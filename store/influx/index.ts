@@ -1,0 +1,7 @@
+// Public face of the InfluxDB sink: the TelemetrySink on InfluxDB, its spool and its schema.
+export { createInfluxSink, type InfluxSink, type InfluxSinkDeps, type InfluxSinkStats } from './sink.js';
+export { InfluxSinkOptions, dbrp, type InfluxSinkOptionsInput } from './options.js';
+export { openSpool, type Spool, type SpoolBatch } from './spool.js';
+export { LOC_FIELDS, MEASUREMENT, READING_MEASUREMENTS, createLineEncoder, type LineEncoder } from './schema.js';
+export { influxQl, readingsStatement, type InfluxSeries } from './query.js';
+export { authHeader, v1WritePath } from './transport.js';

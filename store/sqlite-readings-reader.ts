@@ -1,0 +1,43 @@
+// Read-only access to the readings of a service's SQLite file, for `citysense rules replay
+// --since/--until`: opened with `readonly`, so it never migrates, prunes or locks a running
+// service out (WAL lets it read beside the writer).
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Reading } from '../ingest/schemas.js';
+import { StoreError } from './errors.js';
+import { DB_FILE_NAME } from './sqlite.js';
+
+export interface ReadingsReader {
+  readonly path: string;
+  /** Readings with from ≤ ts ≤ to, in ts order (then arrival order), read in pages. */
+  readings(from: number, to: number, pageSize?: number): Generator<Reading>;
+  close(): void;
+}
+
+/** Open `${dataDir}/citysense.db` (or a .db file) read-only. */
+export function openSqliteReadingsReader(dataDirOrFile: string): ReadingsReader {
+  const file = dataDirOrFile.endsWith('.db') ? dataDirOrFile : path.join(dataDirOrFile, DB_FILE_NAME);
+  if (!fs.existsSync(file)) throw new StoreError('invalid', `no store at ${file}`);
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  const page = db.prepare<{ from: number; to: number; afterTs: number; afterRow: number; limit: number }, { rowid: number; ts: number; body: string }>(`
+    SELECT rowid, ts, body FROM readings
+    WHERE ts >= @from AND ts <= @to AND (ts > @afterTs OR (ts = @afterTs AND rowid > @afterRow))
+    ORDER BY ts, rowid LIMIT @limit`);
+  return {
+    path: file,
+    *readings(from, to, pageSize = 5000) {
+      let afterTs = -Infinity;
+      let afterRow = -1;
+      for (;;) {
+        const rows = page.all({ from, to, afterTs: Number.isFinite(afterTs) ? afterTs : from - 1, afterRow, limit: pageSize });
+        for (const r of rows) yield JSON.parse(r.body) as Reading; // written by the telemetry sink from typed Readings
+        if (rows.length < pageSize) return;
+        const last = rows[rows.length - 1]!;
+        afterTs = last.ts;
+        afterRow = last.rowid;
+      }
+    },
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,42 @@
+// The console mount of the real service: the page and its assets at / without a token, with
+// headers that keep it offline and the token out of referrers; nothing else is reachable.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningService } from '../../app/service.js';
+import { api, startTestService } from '../support/service.js';
+
+describe('console mount', () => {
+  let svc: RunningService;
+  beforeAll(async () => {
+    svc = await startTestService({ grid: { cellSizeM: 250 } });
+  });
+  afterAll(() => svc?.stop());
+
+  it('serves the page and its modules from this origin only', async () => {
+    const page = await fetch(`${svc.urls.http}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    const html = await page.text();
+    expect(html).toContain('/console/main.js');
+    expect(html).not.toMatch(/https?:\/\//); // offline: no CDN, fonts or tiles
+    const js = await fetch(`${svc.urls.http}/console/main.js`);
+    expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await js.text()).toContain('createStream');
+    const settings = (await (await fetch(`${svc.urls.http}/console/settings.json`)).json()) as { cellSizeM: number };
+    expect(settings.cellSizeM).toBe(250);
+  });
+
+  it('answers HEAD without a body and leaves other paths to the API', async () => {
+    const head = await fetch(`${svc.urls.http}/console/style.css`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    for (const path of ['/console/../app/config.ts', '/console/%2e%2e/package.json', '/console/missing.js', '/app/service.ts', '/nope']) {
+      const r = await fetch(`${svc.urls.http}${path}`);
+      expect(r.status, path).toBe(404);
+      expect(((await r.json()) as { error: { code: string } }).error.code, path).toBe('not_found');
+    }
+    expect((await api(svc.urls.http, '/api/incidents', { token: null })).status).toBe(401);
+    expect((await fetch(`${svc.urls.http}/`, { method: 'POST' })).status).toBe(404);
+  });
+});

@@ -1,0 +1,19 @@
+// The flows block of the configuration: on by default for `npm start`, overridable by environment.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../app/config.js';
+
+describe('flows configuration', () => {
+  it('is on by default, admin user, password left to the operator token', () => {
+    expect(loadConfig({}).flows).toEqual({ enabled: true, user: 'admin' });
+  });
+
+  it('takes CITYSENSE_FLOWS, CITYSENSE_FLOWS_USER and CITYSENSE_FLOWS_PASSWORD', () => {
+    const env = { CITYSENSE_FLOWS: '0', CITYSENSE_FLOWS_USER: 'engineer', CITYSENSE_FLOWS_PASSWORD: 'long-enough-secret' };
+    expect(loadConfig(env).flows).toEqual({ enabled: false, user: 'engineer', password: 'long-enough-secret' });
+  });
+
+  it('refuses a short password, naming the variable', () => {
+    expect(() => loadConfig({ CITYSENSE_FLOWS_PASSWORD: 'short' })).toThrow(ConfigError);
+    expect(() => loadConfig({ CITYSENSE_FLOWS_PASSWORD: 'short' })).toThrow(/CITYSENSE_FLOWS_PASSWORD \(flows\.password\): flows\.password must be at least 8/);
+  });
+});
