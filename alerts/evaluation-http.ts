@@ -23,19 +23,22 @@ const EvaluationQuery = z
     format: z.enum(['json', 'csv']).default('json'),
   });
 
-/** The evaluation route over the store's case reader. */
-export function evaluationRoutes({ cases, clock = Date.now }: { cases: CaseReader; clock?: () => number }): Route[] {
+/** GET /api/evaluation (综合评价) over the store's case reader; months in the city's local time. */
+export function evaluationRoutes({ cases, clock = Date.now, utcOffsetMinutes }: { cases: CaseReader; clock?: () => number; utcOffsetMinutes?: number }): Route[] {
   return [
     {
       method: 'GET',
       path: '/api/evaluation',
-      handler: ({ query }) => {
+      handler: ({ query, principal }) => {
         const q = EvaluationQuery.safeParse(Object.fromEntries(query));
         if (!q.success) return errorReply(400, 'bad_query', 'invalid query', zodIssues(q.error));
         const to = q.data.to ?? clock();
         const from = q.data.from ?? to - 30 * DAY;
         if (from >= to) return errorReply(400, 'bad_query', 'from must be before to', [{ path: 'from', message: 'from ≥ to' }]);
-        const { rows, total } = evaluate(cases.casesBetween(from, to), q.data);
+        // A department-scoped caller gets the figures of its own department's cases only.
+        const all = cases.casesBetween(from, to);
+        const mine = principal?.department === undefined ? all : all.filter((c) => c.incident.department === principal.department);
+        const { rows, total } = evaluate(mine, { ...q.data, utcOffsetMinutes });
         if (q.data.format === 'csv') return { status: 200, body: evaluationCsv(rows, total), contentType: 'text/csv; charset=utf-8' };
         return {
           status: 200,

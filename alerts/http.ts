@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { Severity } from '../rules/detection.js';
 import type { TelemetrySink } from '../store/types.js';
+import { type Principal, type Role, auditOf, inScope } from './access.js';
 import { ActionBody, ManualReport } from './actions.js';
 import { IncidentState } from './incident.js';
 import type { IncidentService } from './incidents.js';
@@ -13,6 +14,8 @@ export interface Request {
   query: URLSearchParams;
   /** The parsed JSON body (undefined for GET). */
   body: unknown;
+  /** Who the bearer token says is calling (absent on public routes and in unit tests). */
+  principal?: Principal;
 }
 export interface Reply {
   status: number;
@@ -24,6 +27,8 @@ export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   handler: (req: Request) => Reply | Promise<Reply>;
+  /** Least role allowed (issue #8); default `viewer` for GET, `admin` for anything else. */
+  role?: Role;
 }
 
 type Issue = { path: string; message: string };
@@ -59,45 +64,55 @@ export interface IncidentRouteDeps {
 
 /** Routes under /api/incidents. */
 export function incidentRoutes({ incidents, telemetry, clock = Date.now }: IncidentRouteDeps): Route[] {
-  const withTimeline = (id: string) => {
+  // Out of a department-scoped caller's scope reads as unknown (404): it does not learn the id exists.
+  const withTimeline = (id: string, principal?: Principal) => {
     const incident = incidents.get(id);
-    return incident ? { ...incident, timeline: incidents.timeline(id) } : undefined;
+    return incident && inScope(principal, incident.department) ? { ...incident, timeline: incidents.timeline(id) } : undefined;
   };
   return [
     {
       method: 'GET',
       path: '/api/incidents',
-      handler: ({ query }) => {
+      handler: ({ query, principal }) => {
         const q = ListQuery.safeParse(Object.fromEntries(query));
         if (!q.success) return errorReply(400, 'bad_query', 'invalid query', zodIssues(q.error));
-        return { status: 200, body: { incidents: incidents.list(q.data) } };
+        const department = principal?.department;
+        return { status: 200, body: { incidents: incidents.list(department ? { ...q.data, department } : q.data) } };
       },
     },
     {
       method: 'POST',
       path: '/api/incidents',
-      handler: ({ body }) => {
+      role: 'operator',
+      handler: ({ body, principal }) => {
         const r = ManualReport.safeParse(body);
         if (!r.success) return errorReply(400, 'bad_request', 'invalid report', zodIssues(r.error));
-        const incident = incidents.report(r.data);
+        const incident = incidents.report(r.data, auditOf(principal));
+        // A scoped reporter gets its report back even when it is routed to another department.
         return { status: 201, body: withTimeline(incident.id) };
       },
     },
     {
       method: 'GET',
       path: '/api/incidents/:id',
-      handler: ({ params }) => {
-        const found = withTimeline(params.id!);
+      handler: ({ params, principal }) => {
+        const found = withTimeline(params.id!, principal);
         return found ? { status: 200, body: found } : errorReply(404, 'not_found', `no incident ${params.id}`);
       },
     },
     {
       method: 'POST',
       path: '/api/incidents/:id/actions',
-      handler: ({ params, body }) => {
+      role: 'operator',
+      handler: ({ params, body, principal }) => {
         const b = ActionBody.safeParse(body);
         if (!b.success) return errorReply(400, 'bad_request', 'invalid action', zodIssues(b.error));
-        const r = incidents.act(params.id!, b.data);
+        const current = incidents.get(params.id!);
+        if (!current || !inScope(principal, current.department)) return errorReply(404, 'not_found', `no incident ${params.id}`);
+        if (b.data.department !== undefined && !inScope(principal, b.data.department)) {
+          return errorReply(403, 'forbidden', `a ${principal?.department} responder cannot hand an incident to ${b.data.department}`);
+        }
+        const r = incidents.act(params.id!, b.data, auditOf(principal));
         if (!r.ok) return errorReply(r.status, r.code, r.message);
         return { status: 200, body: withTimeline(r.incident.id) };
       },
@@ -105,9 +120,9 @@ export function incidentRoutes({ incidents, telemetry, clock = Date.now }: Incid
     {
       method: 'GET',
       path: '/api/incidents/:id/review',
-      handler: async ({ params, query }) => {
+      handler: async ({ params, query, principal }) => {
         const incident = incidents.get(params.id!);
-        if (!incident) return errorReply(404, 'not_found', `no incident ${params.id}`);
+        if (!incident || !inScope(principal, incident.department)) return errorReply(404, 'not_found', `no incident ${params.id}`);
         const record = await buildReview(incident, incidents.timeline(incident.id), telemetry, clock());
         const format = query.get('format') ?? 'json';
         if (format === 'md') return { status: 200, body: renderReviewMarkdown(record), contentType: 'text/markdown; charset=utf-8' };

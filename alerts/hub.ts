@@ -4,9 +4,11 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { AlertLog, LogMessage } from '../store/types.js';
+import { type DepartmentOf, type Principal, roleAtLeast } from './access.js';
 import { ClientMessage, type Filter, facetsOf, matchesFilter } from './ws-protocol.js';
 
-export type AckHandler = (incidentId: string, by: string) => { ok: true } | { ok: false; status: number; code: string; message: string };
+/** Acknowledge over /ws; `principal` is the connection's (scope and audit are the handler's to check). */
+export type AckHandler = (incidentId: string, by: string, principal?: Principal) => { ok: true } | { ok: false; status: number; code: string; message: string };
 
 export interface HubOptions {
   log: AlertLog;
@@ -17,6 +19,8 @@ export interface HubOptions {
   /** A client whose unsent buffer passes this is cut off, so it never stalls the others. */
   maxBufferedBytes?: number;
   replayPage?: number;
+  /** The department of a log message: a department-scoped client gets only its own (issue #8). */
+  departmentOf?: DepartmentOf;
 }
 
 interface Client {
@@ -27,14 +31,17 @@ interface Client {
   gen: number;
   filter: Filter;
   grace?: NodeJS.Timeout;
+  principal?: Principal;
 }
 
 export interface Hub {
   /** Append to the durable log and send to every live client whose filter matches. */
   publish(message: LogMessage): number;
-  /** Take over an authenticated WebSocket connection. */
-  attach(ws: WebSocket): void;
+  /** Take over an authenticated WebSocket connection (no principal: an internal, unscoped client). */
+  attach(ws: WebSocket, principal?: Principal): void;
   clientCount(): number;
+  /** Clients cut off because their send buffer passed maxBufferedBytes, since start. */
+  slowClientsDropped(): number;
   close(): void;
 }
 
@@ -45,6 +52,10 @@ export function createHub(opts: HubOptions): Hub {
   const maxBuffered = opts.maxBufferedBytes ?? 16 * 1024 * 1024;
   const page = opts.replayPage ?? 500;
   const clients = new Set<Client>();
+  let dropped = 0;
+  // Both the filter and the department scope decide what a client is sent, live or replayed.
+  const wants = (c: Client, message: LogMessage, facets: ReturnType<typeof facetsOf>) =>
+    matchesFilter(c.filter, facets) && (c.principal?.department === undefined || opts.departmentOf?.(message) === c.principal.department);
 
   const frame = (seq: number, message: LogMessage) => JSON.stringify({ ...message, seq });
 
@@ -52,7 +63,12 @@ export function createHub(opts: HubOptions): Hub {
     if (c.ws.readyState !== c.ws.OPEN) return false;
     if (c.ws.bufferedAmount > maxBuffered) {
       opts.logger?.warn({ buffered: c.ws.bufferedAmount }, 'ws client too slow, disconnecting');
+      dropped++;
+      // close() would queue its frame behind the unsent buffer and wait for the peer: a client
+      // that never reads must not keep its buffer, so the close frame is tried and the socket ended.
       c.ws.close(1013, 'too slow: send buffer full, reconnect with resume');
+      clients.delete(c);
+      setTimeout(() => c.ws.terminate(), 1000).unref();
       return false;
     }
     c.ws.send(data);
@@ -68,7 +84,12 @@ export function createHub(opts: HubOptions): Hub {
       if (gen !== c.gen || c.ws.readyState !== c.ws.OPEN) return;
       const rows = log.since(c.cursor, page);
       for (const { seq, message } of rows) {
-        if (matchesFilter(c.filter, facetsOf(message)) && !send(c, frame(seq, message))) return;
+        // A replay is paced by the socket: it waits below the cut-off bound instead of reaching it.
+        if (c.ws.bufferedAmount > maxBuffered / 2) {
+          setTimeout(step, 10);
+          return;
+        }
+        if (wants(c, message, facetsOf(message)) && !send(c, frame(seq, message))) return;
         c.cursor = seq;
       }
       if (rows.length < page) {
@@ -103,7 +124,10 @@ export function createHub(opts: HubOptions): Hub {
         catchUp(c);
         return;
       case 'ack': {
-        const r = opts.onAck(msg.incidentId, msg.by);
+        if (c.principal && !roleAtLeast(c.principal.role, 'operator')) {
+          return reply(c, { type: 'ack', ok: false, incidentId: msg.incidentId, error: { code: 'forbidden', message: `role ${c.principal.role} may not acknowledge` } });
+        }
+        const r = opts.onAck(msg.incidentId, msg.by, c.principal);
         return reply(c, r.ok ? { type: 'ack', ok: true, incidentId: msg.incidentId } : { type: 'ack', ok: false, incidentId: msg.incidentId, error: { code: r.code, message: r.message } });
       }
     }
@@ -120,14 +144,14 @@ export function createHub(opts: HubOptions): Hub {
       for (const c of clients) {
         if (!c.live || seq <= c.cursor) continue;
         c.cursor = seq;
-        if (!matchesFilter(c.filter, facets)) continue;
+        if (!wants(c, message, facets)) continue;
         send(c, (data ??= frame(seq, message)));
       }
       return seq;
     },
 
-    attach(ws) {
-      const c: Client = { ws, cursor: log.lastSeq(), live: false, gen: 0, filter: {} };
+    attach(ws, principal) {
+      const c: Client = { ws, cursor: log.lastSeq(), live: false, gen: 0, filter: {}, principal };
       clients.add(c);
       ws.send(JSON.stringify({ type: 'hello', seq: c.cursor }));
       c.grace = setTimeout(() => catchUp(c), graceMs);
@@ -148,6 +172,7 @@ export function createHub(opts: HubOptions): Hub {
     },
 
     clientCount: () => clients.size,
+    slowClientsDropped: () => dropped,
 
     close() {
       for (const c of clients) {

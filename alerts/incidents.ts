@@ -34,8 +34,9 @@ export interface IncidentServiceOptions {
 
 export interface IncidentService {
   onDetection(detection: Detection): Incident | undefined;
-  report(report: ManualReport): Incident;
-  act(id: string, body: ActionBody): ActResult;
+  /** `audit` (the authenticated principal, issue #8) goes into the event's `data`. */
+  report(report: ManualReport, audit?: Record<string, string>): Incident;
+  act(id: string, body: ActionBody, audit?: Record<string, string>): ActResult;
   /** Emit `overdue` for every deadline passed since the last check, then due escalations; returns how many events. */
   checkDeadlines(): number;
   get(id: string): Incident | undefined;
@@ -161,7 +162,7 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
       return openFromDetection(d);
     },
 
-    report(r) {
+    report(r, audit) {
       const now = clock();
       const place = r.loc ? opts.gridOf?.(r.loc) : undefined;
       const grid = r.grid ?? place?.grid;
@@ -188,11 +189,11 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
         detections: 0,
         reopened: 0,
       };
-      open(incident, event(incident, 'opened', r.by, { to: 'warning', note: r.description, data: { source: r.source } }));
+      open(incident, event(incident, 'opened', r.by, { to: 'warning', note: r.description, data: { source: r.source, ...audit } }));
       return incident;
     },
 
-    act(id, body) {
+    act(id, body, audit) {
       const current = store.getIncident(id);
       if (!current) return { ok: false, status: 404, code: 'not_found', message: `no incident ${id}` };
       const t = transition(current.state, body.action);
@@ -208,7 +209,7 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
       }
       const now = clock();
       const next: Incident = { ...current, state: t.to, updatedAt: now };
-      const data: Record<string, unknown> = {};
+      const data: Record<string, unknown> = { ...audit };
       switch (body.action) {
         case 'acknowledge':
           next.acknowledgedAt = now;

@@ -1,5 +1,6 @@
 // Alert-management routes: CAP 1.2 per incident and as an Atom feed, and silences.
 import { z } from 'zod';
+import { inScope } from './access.js';
 import { type CapOptions, renderCap } from './cap.js';
 import { renderCapFeed } from './cap-feed.js';
 import { errorReply, zodIssues, type Route } from './http.js';
@@ -33,9 +34,9 @@ export function managementRoutes({ incidents, silences, cap, clock = Date.now }:
     {
       method: 'GET',
       path: '/api/incidents/:id/cap',
-      handler: ({ params }) => {
+      handler: ({ params, principal }) => {
         const incident = incidents.get(params.id!);
-        if (!incident) return errorReply(404, 'not_found', `no incident ${params.id}`);
+        if (!incident || !inScope(principal, incident.department)) return errorReply(404, 'not_found', `no incident ${params.id}`);
         const xml = renderCap(incident, incidents.timeline(incident.id), cap);
         return xml ? { status: 200, body: xml, contentType: CAP_CONTENT_TYPE } : errorReply(404, 'not_found', `incident ${incident.id} has no CAP message`);
       },
@@ -43,12 +44,13 @@ export function managementRoutes({ incidents, silences, cap, clock = Date.now }:
     {
       method: 'GET',
       path: '/api/cap',
-      handler: ({ query }) => {
+      handler: ({ query, principal }) => {
         const q = FeedQuery.safeParse(Object.fromEntries(query));
         if (!q.success) return errorReply(400, 'bad_query', 'invalid query', zodIssues(q.error));
         const now = clock();
-        const open = incidents.list({ state: [...OPEN_STATES], limit: q.data.limit });
-        const recent = incidents.list({ limit: q.data.limit }).filter((i) => i.updatedAt >= now - q.data.window);
+        const department = principal?.department;
+        const open = incidents.list({ state: [...OPEN_STATES], limit: q.data.limit, department });
+        const recent = incidents.list({ limit: q.data.limit, department }).filter((i) => i.updatedAt >= now - q.data.window);
         const byId = new Map([...open, ...recent].map((i) => [i.id, i]));
         const cases = [...byId.values()].slice(0, q.data.limit).map((incident) => ({ incident, events: incidents.timeline(incident.id) }));
         return { status: 200, body: renderCapFeed(cases, { ...cap, self: '/api/cap', now }), contentType: 'application/atom+xml; charset=utf-8' };
@@ -57,6 +59,7 @@ export function managementRoutes({ incidents, silences, cap, clock = Date.now }:
     {
       method: 'POST',
       path: '/api/silences',
+      role: 'admin',
       handler: ({ body }) => {
         const b = SilenceInput.safeParse(body);
         if (!b.success) return errorReply(400, 'bad_request', 'invalid silence', zodIssues(b.error));
@@ -85,6 +88,7 @@ export function managementRoutes({ incidents, silences, cap, clock = Date.now }:
     {
       method: 'DELETE',
       path: '/api/silences/:id',
+      role: 'admin',
       handler: ({ params, query }) => {
         const by = ExpireBody.safeParse(query.has('by') ? { by: query.get('by') } : undefined);
         if (!by.success) return errorReply(400, 'bad_query', 'invalid query', zodIssues(by.error));

@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { BrokerLimits } from '../broker/limits.js';
 import { Duration } from '../rules/duration.js';
+import { TokenEntry } from './auth.js';
 import { DEFAULT_RULES_PATH } from '../rules/load.js';
 
 const Port = z.coerce.number().int().min(0).max(65535);
@@ -20,12 +22,24 @@ export const Config = z.strictObject({
     .strictObject({ cellSizeM: z.number().positive().default(500), geojson: z.string().optional() })
     .default({ cellSizeM: 500 }),
   operatorToken: z.string().min(16, 'operatorToken must be at least 16 characters').optional(),
+  /** People's tokens (issue #8): `{name, token, role: viewer|operator|admin, department?}`; the operator token is an admin. */
+  tokens: z.array(TokenEntry).default([]),
+  /** PEM files: with both, MQTT (mqtt.port) is MQTTS, the MQTT WebSocket port WSS, and the HTTP port HTTPS. */
+  tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+  /** Device rate, connection rate, packet size and overload limits (broker/limits.ts). */
+  limits: BrokerLimits.prefault({}),
   demo: Flag.default(true),
   /** Default: on in the demo, off otherwise (DESIGN: the demo default). */
   allowAnonymous: Flag.optional(),
   telemetryRetention: Duration.default(7 * 86_400_000),
   deadlineCheckInterval: Duration.default(5_000),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** Local time for CAP `sent` and monthly evaluation rollups; default: this machine's offset. */
+  utcOffsetMinutes: z.number().int().min(-720).max(840).default(() => -new Date().getTimezoneOffset()),
+  /** CAP 1.2 `sender` (an unambiguous id of the issuing system, e.g. a domain) and its display name. */
+  cap: z
+    .strictObject({ sender: z.string().min(1).regex(/^[^\s,<&]+$/, 'sender: no spaces, commas, < or &').default('citysense.local'), senderName: z.string().min(1).default('citysense') })
+    .default({ sender: 'citysense.local', senderName: 'citysense' }),
   /** Node-RED at /flows (issue #5): admin `user`, `password` (default: the operator token), `userDir` (default `${dataDir}/flows`). */
   flows: z
     .strictObject({
@@ -76,6 +90,10 @@ const ENV: Array<[string, string[]]> = [
   ['CITYSENSE_INFLUX_BUCKET', ['influx', 'bucket']],
   ['CITYSENSE_INFLUX_API', ['influx', 'api']],
   ['CITYSENSE_LOG_LEVEL', ['logLevel']],
+  ['CITYSENSE_TLS_CERT', ['tls', 'cert']],
+  ['CITYSENSE_TLS_KEY', ['tls', 'key']],
+  ['CITYSENSE_DEVICE_RATE', ['limits', 'messagesPerSecond']],
+  ['CITYSENSE_CONNECT_RATE', ['limits', 'connectionsPerMinute']],
   ['CITYSENSE_FLOWS', ['flows', 'enabled']],
   ['CITYSENSE_FLOWS_USER', ['flows', 'user']],
   ['CITYSENSE_FLOWS_PASSWORD', ['flows', 'password']],

@@ -1,20 +1,24 @@
 // The HTTP + WebSocket server on one port: auth, JSON I/O and routing for the API of
 // DESIGN.md § HTTP API. Handlers live with their stage (alerts/http.ts); this file only serves.
-import { timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import { type Reply, type Route, errorReply } from '../alerts/index.js';
+import { type Principal, type Reply, type Route, errorReply, roleAtLeast } from '../alerts/index.js';
+import type { Authenticator } from './auth.js';
 
 export interface HttpServerOptions {
   host: string;
   port: number;
-  token: string;
+  /** Bearer token → principal with a role (app/auth.ts); each route declares its least role. */
+  auth: Authenticator;
+  /** PEM certificate and key: serve HTTPS (and WSS on /ws) instead of HTTP. */
+  tls?: { cert: Buffer; key: Buffer };
   routes: Route[];
   /** Served without a token (DESIGN: every endpoint but /api/health and /metrics needs one). */
   publicRoutes: Route[];
-  onWebSocket: (ws: import('ws').WebSocket) => void;
+  onWebSocket: (ws: import('ws').WebSocket, principal: Principal) => void;
   /**
    * Raw handlers for a path prefix (e.g. Node-RED under /flows, the console under /), tried
    * before the API routes' 404. A mount does its own auth. `handle` returns false to pass.
@@ -49,14 +53,8 @@ const compile = (route: Route): Compiled => {
   return { route, pattern: new RegExp(`^${source}/?$`), keys };
 };
 
-/** Whether the request carries the operator token (header, or ?token= for browsers' WebSockets). */
-export function authorized(req: IncomingMessage, url: URL, token: string): boolean {
-  const header = req.headers.authorization;
-  const given = header?.startsWith('Bearer ') ? header.slice(7).trim() : url.searchParams.get('token') ?? '';
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+/** The least role a route needs: declared, else viewer to read and admin to change anything. */
+export const requiredRole = (route: Route) => route.role ?? (route.method === 'GET' ? 'viewer' : 'admin');
 
 /** Start the server; resolves with the bound port. */
 export async function startHttpServer(opts: HttpServerOptions): Promise<{ server: Server; port: number; close(): Promise<void> }> {
@@ -94,8 +92,13 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<{ server
     if (!found.hit) {
       return send(res, found.pathMatched ? errorReply(405, 'method_not_allowed', `${method} not allowed on ${url.pathname}`) : errorReply(404, 'not_found', `no route ${url.pathname}`));
     }
-    if (!found.hit.open && !authorized(req, url, opts.token)) {
+    const principal = found.hit.open ? undefined : opts.auth.authenticate(req, url);
+    if (!found.hit.open && !principal) {
       return send(res, errorReply(401, 'unauthorized', 'missing or wrong token: send Authorization: Bearer <token>'));
+    }
+    const need = requiredRole(found.hit.route);
+    if (principal && !roleAtLeast(principal.role, need)) {
+      return send(res, errorReply(403, 'forbidden', `${method} ${url.pathname} needs the ${need} role; ${principal.name} is ${principal.role}`));
     }
     let body: unknown;
     if (method === 'POST' || method === 'PUT') {
@@ -107,15 +110,16 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<{ server
         return send(res, errorReply(400, 'bad_json', 'body is not valid JSON'));
       }
     }
-    send(res, await found.hit.route.handler({ params: found.params, query: url.searchParams, body }));
+    send(res, await found.hit.route.handler({ params: found.params, query: url.searchParams, body, ...(principal ? { principal } : {}) }));
   }
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
       opts.logger.error({ err, url: req.url }, 'request failed');
       if (!res.headersSent) send(res, errorReply(500, 'internal', 'internal error'));
     });
-  });
+  };
+  const server: Server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : createServer(listener);
   server.on('connection', (socket) => socket.setNoDelay(true));
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -124,11 +128,12 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<{ server
       if (!mount?.upgrade?.(req, socket, head)) socket.destroy();
       return;
     }
-    if (!authorized(req, url, opts.token)) {
+    const principal = opts.auth.authenticate(req, url);
+    if (!principal) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":{"code":"unauthorized","message":"missing or wrong token"}}');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => opts.onWebSocket(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => opts.onWebSocket(ws, principal));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

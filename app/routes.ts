@@ -86,6 +86,7 @@ function ruleRoutes(engine: RuleEngine, ruleSet: RuleSetHolder | undefined): Rou
     {
       method: 'PUT',
       path: '/api/rules',
+      role: 'admin',
       handler: ({ body }) => {
         const r = ruleSet.replace(body, 'api');
         if (!r.ok) {

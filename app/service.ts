@@ -5,7 +5,9 @@ import { pino, type Logger } from 'pino';
 import { join } from 'node:path';
 import { share, Subject, type Subscription } from 'rxjs';
 import {
+  auditOf,
   createHub,
+  inScope,
   createIncidentService,
   createRouter,
   createSilenceService,
@@ -14,7 +16,7 @@ import {
   incidentRoutes,
   loadRoutingTable,
 } from '../alerts/index.js';
-import { createBroker, loadRegistry } from '../broker/index.js';
+import { createBroker, loadRegistry, loadTlsFiles, TlsError } from '../broker/index.js';
 import { createFlowsBridge, type IncidentChange, startFlows } from '../flows/index.js';
 import { createConsoleMount } from '../console/index.js';
 import { createGridLocator, createIngest } from '../ingest/index.js';
@@ -23,6 +25,7 @@ import type { Incident, IncidentEvent } from '../alerts/incident.js';
 import { DB_FILE_NAME, createInfluxSink, openSqliteStore, openSpool, type InfluxSink, type TelemetrySink } from '../store/index.js';
 import type { Config } from './config.js';
 import { startDemo } from './demo.js';
+import { createAuthenticator } from './auth.js';
 import { startHttpServer } from './http-server.js';
 import { MetricsRegistry } from './metrics.js';
 import { apiRoutes, publicRoutes } from './routes.js';
@@ -53,6 +56,14 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
   const routing = loadRoutingTable(config.routing);
   if (!routing.ok) throw new StartupError(`routing table ${config.routing} is invalid:\n${routing.issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`);
   const registry = await loadRegistry(config.devices);
+  const tls = loadTls(config);
+  const token = config.operatorToken ?? randomBytes(18).toString('base64url');
+  let auth: ReturnType<typeof createAuthenticator>;
+  try {
+    auth = createAuthenticator(token, config.tokens);
+  } catch (err) {
+    throw new StartupError((err as Error).message);
+  }
   const grid = createGridLocator({ cellSizeM: config.grid.cellSizeM, geojsonPath: config.grid.geojson });
 
   const store = openSqliteStore({ dataDir: config.dataDir, telemetryRetentionMs: config.telemetryRetention, logger });
@@ -81,6 +92,8 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       allowAnonymous,
       registry,
       logger,
+      limits: config.limits,
+      tls,
     });
     const brokerPorts = await broker.start();
     cleanups.push(() => broker.close());
@@ -93,11 +106,15 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     const hub = createHub({
       log: store.alertLog,
       logger: logger.child({ stage: 'ws' }),
-      onAck: (incidentId, by) => {
-        const r = incidents.act(incidentId, { action: 'acknowledge', by });
+      onAck: (incidentId, by, principal) => {
+        // Out of a scoped responder's department reads as unknown, as over HTTP.
+        if (!inScope(principal, incidents.get(incidentId)?.department)) return { ok: false, status: 404, code: 'not_found', message: `no incident ${incidentId}` };
+        const r = incidents.act(incidentId, { action: 'acknowledge', by }, auditOf(principal));
         return r.ok ? { ok: true } : r;
       },
+      departmentOf: (m) => (m.type === 'incident' ? (m.incident as Incident | undefined)?.department : m.alert ? departmentOfAlert(m.alert as Detection) : undefined),
     });
+    const departmentOfAlert = (d: Detection) => d.department ?? router.route(d).department;
     cleanups.push(() => hub.close());
     // Incident changes as a stream, for Node-RED's `citysense incident` nodes.
     const incidentChanges = new Subject<IncidentChange>();
@@ -163,7 +180,6 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     deadlines.unref();
     cleanups.push(() => clearInterval(deadlines));
 
-    const token = config.operatorToken ?? randomBytes(18).toString('base64url');
     // Node-RED at /flows (issue #5); its admin password defaults to the operator token.
     const flows = config.flows.enabled
       ? await startFlows({
@@ -180,29 +196,31 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     const http = await startHttpServer({
       host: config.http.host,
       port: config.http.port,
-      token,
+      auth,
+      tls,
       logger: logger.child({ stage: 'http' }),
       routes: [
         ...incidentRoutes({ incidents, telemetry, clock }),
         ...apiRoutes(deps),
-        ...managementRoutes({ incidents, silences, cap: { sender: 'citysense.local', senderName: 'citysense' }, clock }),
-        ...evaluationRoutes({ cases: store.cases, clock }),
+        ...managementRoutes({ incidents, silences, cap: { ...config.cap, utcOffsetMinutes: config.utcOffsetMinutes }, clock }),
+        ...evaluationRoutes({ cases: store.cases, clock, utcOffsetMinutes: config.utcOffsetMinutes }),
       ],
       publicRoutes: publicRoutes(deps),
-      onWebSocket: (ws) => hub.attach(ws),
+      onWebSocket: (ws, principal) => hub.attach(ws, principal),
       // The operator console at / (after every API route, so it never shadows one).
       mounts: [...(flows ? [flows.mount] : []), createConsoleMount({ cellSizeM: config.grid.cellSizeM })],
     });
     cleanups.push(() => http.close());
 
     const host = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
-    const httpBase = `http://${host(config.http.host)}:${http.port}`;
+    const s = tls ? 's' : '';
+    const httpBase = `http${s}://${host(config.http.host)}:${http.port}`;
     const urls = {
       http: httpBase,
       console: `${httpBase}/?token=${token}`,
-      ws: `ws://${host(config.http.host)}:${http.port}/ws`,
-      mqtt: `mqtt://${host(config.mqtt.host)}:${brokerPorts.mqttPort}`,
-      mqttWs: `ws://${host(config.mqtt.host)}:${brokerPorts.wsPort}/mqtt`,
+      ws: `ws${s}://${host(config.http.host)}:${http.port}/ws`,
+      mqtt: `mqtt${s}://${host(config.mqtt.host)}:${brokerPorts.mqttPort}`,
+      mqttWs: `ws${s}://${host(config.mqtt.host)}:${brokerPorts.wsPort}/mqtt`,
       ...(flows ? { flows: `${httpBase}${flows.mount.prefix}/` } : {}),
     };
     if (config.demo) {
@@ -218,7 +236,8 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
         [
           '',
           'citysense is running',
-          `  console / API   ${urls.http}`,
+          `  console         ${urls.console}`,
+          `  API             ${urls.http}`,
           `  WebSocket       ${urls.ws}`,
           `  MQTT            ${urls.mqtt}   (over WebSocket: ${urls.mqttWs})`,
           `  operator token  ${token}`,
@@ -238,6 +257,17 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
 }
 
 type Deps = Parameters<typeof apiRoutes>[0];
+
+/** The certificate and key when TLS is configured (README § Security and production). */
+function loadTls(config: Config) {
+  if (!config.tls) return undefined;
+  try {
+    return loadTlsFiles(config.tls.cert, config.tls.key);
+  } catch (err) {
+    if (err instanceof TlsError) throw new StartupError(err.message);
+    throw err;
+  }
+}
 
 function registerMetrics({ store, broker, ingest, hub, metrics, influx }: Deps) {
   metrics.collect('citysense_readings_accepted_total', 'Messages accepted by ingest', 'counter', () => ingest.stats().accepted);
@@ -264,6 +294,14 @@ function registerMetrics({ store, broker, ingest, hub, metrics, influx }: Deps) 
   metrics.collect('citysense_telemetry_dropped_total', 'Telemetry rows dropped after the pending buffer overflowed', 'counter', () => store.telemetry.stats().dropped);
   metrics.collect('citysense_alert_log_seq', 'Last seq of the durable alert log', 'gauge', () => store.alertLog.lastSeq());
   metrics.collect('citysense_ws_clients', 'Connected WebSocket clients', 'gauge', () => hub.clientCount());
+  // Overload and abuse (issue #8; README § Security and production): what was slowed or shed.
+  metrics.collect('citysense_ws_slow_clients_dropped_total', 'WebSocket clients cut off because their send buffer passed the bound', 'counter', () => hub.slowClientsDropped());
+  metrics.collect('citysense_broker_limited_total', 'Device traffic slowed or shed by the broker limits, by what', 'counter', () => {
+    const b = broker.stats();
+    const what = { connect_rate: b.connectsRateLimited, publish_rate: b.publishesRateLimited, packet_too_large: b.packetsTooLarge, publish_held: b.publishesHeld, publish_shed: b.publishesShed };
+    return Object.entries(what).map(([k, value]) => ({ labels: { what: k }, value }));
+  });
+  metrics.collect('citysense_broker_publishes_waiting', 'Publishes held right now while the broker emitter is backed up', 'gauge', () => broker.stats().publishesWaiting);
   if (influx) registerInfluxMetrics(metrics, influx);
 }
 

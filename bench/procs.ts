@@ -83,6 +83,8 @@ export async function startService(env: Record<string, string>): Promise<Service
       CITYSENSE_ALLOW_ANONYMOUS: '1',
       CITYSENSE_OPERATOR_TOKEN: token,
       CITYSENSE_LOG_LEVEL: 'warn',
+      // A bench device publishes thousands of messages/s: the per-device limit (issue #8) is off.
+      CITYSENSE_DEVICE_RATE: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -102,7 +104,7 @@ export async function startService(env: Record<string, string>): Promise<Service
       }
     });
   });
-  const http = /console \/ API\s+(\S+)/.exec(banner)![1]!;
+  const http = /\bAPI\s+(\S+)/.exec(banner)![1]!;
   return {
     proc,
     http,

@@ -21,35 +21,38 @@ export interface PublishRefusal {
 /** Topic that refused publishes are rewritten to; nobody can subscribe to it, nothing forwards it. */
 export const DROP_TOPIC = '$citysense/dropped';
 
+const DEVICE_KINDS: ReadonlySet<string> = new Set(DeviceKind.options);
+
+// Module-level rather than a closure: decidePublish runs for every publish.
+function refuse(kind: string, reason: RejectReason, message: string): PublishRefusal {
+  return { reason, kind, issues: [{ path: 'topic', message }] };
+}
+
 /** Decide whether `identity` may publish on `topic`; undefined means allowed. */
 export function decidePublish(identity: Identity, topic: string): PublishRefusal | undefined {
   const levels = topic.split('/');
-  const topicKind = DeviceKind.safeParse(levels[1]).success ? levels[1] : undefined;
+  // Runs for every publish: a Set lookup, not a schema parse (issue #3).
+  const topicKind = levels[1] !== undefined && DEVICE_KINDS.has(levels[1]) ? levels[1] : undefined;
   const kind = identity.device?.kind ?? topicKind ?? 'unknown';
-  const refuse = (reason: RejectReason, message: string): PublishRefusal => ({
-    reason,
-    kind,
-    issues: [{ path: 'topic', message }],
-  });
 
   // Only the service speaks on citysense/# (refusals) and aedes on $SYS/#.
   if (topic.startsWith('$') || levels[0] === 'citysense') {
-    return refuse('reserved_topic', `${levels[0]}/… is reserved for the service`);
+    return refuse(kind, 'reserved_topic', `${levels[0]}/… is reserved for the service`);
   }
   if (topic.includes('+') || topic.includes('#')) {
-    return refuse('bad_topic', 'wildcards are not allowed in a publish topic');
+    return refuse(kind, 'bad_topic', 'wildcards are not allowed in a publish topic');
   }
   if (levels[0] !== 'city') {
-    return refuse('reserved_topic', `devices may publish only under city/{kind}/${identity.id}/…`);
+    return refuse(kind, 'reserved_topic', `devices may publish only under city/{kind}/${identity.id}/…`);
   }
   if (topicKind === undefined || levels.length < 4) {
-    return refuse('bad_topic', 'topic must be city/{sensor|camera|drone}/{deviceId}/{channel}');
+    return refuse(kind, 'bad_topic', 'topic must be city/{sensor|camera|drone}/{deviceId}/{channel}');
   }
   if (levels[2] !== identity.id) {
-    return refuse('not_own_topic', `client "${identity.id}" may not publish as device "${levels[2]}"`);
+    return refuse(kind, 'not_own_topic', `client "${identity.id}" may not publish as device "${levels[2]}"`);
   }
   if (identity.device !== undefined && identity.device.kind !== topicKind) {
-    return refuse('not_own_topic', `device "${identity.id}" is registered as ${identity.device.kind}, not ${topicKind}`);
+    return refuse(kind, 'not_own_topic', `device "${identity.id}" is registered as ${identity.device.kind}, not ${topicKind}`);
   }
   return undefined;
 }

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { DeviceId } from '../ingest/schemas.js';
 import { DROP_TOPIC, decidePublish, decideSubscribe, type Identity } from './acl.js';
+import { BrokerLimits, capPacketSize, createPublishGate, createTokenBuckets, remoteAddressOf } from './limits.js';
 import type { Registry } from './registry.js';
 import { publishRejection, type Issue, type RejectReason } from './rejection.js';
 import { createTransports } from './transports.js';
@@ -23,6 +24,10 @@ export const BrokerConfig = z.object({
    * the reason goes to citysense/rejected/…). `disconnect`: aedes' own way, the connection is closed.
    */
   denyAction: z.enum(['drop', 'disconnect']).default('drop'),
+  /** Rate, size and overload limits (issue #8; broker/limits.ts has the defaults). */
+  limits: BrokerLimits.prefault({}),
+  /** PEM certificate and key: MQTT over TLS on mqttPort and WSS on wsPort instead of plain (broker/tls.ts). */
+  tls: z.object({ cert: z.instanceof(Buffer), key: z.instanceof(Buffer) }).optional(),
 });
 export type BrokerConfigInput = z.input<typeof BrokerConfig>;
 
@@ -46,6 +51,18 @@ export interface BrokerStats {
   connectsRefused: number;
   publishesRefused: number;
   subscribesRefused: number;
+  /** Connections refused because their source IP connected too often (also in connectsRefused). */
+  connectsRateLimited: number;
+  /** Publishes refused with `rate_limited` (also in publishesRefused). */
+  publishesRateLimited: number;
+  /** Connections closed for announcing a packet above limits.maxPacketBytes. */
+  packetsTooLarge: number;
+  /** Publishes held while aedes' emitter was backed up (their sockets were not read meanwhile). */
+  publishesHeld: number;
+  /** Publishes shed with `overloaded` (also in publishesRefused). */
+  publishesShed: number;
+  /** Publishes held right now. */
+  publishesWaiting: number;
 }
 
 export interface CitysenseBroker {
@@ -60,8 +77,8 @@ export interface CitysenseBroker {
   stats(): BrokerStats;
 }
 
-function authError(returnCode: 2 | 4 | 5, message: string): AuthenticateError {
-  // 2 identifier rejected, 4 bad username or password, 5 not authorized (MQTT 3.1.1 §3.2.2.3).
+function authError(returnCode: 2 | 3 | 4 | 5, message: string): AuthenticateError {
+  // 2 identifier rejected, 3 server unavailable, 4 bad username or password, 5 not authorized (MQTT 3.1.1 §3.2.2.3).
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
 
@@ -72,7 +89,12 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
   const log = options.logger.child({ stage: 'broker' });
   const identities = new WeakMap<Client, Identity>();
   const listeners = new Set<(refusal: BrokerRefusal) => void>();
-  const counts: BrokerStats = { connectsRefused: 0, publishesRefused: 0, subscribesRefused: 0 };
+  const counts = { connectsRefused: 0, publishesRefused: 0, subscribesRefused: 0, connectsRateLimited: 0, publishesRateLimited: 0, packetsTooLarge: 0 };
+  const limits = config.limits;
+  const deviceBuckets = createTokenBuckets(limits.messagesPerSecond, limits.messageBurst);
+  const ipBuckets = createTokenBuckets(limits.connectionsPerMinute / 60, limits.connectionBurst);
+  // One rate_limited/overloaded notice per device per second: a flood must not become a flood of notices.
+  const notices = createTokenBuckets(1, 1);
 
   const refuseConnect = (client: Client, err: AuthenticateError, done: (e: AuthenticateError, ok: false) => void) => {
     counts.connectsRefused++;
@@ -86,7 +108,8 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
     log.debug(refusal, 'publish refused');
     // The refusal goes to the publisher's own rejection topic: it is the one that can act on
     // it and the one allowed to subscribe there; a victim's topic would be writable by anyone.
-    publishRejection(aedes, kind, identity.id, { topic: packet.topic, reason, issues });
+    const flood = reason === 'rate_limited' || reason === 'overloaded';
+    if (!flood || notices.take(identity.id)) publishRejection(aedes, kind, identity.id, { topic: packet.topic, reason, issues });
     for (const listener of listeners) {
       try {
         listener(refusal);
@@ -98,6 +121,11 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
 
   const aedes: Aedes = await Aedes.createBroker({
     authenticate(client, username, password, done) {
+      // Before any scrypt: a source that reconnects in a loop must not buy CPU with it.
+      if (!ipBuckets.take(remoteAddressOf(client))) {
+        counts.connectsRateLimited++;
+        return refuseConnect(client, authError(3, `too many connections from ${remoteAddressOf(client)}: retry later`), done);
+      }
       if (username !== undefined) {
         registry.authenticate(username, password ?? Buffer.alloc(0)).then(
           (device) => {
@@ -131,7 +159,21 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
       }
       const identity = identities.get(client);
       const refusal = identity === undefined ? undefined : decidePublish(identity, packet.topic);
-      if (identity !== undefined && refusal === undefined) return callback(null);
+      if (identity !== undefined && refusal === undefined) {
+        if (!deviceBuckets.take(identity.id)) {
+          counts.publishesRateLimited++;
+          const issues = [{ path: 'rate', message: `more than ${limits.messagesPerSecond} messages/s (burst ${limits.messageBurst}) from "${identity.id}"` }];
+          refusePublish(client, identity, packet, 'rate_limited', identity.device?.kind ?? kindOf(packet.topic), issues);
+          drop(packet);
+          return callback(null);
+        }
+        // Held publishes keep their order and keep their socket unread (aedes reads the next chunk after the callback).
+        if (gate.pass(() => callback(null))) return;
+        const issues = [{ path: 'broker', message: `broker overloaded: more than ${limits.maxHeldPublishes} publishes waiting` }];
+        refusePublish(client, identity, packet, 'overloaded', identity.device?.kind ?? kindOf(packet.topic), issues);
+        drop(packet);
+        return callback(null);
+      }
       const who = identity ?? { id: client.id };
       refusePublish(client, who, packet, refusal?.reason ?? 'internal', refusal?.kind ?? 'unknown', refusal?.issues ?? [{ path: 'client', message: 'client has no identity' }]);
       if (config.denyAction === 'disconnect') return callback(new Error(`publish to ${packet.topic} refused`));
@@ -153,12 +195,30 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
     },
   });
 
+  // aedes.mq (mqemitter) queues publishes beyond its concurrency; its length is the backlog the gate bounds.
+  const emitter = (aedes as unknown as { mq: { length: number } }).mq;
+  const gate = createPublishGate(() => emitter.length, limits.maxQueuedPublishes, limits.maxHeldPublishes);
+  const handle = aedes.handle;
+  aedes.handle = (conn, req) => {
+    const client = handle(conn, req);
+    capPacketSize(client, limits.maxPacketBytes, (length, cmd) => {
+      counts.packetsTooLarge++;
+      const identity = identities.get(client);
+      log.warn({ clientId: client.id, identity: identity?.id, length, cmd }, 'packet above maxPacketBytes: connection closed');
+      if (identity !== undefined && cmd === 'publish') {
+        const issues = [{ path: 'payload', message: `packet of ${length} bytes is above the limit of ${limits.maxPacketBytes}; connection closed` }];
+        publishRejection(aedes, identity.device?.kind, identity.id, { topic: '', reason: 'too_large', issues });
+      }
+    });
+    return client;
+  };
+
   aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
   aedes.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
   // Without a listener an 'error' (e.g. persistence failure) would crash the process.
   (aedes as NodeJS.EventEmitter).on('error', (err: unknown) => log.error({ err }, 'broker error'));
 
-  const transports = createTransports(aedes, { wsPath: config.wsPath, wsMaxPayload: config.wsMaxPayload });
+  const transports = createTransports(aedes, { wsPath: config.wsPath, wsMaxPayload: config.wsMaxPayload, tls: config.tls });
 
   return {
     aedes,
@@ -171,6 +231,7 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
       return ports;
     },
     async close() {
+      gate.close();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await transports.close();
     },
@@ -179,8 +240,17 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    stats: () => ({ ...counts }),
+    stats: () => {
+      const g = gate.stats();
+      return { ...counts, publishesHeld: g.held, publishesShed: g.shed, publishesWaiting: g.waiting };
+    },
   };
+}
+
+/** The kind named by a topic, for reporting a refusal of an anonymous device. */
+function kindOf(topic: string): string {
+  const kind = topic.split('/')[1];
+  return kind === 'sensor' || kind === 'camera' || kind === 'drone' ? kind : 'unknown';
 }
 
 /**

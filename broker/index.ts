@@ -7,3 +7,5 @@ export { hashPassword, verifyPassword } from './password.js';
 export { RegistryError } from './errors.js';
 export type { Identity } from './acl.js';
 export { Rejection, RejectReason, Issue, rejectionTopic, publishRejection, REJECTED_PREFIX } from './rejection.js';
+export { BrokerLimits, createTokenBuckets, type BrokerLimitsInput } from './limits.js';
+export { loadTlsFiles, TlsError, type TlsFiles } from './tls.js';

@@ -13,6 +13,8 @@ export const RejectReason = z.enum([
   'invalid_json', // payload is not JSON
   'invalid_payload', // JSON that fails the schema of the topic
   'internal', // a pipeline step failed: our bug, not the device's
+  'rate_limited', // the device publishes faster than its limit (broker/limits.ts)
+  'overloaded', // the broker shed the publish: too many publishes were already held
 ]);
 export type RejectReason = z.infer<typeof RejectReason>;
 

@@ -1,5 +1,7 @@
 // The two ways in: MQTT over TCP and MQTT over WebSocket (path /mqtt), each on its own port.
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createTlsServer } from 'node:tls';
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Aedes } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -10,20 +12,23 @@ export interface Transports {
 }
 
 /** TCP and WebSocket servers feeding `aedes.handle`; nothing listens until `listen()`. */
-export function createTransports(aedes: Aedes, opts: { wsPath: string; wsMaxPayload: number }): Transports {
+export function createTransports(aedes: Aedes, opts: { wsPath: string; wsMaxPayload: number; tls?: { cert: Buffer; key: Buffer } }): Transports {
   // Sockets that never sent CONNECT are not aedes clients: close() ends them itself.
   const sockets = new Set<Socket>();
-  const tcp = createTcpServer((socket) => {
+  // With a certificate both ports speak TLS only (mqtts, wss): no plain listener is left open.
+  const onSocket = (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     // Telemetry is many small packets: Nagle would only add latency.
     socket.setNoDelay(true);
     aedes.handle(socket);
-  });
-  const http = createHttpServer((_req, res) => {
+  };
+  const tcp: Server = opts.tls ? createTlsServer(opts.tls, onSocket) : createTcpServer(onSocket);
+  const onRequest = (_req: unknown, res: import('node:http').ServerResponse) => {
     res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
-    res.end(`MQTT over WebSocket: connect with ws://…${opts.wsPath}\n`);
-  });
+    res.end(`MQTT over WebSocket: connect with ${opts.tls ? 'wss' : 'ws'}://…${opts.wsPath}\n`);
+  };
+  const http: HttpServer = opts.tls ? createHttpsServer(opts.tls, onRequest) : createHttpServer(onRequest);
   // mqtt.js asks for the `mqtt` subprotocol; ws picks the client's first one by default.
   const wss = new WebSocketServer({ server: http, path: opts.wsPath, maxPayload: opts.wsMaxPayload });
   wss.on('connection', (ws, req) => {

@@ -32,20 +32,31 @@ export function enrich({ route, body, receivedAt, device, grid }: EnrichInput): 
     events: [],
   };
   if (loc !== undefined) reading.loc = loc;
-  Object.assign(reading, place(route, ownLoc, loc, device, grid));
+  place(reading, route, ownLoc, loc, device, grid);
 
+  // Fields are set one by one (no spread or Object.entries): this runs for every message.
   if (body.channel === 'status') {
     reading.status = body.data;
   } else if (body.kind === 'sensor') {
     reading.metrics = body.data.metrics;
   } else if (body.kind === 'camera') {
     const { type, confidence, count, snapshot } = body.data;
-    reading.events = [strip<SeenEvent>({ type, confidence, count, snapshot, loc })];
+    const seen: SeenEvent = { type, confidence };
+    if (count !== undefined) seen.count = count;
+    if (snapshot !== undefined) seen.snapshot = snapshot;
+    if (loc !== undefined) seen.loc = loc;
+    reading.events = [seen];
   } else {
     const d = body.data;
-    reading.metrics = numbers({ battery: d.battery, speed: d.speed, heading: d.heading, alt: d.loc.alt });
+    const m: Record<string, number> = { battery: d.battery };
+    if (d.speed !== undefined) m.speed = d.speed;
+    if (d.heading !== undefined) m.heading = d.heading;
+    m.alt = d.loc.alt;
+    reading.metrics = m;
     // A detection without its own position happened where the drone is.
-    reading.events = (d.detections ?? []).map((x) => strip<SeenEvent>({ type: x.type, confidence: x.confidence, loc: x.loc ?? d.loc }));
+    if (d.detections !== undefined && d.detections.length > 0) {
+      reading.events = d.detections.map((x): SeenEvent => ({ type: x.type, confidence: x.confidence, loc: x.loc ?? d.loc }));
+    }
     if (d.mission !== undefined) reading.mission = d.mission;
   }
   return reading;
@@ -57,30 +68,28 @@ export function enrich({ route, body, receivedAt, device, grid }: EnrichInput): 
  * so where it reports being wins over its registered home; the registry is the fallback.
  */
 function place(
+  reading: Reading,
   route: TopicRoute,
   ownLoc: Location | undefined,
   loc: Location | undefined,
   device: Device | undefined,
   grid: GridLocator,
-): Pick<Reading, 'district' | 'grid'> {
-  const registered = strip({ district: device?.district, grid: device?.grid });
+): void {
+  let district = device?.district;
+  let cell = device?.grid;
   const mobile = route.kind === 'drone' && ownLoc !== undefined;
-  if (!mobile && registered.district !== undefined && registered.grid !== undefined) return registered;
-  const located = loc !== undefined ? grid.locate(loc) : undefined;
-  if (located === undefined) return registered;
-  return mobile ? { ...registered, ...strip(located) } : { ...strip(located), ...registered };
-}
-
-/** Drop undefined fields, so readings serialise and compare cleanly. */
-function strip<T extends object>(o: T): T {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
-  return out as T;
-}
-
-/** The defined numbers only: metrics hold numbers, never undefined. */
-function numbers(o: Record<string, number | undefined>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
-  return out;
+  if (mobile || district === undefined || cell === undefined) {
+    const located = loc !== undefined ? grid.locate(loc) : undefined;
+    if (located !== undefined) {
+      if (mobile) {
+        district = located.district ?? district;
+        cell = located.grid;
+      } else {
+        district ??= located.district;
+        cell ??= located.grid;
+      }
+    }
+  }
+  if (district !== undefined) reading.district = district;
+  if (cell !== undefined) reading.grid = cell;
 }

@@ -8,6 +8,7 @@ import { createDeadLetters, type DeadLetter, type DeadLetters } from './dead-let
 import type { GridLocator } from './grid.js';
 import { INGEST_STEPS, runPipeline, type PipelineDeps } from './pipeline.js';
 import type { Reading } from './schemas.js';
+import { createTopicParser } from './topic.js';
 
 export interface IngestDeps {
   broker: CitysenseBroker;
@@ -40,7 +41,7 @@ export function createIngest({ broker, registry, grid, logger, deadLetterSize, n
   const readings = new Subject<Reading>();
   const deadLetters = createDeadLetters(deadLetterSize);
   const stats: IngestStats = { accepted: 0, refused: 0, byReason: {} };
-  const deps: PipelineDeps = { device: (id) => registry.get(id), grid, emit: (r) => readings.next(r) };
+  const deps: PipelineDeps = { device: (id) => registry.get(id), grid, emit: (r) => readings.next(r), parseTopic: createTopicParser() };
 
   const record = (entry: DeadLetter) => {
     stats.refused++;

@@ -6,6 +6,7 @@ import { enrich } from './enrich.js';
 import type { GridLocator } from './grid.js';
 import { parsePayload, type Body } from './parse.js';
 import type { Reading } from './schemas.js';
+import type { Result } from './result.js';
 import { parseTopic, type TopicRoute } from './topic.js';
 
 /** One message as the broker handed it over. */
@@ -25,6 +26,8 @@ export interface PipelineContext extends Incoming {
 
 export interface PipelineDeps {
   device(id: string): Device | undefined;
+  /** Topic parser; default parseTopic (ingest passes a memoised one, see createTopicParser). */
+  parseTopic?: (topic: string) => Result<TopicRoute>;
   grid: GridLocator;
   emit(reading: Reading): void;
 }
@@ -46,8 +49,8 @@ function need<T>(value: T | undefined, what: string): T {
 
 const topic: Step = {
   name: 'topic',
-  run(ctx) {
-    const r = parseTopic(ctx.topic);
+  run(ctx, deps) {
+    const r = (deps.parseTopic ?? parseTopic)(ctx.topic);
     if (!r.ok) return { reason: 'bad_topic', issues: r.issues };
     ctx.route = r.value;
     return undefined;
@@ -105,9 +108,12 @@ export type PipelineOutcome =
   | { ok: true; ctx: PipelineContext }
   | { ok: false; ctx: PipelineContext; step: string; refusal: StepRefusal; error?: unknown };
 
-/** Run the steps in order; a throwing step becomes a refusal with reason `internal`. */
+/**
+ * Run the steps in order; a throwing step becomes a refusal with reason `internal`. The
+ * incoming object itself becomes the context (no copy per message): pass a fresh one.
+ */
 export function runPipeline(steps: readonly Step[], incoming: Incoming, deps: PipelineDeps): PipelineOutcome {
-  const ctx: PipelineContext = { ...incoming };
+  const ctx: PipelineContext = incoming;
   for (const step of steps) {
     try {
       const refusal = step.run(ctx, deps);

@@ -46,3 +46,22 @@ export function parseTopic(topic: string): Result<TopicRoute> {
   }
   return { ok: true, value: { kind: kindOk.data, deviceId, channel: ch } };
 }
+
+/**
+ * parseTopic with a memory: a device publishes on the same few topics all day, so the hot
+ * path is one Map lookup. Only accepted topics are kept (a flood of bad ones cannot fill it),
+ * at most `maxEntries` (then it starts over). The results are shared: callers must not modify them.
+ */
+export function createTopicParser(maxEntries = 50_000): (topic: string) => Result<TopicRoute> {
+  const known = new Map<string, Result<TopicRoute>>();
+  return (topic) => {
+    const hit = known.get(topic);
+    if (hit !== undefined) return hit;
+    const r = parseTopic(topic);
+    if (r.ok) {
+      if (known.size >= maxEntries) known.clear();
+      known.set(topic, r);
+    }
+    return r;
+  };
+}

@@ -25,3 +25,23 @@ export function compileSelect(select: Select): (reading: Reading) => boolean {
 export function matches(select: Select, reading: Reading): boolean {
   return compileSelect(select)(reading);
 }
+
+/** A cheap first test of a selector, shared by every rule with the same `key`. */
+export interface SelectGate {
+  key: string;
+  test: (reading: Reading) => boolean;
+}
+
+/**
+ * The gate of a selector: its most selective field alone (event, then metric, then kind), or
+ * none. Every reading the full selector accepts passes it, and it is the same test
+ * compileSelect makes, so rules can be indexed by it without changing what they see.
+ * `deviceOnly` skips metric and event (absence rules hear status messages, which carry neither).
+ */
+export function selectGate(select: Select, deviceOnly = false): SelectGate {
+  const { event, metric, kind } = select;
+  if (!deviceOnly && event !== undefined) return { key: `event:${event}`, test: (r) => (r.events ?? []).some((e) => e.type === event) };
+  if (!deviceOnly && metric !== undefined) return { key: `metric:${metric}`, test: (r) => typeof r.metrics?.[metric] === 'number' };
+  if (kind !== undefined) return { key: `kind:${kind}`, test: (r) => r.kind === kind };
+  return { key: 'all', test: () => true };
+}

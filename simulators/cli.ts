@@ -19,6 +19,7 @@ Options:
   --malformed F         share 0..1 of messages deliberately broken, to exercise refusals (default 0)
   --incident-every S    normal scenario: start a small incident every S seconds
   --devices FILE        device registry / credentials file (JSON or YAML) for registered devices
+  --id-prefix P         prepend P to every device id (two fleets on one broker must not share ids)
   -h, --help            show this help
 
 Each device has its own MQTT connection (client id = device id), a retained "offline" last
@@ -37,6 +38,7 @@ const FLAGS = {
   '--malformed': { key: 'malformed', numeric: true },
   '--incident-every': { key: 'incidentEverySec', numeric: true },
   '--devices': { key: 'devicesFile', numeric: false },
+  '--id-prefix': { key: 'idPrefix', numeric: false },
 } as const satisfies Record<string, { key: keyof SimulateOptions; numeric: boolean }>;
 type Flag = keyof typeof FLAGS;
 

@@ -12,6 +12,8 @@ export const FleetOptions = z.object({
   seed: z.number().int().default(1),
   center: LatLon.default({ ...SHANGHAI }),
   spreadKm: z.number().positive().max(500).default(3),
+  /** Prepended to every id (`demo-sensor-001`), so two fleets can run against one broker. */
+  idPrefix: z.string().regex(/^[A-Za-z0-9_-]{0,32}$/, 'idPrefix: letters, digits, _ and - only').default(''),
 });
 export type FleetOptions = z.input<typeof FleetOptions>;
 
@@ -65,8 +67,8 @@ export function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
-function deviceId(kind: DeviceKind, index: number): string {
-  return `${kind}-${String(index + 1).padStart(3, '0')}`;
+function deviceId(prefix: string, kind: DeviceKind, index: number): string {
+  return `${prefix}${kind}-${String(index + 1).padStart(3, '0')}`;
 }
 
 /** Builds the device descriptors of a fleet, deterministically from the seed. */
@@ -81,7 +83,7 @@ export function createFleet(options: FleetOptions = {}): Fleet {
   };
   const make = (kind: DeviceKind, count: number): Device[] =>
     Array.from({ length: count }, (_, index) => {
-      const id = deviceId(kind, index);
+      const id = deviceId(o.idPrefix, kind, index);
       const device: Device = { id, kind, index, loc: place(), topicBase: `city/${kind}/${id}` };
       if (kind === 'sensor') device.sensorType = SENSOR_TYPES[index % SENSOR_TYPES.length];
       return device;

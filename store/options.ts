@@ -23,6 +23,11 @@ export const SqliteStoreOptions = z
     telemetryFlushIntervalMs: z.number().int().positive().default(50),
     /** Rows kept buffered while writes fail; beyond it the oldest are dropped and logged. */
     telemetryMaxPending: z.number().int().positive().default(200_000),
+    /**
+     * Who writes telemetry: `worker` (default) a thread with its own connection, so inserts
+     * never hold up ingest; `inline` the store's own connection. `:memory:` is always inline.
+     */
+    telemetryWriter: z.enum(['worker', 'inline']).default('worker'),
     /** How long a write waits for another connection's lock (SQLITE_BUSY). Default 5 s. */
     busyTimeoutMs: z.number().int().nonnegative().default(5000),
   })

@@ -52,6 +52,7 @@ export function createSqliteIncidentStore(db: Database): IncidentStore {
       AND (@category IS NULL OR category = @category)
       AND (@grid IS NULL OR grid = @grid)
       AND (@district IS NULL OR district = @district)
+      AND (@department IS NULL OR json_extract(body, '$.department') = @department)
       AND (@since IS NULL OR created_at >= @since)
     ORDER BY created_at DESC, rowid DESC
     LIMIT @limit`);
@@ -126,6 +127,7 @@ export function createSqliteIncidentStore(db: Database): IncidentStore {
         category: query.category ?? null,
         grid: query.grid ?? null,
         district: query.district ?? null,
+        department: query.department ?? null,
         since: query.since ?? null,
         limit: clampLimit(query.limit),
       });

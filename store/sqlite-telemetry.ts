@@ -1,19 +1,19 @@
 // TelemetrySink on SQLite, used when no InfluxDB is configured (DESIGN.md § Storage).
-// Writes are buffered and flushed in one transaction per batch: when the buffer reaches
-// `batchSize` rows, or `flushIntervalMs` after the first buffered row. A failed batch stays
-// buffered for a retry (bounded by `maxPending`) and is reported, never silently dropped.
+// Rows are buffered and handed to a TelemetryWriter (by default a worker thread, see
+// telemetry-writer.ts) one batch at a time, each batch one transaction: when the buffer reaches
+// `batchSize` rows, `flushIntervalMs` after the first buffered row, or at once when someone
+// waits (flush, close, a query). Rows that queued meanwhile go in the next batch (up to
+// 20 × batchSize). When the writer falls behind by more than two such batches, the caller waits
+// for it (backpressure: ingest slows to the writer's pace). A failed batch goes back to the head
+// of the buffer for a retry (bounded by `maxPending`) and is reported, never silently dropped.
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Reading } from '../ingest/schemas.js';
 import type { Detection } from '../rules/detection.js';
-import { StoreError, isTransientSqliteError } from './errors.js';
-import {
-  detectionRow,
-  prepareTelemetryStatements,
-  readingRow,
-  type DetectionRow,
-  type ReadingRow,
-} from './telemetry-rows.js';
+import { StoreError } from './errors.js';
+import { PendingQueue, type Pending } from './pending-queue.js';
+import { prepareTelemetryStatements } from './telemetry-rows.js';
+import type { TelemetryWriter } from './telemetry-writer.js';
 import type { TelemetryQuery, TelemetrySink } from './types.js';
 
 export const DEFAULT_TELEMETRY_QUERY_LIMIT = 5000;
@@ -24,7 +24,7 @@ const MAX_RETRY_DELAY_MS = 5000;
 export interface TelemetryStats {
   readingsWritten: number;
   detectionsWritten: number;
-  /** Rows accepted and not yet written. */
+  /** Rows accepted and not yet written (buffered or being written). */
   pending: number;
   /** Failed batch writes (each one logged). */
   writeErrors: number;
@@ -48,103 +48,158 @@ export interface SqliteTelemetryOptions {
   maxPending: number;
 }
 
-type Pending = { table: 'readings'; row: ReadingRow } | { table: 'detections'; row: DetectionRow };
+/** Rows in one write when the writer has fallen behind, as a multiple of batchSize. */
+const MAX_BATCH_FACTOR = 20;
+/** Rows waiting beyond this many batches make the caller wait for the writer (backpressure). */
+const HIGH_WATER_BATCHES = 2;
+/** Longest one backpressure wait; beyond it rows queue up to maxPending. */
+const BACKPRESSURE_WAIT_MS = 1000;
+/** At most one "rows dropped" line per this many ms (each line says how many). */
+const DROP_LOG_EVERY_MS = 1000;
 
-/** Build the SQLite TelemetrySink over an open, migrated database. */
-export function createSqliteTelemetrySink(db: Database, o: SqliteTelemetryOptions): SqliteTelemetrySink {
+/** Build the SQLite TelemetrySink: reads on `db`, writes through `writer`. */
+export function createSqliteTelemetrySink(db: Database, writer: TelemetryWriter, o: SqliteTelemetryOptions): SqliteTelemetrySink {
   const st = prepareTelemetryStatements(db);
   const counters = { readingsWritten: 0, detectionsWritten: 0, writeErrors: 0, dropped: 0 };
-  let buffer: Pending[] = [];
+  const buffer = new PendingQueue();
+  const maxBatch = o.batchSize * MAX_BATCH_FACTOR;
+  const highWater = maxBatch * HIGH_WATER_BATCHES;
+  let inFlight: Pending[] | undefined;
+  let lastSeq = 0;
+  /** flush() callers, each waiting for every row up to its seq. */
+  let waiters: Array<{ upTo: number; resolve: () => void; reject: (err: unknown) => void }> = [];
   let timer: NodeJS.Timeout | undefined;
   let retryDelay = o.flushIntervalMs;
+  /** After a failed batch, until one succeeds: only the timer (or a flush) sends. */
+  let backingOff = false;
   let closed = false;
+  let droppedUnlogged = 0;
+  let dropLoggedAt = -Infinity;
 
-  const writeBatch = db.transaction((batch: Pending[]) => {
-    for (const p of batch) {
-      if (p.table === 'readings') st.insertReading.run(p.row);
-      else st.insertDetection.run(p.row);
-    }
-  });
+  const pendingCount = () => buffer.length + (inFlight?.length ?? 0);
+  // In-flight rows are older than buffered ones (a failed batch goes back to the front).
+  const oldestPending = () => inFlight?.[0]?.seq ?? buffer.first()?.seq ?? Infinity;
 
-  /** Write everything buffered, batch by batch; throws (after logging) on the first failure. */
-  const flushNow = (): void => {
-    while (buffer.length > 0) {
-      const batch = buffer.slice(0, o.batchSize);
-      try {
-        writeBatch(batch);
-      } catch (err) {
-        counters.writeErrors++;
-        const canRetry = isTransientSqliteError(err);
-        o.logger.error({ err, rows: batch.length, pending: buffer.length, canRetry }, 'telemetry batch write failed');
-        throw new StoreError('write_failed', `telemetry batch write failed: ${(err as Error).message}`, canRetry, {
-          cause: err,
-        });
-      }
-      buffer = buffer.slice(batch.length);
-      for (const p of batch) counters[p.table === 'readings' ? 'readingsWritten' : 'detectionsWritten']++;
+  const settle = (err?: unknown) => {
+    const oldest = oldestPending();
+    const still: typeof waiters = [];
+    for (const w of waiters) {
+      if (w.upTo < oldest) w.resolve();
+      else if (err !== undefined) w.reject(err);
+      else still.push(w);
     }
-    retryDelay = o.flushIntervalMs;
+    waiters = still;
   };
 
-  const arm = (delay: number): void => {
-    if (timer !== undefined || closed) return;
-    timer = setTimeout(onTimer, delay);
-    timer.unref(); // buffered telemetry must not keep the process alive; close() flushes it
-  };
-
-  function onTimer(): void {
-    timer = undefined;
-    try {
-      flushNow();
-    } catch {
-      // Already logged and counted; back off so a broken disk is not hammered every 50 ms.
-      retryDelay = Math.min(retryDelay * 2, MAX_RETRY_DELAY_MS);
-      arm(retryDelay);
-    }
-  }
-
-  const accept = (rows: Pending[]): void => {
-    if (closed) throw new StoreError('closed', 'telemetry sink is closed');
-    buffer.push(...rows);
-    if (buffer.length >= o.batchSize) {
-      try {
-        flushNow();
-      } catch {
-        // Logged and counted in flushNow; the rows stay buffered for the timer's retry.
-      }
-    }
-    if (buffer.length > o.maxPending) {
-      const over = buffer.length - o.maxPending;
-      buffer = buffer.slice(over);
-      counters.dropped += over;
-      o.logger.error({ dropped: over, maxPending: o.maxPending }, 'telemetry buffer full: oldest rows dropped');
-    }
-    if (buffer.length > 0) arm(retryDelay);
-  };
-
-  const stopTimer = (): void => {
+  const stopTimer = () => {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
+  };
+  const arm = (delay: number) => {
+    if (timer !== undefined) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      send();
+    }, delay);
+    timer.unref(); // buffered telemetry must not keep the process alive; close() writes it
+  };
+
+  /**
+   * Hand the oldest rows to the writer, unless a batch is already on its way: one batch in
+   * flight keeps rows in order, and what queues meanwhile goes in the next (bigger) batch.
+   */
+  function send(): void {
+    if (inFlight !== undefined || buffer.length === 0) return;
+    stopTimer();
+    const batch = buffer.take(maxBatch);
+    inFlight = batch;
+    const readings: Reading[] = [];
+    const detections: Detection[] = [];
+    for (const p of batch) {
+      if (p.reading) readings.push(p.reading);
+      else if (p.detection) detections.push(p.detection);
+    }
+    // Readings and detections are plain JSON by their schemas, so stringify cannot throw here.
+    writer.write({ readings: JSON.stringify(readings), detections: JSON.stringify(detections) }, (err) => {
+      inFlight = undefined;
+      if (err === undefined) {
+        counters.readingsWritten += readings.length;
+        counters.detectionsWritten += detections.length;
+        retryDelay = o.flushIntervalMs;
+        backingOff = false;
+        settle();
+        if (buffer.length >= o.batchSize || waiters.length > 0 || closed) send();
+        else if (buffer.length > 0) arm(o.flushIntervalMs);
+        return;
+      }
+      buffer.unshift(batch);
+      backingOff = true;
+      counters.writeErrors++;
+      o.logger.error({ err, rows: batch.length, pending: buffer.length, canRetry: err.canRetry }, 'telemetry batch write failed');
+      shed();
+      settle(err);
+      // Back off so a broken disk is not hammered every 50 ms.
+      retryDelay = Math.min(retryDelay * 2, MAX_RETRY_DELAY_MS);
+      if (!closed) arm(retryDelay);
+    });
+  }
+
+  /** Beyond maxPending rows, the oldest buffered ones are given up on, counted and logged. */
+  function shed(): void {
+    const over = pendingCount() - o.maxPending;
+    if (over <= 0) return;
+    const n = Math.min(over, buffer.length);
+    buffer.drop(n);
+    counters.dropped += n;
+    droppedUnlogged += n;
+    const now = performance.now();
+    if (now - dropLoggedAt >= DROP_LOG_EVERY_MS) {
+      o.logger.error({ dropped: droppedUnlogged, maxPending: o.maxPending }, 'telemetry buffer full: oldest rows dropped');
+      droppedUnlogged = 0;
+      dropLoggedAt = now;
+    }
+    settle();
+  }
+
+  const accept = (p: Pending): void => {
+    buffer.push(p);
+    if (buffer.length < o.batchSize || backingOff) arm(retryDelay);
+    else {
+      send();
+      // The writer has fallen behind: wait here for the batch on its way, so ingest slows to the
+      // writer's pace (the broker stops reading sockets meanwhile) instead of queueing without end.
+      if (buffer.length >= highWater) writer.waitSync(BACKPRESSURE_WAIT_MS);
+    }
+    if (pendingCount() > o.maxPending) shed();
+  };
+
+  const closedError = () => new StoreError('closed', 'telemetry sink is closed');
+
+  /** Resolves when every row accepted so far is written; rejects on the first failed batch. */
+  const flushAccepted = (): Promise<void> => {
+    const upTo = lastSeq;
+    if (oldestPending() > upTo) return Promise.resolve();
+    const done = new Promise<void>((resolve, reject) => waiters.push({ upTo, resolve, reject }));
+    send();
+    return done;
   };
 
   return {
     name: 'sqlite',
-    // Rows are serialised before any is buffered: a value that cannot be stored is refused
-    // whole, at the caller, rather than failing a batch later.
     writeReadings(readings: readonly Reading[]) {
-      accept(readings.map((r) => ({ table: 'readings', row: readingRow(r) })));
+      if (closed) throw closedError();
+      for (const reading of readings) accept({ seq: ++lastSeq, reading });
     },
     writeDetections(detections: readonly Detection[]) {
-      accept(detections.map((d) => ({ table: 'detections', row: detectionRow(d) })));
+      if (closed) throw closedError();
+      for (const detection of detections) accept({ seq: ++lastSeq, detection });
     },
     async queryReadings(q: TelemetryQuery): Promise<Reading[]> {
-      if (closed) throw new StoreError('closed', 'telemetry sink is closed');
-      if (buffer.length > 0) {
-        try {
-          flushNow(); // so a reading written just now is visible
-        } catch {
-          // Logged and counted; answer with what is stored rather than fail the read.
-        }
+      if (closed) throw closedError();
+      try {
+        await flushAccepted(); // so a reading accepted just now is visible
+      } catch {
+        // Logged and counted; answer with what is stored rather than fail the read.
       }
       const devices = q.deviceIds && q.deviceIds.length > 0 ? JSON.stringify(q.deviceIds) : null;
       const grid = q.grid ?? null;
@@ -154,24 +209,18 @@ export function createSqliteTelemetrySink(db: Database, o: SqliteTelemetryOption
       // Bodies were written by this module from typed Readings.
       return rows.map((r) => JSON.parse(r.body) as Reading);
     },
-    async flush() {
-      stopTimer();
-      try {
-        flushNow();
-      } catch (err) {
-        arm(retryDelay);
-        throw err;
-      }
-    },
+    flush: flushAccepted,
     async close() {
       if (closed) return;
-      stopTimer();
       closed = true;
       try {
-        flushNow();
+        await flushAccepted();
       } catch (err) {
-        o.logger.error({ lost: buffer.length }, 'telemetry sink closed with rows it could not write');
+        stopTimer();
+        o.logger.error({ lost: pendingCount() }, 'telemetry sink closed with rows it could not write');
         throw err;
+      } finally {
+        await writer.close();
       }
     },
     // Incident events already live in SQLite's append-only incident_events table.
@@ -180,12 +229,12 @@ export function createSqliteTelemetrySink(db: Database, o: SqliteTelemetryOption
       name: 'sqlite',
       ok: !closed,
       state: closed ? 'closed' : 'ok',
-      queued: buffer.length,
+      queued: pendingCount(),
       written: counters.readingsWritten + counters.detectionsWritten,
       failed: counters.dropped,
       spooled: 0,
     }),
-    stats: () => ({ ...counters, pending: buffer.length }),
+    stats: () => ({ ...counters, pending: pendingCount() }),
     pruneExpired() {
       const cutoff = o.now() - o.retentionMs;
       const drain = (stmt: typeof st.deleteReadingsBefore): number => {

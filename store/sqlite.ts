@@ -13,6 +13,7 @@ import { createSqliteIncidentStore } from './sqlite-incidents.js';
 import { createSqliteRuleStateStore } from './sqlite-rule-state.js';
 import { createSqliteSilenceStore } from './sqlite-silences.js';
 import { createSqliteTelemetrySink, type SqliteTelemetrySink, type TelemetryStats } from './sqlite-telemetry.js';
+import { createInlineWriter, createWorkerWriter } from './telemetry-writer.js';
 import type { CaseReader, IncidentStore, RuleStateStore, SilenceStore } from './types.js';
 
 export const DB_FILE_NAME = 'citysense.db';
@@ -82,7 +83,11 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
 
   const incidents = createSqliteIncidentStore(db);
   const alertLog = createSqliteAlertLog(db, { now, maxRows: o.alertLogMaxRows, pruneEvery: ALERT_LOG_PRUNE_EVERY });
-  const telemetry = createSqliteTelemetrySink(db, {
+  const writer =
+    o.telemetryWriter === 'worker' && file !== ':memory:'
+      ? createWorkerWriter(path.resolve(file), { busyTimeoutMs: o.busyTimeoutMs, logger })
+      : createInlineWriter(db);
+  const telemetry = createSqliteTelemetrySink(db, writer, {
     now,
     logger,
     retentionMs: o.telemetryRetentionMs,

@@ -12,6 +12,8 @@ export interface IncidentQuery {
   category?: string;
   grid?: string;
   district?: string;
+  /** Incidents routed to this department (a department-scoped responder's view, issue #8). */
+  department?: string;
   /** createdAt ≥ since (ms epoch). */
   since?: number;
   /** Default 100, newest first. */

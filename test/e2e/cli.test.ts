@@ -27,9 +27,9 @@ describe('citysense CLI', () => {
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
-    const banner = await eventually(() => /operator token\s+(\S+)/.exec(out) && /console \/ API\s+(http:\S+)/.exec(out) ? out : undefined, 20_000);
+    const banner = await eventually(() => /operator token\s+(\S+)/.exec(out) && /\bAPI\s+(http:\S+)/.exec(out) ? out : undefined, 20_000);
     const token = /operator token\s+(\S+)/.exec(banner)![1]!;
-    const base = /console \/ API\s+(http:\S+)/.exec(banner)![1]!;
+    const base = /\bAPI\s+(http:\S+)/.exec(banner)![1]!;
     expect(token.length).toBeGreaterThanOrEqual(16);
     expect(out).toContain('anonymous devices are allowed');
     // The demo fleet really publishes through the broker into the store.

@@ -37,5 +37,15 @@ describe('createFleet', () => {
 
   it('rejects invalid options', () => {
     expect(() => createFleet({ sensors: -1 })).toThrow();
+    expect(() => createFleet({ idPrefix: 'a/b' })).toThrow();
+  });
+
+  it('prefixes ids so the demo fleet and a simulation never share a client id', () => {
+    const fleet = createFleet({ sensors: 1, cameras: 1, drones: 0, idPrefix: 'demo-' });
+    expect(fleet.devices.map((d) => [d.id, d.topicBase])).toEqual([
+      ['demo-sensor-001', 'city/sensor/demo-sensor-001'],
+      ['demo-camera-001', 'city/camera/demo-camera-001'],
+    ]);
+    for (const d of fleet.devices) expect(DeviceId.safeParse(d.id).success).toBe(true);
   });
 });

@@ -23,11 +23,14 @@ describe('SQLite TelemetrySink', () => {
     expect(store.telemetry.name).toBe('sqlite');
   });
 
-  it('loses nothing on close: 10,000 readings written then closed are all there after reopen', async () => {
+  // Both writers: the worker thread (the default for a file) and the store's own connection.
+  it.each(['worker', 'inline'] as const)('loses nothing on close (%s writer): 10,000 readings written then closed are all there after reopen', async (telemetryWriter) => {
+    await store.close();
+    store = open({ telemetryWriter });
     const readings = Array.from({ length: 10_000 }, (_, n) =>
       makeReading({ ts: T0 + n, deviceId: `s-${n % 7}`, metrics: { n } }),
     );
-    // Small calls as ingest makes them, so most rows wait in the buffer or the timer.
+    // Small calls as ingest makes them, so most rows wait in the buffer, the timer or the writer.
     for (let n = 0; n < readings.length; n += 3) store.telemetry.writeReadings(readings.slice(n, n + 3));
     store.telemetry.writeDetections([makeDetection()]);
     expect(store.telemetry.stats().pending).toBeGreaterThan(0);
@@ -43,17 +46,50 @@ describe('SQLite TelemetrySink', () => {
     file.close();
   });
 
+  it('shows a query every reading accepted before it, while writes go on', async () => {
+    let n = 0;
+    const write = (count: number) => {
+      for (let i = 0; i < count; i++, n++) store.telemetry.writeReadings([makeReading({ ts: T0 + n })]);
+    };
+    for (let round = 0; round < 5; round++) {
+      write(700); // more than a batch: one is on its way to the writer while the rest wait
+      const asked = n;
+      const query = store.telemetry.queryReadings({ from: T0, to: T0 + 100_000, limit: 100_000 });
+      write(300); // accepted after the query was asked: it may or may not see them
+      const seen = await query;
+      expect(seen.length).toBeGreaterThanOrEqual(asked);
+      expect(seen.slice(0, asked).map((r) => r.ts - T0)).toEqual(Array.from({ length: asked }, (_, i) => i));
+    }
+  });
+
   it('flushes a full buffer in batches and counts what it wrote', async () => {
     await store.close();
     store = open({ telemetryBatchSize: 100, telemetryFlushIntervalMs: 60_000 });
     store.telemetry.writeReadings(Array.from({ length: 250 }, (_, n) => makeReading({ ts: T0 + n })));
-    // 250 rows reached the batch size: written at once, not after the (long) timer.
-    expect(store.telemetry.stats()).toMatchObject({ readingsWritten: 250, pending: 0, writeErrors: 0 });
+    // 250 rows reached the batch size: written at once, not after the (long) timer (the first
+    // 100 as one batch, the 150 that queued meanwhile as the next).
+    await expect.poll(() => store.telemetry.stats().readingsWritten, { timeout: 10_000 }).toBe(250);
+    expect(store.telemetry.stats()).toMatchObject({ pending: 0, writeErrors: 0 });
     store.telemetry.writeReadings([makeReading()]);
     store.telemetry.writeDetections([makeDetection(), makeDetection({ id: 'det-2' })]);
     expect(store.telemetry.stats()).toMatchObject({ readingsWritten: 250, detectionsWritten: 0, pending: 3 });
     await store.telemetry.flush();
     expect(store.telemetry.stats()).toMatchObject({ readingsWritten: 251, detectionsWritten: 2, pending: 0 });
+  });
+
+  it('makes the caller wait when the writer thread falls behind, instead of queueing without end', async () => {
+    await store.close();
+    store = open({ telemetryBatchSize: 10, telemetryFlushIntervalMs: 60_000 });
+    // One synchronous burst: without backpressure no batch could settle before it ends, and all
+    // 20,000 rows would be pending. With it, at most two big batches (2 × 20 × 10) wait, plus one on its way.
+    let most = 0;
+    for (let n = 0; n < 20_000; n++) {
+      store.telemetry.writeReadings([makeReading({ ts: T0 + n })]);
+      most = Math.max(most, store.telemetry.stats().pending);
+    }
+    expect(most).toBeLessThanOrEqual(600);
+    await store.telemetry.flush();
+    expect(store.telemetry.stats()).toMatchObject({ readingsWritten: 20_000, pending: 0, dropped: 0 });
   });
 
   it('flushes a small buffer on its timer', async () => {
@@ -112,14 +148,18 @@ describe('SQLite TelemetrySink', () => {
   it('drops only beyond maxPending while writes fail, and says so', async () => {
     await store.close();
     const { logger, lines } = captureLogger();
-    store = open({ logger, telemetryBatchSize: 2, telemetryMaxPending: 5, telemetryFlushIntervalMs: 60_000 });
+    store = open({ logger, telemetryBatchSize: 100, telemetryMaxPending: 5, telemetryFlushIntervalMs: 60_000 });
     const other = new Database(path.join(tmp.dir, DB_FILE_NAME));
     other.exec("CREATE TRIGGER fail_readings BEFORE INSERT ON readings BEGIN SELECT RAISE(ABORT, 'full'); END");
-    for (let n = 0; n < 8; n++) store.telemetry.writeReadings([makeReading({ ts: T0 + n })]);
-    other.exec('DROP TRIGGER fail_readings');
-    other.close();
+    for (let n = 0; n < 5; n++) store.telemetry.writeReadings([makeReading({ ts: T0 + n })]);
+    await expect(store.telemetry.flush()).rejects.toMatchObject({ code: 'write_failed' });
+    expect(store.telemetry.stats()).toMatchObject({ pending: 5, dropped: 0, writeErrors: 1 });
+    // The failed batch is kept; rows beyond maxPending push out the oldest.
+    for (let n = 5; n < 8; n++) store.telemetry.writeReadings([makeReading({ ts: T0 + n })]);
     expect(store.telemetry.stats()).toMatchObject({ pending: 5, dropped: 3 });
     expect(lines.some((l) => l.level === 50 && l.dropped === 1)).toBe(true);
+    other.exec('DROP TRIGGER fail_readings');
+    other.close();
     await store.telemetry.flush();
     // The oldest were dropped; the newest five are stored.
     const back = await store.telemetry.queryReadings({ from: T0, to: T0 + 10 });

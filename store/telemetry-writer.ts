@@ -1,0 +1,138 @@
+// Where the SQLite telemetry sink's batches are written. By default a worker thread with its
+// own connection to the store's file (issue #3: the inserts were a quarter of the busy main
+// thread); in-process for `:memory:` databases, which another connection cannot open.
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type { Database } from 'better-sqlite3';
+import type { Logger } from 'pino';
+import { StoreError, isTransientSqliteError } from './errors.js';
+import { createBatchWriter, type TelemetryBatch } from './telemetry-rows.js';
+
+/** A message to the writer thread. */
+export type WriterRequest = { type: 'write'; id: number; batch: TelemetryBatch } | { type: 'close' };
+/** The writer thread's answer to one write. */
+export type WriterReply =
+  | { type: 'written'; id: number }
+  | { type: 'failed'; id: number; message: string; code: string | undefined; canRetry: boolean };
+
+/** Called once per write: no error when the batch is committed, else nothing of it was written. */
+export type WriteDone = (err?: StoreError) => void;
+
+/** Writes batches; one call, one transaction. */
+export interface TelemetryWriter {
+  readonly mode: 'worker' | 'inline';
+  write(batch: TelemetryBatch, done: WriteDone): void;
+  /**
+   * Block this thread until the write on its way settles, its `done` called before this returns
+   * (backpressure when the writer falls behind). False when none was on its way or time ran out.
+   */
+  waitSync(timeoutMs: number): boolean;
+  /** Stop the writer; call after the last write settled. */
+  close(): Promise<void>;
+}
+
+const writeFailed = (message: string, canRetry: boolean, cause?: unknown) =>
+  new StoreError('write_failed', `telemetry batch write failed: ${message}`, canRetry, { cause });
+
+/** A writer on the store's own connection, in this thread: `done` runs before `write` returns. */
+export function createInlineWriter(db: Database): TelemetryWriter {
+  const write = createBatchWriter(db);
+  return {
+    mode: 'inline',
+    write(batch, done) {
+      try {
+        write(batch);
+      } catch (err) {
+        return done(writeFailed((err as Error).message, isTransientSqliteError(err), err));
+      }
+      done();
+    },
+    waitSync: () => false,
+    async close() {},
+  };
+}
+
+/**
+ * A writer thread on its own connection to `file`, started at the first write. Replies come
+ * on a port of their own, so `waitSync` can take one synchronously; a shared counter wakes it.
+ * The thread keeps the process alive only while a write or the close is outstanding.
+ */
+export function createWorkerWriter(file: string, o: { busyTimeoutMs: number; logger: Logger }): TelemetryWriter {
+  let thread: { worker: Worker; replies: MessagePort; settled: Int32Array } | undefined;
+  let nextId = 1;
+  let closed = false;
+  const waiting = new Map<number, WriteDone>();
+
+  const idle = () => {
+    if (waiting.size > 0 || closed || !thread) return;
+    thread.worker.unref();
+    thread.replies.unref();
+  };
+  const onReply = (m: WriterReply) => {
+    const done = waiting.get(m.id);
+    waiting.delete(m.id);
+    idle();
+    if (m.type === 'written') done?.();
+    else done?.(writeFailed(m.message, m.canRetry, { code: m.code }));
+  };
+
+  const start = () => {
+    const { port1, port2 } = new MessageChannel();
+    const settled = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(new URL('./telemetry-worker-boot.js', import.meta.url), {
+      workerData: { file, busyTimeoutMs: o.busyTimeoutMs, replies: port2, settled },
+      transferList: [port2],
+    });
+    port1.on('message', onReply);
+    worker.on('error', (err) => o.logger.error({ err }, 'telemetry writer thread failed'));
+    worker.on('exit', (code) => {
+      if (thread?.worker === worker) thread = undefined; // the next write starts a new one
+      port1.close();
+      // Whether the batches on the way committed is unknown; retrying may store a row twice,
+      // which is better than not at all.
+      const lost = [...waiting.values()];
+      waiting.clear();
+      for (const done of lost) done(writeFailed(`writer thread exited with code ${code}`, true));
+    });
+    return { worker, replies: port1, settled };
+  };
+
+  return {
+    mode: 'worker',
+    write(batch, done) {
+      if (closed) return done(new StoreError('closed', 'telemetry writer is closed'));
+      const t = (thread ??= start());
+      const id = nextId++;
+      waiting.set(id, done);
+      t.worker.ref();
+      t.replies.ref();
+      t.worker.postMessage({ type: 'write', id, batch } satisfies WriterRequest);
+    },
+    waitSync(timeoutMs) {
+      const t = thread;
+      if (t === undefined || waiting.size === 0) return false;
+      const until = performance.now() + timeoutMs;
+      for (;;) {
+        // The thread posts its reply before it bumps the counter: a changed counter means a reply is there.
+        const seen = Atomics.load(t.settled, 0);
+        const reply = receiveMessageOnPort(t.replies);
+        if (reply) {
+          onReply(reply.message as WriterReply);
+          return true;
+        }
+        const left = until - performance.now();
+        if (left <= 0) return false;
+        Atomics.wait(t.settled, 0, seen, left);
+      }
+    },
+    async close() {
+      closed = true;
+      const t = thread;
+      if (t === undefined) return;
+      t.worker.ref();
+      await new Promise<void>((resolve) => {
+        t.worker.once('exit', () => resolve());
+        t.worker.postMessage({ type: 'close' } satisfies WriterRequest);
+      });
+    },
+  };
+}
