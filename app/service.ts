@@ -22,19 +22,22 @@ import { createConsoleMount } from '../console/index.js';
 import { createGridLocator, createIngest } from '../ingest/index.js';
 import { createRuleEngine, type Detection, formatRuleIssue, loadRuleFileFromPath } from '../rules/index.js';
 import type { Incident, IncidentEvent } from '../alerts/incident.js';
-import { DB_FILE_NAME, createInfluxSink, openSqliteStore, openSpool, type InfluxSink, type TelemetrySink } from '../store/index.js';
+import { openSqliteStore, type TelemetrySink } from '../store/index.js';
 import type { Config } from './config.js';
+import { renderBanner, serviceUrls, type ServiceUrls } from './banner.js';
 import { startDemo } from './demo.js';
 import { createAuthenticator } from './auth.js';
 import { startHttpServer } from './http-server.js';
 import { MetricsRegistry } from './metrics.js';
 import { apiRoutes, publicRoutes } from './routes.js';
+import { registerMetrics } from './service-metrics.js';
+import { openInfluxSink, writeIncidentEvent } from './telemetry-sink.js';
 import { startRulesRuntime } from './rules-runtime.js';
 
 export interface RunningService {
   token: string;
   ports: { mqtt: number; mqttWs: number; http: number };
-  urls: { http: string; console: string; ws: string; mqtt: string; mqttWs: string; flows?: string };
+  urls: ServiceUrls;
   /** What `citysense start` prints. */
   banner(): string;
   /** Graceful shutdown: demo, HTTP/WS, broker, rule streams, then the store is flushed. */
@@ -212,42 +215,17 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     });
     cleanups.push(() => http.close());
 
-    const host = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
-    const s = tls ? 's' : '';
-    const httpBase = `http${s}://${host(config.http.host)}:${http.port}`;
-    const urls = {
-      http: httpBase,
-      console: `${httpBase}/?token=${token}`,
-      ws: `ws${s}://${host(config.http.host)}:${http.port}/ws`,
-      mqtt: `mqtt${s}://${host(config.mqtt.host)}:${brokerPorts.mqttPort}`,
-      mqttWs: `ws${s}://${host(config.mqtt.host)}:${brokerPorts.wsPort}/mqtt`,
-      ...(flows ? { flows: `${httpBase}${flows.mount.prefix}/` } : {}),
-    };
+    const urls = serviceUrls(config, { http: http.port, ...brokerPorts }, token, Boolean(tls), flows?.mount.prefix);
     if (config.demo) {
       const demo = startDemo({ url: urls.mqtt, logger: logger.child({ stage: 'demo' }) });
       cleanups.push(() => demo.stop());
     }
-    logger.info({ ...urls, console: `${httpBase}/` }, 'citysense started');
+    logger.info({ ...urls, console: `${urls.http}/` }, 'citysense started');
     return {
       token,
       ports: { mqtt: brokerPorts.mqttPort, mqttWs: brokerPorts.wsPort, http: http.port },
       urls,
-      banner: () =>
-        [
-          '',
-          'citysense is running',
-          `  console         ${urls.console}`,
-          `  API             ${urls.http}`,
-          `  WebSocket       ${urls.ws}`,
-          `  MQTT            ${urls.mqtt}   (over WebSocket: ${urls.mqttWs})`,
-          `  operator token  ${token}`,
-          urls.flows
-            ? `  Node-RED        ${urls.flows}   (user ${config.flows.user}, password ${config.flows.password ? 'as configured (CITYSENSE_FLOWS_PASSWORD)' : 'the operator token'})`
-            : '',
-          `  try:  curl -H "Authorization: Bearer ${token}" ${urls.http}/api/incidents`,
-          config.demo ? '  demo simulation on (CITYSENSE_DEMO=0 turns it off)' : '',
-          '',
-        ].join('\n'),
+      banner: () => renderBanner(urls, token, config),
       stop,
     };
   } catch (err) {
@@ -255,8 +233,6 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     throw err;
   }
 }
-
-type Deps = Parameters<typeof apiRoutes>[0];
 
 /** The certificate and key when TLS is configured (README § Security and production). */
 function loadTls(config: Config) {
@@ -267,96 +243,4 @@ function loadTls(config: Config) {
     if (err instanceof TlsError) throw new StartupError(err.message);
     throw err;
   }
-}
-
-function registerMetrics({ store, broker, ingest, hub, metrics, influx }: Deps) {
-  metrics.collect('citysense_readings_accepted_total', 'Messages accepted by ingest', 'counter', () => ingest.stats().accepted);
-  metrics.collect('citysense_readings_refused_total', 'Messages refused by ingest or the broker, by reason', 'counter', () =>
-    Object.entries(ingest.stats().byReason).map(([reason, value]) => ({ labels: { reason }, value })),
-  );
-  metrics.collect('citysense_broker_refused_total', 'Connections, publishes and subscriptions refused by the broker', 'counter', () => {
-    const s = broker.stats();
-    return [
-      { labels: { what: 'connect' }, value: s.connectsRefused },
-      { labels: { what: 'publish' }, value: s.publishesRefused },
-      { labels: { what: 'subscribe' }, value: s.subscribesRefused },
-    ];
-  });
-  metrics.collect('citysense_telemetry_written_total', 'Rows written to the telemetry store', 'counter', () => {
-    const t = store.telemetry.stats();
-    return [
-      { labels: { what: 'reading' }, value: t.readingsWritten },
-      { labels: { what: 'detection' }, value: t.detectionsWritten },
-    ];
-  });
-  metrics.collect('citysense_telemetry_pending', 'Telemetry rows waiting for their write', 'gauge', () => store.telemetry.stats().pending);
-  metrics.collect('citysense_telemetry_write_errors_total', 'Failed telemetry batch writes (rows are kept and retried)', 'counter', () => store.telemetry.stats().writeErrors);
-  metrics.collect('citysense_telemetry_dropped_total', 'Telemetry rows dropped after the pending buffer overflowed', 'counter', () => store.telemetry.stats().dropped);
-  metrics.collect('citysense_alert_log_seq', 'Last seq of the durable alert log', 'gauge', () => store.alertLog.lastSeq());
-  metrics.collect('citysense_ws_clients', 'Connected WebSocket clients', 'gauge', () => hub.clientCount());
-  // Overload and abuse (issue #8; README § Security and production): what was slowed or shed.
-  metrics.collect('citysense_ws_slow_clients_dropped_total', 'WebSocket clients cut off because their send buffer passed the bound', 'counter', () => hub.slowClientsDropped());
-  metrics.collect('citysense_broker_limited_total', 'Device traffic slowed or shed by the broker limits, by what', 'counter', () => {
-    const b = broker.stats();
-    const what = { connect_rate: b.connectsRateLimited, publish_rate: b.publishesRateLimited, packet_too_large: b.packetsTooLarge, publish_held: b.publishesHeld, publish_shed: b.publishesShed };
-    return Object.entries(what).map(([k, value]) => ({ labels: { what: k }, value }));
-  });
-  metrics.collect('citysense_broker_publishes_waiting', 'Publishes held right now while the broker emitter is backed up', 'gauge', () => broker.stats().publishesWaiting);
-  if (influx) registerInfluxMetrics(metrics, influx);
-}
-
-/** The InfluxDB sink over its spool in the store's SQLite file (README § InfluxDB). */
-function openInfluxSink(c: NonNullable<Config['influx']>, dataDir: string, logger: Logger): InfluxSink {
-  const batchSize = c.batchSize ?? 1000;
-  const spool = openSpool(join(dataDir, DB_FILE_NAME), { rowLines: batchSize });
-  try {
-    // Durations come parsed to ms from the config schema; undefined takes the sink's default.
-    return createInfluxSink(
-      {
-        url: c.url,
-        token: c.token,
-        org: c.org,
-        bucket: c.bucket,
-        api: c.api,
-        batchSize,
-        flushIntervalMs: c.flushInterval,
-        maxRetries: c.maxRetries,
-        maxRetryTimeMs: c.maxRetryTime,
-        minRetryDelayMs: c.minRetryDelay,
-        maxRetryDelayMs: c.maxRetryDelay,
-        maxBufferLines: c.maxBufferLines,
-        replayIntervalMs: c.replayInterval,
-        timeoutMs: c.timeout,
-      },
-      { spool, logger },
-    );
-  } catch (err) {
-    spool.close();
-    throw err;
-  }
-}
-
-/** Incident lifecycle events to the time-series sink; a failing sink never stops the loop. */
-function writeIncidentEvent(sink: TelemetrySink, m: { incident?: Incident; event?: IncidentEvent }, logger: Logger): void {
-  if (!m.incident || !m.event) return;
-  try {
-    sink.writeIncidentEvents([{ incident: m.incident, event: m.event }]);
-  } catch (err) {
-    logger.error({ err, incidentId: m.incident.id }, 'incident event could not go to the telemetry sink');
-  }
-}
-
-/** The InfluxDB sink's books (README § InfluxDB § Accounting). */
-function registerInfluxMetrics(metrics: MetricsRegistry, influx: InfluxSink): void {
-  metrics.collect('citysense_influx_up', 'Whether the last request to InfluxDB was answered (1) or not (0)', 'gauge', () => (influx.stats().reachable ? 1 : 0));
-  metrics.collect('citysense_influx_points_total', 'Line-protocol points by outcome: accepted, written (replayed included), replayed, rejected, replay_rejected, spooled, lost', 'counter', () => {
-    const s = influx.stats();
-    const outcomes = { accepted: s.accepted, written: s.written, replayed: s.replayed, rejected: s.rejected, replay_rejected: s.replayRejected, spooled: s.spooled, lost: s.lost };
-    return Object.entries(outcomes).map(([outcome, value]) => ({ labels: { outcome }, value }));
-  });
-  metrics.collect('citysense_influx_queue_points', 'Points in the client: batching, on the wire or in its retry buffer', 'gauge', () => influx.stats().queued);
-  metrics.collect('citysense_influx_retry_points', 'Points in the client retry buffer', 'gauge', () => influx.stats().retrying);
-  metrics.collect('citysense_influx_spool_points', 'Points in the SQLite spool waiting for a replay', 'gauge', () => influx.stats().spoolDepth);
-  metrics.collect('citysense_influx_in_flight_requests', 'Write requests on the wire', 'gauge', () => influx.stats().inFlight);
-  metrics.collect('citysense_influx_failed_requests_total', 'Failed write requests (each retried, spooled or refused)', 'counter', () => influx.stats().failedRequests);
 }

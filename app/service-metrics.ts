@@ -1,0 +1,57 @@
+// What /metrics shows (README § API): counters the stages keep, read at scrape time so the
+// hot path only bumps numbers.
+import type { InfluxSink } from '../store/index.js';
+import type { MetricsRegistry } from './metrics.js';
+import type { RouteDeps } from './routes.js';
+
+/** Register every service-level metric family. */
+export function registerMetrics({ store, broker, ingest, hub, metrics, influx }: RouteDeps): void {
+  metrics.collect('citysense_readings_accepted_total', 'Messages accepted by ingest', 'counter', () => ingest.stats().accepted);
+  metrics.collect('citysense_readings_refused_total', 'Messages refused by ingest or the broker, by reason', 'counter', () =>
+    Object.entries(ingest.stats().byReason).map(([reason, value]) => ({ labels: { reason }, value })),
+  );
+  metrics.collect('citysense_broker_refused_total', 'Connections, publishes and subscriptions refused by the broker', 'counter', () => {
+    const s = broker.stats();
+    return [
+      { labels: { what: 'connect' }, value: s.connectsRefused },
+      { labels: { what: 'publish' }, value: s.publishesRefused },
+      { labels: { what: 'subscribe' }, value: s.subscribesRefused },
+    ];
+  });
+  metrics.collect('citysense_telemetry_written_total', 'Rows written to the telemetry store', 'counter', () => {
+    const t = store.telemetry.stats();
+    return [
+      { labels: { what: 'reading' }, value: t.readingsWritten },
+      { labels: { what: 'detection' }, value: t.detectionsWritten },
+    ];
+  });
+  metrics.collect('citysense_telemetry_pending', 'Telemetry rows waiting for their write', 'gauge', () => store.telemetry.stats().pending);
+  metrics.collect('citysense_telemetry_write_errors_total', 'Failed telemetry batch writes (rows are kept and retried)', 'counter', () => store.telemetry.stats().writeErrors);
+  metrics.collect('citysense_telemetry_dropped_total', 'Telemetry rows dropped after the pending buffer overflowed', 'counter', () => store.telemetry.stats().dropped);
+  metrics.collect('citysense_alert_log_seq', 'Last seq of the durable alert log', 'gauge', () => store.alertLog.lastSeq());
+  metrics.collect('citysense_ws_clients', 'Connected WebSocket clients', 'gauge', () => hub.clientCount());
+  // Overload and abuse (issue #8; README § Security and production): what was slowed or shed.
+  metrics.collect('citysense_ws_slow_clients_dropped_total', 'WebSocket clients cut off because their send buffer passed the bound', 'counter', () => hub.slowClientsDropped());
+  metrics.collect('citysense_broker_limited_total', 'Device traffic slowed or shed by the broker limits, by what', 'counter', () => {
+    const b = broker.stats();
+    const what = { connect_rate: b.connectsRateLimited, publish_rate: b.publishesRateLimited, packet_too_large: b.packetsTooLarge, publish_held: b.publishesHeld, publish_shed: b.publishesShed };
+    return Object.entries(what).map(([k, value]) => ({ labels: { what: k }, value }));
+  });
+  metrics.collect('citysense_broker_publishes_waiting', 'Publishes held right now while the broker emitter is backed up', 'gauge', () => broker.stats().publishesWaiting);
+  if (influx) registerInfluxMetrics(metrics, influx);
+}
+
+/** The InfluxDB sink's books (README § InfluxDB § Accounting). */
+function registerInfluxMetrics(metrics: MetricsRegistry, influx: InfluxSink): void {
+  metrics.collect('citysense_influx_up', 'Whether the last request to InfluxDB was answered (1) or not (0)', 'gauge', () => (influx.stats().reachable ? 1 : 0));
+  metrics.collect('citysense_influx_points_total', 'Line-protocol points by outcome: accepted, written (replayed included), replayed, rejected, replay_rejected, spooled, lost', 'counter', () => {
+    const s = influx.stats();
+    const outcomes = { accepted: s.accepted, written: s.written, replayed: s.replayed, rejected: s.rejected, replay_rejected: s.replayRejected, spooled: s.spooled, lost: s.lost };
+    return Object.entries(outcomes).map(([outcome, value]) => ({ labels: { outcome }, value }));
+  });
+  metrics.collect('citysense_influx_queue_points', 'Points in the client: batching, on the wire or in its retry buffer', 'gauge', () => influx.stats().queued);
+  metrics.collect('citysense_influx_retry_points', 'Points in the client retry buffer', 'gauge', () => influx.stats().retrying);
+  metrics.collect('citysense_influx_spool_points', 'Points in the SQLite spool waiting for a replay', 'gauge', () => influx.stats().spoolDepth);
+  metrics.collect('citysense_influx_in_flight_requests', 'Write requests on the wire', 'gauge', () => influx.stats().inFlight);
+  metrics.collect('citysense_influx_failed_requests_total', 'Failed write requests (each retried, spooled or refused)', 'counter', () => influx.stats().failedRequests);
+}
