@@ -14,6 +14,8 @@ interface Args {
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
+/** Publishes handed to mqtt.js and not yet written to their socket, per generator process. */
+const MAX_OUTSTANDING = 20_000;
 const send = (m: unknown) => process.send?.(m);
 
 async function connect(clientId: string): Promise<MqttClient> {
@@ -38,6 +40,19 @@ async function main() {
     if (m.type === 'stop') stopRequested = true;
   });
   let sent = 0;
+  // `lost` (published − stored) is only meaningful for publishes that reached the socket:
+  // mqtt.js calls back once a QoS 0 packet is written to the stream (or failed to be).
+  let written = 0;
+  let failed = 0;
+  const onWritten = (err?: Error) => (err ? failed++ : written++);
+  let notConnected = 0;
+  let closes = 0;
+  const reasons = new Set<string>();
+  for (const c of clients) {
+    c.on('close', () => closes++);
+    // Why a connection went: mqtt.js reports its own keepalive timeout here, a broker-side close only as 'close'.
+    c.on('error', (err) => reasons.add(String(err.message)));
+  }
   const start = performance.now();
   const end = start + args.durationMs;
   const perTickBudget = args.rate > 0 ? args.rate / 1000 : Infinity; // per ms
@@ -58,7 +73,15 @@ async function main() {
         const c = clients[k]!;
         const d = pool[k]!;
         if ((c.stream as { writableNeedDrain?: boolean }).writableNeedDrain) break;
-        c.publish(d.topic, d.payloads[sent % d.payloads.length]!, { qos: 0 });
+        // A publish mqtt.js cannot write now (connection gone) would wait in its offline
+        // queue, and one the socket has not taken yet is not published: neither is counted,
+        // and at most MAX_OUTSTANDING are waiting for their write at any time.
+        if (!c.connected) {
+          notConnected++;
+          break;
+        }
+        if (sent - written - failed >= MAX_OUTSTANDING) break;
+        c.publish(d.topic, d.payloads[sent % d.payloads.length]!, { qos: 0 }, onWritten);
         sent++;
         burst++;
         allowance -= 1;
@@ -69,8 +92,11 @@ async function main() {
     pump();
   });
   const elapsedMs = performance.now() - start;
+  // Every publish written to its socket before the connections close (bounded wait).
+  for (let i = 0; i < 500 && written + failed < sent; i++) await new Promise((r) => setTimeout(r, 10));
+  const closedEarly = closes;
   await Promise.all(clients.map((c) => c.endAsync()));
-  send({ type: 'done', sent, elapsedMs });
+  send({ type: 'done', sent, written, failed, closes: closedEarly, reasons: [...reasons], notConnected, elapsedMs });
   process.exit(0);
 }
 

@@ -2,7 +2,7 @@
 // Prints a table and a final `RESULT {json}` line. A run in which any process crashed reports
 // no numbers (aedes 1.2 can overflow its stack under overload).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,11 +45,15 @@ async function startLoad(url: string, totalRate: number, ms: number, prefix: str
   );
   await Promise.all(gens.map((g) => g.next('ready')));
   const t0 = performance.now();
-  const finished = Promise.all(gens.map((g) => g.next<{ sent: number; elapsedMs: number }>('done', ms + 60_000)));
+  const finished = Promise.all(gens.map((g) => g.next<{ sent: number; written: number; failed: number; closes: number; reasons: string[]; elapsedMs: number }>('done', ms + 60_000)));
   for (const g of gens) g.proc.send({ type: 'go' });
   const done = finished.then(async (all) => {
     await Promise.all(gens.map((g) => g.stop()));
-    return { sent: all.reduce((a, d) => a + d.sent, 0), t0, elapsedMs: Math.max(...all.map((d) => d.elapsedMs)) };
+    const sum = (k: 'sent' | 'written' | 'failed' | 'closes') => all.reduce((a, d) => a + d[k], 0);
+    // Connections that closed before the end of the load: their publishes may not have arrived.
+    const reasons = [...new Set(all.flatMap((d) => d.reasons))];
+    if (sum('closes') > 0) log(`WARNING: ${prefix}: ${sum('closes')} connection(s) closed during the load (${reasons.join('; ') || 'by the broker'})`);
+    return { sent: sum('sent'), written: sum('written'), failed: sum('failed'), t0, elapsedMs: Math.max(...all.map((d) => d.elapsedMs)) };
   });
   return { done, stop: () => gens.forEach((g) => g.proc.connected && g.proc.send({ type: 'stop' })) };
 }
@@ -128,6 +132,9 @@ async function scrape(http: string): Promise<Record<string, number>> {
   return out;
 }
 const stored = (m: Record<string, number>) => m['citysense_telemetry_written_total{what="reading"}'] ?? 0;
+/** Publishes refused by the broker or ingest (rate limits, overload, bad payloads), all reasons. */
+const refused = (m: Record<string, number>) =>
+  Object.entries(m).reduce((a, [k, v]) => (k.startsWith('citysense_readings_refused_total') ? a + v : a), 0);
 
 async function pipeline() {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-data-'));
@@ -135,7 +142,11 @@ async function pipeline() {
   const rssStart = rssMb(svc.proc.pid!);
   const before = stored(await scrape(svc.http));
   const rssSamples: number[] = [];
-  const sampler = setInterval(() => rssSamples.push(rssMb(svc.proc.pid!)), 1000);
+  const sampler = setInterval(() => {
+    rssSamples.push(rssMb(svc.proc.pid!));
+    // Long runs show the trend: memory must stay flat under sustained load.
+    if (rssSamples.length % 30 === 0) log(`RSS after ${rssSamples.length} s: ${fmt(rssSamples[rssSamples.length - 1])} MiB`);
+  }, 1000);
   const r = await load(svc.mqtt, rate, durationMs, 'pipe-');
   const s = await settle(async () => stored(await scrape(svc.http)), 60_000);
   clearInterval(sampler);
@@ -144,7 +155,12 @@ async function pipeline() {
   const readingsPerSec = (storedN / Math.max(r.elapsedMs, s.at - r.t0)) * 1000;
   log(`pipeline: ${fmt(readingsPerSec)} readings/s (${fmt(storedN)} of ${fmt(r.sent)} stored)`);
 
+  // A publish's write callback can trail its arrival (mqtt.js calls back on 'drain'): only a
+  // loss is worth a word, and then whether the generator or the service lost it.
+  if (storedN < r.sent) log(`WARNING: lost ${fmt(r.sent - storedN)}; ${fmt(r.sent - r.written)} of them never confirmed written to a socket (${fmt(r.failed)} failed)`);
+
   log(`latency: ${latencySamples} probes under ${latencyLoad} readings/s background load`);
+  const storedBeforeLatency = stored(await scrape(svc.http));
   const bg = await startLoad(svc.mqtt, latencyLoad, 300_000, 'lat-');
   await new Promise((r2) => setTimeout(r2, 1500));
   let latencies: number[] = [];
@@ -154,10 +170,19 @@ async function pipeline() {
     bg.stop();
   }
   const bgDone = await bg.done;
-  log(`background load during latency: ${fmt((bgDone.sent / bgDone.elapsedMs) * 1000)} readings/s offered`);
+  const bgOffered = (bgDone.sent / bgDone.elapsedMs) * 1000;
+  // What the service kept up with: a latency figure means little if the load queued up instead.
+  const bgStored = await settle(async () => stored(await scrape(svc.http)), 60_000);
+  const bgBacklogS = Math.max(0, (bgStored.at - bgDone.t0 - bgDone.elapsedMs) / 1000);
+  const bgLost = bgDone.sent + latencies.length - (bgStored.value - storedBeforeLatency);
+  log(`background load during latency: ${fmt(bgOffered)} readings/s offered, stored within ${bgBacklogS.toFixed(1)} s of the end, lost ${fmt(bgLost)}`);
   const rssEnd = rssMb(svc.proc.pid!);
   await svc.stop();
-  return { sent: r.sent, storedN, readingsPerSec, metrics, latencies, rssStart, rssEnd, rssMax: Math.max(...rssSamples, rssEnd) };
+  rmSync(dataDir, { recursive: true, force: true }); // a max-rate run stores hundreds of MB
+  return {
+    sent: r.sent, written: r.written, storedN, refused: refused(metrics), readingsPerSec, metrics, latencies, bgOffered, bgBacklogS, bgLost,
+    rssStart, rssEnd, rssMax: Math.max(...rssSamples, rssEnd),
+  };
 }
 
 const fmt = (n: number | undefined, d = 0) => (n === undefined || Number.isNaN(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
@@ -175,12 +200,17 @@ async function main() {
     crashed: crashes.length > 0,
     readingsPerSec: Math.round(p.readingsPerSec),
     published: p.sent,
+    writtenToSocket: p.written,
     stored: p.storedN,
     lost: p.sent - p.storedN,
+    refused: p.refused,
     alertP50Ms: Number(percentile(p.latencies, 50).toFixed(2)),
     alertP99Ms: Number(percentile(p.latencies, 99).toFixed(2)),
     latencySamples: p.latencies.length,
     latencyLoadPerSec: latencyLoad,
+    latencyLoadOfferedPerSec: Math.round(p.bgOffered),
+    latencyLoadBacklogS: Number(p.bgBacklogS.toFixed(1)),
+    latencyLoadLost: p.bgLost,
     rssMb: Math.round(p.rssEnd),
     rssStartMb: Math.round(p.rssStart),
     rssMaxMb: Math.round(p.rssMax),
@@ -196,12 +226,13 @@ async function main() {
   console.log('| measure | value |');
   console.log('|---|---|');
   console.log(`| full pipeline (parsed, enriched, 20 rules, stored) | ${fmt(result.readingsPerSec)} readings/s |`);
-  console.log(`| published / stored / lost | ${fmt(result.published)} / ${fmt(result.stored)} / ${fmt(result.lost)} |`);
+  console.log(`| published / stored / lost (refused) | ${fmt(result.published)} / ${fmt(result.stored)} / ${fmt(result.lost)} (${fmt(result.refused)}) |`);
   console.log(`| aedes, in-process handler doing nothing | ${fmt(result.aedesInprocPerSec)} msg/s |`);
   console.log(`| aedes relay to an external subscriber | ${fmt(result.aedesRelayPerSec)} msg/s |`);
   console.log(`| mosquitto relay | ${result.mosquittoRelayPerSec ? `${fmt(result.mosquittoRelayPerSec)} msg/s` : 'not installed'} |`);
   console.log(`| pipeline / aedes in-process | ${result.ratioToAedesInproc ?? '—'} |`);
   console.log(`| alert p50 / p99 at ${fmt(latencyLoad)} readings/s | ${result.alertP50Ms} / ${result.alertP99Ms} ms (${result.latencySamples} samples) |`);
+  console.log(`| that load: offered / left queued at its end / lost | ${fmt(result.latencyLoadOfferedPerSec)} readings/s / ${result.latencyLoadBacklogS} s / ${fmt(result.latencyLoadLost)} |`);
   console.log(`| service RSS start / max / end | ${fmt(p.rssStart)} / ${fmt(p.rssMax)} / ${fmt(p.rssEnd)} MiB |`);
   if (crashes.length) {
     console.log(`\nCRASHED: ${crashes.join('; ')} — no figures are reported from this run.`);

@@ -1,13 +1,15 @@
-// The rule engine: one operator per enabled rule over a shared reading stream, merged into
-// one stream of detections. Rules run side by side and fail alone. Each rule's per-key
-// states sit in a Map the engine keeps, so a reload leaves unchanged rules untouched and
-// the states can be saved (`snapshot`) and brought back after a restart (`restore`).
+// The rule engine: one operator per enabled rule, each fed the readings that can match its
+// selector (an index by event, metric or kind), merged into one stream of detections. Rules
+// run side by side and fail alone. Each rule's per-key states sit in a Map the engine keeps,
+// so a reload leaves unchanged rules untouched and the states can be saved (`snapshot`) and
+// brought back after a restart (`restore`).
 import { asyncScheduler, catchError, EMPTY, Observable, Subject, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Reading } from '../ingest/schemas.js';
 import type { Detection } from './detection.js';
 import { ruleFor } from './operators/rule-for.js';
 import type { RuleOperatorOptions, RuleSlot, RuleSlots } from './operators/rule-operator.js';
 import type { Rule } from './schema.js';
+import { selectGate } from './select.js';
 import { ruleHash, type RuleStateEntry } from './state.js';
 
 export interface RuleEngineOptions extends Omit<RuleOperatorOptions, 'slots'> {
@@ -34,7 +36,56 @@ export interface RuleEngine {
   restore(entries: readonly RuleStateEntry[]): number;
 }
 
-interface Running { rule: Rule; sub: Subscription; slots: RuleSlots }
+interface Running { rule: Rule; sub: Subscription; slots: RuleSlots; input: Subject<Reading> }
+
+/**
+ * Which rules a reading reaches (issue #3: every rule used to filter every reading). Rules
+ * keep their order; each is behind the gate of its selector (select.ts), and a gate shared by
+ * several rules is tested once per reading. A gate that throws lets the reading through, so the
+ * rule's own selector meets the odd reading and reports it as before.
+ */
+function dispatchTable(running: Map<string, Running>): { dispatch(reading: Reading): void } {
+  const inputs: Subject<Reading>[] = [];
+  const gateOf: number[] = [];
+  const gates: Array<(r: Reading) => boolean> = [];
+  const keys = new Map<string, number>();
+  for (const { rule, input } of running.values()) {
+    // Absence rules hear status messages too, which carry no metric or event (absence.ts).
+    const gate = selectGate(rule.select, rule.kind === 'absence');
+    let g = keys.get(gate.key);
+    if (g === undefined) {
+      g = gates.push(gate.test) - 1;
+      keys.set(gate.key, g);
+    }
+    inputs.push(input);
+    gateOf.push(g);
+  }
+  const pass = (g: number, r: Reading): boolean => {
+    try {
+      return gates[g]!(r);
+    } catch {
+      return true;
+    }
+  };
+  // 0 not tested yet, 1 passed, 2 failed; reused across readings unless a rule feeds one back.
+  const shared: number[] = gates.map(() => 0);
+  let depth = 0;
+  return {
+    dispatch(r) {
+      const verdict = depth === 0 ? shared.fill(0) : gates.map(() => 0);
+      depth++;
+      try {
+        for (let i = 0; i < inputs.length; i++) {
+          const g = gateOf[i]!;
+          if (verdict[g] === 0) verdict[g] = pass(g, r) ? 1 : 2;
+          if (verdict[g] === 1) inputs[i]!.next(r);
+        }
+      } finally {
+        depth--;
+      }
+    },
+  };
+}
 
 /** Create a rule engine over a validated rule set. */
 export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
@@ -48,16 +99,16 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
 
   function detections(readings$: Observable<Reading>): Observable<Detection> {
     return new Observable<Detection>((subscriber) => {
-      // A plain Subject, fed only once every rule is subscribed, so a synchronous source
-      // reaches all rules (share() would let the first rule drain it).
-      const hub = new Subject<Reading>();
       const running = new Map<string, Running>();
+      let table = dispatchTable(running);
 
       const start = (key: string, rule: Rule): Running | undefined => {
         const slots = pending.get(key) ?? new Map<string, RuleSlot>();
         pending.delete(key);
+        // Each rule has its own input: the dispatch below feeds it only readings that pass its gate.
+        const input = new Subject<Reading>();
         try {
-          const sub = hub
+          const sub = input
             .pipe(
               ruleFor(rule, scheduler, { ...base, slots }),
               catchError((err: unknown) => {
@@ -66,7 +117,7 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
               }),
             )
             .subscribe((d) => subscriber.next(d));
-          return { rule, sub, slots };
+          return { rule, sub, slots, input };
         } catch (err) {
           onError(err, { ruleId: rule.id });
           return undefined;
@@ -86,16 +137,17 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
           const run = start(key, rule);
           if (run) running.set(key, run);
         }
+        table = dispatchTable(running);
       };
 
       reconcile(current);
       runs.add(reconcile);
       live.add(running);
       const source = readings$.subscribe({
-        next: (r) => hub.next(r),
+        next: (r) => table.dispatch(r),
         error: (err: unknown) => subscriber.error(err),
         complete: () => {
-          hub.complete();
+          for (const run of running.values()) run.input.complete();
           subscriber.complete();
         },
       });

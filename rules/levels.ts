@@ -47,10 +47,18 @@ export function refineLevels(r: LevelledInput, ctx: z.RefinementCtx, kind: strin
   });
 }
 
-/** The rule's levels, highest severity first; a single-severity rule is one level. */
+// Kinds build their LevelSpec for every reading; a rule's levels are sorted once (rules are
+// immutable values: a changed rule is a new object).
+const sortedLevels = new WeakMap<LevelledInput, Level[]>();
+
+/** The rule's levels, highest severity first; a single-severity rule is one level. Do not modify the result. */
 export function levelsOf(rule: LevelledInput): Level[] {
+  const known = sortedLevels.get(rule);
+  if (known !== undefined) return known;
   const levels: Level[] = rule.levels ?? [{ severity: rule.severity!, above: rule.above, below: rule.below }];
-  return [...levels].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
+  const sorted = [...levels].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
+  sortedLevels.set(rule, sorted);
+  return sorted;
 }
 
 export interface LevelState {
@@ -123,6 +131,11 @@ export function stepLevels(
       state: { since: spec.levels.map(() => null), raised: null, last },
       emit: [{ phase: 'clear', severity: state.raised, ts, reading, metric: spec.metric, value, message: clearMessage(spec.name, why, reading.deviceId) }],
     };
+  }
+  // The common case, a quiet value with nothing pending: the same result as below, built
+  // without the per-level arrays (this runs for every reading of every levelled rule).
+  if (state.raised === null && state.since.every((s) => s === null) && !spec.levels.some((l) => isMet(l, value))) {
+    return { state: { since: state.since, raised: null, last }, emit: [] };
   }
   const since = spec.levels.map((l, i) => (isMet(l, value) ? (state.since[i] ?? now) : null));
   return confirmLevels(spec, { ...state, since, last }, now, ts);

@@ -1,13 +1,12 @@
 // The telemetry sink's queue of rows waiting for the writer.
-import type { Reading } from '../ingest/schemas.js';
-import type { Detection } from '../rules/detection.js';
+import type { DetectionValues, ReadingValues } from './telemetry-rows.js';
 
-/** One accepted row; `seq` orders them, so a flush waits for exactly what came before it. */
-export interface Pending {
-  seq: number;
-  reading?: Reading;
-  detection?: Detection;
-}
+/**
+ * One accepted row, already as its column values (the Reading itself is not kept: flat
+ * strings cost the garbage collector less than object graphs). `seq` orders the rows, so a
+ * flush waits for exactly what came before it.
+ */
+export type Pending = { seq: number; reading: ReadingValues; detection?: undefined } | { seq: number; reading?: undefined; detection: DetectionValues };
 
 /**
  * Rows waiting for the writer, oldest first. Taking from the front moves a head index rather

@@ -1,18 +1,19 @@
 // TelemetrySink on SQLite, used when no InfluxDB is configured (DESIGN.md § Storage).
-// Rows are buffered and handed to a TelemetryWriter (by default a worker thread, see
-// telemetry-writer.ts) one batch at a time, each batch one transaction: when the buffer reaches
-// `batchSize` rows, `flushIntervalMs` after the first buffered row, or at once when someone
-// waits (flush, close, a query). Rows that queued meanwhile go in the next batch (up to
-// 20 × batchSize). When the writer falls behind by more than two such batches, the caller waits
-// for it (backpressure: ingest slows to the writer's pace). A failed batch goes back to the head
-// of the buffer for a retry (bounded by `maxPending`) and is reported, never silently dropped.
+// Rows are serialised at once, buffered, and handed to a TelemetryWriter (by default a worker
+// thread, see telemetry-writer.ts) one batch at a time: when the buffer reaches `batchSize`
+// rows, `flushIntervalMs` after the first buffered row, or at once when someone waits (flush,
+// close, a query). Rows that queued meanwhile go in the next batch (up to 20 × batchSize); the
+// writer commits a batch in short transactions. When the writer falls behind by more than two
+// such batches, the caller waits for it (backpressure: ingest slows to the writer's pace). A
+// failed transaction's rows go back to the head of the buffer for a retry (bounded by
+// `maxPending`) and are reported, never silently dropped.
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Reading } from '../ingest/schemas.js';
 import type { Detection } from '../rules/detection.js';
 import { StoreError } from './errors.js';
 import { PendingQueue, type Pending } from './pending-queue.js';
-import { prepareTelemetryStatements } from './telemetry-rows.js';
+import { ROW_WIDTH, detectionValues, prepareTelemetryStatements, readingValues } from './telemetry-rows.js';
 import type { TelemetryWriter } from './telemetry-writer.js';
 import type { TelemetryQuery, TelemetrySink } from './types.js';
 
@@ -113,18 +114,18 @@ export function createSqliteTelemetrySink(db: Database, writer: TelemetryWriter,
     stopTimer();
     const batch = buffer.take(maxBatch);
     inFlight = batch;
-    const readings: Reading[] = [];
-    const detections: Detection[] = [];
+    const readings: unknown[] = [];
+    const detections: unknown[] = [];
     for (const p of batch) {
-      if (p.reading) readings.push(p.reading);
-      else if (p.detection) detections.push(p.detection);
+      if (p.reading) for (const v of p.reading) readings.push(v);
+      else for (const v of p.detection) detections.push(v);
     }
-    // Readings and detections are plain JSON by their schemas, so stringify cannot throw here.
-    writer.write({ readings: JSON.stringify(readings), detections: JSON.stringify(detections) }, (err) => {
+    const rows = { readings: readings.length / ROW_WIDTH, detections: detections.length / ROW_WIDTH };
+    writer.write({ readings, detections }, (err, progress) => {
       inFlight = undefined;
       if (err === undefined) {
-        counters.readingsWritten += readings.length;
-        counters.detectionsWritten += detections.length;
+        counters.readingsWritten += rows.readings;
+        counters.detectionsWritten += rows.detections;
         retryDelay = o.flushIntervalMs;
         backingOff = false;
         settle();
@@ -132,10 +133,17 @@ export function createSqliteTelemetrySink(db: Database, writer: TelemetryWriter,
         else if (buffer.length > 0) arm(o.flushIntervalMs);
         return;
       }
-      buffer.unshift(batch);
+      // What was committed before the failure counts as written; the rest goes back to the front.
+      const done = progress ?? { readings: 0, detections: 0 };
+      counters.readingsWritten += done.readings;
+      counters.detectionsWritten += done.detections;
+      let r = 0;
+      let d = 0;
+      const left = batch.filter((p) => (p.reading ? r++ >= done.readings : d++ >= done.detections));
+      buffer.unshift(left);
       backingOff = true;
       counters.writeErrors++;
-      o.logger.error({ err, rows: batch.length, pending: buffer.length, canRetry: err.canRetry }, 'telemetry batch write failed');
+      o.logger.error({ err, rows: left.length, pending: buffer.length, canRetry: err.canRetry }, 'telemetry batch write failed');
       shed();
       settle(err);
       // Back off so a broken disk is not hammered every 50 ms.
@@ -186,13 +194,16 @@ export function createSqliteTelemetrySink(db: Database, writer: TelemetryWriter,
 
   return {
     name: 'sqlite',
+    // Rows are serialised before any is buffered: a value that cannot be stored is refused
+    // whole, at the caller, rather than failing a batch later.
     writeReadings(readings: readonly Reading[]) {
       if (closed) throw closedError();
-      for (const reading of readings) accept({ seq: ++lastSeq, reading });
+      if (readings.length === 1) return accept({ seq: ++lastSeq, reading: readingValues(readings[0]!) });
+      for (const reading of readings.map(readingValues)) accept({ seq: ++lastSeq, reading });
     },
     writeDetections(detections: readonly Detection[]) {
       if (closed) throw closedError();
-      for (const detection of detections) accept({ seq: ++lastSeq, detection });
+      for (const detection of detections.map(detectionValues)) accept({ seq: ++lastSeq, detection });
     },
     async queryReadings(q: TelemetryQuery): Promise<Reading[]> {
       if (closed) throw closedError();

@@ -4,43 +4,79 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Reading } from '../ingest/schemas.js';
 import type { Detection } from '../rules/detection.js';
 
+/** The values of one readings row, in column order (ts, device_id, kind, channel, district, grid, lat, lon, body). */
+export type ReadingValues = [number, string, string, string, string | null, string | null, number | null, number | null, string];
+/** The values of one detections row (ts, id, rule_id, device_id, severity, category, district, grid, body). */
+export type DetectionValues = [number, string, string, string, string, string, string | null, string | null, string];
+/** Columns per row, in both tables. */
+export const ROW_WIDTH = 9;
+
 /**
- * A batch on its way to the writer: the JSON arrays of its Readings and Detections. One
- * string per batch crosses to the writer thread, instead of one structured clone per row.
+ * A batch on its way to the writer: each table's rows as one flat array of values, row after
+ * row. Flat arrays of strings and numbers are the cheapest shape to copy to the writer thread
+ * (issue #3: one JSON string per batch cost three times as much to post), and the writer binds
+ * them as they are: no parsing, no serialising there.
  */
 export interface TelemetryBatch {
-  readings: string;
-  detections: string;
+  readings: unknown[];
+  detections: unknown[];
 }
 
-type ReadingParams = [number, string, string, string, string | null, string | null, number | null, number | null, string];
-type DetectionParams = [number, string, string, string, string, string, string | null, string | null, string];
+/** A Reading as the values of one readings row; serialising here makes an unstorable value fail at the caller. */
+export function readingValues(r: Reading): ReadingValues {
+  const loc = r.loc;
+  return [r.ts, r.deviceId, r.kind, r.channel, r.district ?? null, r.grid ?? null, loc ? loc.lat : null, loc ? loc.lon : null, JSON.stringify(r)];
+}
 
-/** Write one batch in one transaction on `db`; throws (nothing written) when any row fails. */
-export function createBatchWriter(db: Database): (batch: TelemetryBatch) => number {
+/** A Detection as the values of one detections row. */
+export function detectionValues(d: Detection): DetectionValues {
+  return [d.ts, d.id, d.ruleId, d.deviceId, d.severity, d.category, d.district ?? null, d.grid ?? null, JSON.stringify(d)];
+}
+
+/** Rows of a batch committed so far, per table (rows go in order, so these are prefixes). */
+export interface WriteProgress {
+  readings: number;
+  detections: number;
+}
+
+/**
+ * Rows per write transaction. Short transactions keep the store's other writers on the main
+ * thread (incidents, the alert log: the alert path) from waiting long for the write lock:
+ * in `npm run bench`, 256 rows gave an alert p99 of 28 ms at 20k readings/s, 64 rows 14 ms,
+ * at the same throughput (32 rows cost throughput).
+ */
+export const ROWS_PER_TRANSACTION = 64;
+
+/**
+ * Write one batch on `db` in transactions of `ROWS_PER_TRANSACTION` rows. Throws on the first
+ * failed transaction (nothing of it written); `progress` then says what was committed before.
+ */
+export function createBatchWriter(db: Database): (batch: TelemetryBatch, progress: WriteProgress) => void {
   // Positional parameters: better-sqlite3 binds them without a per-row lookup by name.
-  const insertReading: Statement<ReadingParams> = db.prepare(
+  const insertReading: Statement<unknown[]> = db.prepare(
     'INSERT INTO readings (ts, device_id, kind, channel, district, grid, lat, lon, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const insertDetection: Statement<DetectionParams> = db.prepare(
+  const insertDetection: Statement<unknown[]> = db.prepare(
     'INSERT INTO detections (ts, id, rule_id, device_id, severity, category, district, grid, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const write = db.transaction((readings: Reading[], detections: Detection[]) => {
-    for (const r of readings) {
-      const loc = r.loc;
-      insertReading.run(r.ts, r.deviceId, r.kind, r.channel, r.district ?? null, r.grid ?? null, loc ? loc.lat : null, loc ? loc.lon : null, JSON.stringify(r));
-    }
-    for (const d of detections) {
-      insertDetection.run(d.ts, d.id, d.ruleId, d.deviceId, d.severity, d.category, d.district ?? null, d.grid ?? null, JSON.stringify(d));
+  const insertRows = db.transaction((stmt: Statement<unknown[]>, v: unknown[], from: number, to: number) => {
+    for (let i = from * ROW_WIDTH; i < to * ROW_WIDTH; i += ROW_WIDTH) {
+      stmt.run(v[i], v[i + 1], v[i + 2], v[i + 3], v[i + 4], v[i + 5], v[i + 6], v[i + 7], v[i + 8]);
     }
   });
-  return (batch) => {
-    const readings = JSON.parse(batch.readings) as Reading[];
-    const detections = JSON.parse(batch.detections) as Detection[];
-    // IMMEDIATE takes the write lock up front, so the busy timeout applies rather than a
-    // deferred read-to-write upgrade failing at once beside the store's own connection.
-    write.immediate(readings, detections);
-    return readings.length + detections.length;
+  const writeTable = (stmt: Statement<unknown[]>, v: unknown[], progress: WriteProgress, table: keyof WriteProgress) => {
+    const rows = v.length / ROW_WIDTH;
+    while (progress[table] < rows) {
+      const to = Math.min(rows, progress[table] + ROWS_PER_TRANSACTION);
+      // IMMEDIATE takes the write lock up front, so the busy timeout applies rather than a
+      // deferred read-to-write upgrade failing at once beside the store's own connection.
+      insertRows.immediate(stmt, v, progress[table], to);
+      progress[table] = to;
+    }
+  };
+  return (batch, progress) => {
+    writeTable(insertReading, batch.readings, progress, 'readings');
+    writeTable(insertDetection, batch.detections, progress, 'detections');
   };
 }
 

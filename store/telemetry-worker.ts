@@ -25,12 +25,13 @@ parentPort!.on('message', (m: WriterRequest) => {
     process.exit(0);
   }
   let reply: WriterReply;
+  const progress = { readings: 0, detections: 0 };
   try {
-    write(m.batch);
+    write(m.batch, progress);
     reply = { type: 'written', id: m.id };
   } catch (err) {
     const e = err as { message?: string; code?: string };
-    reply = { type: 'failed', id: m.id, message: String(e.message ?? err), code: e.code, canRetry: isTransientSqliteError(err) };
+    reply = { type: 'failed', id: m.id, message: String(e.message ?? err), code: e.code, canRetry: isTransientSqliteError(err), progress };
   }
   replies.postMessage(reply);
   Atomics.add(settled, 0, 1);

@@ -5,19 +5,22 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { StoreError, isTransientSqliteError } from './errors.js';
-import { createBatchWriter, type TelemetryBatch } from './telemetry-rows.js';
+import { createBatchWriter, type TelemetryBatch, type WriteProgress } from './telemetry-rows.js';
 
 /** A message to the writer thread. */
 export type WriterRequest = { type: 'write'; id: number; batch: TelemetryBatch } | { type: 'close' };
 /** The writer thread's answer to one write. */
 export type WriterReply =
   | { type: 'written'; id: number }
-  | { type: 'failed'; id: number; message: string; code: string | undefined; canRetry: boolean };
+  | { type: 'failed'; id: number; message: string; code: string | undefined; canRetry: boolean; progress: WriteProgress };
 
-/** Called once per write: no error when the batch is committed, else nothing of it was written. */
-export type WriteDone = (err?: StoreError) => void;
+/**
+ * Called once per write: no error when the whole batch is committed; else `progress` says
+ * which leading rows of each table were committed before the failure (the rest were not).
+ */
+export type WriteDone = (err?: StoreError, progress?: WriteProgress) => void;
 
-/** Writes batches; one call, one transaction. */
+/** Writes batches, each in short transactions of its own (telemetry-rows.ts). */
 export interface TelemetryWriter {
   readonly mode: 'worker' | 'inline';
   write(batch: TelemetryBatch, done: WriteDone): void;
@@ -39,10 +42,11 @@ export function createInlineWriter(db: Database): TelemetryWriter {
   return {
     mode: 'inline',
     write(batch, done) {
+      const progress = { readings: 0, detections: 0 };
       try {
-        write(batch);
+        write(batch, progress);
       } catch (err) {
-        return done(writeFailed((err as Error).message, isTransientSqliteError(err), err));
+        return done(writeFailed((err as Error).message, isTransientSqliteError(err), err), progress);
       }
       done();
     },
@@ -72,7 +76,7 @@ export function createWorkerWriter(file: string, o: { busyTimeoutMs: number; log
     waiting.delete(m.id);
     idle();
     if (m.type === 'written') done?.();
-    else done?.(writeFailed(m.message, m.canRetry, { code: m.code }));
+    else done?.(writeFailed(m.message, m.canRetry, { code: m.code }), m.progress);
   };
 
   const start = () => {

@@ -52,16 +52,32 @@ export function ruleOperator<R extends Rule, S>(
   return (source) =>
     new Observable<Detection>((subscriber) => {
       const slots = options.slots ?? new Map<string, RuleSlot>();
-      const timers = new Map<string, Subscription>();
+      const timers = new Map<string, { at: number; sub: Subscription }>();
 
+      // A timer that fires no later than `at` is kept: when it fires it sees the slot's newer
+      // wakeAt and re-arms for it. An absence rule moves its wake-up with every reading, and
+      // rescheduling each time cost a clearInterval + setInterval per reading (issue #3).
       const arm = (key: string, at: number | undefined) => {
-        timers.get(key)?.unsubscribe();
+        const timer = timers.get(key);
+        if (at === undefined) {
+          if (timer !== undefined) {
+            timer.sub.unsubscribe();
+            timers.delete(key);
+          }
+          return;
+        }
+        if (timer !== undefined && timer.at <= at) return;
+        timer?.sub.unsubscribe();
+        timers.set(key, { at, sub: scheduler.schedule(() => wake(key), Math.max(0, at - scheduler.now())) });
+      };
+
+      // `tick` runs only once the wake-up the logic asked for last is due.
+      const wake = (key: string) => {
         timers.delete(key);
+        const at = slots.get(key)?.wakeAt;
         if (at === undefined) return;
-        timers.set(key, scheduler.schedule(() => {
-          timers.delete(key);
-          apply(key, undefined);
-        }, Math.max(0, at - scheduler.now())));
+        if (at > scheduler.now()) arm(key, at);
+        else apply(key, undefined);
       };
 
       // A throwing step keeps the previous state: one odd reading must not reset or kill the
@@ -77,7 +93,12 @@ export function ruleOperator<R extends Rule, S>(
           onError(err, { ruleId: rule.id, ...(reading ? { reading } : {}) });
           result = { state: prev, emit: [], ...(reading && slot?.wakeAt !== undefined ? { wakeAt: slot.wakeAt } : {}) };
         }
-        slots.set(key, result.wakeAt === undefined ? { state: result.state } : { state: result.state, wakeAt: result.wakeAt });
+        // The slot is updated in place: one object per key, not one per reading.
+        if (slot === undefined) slots.set(key, result.wakeAt === undefined ? { state: result.state } : { state: result.state, wakeAt: result.wakeAt });
+        else {
+          slot.state = result.state;
+          slot.wakeAt = result.wakeAt;
+        }
         arm(key, result.wakeAt);
         for (const d of result.emit) subscriber.next(toDetection(rule, d, newId(), key));
       };
@@ -93,14 +114,14 @@ export function ruleOperator<R extends Rule, S>(
         error: (err: unknown) => subscriber.error(err),
         // When the readings end, pending timers are dropped and the stream completes.
         complete: () => {
-          for (const t of timers.values()) t.unsubscribe();
+          for (const t of timers.values()) t.sub.unsubscribe();
           timers.clear();
           subscriber.complete();
         },
       });
       return () => {
         sub.unsubscribe();
-        for (const t of timers.values()) t.unsubscribe();
+        for (const t of timers.values()) t.sub.unsubscribe();
         timers.clear();
       };
     });

@@ -145,6 +145,22 @@ describe('SQLite TelemetrySink', () => {
     expect(await store.telemetry.queryReadings({ from: T0, to: T0 + 10 })).toHaveLength(2);
   });
 
+  it('keeps what a failing batch committed before the failure, and retries only the rest', async () => {
+    await store.close();
+    store = open({ telemetryBatchSize: 1000, telemetryFlushIntervalMs: 60_000 });
+    const other = new Database(path.join(tmp.dir, DB_FILE_NAME));
+    // Row 300 fails: the first short transaction (rows 0–255) is committed, the next is not.
+    other.exec(`CREATE TRIGGER fail_300 BEFORE INSERT ON readings WHEN NEW.ts = ${T0 + 300} BEGIN SELECT RAISE(ABORT, 'row 300'); END`);
+    store.telemetry.writeReadings(Array.from({ length: 500 }, (_, n) => makeReading({ ts: T0 + n })));
+    await expect(store.telemetry.flush()).rejects.toMatchObject({ code: 'write_failed' });
+    expect(store.telemetry.stats()).toMatchObject({ readingsWritten: 256, pending: 244, writeErrors: 1 });
+    other.exec('DROP TRIGGER fail_300');
+    other.close();
+    await store.telemetry.flush();
+    const back = await store.telemetry.queryReadings({ from: T0, to: T0 + 1000 });
+    expect(back.map((r) => r.ts - T0)).toEqual(Array.from({ length: 500 }, (_, n) => n)); // each once, in order
+  });
+
   it('drops only beyond maxPending while writes fail, and says so', async () => {
     await store.close();
     const { logger, lines } = captureLogger();
