@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureAlertLatency, percentile } from './latency.js';
-import { crashes, rssMb, startService, worker } from './procs.js';
+import { crashes, rssMb, scrape, startService, worker } from './procs.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -26,14 +26,6 @@ const generators = Number(opt.generators);
 const connections = Number(opt.connections);
 const log = (s: string) => console.log(`[overload] ${s}`);
 
-async function scrape(http: string): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const line of (await (await fetch(`${http}/metrics`)).text()).split('\n')) {
-    const m = /^([a-z_]+(?:\{[^}]*\})?) ([0-9.e+-]+)$/.exec(line);
-    if (m) out[m[1]!] = Number(m[2]);
-  }
-  return out;
-}
 const pick = (m: Record<string, number>, prefix: string) => Object.fromEntries(Object.entries(m).filter(([k]) => k.startsWith(prefix)));
 
 async function phase(name: string, env: Record<string, string>) {

@@ -126,3 +126,13 @@ export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
+
+/** The service's /metrics as { 'name{labels}': value }. */
+export async function scrape(http: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const line of (await (await fetch(`${http}/metrics`)).text()).split('\n')) {
+    const m = /^([a-z_]+(?:\{[^}]*\})?) ([0-9.e+-]+)$/.exec(line);
+    if (m) out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureAlertLatency, percentile } from './latency.js';
-import { crashes, rssMb, startService, worker } from './procs.js';
+import { crashes, rssMb, scrape, startService, worker } from './procs.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -122,15 +122,6 @@ async function mosquittoBaseline(): Promise<number | undefined> {
   return (s.value / Math.max(r.elapsedMs, s.at - r.t0)) * 1000;
 }
 
-async function scrape(http: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${http}/metrics`)).text();
-  const out: Record<string, number> = {};
-  for (const line of text.split('\n')) {
-    const m = /^([a-z_]+(?:\{[^}]*\})?) ([0-9.e+-]+)$/.exec(line);
-    if (m) out[m[1]!] = Number(m[2]);
-  }
-  return out;
-}
 const stored = (m: Record<string, number>) => m['citysense_telemetry_written_total{what="reading"}'] ?? 0;
 /** Publishes refused by the broker or ingest (rate limits, overload, bad payloads), all reasons. */
 const refused = (m: Record<string, number>) =>

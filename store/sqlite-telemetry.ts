@@ -198,7 +198,7 @@ export function createSqliteTelemetrySink(db: Database, writer: TelemetryWriter,
     // whole, at the caller, rather than failing a batch later.
     writeReadings(readings: readonly Reading[]) {
       if (closed) throw closedError();
-      if (readings.length === 1) return accept({ seq: ++lastSeq, reading: readingValues(readings[0]!) });
+      // Serialise all first: a value that cannot be stored refuses the whole call, accepting none.
       for (const reading of readings.map(readingValues)) accept({ seq: ++lastSeq, reading });
     },
     writeDetections(detections: readonly Detection[]) {

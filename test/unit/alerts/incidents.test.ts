@@ -1,30 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createIncidentService, type IncidentService } from '../../../alerts/incidents.js';
 import { DEFAULT_ROUTING, RoutingTable, createRouter } from '../../../alerts/routing.js';
-import type { Detection } from '../../../rules/detection.js';
 import { type SqliteStore, openSqliteStore } from '../../../store/index.js';
 import type { LogMessage } from '../../../store/types.js';
-
-const detection = (over: Partial<Detection> = {}): Detection => ({
-  id: `d-${Math.random()}`,
-  ts: 1_000,
-  phase: 'raise',
-  ruleId: 'water-high',
-  ruleVersion: 1,
-  ruleName: '积水超限',
-  ruleKind: 'threshold',
-  severity: 'yellow',
-  category: 'flood',
-  dedupKey: 'water-high:sensor-001',
-  deviceId: 'sensor-001',
-  deviceKind: 'sensor',
-  grid: 'G-1-1',
-  metric: 'waterLevel',
-  value: 0.4,
-  message: 'waterLevel 0.4 > 0.3',
-  readingTs: 1_000,
-  ...over,
-});
+// The same detection fixture as the alert-management tests: one shape of `water-high` output.
+import { detection } from './management-helpers.js';
 
 describe('incident service', () => {
   let store: SqliteStore;
