@@ -1,8 +1,9 @@
 // Inputs of `citysense rules replay`: a JSONL file (one Reading, or one raw MQTT message
-// `{topic, payload, ts}` per line), or the readings a running service stored in SQLite.
+// `{topic, payload, ts}` per line), or the readings a running service stored (SQLite or InfluxDB).
 import { readFileSync } from 'node:fs';
 import { createGridLocator, enrich, parsePayload, parseTopic, Reading, type GridLocator } from '../ingest/index.js';
-import { openSqliteReadingsReader } from '../store/index.js';
+import { openInfluxReader, openSqliteReadingsReader } from '../store/index.js';
+import type { Config } from './config.js';
 
 export interface LoadedReadings {
   readings: Reading[];
@@ -65,4 +66,14 @@ export function readStoredReadings(dataDir: string, since: number, until: number
   } finally {
     reader.close();
   }
+}
+
+/** The readings a service wrote to InfluxDB between since and until, all of them (paged). */
+export async function readInfluxReadings(influx: NonNullable<Config['influx']>, since: number, until: number): Promise<LoadedReadings> {
+  const reader = openInfluxReader({
+    url: influx.url, bucket: influx.bucket, api: influx.api,
+    ...(influx.token !== undefined ? { token: influx.token } : {}),
+    ...(influx.timeout !== undefined ? { timeoutMs: influx.timeout } : {}),
+  });
+  return { readings: await reader.readings({ from: since, to: until }), skipped: [] };
 }

@@ -5,7 +5,8 @@ import {
   compareReplays, formatRuleIssue, loadRuleFileFromPath, parseDuration, replay,
   type ReplayComparison, type ReplayResult, type Rule,
 } from '../rules/index.js';
-import { readReplayFile, readStoredReadings, type LoadedReadings } from './replay-input.js';
+import { loadConfig } from './config.js';
+import { readInfluxReadings, readReplayFile, readStoredReadings, type LoadedReadings } from './replay-input.js';
 
 export const REPLAY_HELP = `citysense rules replay — run rules over recorded telemetry on a virtual clock
 
@@ -15,9 +16,12 @@ Usage: citysense rules replay RULES.yaml --from telemetry.jsonl [options]
 Input (one of):
   --from FILE.jsonl     one JSON object per line: a Reading (as stored), or a raw MQTT message
                         {"topic": "city/sensor/s-1/telemetry", "payload": {...} or "text", "ts": receive time}
-  --since T, --until T  the readings a service stored in SQLite ($CITYSENSE_DATA_DIR or --data-dir,
-                        opened read-only). T: ms epoch, ISO-8601, or a duration back from now ("2h").
+  --since T, --until T  the readings a service stored: in InfluxDB when the configuration names one
+                        (CITYSENSE_INFLUX_URL/_BUCKET/_API/_TOKEN or \$CITYSENSE_CONFIG), else in SQLite
+                        (\$CITYSENSE_DATA_DIR or --data-dir, opened read-only).
+                        T: ms epoch, ISO-8601, or a duration back from now ("2h").
 Options:
+  --source S            with --since: read from "influx" or "sqlite" instead of the configured sink
   --compare OTHER.yaml  replay a second rule set and print the difference (detections, incidents,
                         first warning per dedup key: earlier / later / only in one)
   --until T             with --from too: keep the clock running to T so pending timers can fire
@@ -85,7 +89,7 @@ export async function runReplay(argv: string[], out: Out, env: NodeJS.ProcessEnv
     allowPositionals: true,
     options: {
       from: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, compare: { type: 'string' },
-      json: { type: 'boolean', default: false }, 'data-dir': { type: 'string' }, 'cell-size': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      json: { type: 'boolean', default: false }, 'data-dir': { type: 'string' }, source: { type: 'string' }, 'cell-size': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return (out.log(REPLAY_HELP), 0);
@@ -100,14 +104,22 @@ export async function runReplay(argv: string[], out: Out, env: NodeJS.ProcessEnv
     times[k] = parseTime(values[k]!, now);
     if (times[k] === undefined) return (out.error(`rules replay: --${k} "${values[k]}": expected ms epoch, ISO-8601 or a duration like 2h`), 1);
   }
+  if (values.source !== undefined && !['influx', 'sqlite'].includes(values.source)) {
+    return (out.error(`rules replay: --source "${values.source}": expected influx or sqlite`), 1);
+  }
   const rules = await rulesOf(file, out);
   const other = values.compare ? await rulesOf(values.compare, out) : undefined;
   if (!rules || (values.compare && !other)) return 1;
 
   const cellSizeM = values['cell-size'] ? Number(values['cell-size']) : undefined;
-  const input = values.from
-    ? readReplayFile(values.from, { ...(cellSizeM ? { cellSizeM } : {}) })
-    : readStoredReadings(values['data-dir'] ?? env.CITYSENSE_DATA_DIR ?? './data', times.since!, times.until ?? now);
+  let input: LoadedReadings;
+  try {
+    input = values.from
+      ? readReplayFile(values.from, { ...(cellSizeM ? { cellSizeM } : {}) })
+      : await readStore(values.source, values['data-dir'], env, times.since!, times.until ?? now);
+  } catch (err) {
+    return (out.error(`rules replay: ${(err as Error).message}`), 1);
+  }
   const until = times.until;
   const a = replay({ rules, readings: input.readings, ...(until !== undefined ? { until } : {}) });
   const b = other ? replay({ rules: other, readings: input.readings, ...(until !== undefined ? { until } : {}) }) : undefined;
@@ -118,4 +130,13 @@ export async function runReplay(argv: string[], out: Out, env: NodeJS.ProcessEnv
     out.log(formatReplay(file, a, input.skipped, b && diff ? { name: values.compare!, result: b, diff } : undefined));
   }
   return 0;
+}
+
+/** Stored readings from the configured sink (InfluxDB when configured), or the one --source names. */
+async function readStore(source: string | undefined, dataDir: string | undefined, env: NodeJS.ProcessEnv, since: number, until: number): Promise<LoadedReadings> {
+  // A configuration that does not validate is reported (ConfigError names each field), not skipped.
+  const influx = source === 'sqlite' ? undefined : loadConfig(env).influx;
+  if (source === 'influx' && !influx) throw new Error('--source influx: no InfluxDB configured (set CITYSENSE_INFLUX_URL and CITYSENSE_INFLUX_BUCKET)');
+  if (influx) return readInfluxReadings(influx, since, until);
+  return readStoredReadings(dataDir ?? env.CITYSENSE_DATA_DIR ?? './data', since, until);
 }

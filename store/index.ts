@@ -29,7 +29,9 @@ export { DEFAULT_INCIDENT_LIMIT, MAX_INCIDENT_LIMIT } from './sqlite-incidents.j
 // The InfluxDB sink (issue #4): the same TelemetrySink, with a spool in the SQLite file.
 export {
   createInfluxSink,
+  openInfluxReader,
   openSpool,
+  type InfluxReader,
   type InfluxSink,
   type InfluxSinkOptionsInput,
   type InfluxSinkStats,

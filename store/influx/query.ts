@@ -68,6 +68,49 @@ export async function queryReadings(t: Transport, bucket: string, q: TelemetryQu
   return readings.sort((a, b) => a.ts - b.ts).slice(0, limit);
 }
 
+/** The InfluxQL statement of one page of one measurement, oldest first: `time >= fromUs`
+ *  with a LIMIT, or with `exactUs` every row at that one timestamp. */
+export function pageStatement(measurement: string, q: TelemetryQuery, page: { fromUs: number; limit: number } | { exactUs: number }): string {
+  const where = 'exactUs' in page ? [`time = ${page.exactUs}u`] : [`time >= ${page.fromUs}u`, `time <= ${Math.trunc(q.to)}ms`];
+  if (q.deviceIds && q.deviceIds.length > 0) where.push(`(${q.deviceIds.map((d) => `"device" = ${literal(d)}`).join(' OR ')})`);
+  if (q.grid !== undefined) where.push(`"grid" = ${literal(q.grid)}`);
+  return `SELECT * FROM ${ident(measurement)} WHERE ${where.join(' AND ')} ORDER BY time ASC${'limit' in page ? ` LIMIT ${page.limit}` : ''}`;
+}
+
+/** Every row of one measurement in [from, to], page by page (no row cap). The order of rows that
+ *  share a timestamp is not stable between queries (1.x), so a full page is cut before its last
+ *  timestamp and the next page starts there; a page of one timestamp is read whole on its own. */
+async function allRowsOf(t: Transport, bucket: string, measurement: string, q: TelemetryQuery, pageSize: number): Promise<Reading[]> {
+  const out: Reading[] = [];
+  let fromUs = Math.trunc(q.from) * 1000;
+  for (;;) {
+    const s = (await influxQl(t, bucket, pageStatement(measurement, q, { fromUs, limit: pageSize })))[0];
+    if (!s || s.values.length < pageSize) return (s && out.push(...seriesToReadings(s)), out);
+    const timeAt = s.columns.indexOf('time');
+    const timeOf = (row: unknown[]) => Number(row[timeAt]);
+    const last = timeOf(s.values[s.values.length - 1]!);
+    if (timeOf(s.values[0]!) === last) {
+      // More rows at one timestamp than a page holds: take that timestamp whole.
+      const tie = (await influxQl(t, bucket, pageStatement(measurement, q, { exactUs: last })))[0];
+      if (tie) out.push(...seriesToReadings(tie));
+      fromUs = last + 1;
+    } else {
+      out.push(...seriesToReadings({ ...s, values: s.values.filter((row) => timeOf(row) < last) }));
+      fromUs = last;
+    }
+  }
+}
+
+/** Every reading in [from, to] from InfluxDB, oldest first, read in pages of `pageSize` rows
+ *  per measurement (for replays of a whole review window; `queryReadings` caps its answer). */
+export async function readAllReadings(t: Transport, bucket: string, q: TelemetryQuery, pageSize = DEFAULT_QUERY_LIMIT): Promise<Reading[]> {
+  const size = Math.min(MAX_QUERY_LIMIT, Math.max(1, Math.trunc(pageSize)));
+  const parts: Reading[] = [];
+  for (const m of READING_MEASUREMENTS) parts.push(...(await allRowsOf(t, bucket, m, q, size)));
+  // Stable sort: within one timestamp the order of the measurements is kept, as queryReadings does.
+  return parts.sort((a, b) => a.ts - b.ts);
+}
+
 /** One series of a reading measurement → Readings (one per row). */
 export function seriesToReadings(s: InfluxSeries): Reading[] {
   const out: Reading[] = [];
