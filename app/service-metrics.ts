@@ -37,6 +37,7 @@ export function registerMetrics({ store, broker, ingest, hub, metrics, influx }:
     const what = { connect_rate: b.connectsRateLimited, publish_rate: b.publishesRateLimited, packet_too_large: b.packetsTooLarge, publish_held: b.publishesHeld, publish_shed: b.publishesShed };
     return Object.entries(what).map(([k, value]) => ({ labels: { what: k }, value }));
   });
+  metrics.collect('citysense_broker_acks_withheld_total', 'QoS 1/2 publishes not acknowledged because their reading could not be stored (the device sends them again)', 'counter', () => broker.stats().acksWithheld);
   metrics.collect('citysense_broker_publishes_waiting', 'Publishes held right now while the broker emitter is backed up', 'gauge', () => broker.stats().publishesWaiting);
   if (influx) registerInfluxMetrics(metrics, influx);
 }

@@ -171,6 +171,14 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       engine.detections(readings$).subscribe(handleDetection),
     );
     cleanups.push(() => subs.forEach((s) => s.unsubscribe()));
+    // QoS 1/2 (issue #8): PUBACK means stored. The reading is ingested before the ack, which waits
+    // for the sink's durable point (SQLite commit; InfluxDB written or spooled), shared by all waiting.
+    broker.setAckGate((client, packet) => {
+      if (!packet.topic.startsWith('city/')) return undefined;
+      ingest.takeBeforeAck(packet, client);
+      return telemetry.flush();
+    });
+    cleanups.push(() => broker.setAckGate(undefined));
     cleanups.push(() => rulesRuntime.stop()); // runs before the unsubscribe above: it saves the live state
 
     const deadlines = setInterval(() => {

@@ -4,6 +4,7 @@ import { Aedes, type AuthenticateError, type Client, type PublishPacket } from '
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { DeviceId } from '../ingest/schemas.js';
+import { type AckGate, createAckHold } from './ack-gate.js';
 import { DROP_TOPIC, decidePublish, decideSubscribe, type Identity } from './acl.js';
 import { BrokerLimits, capPacketSize, createPublishGate, createTokenBuckets, remoteAddressOf } from './limits.js';
 import type { Registry } from './registry.js';
@@ -63,6 +64,8 @@ export interface BrokerStats {
   publishesShed: number;
   /** Publishes held right now. */
   publishesWaiting: number;
+  /** QoS 1/2 publishes left unacknowledged because the ack gate failed (the connection was closed). */
+  acksWithheld: number;
 }
 
 export interface CitysenseBroker {
@@ -75,6 +78,8 @@ export interface CitysenseBroker {
   /** Listen to ACL refusals of publishes; returns the function that stops listening. */
   onRefused(listener: (refusal: BrokerRefusal) => void): () => void;
   stats(): BrokerStats;
+  /** Set (or clear) the gate QoS 1/2 acknowledgements wait for (the service: "stored"). */
+  setAckGate(gate: AckGate | undefined): void;
 }
 
 function authError(returnCode: 2 | 3 | 4 | 5, message: string): AuthenticateError {
@@ -90,6 +95,7 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
   const identities = new WeakMap<Client, Identity>();
   const listeners = new Set<(refusal: BrokerRefusal) => void>();
   const counts = { connectsRefused: 0, publishesRefused: 0, subscribesRefused: 0, connectsRateLimited: 0, publishesRateLimited: 0, packetsTooLarge: 0 };
+  const acks = createAckHold(log);
   const limits = config.limits;
   const deviceBuckets = createTokenBuckets(limits.messagesPerSecond, limits.messageBurst);
   const ipBuckets = createTokenBuckets(limits.connectionsPerMinute / 60, limits.connectionBurst);
@@ -168,7 +174,7 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
           return callback(null);
         }
         // Held publishes keep their order and keep their socket unread (aedes reads the next chunk after the callback).
-        if (gate.pass(() => callback(null))) return;
+        if (gate.pass(() => acks.release(client, packet, callback))) return;
         const issues = [{ path: 'broker', message: `broker overloaded: more than ${limits.maxHeldPublishes} publishes waiting` }];
         refusePublish(client, identity, packet, 'overloaded', identity.device?.kind ?? kindOf(packet.topic), issues);
         drop(packet);
@@ -240,9 +246,10 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    setAckGate: (g) => acks.set(g),
     stats: () => {
       const g = gate.stats();
-      return { ...counts, publishesHeld: g.held, publishesShed: g.shed, publishesWaiting: g.waiting };
+      return { ...counts, acksWithheld: acks.withheld(), publishesHeld: g.held, publishesShed: g.shed, publishesWaiting: g.waiting };
     },
   };
 }

@@ -1,5 +1,6 @@
 // Public face of the broker stage.
 export { createBroker, BrokerConfig } from './broker.js';
+export type { AckGate } from './ack-gate.js';
 export type { BrokerConfigInput, BrokerDeps, BrokerRefusal, BrokerStats, CitysenseBroker } from './broker.js';
 export { loadRegistry, createRegistry, Device, DeviceEntry, RegistryFile } from './registry.js';
 export type { Registry, DeviceEntryInput } from './registry.js';

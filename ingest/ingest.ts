@@ -1,6 +1,6 @@
 // Ingest: every device publish the broker accepted → the pipeline → Reading on readings$,
 // or a refusal published on citysense/rejected/…, counted and dead-lettered.
-import type { AedesPublishPacket, Client } from 'aedes';
+import type { AedesPublishPacket, Client, PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import { Observable, Subject } from 'rxjs';
 import { publishRejection, type BrokerRefusal, type CitysenseBroker, type Registry, type RejectReason } from '../broker/index.js';
@@ -30,6 +30,11 @@ export interface IngestStats {
 
 export interface Ingest {
   readings$: Observable<Reading>;
+  /**
+   * Ingest a QoS 1/2 publish now, while aedes waits to acknowledge it (broker AckGate), so the
+   * caller can hold the PUBACK until the reading is stored; aedes' later 'publish' skips it.
+   */
+  takeBeforeAck(packet: PublishPacket, client: Client): void;
   stats(): IngestStats;
   deadLetters: DeadLetters;
   close(): void;
@@ -49,9 +54,12 @@ export function createIngest({ broker, registry, grid, logger, deadLetterSize, n
     deadLetters.add(entry);
   };
 
+  /** Packets ingested before their acknowledgement (aedes emits the same object later). */
+  const takenEarly = new WeakSet<object>();
   // The 'publish' event fires once per accepted publish without a subscription of our own
   // (cheaper than subscribing to city/#: no per-message delivery, no forward checks).
-  const onPublish = (packet: AedesPublishPacket, client: Client | null) => {
+  const onPublish = (packet: AedesPublishPacket | PublishPacket, client: Client | null) => {
+    if (takenEarly.has(packet)) return;
     // No client: the service's own publishes (refusals, $SYS) and orphaned wills.
     if (client === null || client === undefined || !packet.topic.startsWith('city/')) return;
     try {
@@ -84,6 +92,10 @@ export function createIngest({ broker, registry, grid, logger, deadLetterSize, n
 
   return {
     readings$: readings.asObservable(),
+    takeBeforeAck(packet, client) {
+      onPublish(packet, client);
+      takenEarly.add(packet);
+    },
     stats: () => ({ accepted: stats.accepted, refused: stats.refused, byReason: { ...stats.byReason } }),
     deadLetters,
     close() {

@@ -119,6 +119,8 @@ export function createInfluxSink(input: InfluxSinkOptionsInput, deps: InfluxSink
     },
     writeFailed(error, lines, attempt, expires) {
       c.failedRequests++;
+      // Already spooled by flush(): the spool replays it, the client need not retry.
+      if (ended.has(lines)) return Promise.resolve();
       if (isBadData(error)) {
         if (settle(lines)) c.rejected += lines.length;
         logger.error({ err: error, lines: lines.length, first: lines[0] }, 'InfluxDB refused a batch (bad data)');
@@ -198,16 +200,39 @@ export function createInfluxSink(input: InfluxSinkOptionsInput, deps: InfluxSink
   }
   let closingPromise: Promise<void> | undefined;
 
+  /**
+   * Every line accepted so far is durable (written, refused as bad data, or in the spool) when
+   * this resolves: the open batch is sent, the requests before it end, and batches the client
+   * still holds for a retry (memory only) are spooled now. The client may yet retry them too:
+   * a point written twice is the same point (same series, fields and timestamp).
+   */
+  async function durableOnce(): Promise<void> {
+    const sent = writeApi.flush().catch(() => undefined); // puts the open batch on its way now
+    await transport.endedThrough(transport.lastSendId());
+    await sent;
+    for (const lines of [...retrying]) if (settle(lines)) toSpool(lines, 'made durable while InfluxDB retries');
+  }
+  // One barrier at a time; callers during it share the next one (group commit: QoS 1 acks wait here).
+  let barrier: Promise<void> | undefined;
+  let nextBarrier: Promise<void> | undefined;
+  const durable = (): Promise<void> => {
+    if (barrier === undefined) {
+      barrier = durableOnce().finally(() => (barrier = undefined));
+      return barrier;
+    }
+    return (nextBarrier ??= barrier.then(() => {
+      nextBarrier = undefined;
+      return durable();
+    }));
+  };
+
   return {
     name: 'influxdb',
     writeReadings: (readings) => accept(readings.flatMap((r) => encoder.reading(r))),
     writeDetections: (detections) => accept(detections.flatMap((d) => encoder.detection(d))),
     writeIncidentEvents: (events) => accept(events.flatMap((e) => encoder.incidentEvent(e))),
     queryReadings: (q: TelemetryQuery) => queryReadings(transport, o.bucket, q),
-    async flush() {
-      await writeApi.flush().catch(() => undefined);
-      await transport.idle(o.closeTimeoutMs);
-    },
+    flush: () => durable(),
     close: () => (closingPromise ??= close()),
     stats,
     health() {

@@ -14,6 +14,11 @@ export interface TrackedTransport extends Transport {
   inFlight(): number;
   /** Resolves when no write request is on the wire or waiting (or after timeoutMs). */
   idle(timeoutMs: number): Promise<void>;
+  /** The id of the last write request handed to send() (ids grow by one per send). */
+  lastSendId(): number;
+  /** Resolves when every write request up to `id` has ended: answered, failed or refused
+   *  (its callbacks have run, so the client has settled or queued its batch for a retry). */
+  endedThrough(id: number): Promise<void>;
   /** Whether the last request reached a server that answered, and the last failure if not. */
   reachability(): { reachable: boolean; lastError?: string; lastErrorAt?: number; lastOkAt?: number };
 }
@@ -67,6 +72,16 @@ export function createTrackedTransport(o: TransportOptions): TrackedTransport {
   let waitingLines = 0;
   let idleWaiters: Array<() => void> = [];
   const reach: { reachable: boolean; lastError?: string; lastErrorAt?: number; lastOkAt?: number } = { reachable: true };
+  // Write requests not yet ended, by id; a Set iterates in insertion (= id) order.
+  let sendSeq = 0;
+  const open = new Set<number>();
+  let barriers: Array<{ upTo: number; resolve: () => void }> = [];
+  const ended = (id: number) => {
+    if (!open.delete(id)) return;
+    const oldest: number = open.values().next().value ?? Infinity;
+    if (barriers.length === 0 || barriers[0]!.upTo >= oldest) return;
+    barriers = barriers.filter((b) => (b.upTo < oldest ? (b.resolve(), false) : true));
+  };
   const withAuth = (options: SendOptions): SendOptions => ({ ...options, headers: { ...auth, ...options.headers } });
   const mapPath = (path: string) => (o.api === 'v1' ? v1WritePath(path, o.bucket) : path);
   const settle = () => {
@@ -91,7 +106,26 @@ export function createTrackedTransport(o: TransportOptions): TrackedTransport {
 
   return {
     chunkCombiner: base.chunkCombiner,
-    send(path, body, options, callbacks?: Partial<CommunicationObserver<Uint8Array>>) {
+    send(path, body, options, observer?: Partial<CommunicationObserver<Uint8Array>>) {
+      const id = ++sendSeq;
+      open.add(id);
+      const callbacks: Partial<CommunicationObserver<Uint8Array>> = {
+        ...observer,
+        error(err) {
+          try {
+            observer?.error?.(err);
+          } finally {
+            ended(id);
+          }
+        },
+        complete() {
+          try {
+            observer?.complete?.();
+          } finally {
+            ended(id);
+          }
+        },
+      };
       if (inFlight < o.maxInFlight) return sendNow(path, body, options, callbacks);
       const lines = lineCount(body);
       if (waitingLines + lines <= o.maxWaitingLines) {
@@ -117,6 +151,15 @@ export function createTrackedTransport(o: TransportOptions): TrackedTransport {
           clearTimeout(timer);
           resolve();
         });
+      });
+    },
+    lastSendId: () => sendSeq,
+    endedThrough(id) {
+      const oldest: number = open.values().next().value ?? Infinity;
+      if (oldest > id) return Promise.resolve();
+      return new Promise((resolve) => {
+        barriers.push({ upTo: id, resolve });
+        barriers.sort((a, b) => a.upTo - b.upTo);
       });
     },
     reachability: () => ({ ...reach }),

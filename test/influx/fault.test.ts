@@ -105,6 +105,23 @@ describe.skipIf(!installed)('InfluxDB outages and shutdown (real influxd)', () =
     expect(await storedSeqs(influxd, 'close-ok')).toEqual(range(520));
   });
 
+  it('flush() makes every accepted line durable: with InfluxDB down, what the client would retry is spooled at once', async () => {
+    await influxd.stop();
+    // Retries 10 s apart: without the spool, flush() would leave the lines in memory that long.
+    const s = createInfluxSink(
+      { url: influxd.url, bucket: 'city', api: 'v1', batchSize: 50, flushIntervalMs: 60_000, maxRetries: 5, minRetryDelayMs: 10_000, maxRetryTimeMs: 60_000, replayIntervalMs: 100, timeoutMs: 2000 },
+      { spool: openSpool(newSpoolFile(), { rowLines: 50 }), logger },
+    );
+    s.writeReadings(readings('flush-down', 70, Date.now() - 60_000)); // one full batch on its way, 20 lines open
+    await Promise.all([s.flush(), s.flush(), s.flush()]);
+    expect(s.stats()).toMatchObject({ accepted: 70, spooled: 70, queued: 0, retrying: 0, written: 0 });
+    await influxd.start();
+    await eventually(async () => s.stats().spoolDepth === 0 || undefined, 20_000);
+    await s.close();
+    expect(s.stats()).toMatchObject({ written: 70, replayed: 70, spooled: 70, lost: 0 });
+    expect(await storedSeqs(influxd, 'flush-down')).toEqual(range(70));
+  });
+
   it('close() spools what an unreachable InfluxDB did not take, and the next run replays it', async () => {
     await influxd.stop();
     const spoolFile = newSpoolFile();

@@ -111,6 +111,14 @@ describe.skipIf(!installed)('InfluxDB sink in the running service (real influxd,
     expect(crowd).toMatchObject({ time: (t0 + 2) * 1000, kind: 'drone', type: 'crowd', confidence: 0.7, loc_lat: 31.25 });
   });
 
+  it('acknowledges a QoS 1 publish only once its point is in InfluxDB', async () => {
+    const g = await gateway('sensor-ifx-1', 'pw-sensor-1');
+    // Many on the wire at once: their acks share write requests, and each ack means written.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => publish(g, 'city/sensor/sensor-ifx-1/telemetry', { ts: t0 + 100 + i, metrics: { rain: 0.1 } })));
+    const answer = rows(await influxd.query(`SELECT count(rain) FROM telemetry WHERE device = 'sensor-ifx-1'`));
+    expect(answer[0]?.count).toBe(20);
+  });
+
   it('records each step of the incident loop as an incident_event', async () => {
     const r = await api(svc.urls.http, `/api/incidents/${incidentId}/actions`, { body: { action: 'acknowledge', by: 'op-li', note: 'on it' } });
     expect(r.status).toBe(200);
