@@ -1,6 +1,7 @@
 // The incident part of the HTTP API (DESIGN.md § HTTP API). Handlers are plain functions
 // from a parsed request to a reply; app/ owns the server, auth and JSON I/O.
 import { z } from 'zod';
+import { toIssues } from '../ingest/index.js';
 import { Severity } from '../rules/detection.js';
 import type { TelemetrySink } from '../store/types.js';
 import { type Principal, type Role, auditOf, inScope } from './access.js';
@@ -37,8 +38,7 @@ export const errorReply = (status: number, code: string, message: string, issues
   status,
   body: { error: { code, message, ...(issues ? { issues } : {}) } },
 });
-export const zodIssues = (e: z.ZodError): Issue[] =>
-  e.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+export const zodIssues = (e: z.ZodError): Issue[] => toIssues(e.issues).map((i) => ({ ...i, path: i.path || '(body)' }));
 
 const csv = <T extends z.ZodType<string, string>>(item: T) =>
   z

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { toIssues } from '../ingest/index.js';
 import { Duration } from '../rules/duration.js';
 import type { Severity } from '../rules/detection.js';
 import type { Deadlines } from './incident.js';
@@ -139,7 +140,7 @@ export function loadRoutingTable(path?: string): LoadResult<RoutingTable> {
   if (!parsed.success) {
     return {
       ok: false,
-      issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      issues: toIssues(parsed.error.issues),
     };
   }
   return { ok: true, value: parsed.data };

@@ -203,7 +203,7 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
 
   // aedes.mq (mqemitter) queues publishes beyond its concurrency; its length is the backlog the gate bounds.
   const emitter = (aedes as unknown as { mq: { length: number } }).mq;
-  const gate = createPublishGate(() => emitter.length, limits.maxQueuedPublishes, limits.maxHeldPublishes);
+  const gate = createPublishGate({ queued: () => emitter.length, maxQueued: limits.maxQueuedPublishes, maxHeld: limits.maxHeldPublishes, maxPerTurn: limits.maxPublishesPerTurn });
   const handle = aedes.handle;
   aedes.handle = (conn, req) => {
     const client = handle(conn, req);

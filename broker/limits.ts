@@ -17,8 +17,15 @@ export const BrokerLimits = z.strictObject({
   maxPacketBytes: z.coerce.number().int().min(1024).default(256 * 1024),
   /** Publishes queued in aedes' emitter above which new publishes are held (their socket is not read). */
   maxQueuedPublishes: z.coerce.number().int().positive().default(1000),
-  /** Held publishes above which new ones are shed with reason `overloaded`. */
-  maxHeldPublishes: z.coerce.number().int().positive().default(10_000),
+  /**
+   * Publishes let through per turn of the event loop; the rest are held until the next turn, so
+   * a flood cannot keep HTTP, /ws and timers waiting behind one long turn (their sockets are not
+   * read meanwhile: TCP backpressure slows the senders).
+   */
+  maxPublishesPerTurn: z.coerce.number().int().positive().default(2000),
+  /** Held publishes above which new ones are shed with reason `overloaded` (a held client's socket
+   *  is not read, so this bounds connections × one read chunk). */
+  maxHeldPublishes: z.coerce.number().int().positive().default(100_000),
 });
 export type BrokerLimits = z.infer<typeof BrokerLimits>;
 export type BrokerLimitsInput = z.input<typeof BrokerLimits>;
@@ -92,31 +99,54 @@ export function capPacketSize(client: Client, maxBytes: number, onTooLarge: (len
   };
 }
 
-/** Holds publishes while aedes' emitter is backed up, in arrival order; sheds beyond a bound. */
+/** Holds publishes while aedes' emitter is backed up or the turn's budget is spent, in arrival order; sheds beyond a bound. */
 export interface PublishGate {
-  /** Run `go` now, or later when the emitter has room; returns false (and never runs it) when shed. */
+  /** Run `go` now, or later when there is room; returns false (and never runs it) when shed. */
   pass(go: () => void): boolean;
   stats(): { held: number; shed: number; waiting: number };
   close(): void;
 }
 
-/** A gate over `queued()` (aedes.mq.length): above `maxQueued` publishes wait, above `maxHeld` they are shed. */
-export function createPublishGate(queued: () => number, maxQueued: number, maxHeld: number): PublishGate {
-  const waiting: Array<() => void> = [];
+export interface PublishGateOptions {
+  /** Publishes queued in aedes' emitter (aedes.mq.length). */
+  queued: () => number;
+  maxQueued: number;
+  maxHeld: number;
+  /** Publishes let through per turn of the event loop (the pump counts too). */
+  maxPerTurn: number;
+}
+
+/** A gate over the emitter's queue and a per-turn budget: beyond them publishes wait, beyond `maxHeld` they are shed. */
+export function createPublishGate({ queued, maxQueued, maxHeld, maxPerTurn }: PublishGateOptions): PublishGate {
+  const waiting = new Fifo<() => void>(); // tens of thousands may wait: Array.shift would copy them each time
   let held = 0;
   let shed = 0;
   let scheduled: NodeJS.Immediate | undefined;
   let closed = false;
+  // The budget of this turn, restored in its check phase (after the poll phase that spends it).
+  let spent = 0;
+  let refill: NodeJS.Immediate | undefined;
+  const spend = () => {
+    spent++;
+    refill ??= setImmediate(() => {
+      refill = undefined;
+      spent = 0;
+    });
+  };
+  const room = () => spent < maxPerTurn && queued() < maxQueued;
   const pump = () => {
     scheduled = undefined;
-    // A bounded number per turn, so the emitter's own callbacks get the event loop in between.
-    let n = 0;
-    while (waiting.length > 0 && queued() < maxQueued && n++ < 256) waiting.shift()!();
+    // A bounded number per turn, so sockets, timers and the emitter's callbacks get the loop in between.
+    while (waiting.length > 0 && room()) {
+      spend();
+      waiting.shift()!();
+    }
     if (waiting.length > 0 && !closed) scheduled = setImmediate(pump);
   };
   return {
     pass(go) {
-      if (waiting.length === 0 && queued() < maxQueued) {
+      if (waiting.length === 0 && room()) {
+        spend();
         go();
         return true;
       }
@@ -133,8 +163,31 @@ export function createPublishGate(queued: () => number, maxQueued: number, maxHe
     close() {
       closed = true;
       if (scheduled) clearImmediate(scheduled);
+      if (refill) clearImmediate(refill);
       // Let every held publish finish: the broker is closing, aedes drops them itself.
-      for (const go of waiting.splice(0)) go();
+      for (let go = waiting.shift(); go !== undefined; go = waiting.shift()) go();
     },
   };
+}
+
+/** A first-in first-out queue with O(1) shift (a head index, compacted now and then). */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  push(item: T): void {
+    this.items.push(item);
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head]!;
+    this.items[this.head++] = undefined as T;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
 }

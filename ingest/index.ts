@@ -11,5 +11,5 @@ export { createGridLocator, squareCell } from './grid.js';
 export type { GridLocator, GridOptions, GridCell } from './grid.js';
 export { createDeadLetters, DeadLetter } from './dead-letter.js';
 export type { DeadLetters } from './dead-letter.js';
-export type { Result } from './result.js';
+export { toIssues, type Result } from './result.js';
 export { Rejection, RejectReason, Issue, rejectionTopic } from '../broker/index.js';

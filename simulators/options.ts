@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { toIssues as issuesOf } from '../ingest/result.js';
 import { DeviceId, LatLon } from '../ingest/schemas.js';
 import type { Issue } from './errors.js';
 import { SHANGHAI } from './fleet.js';
@@ -45,7 +46,7 @@ export type Result<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };
 
 /** Zod issues → `{path, message}` with a dotted path. */
 export function toIssues(error: z.ZodError): Issue[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  return issuesOf(error.issues);
 }
 
 /** Validates simulation options, filling in defaults. */

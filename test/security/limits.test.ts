@@ -35,7 +35,7 @@ describe('token buckets (controlled clock)', () => {
 describe('publish gate', () => {
   it('runs at once while the emitter has room, holds in order while it has not, sheds beyond maxHeld', async () => {
     let queued = 0;
-    const gate = createPublishGate(() => queued, 10, 3);
+    const gate = createPublishGate({ queued: () => queued, maxQueued: 10, maxHeld: 3, maxPerTurn: 1000 });
     const ran: number[] = [];
     expect(gate.pass(() => ran.push(0))).toBe(true);
     queued = 10;
@@ -46,6 +46,23 @@ describe('publish gate', () => {
     for (let i = 0; i < 10 && ran.length < 4; i++) await new Promise((r) => setImmediate(r));
     expect(ran).toEqual([0, 1, 2, 3]);
     expect(gate.stats()).toEqual({ held: 3, shed: 1, waiting: 0 });
+    gate.close();
+  });
+
+  it('lets at most maxPerTurn through per turn of the event loop, the rest in later turns, in order', async () => {
+    const gate = createPublishGate({ queued: () => 0, maxQueued: 10, maxHeld: 100, maxPerTurn: 4 });
+    const ran: number[] = [];
+    // Ten publishes arrive in one turn (as one socket read hands them over): four run now…
+    for (let i = 0; i < 10; i++) expect(gate.pass(() => ran.push(i))).toBe(true);
+    const progress = [ran.length];
+    // …and four more per turn after it, so other I/O gets the loop in between.
+    for (let t = 0; t < 5 && ran.length < 10; t++) {
+      await new Promise((r) => setImmediate(r));
+      progress.push(ran.length);
+    }
+    expect(progress).toEqual([4, 8, 10]);
+    expect(ran).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(gate.stats()).toMatchObject({ held: 6, shed: 0, waiting: 0 });
     gate.close();
   });
 });
