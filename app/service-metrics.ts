@@ -1,6 +1,6 @@
 // What /metrics shows (README § API): counters the stages keep, read at scrape time so the
 // hot path only bumps numbers.
-import type { InfluxSink } from '../store/index.js';
+import type { InfluxSink, SqliteTelemetrySink } from '../store/index.js';
 import type { MetricsRegistry } from './metrics.js';
 import type { RouteDeps } from './routes.js';
 
@@ -18,16 +18,8 @@ export function registerMetrics({ store, broker, ingest, hub, metrics, influx }:
       { labels: { what: 'subscribe' }, value: s.subscribesRefused },
     ];
   });
-  metrics.collect('citysense_telemetry_written_total', 'Rows written to the telemetry store', 'counter', () => {
-    const t = store.telemetry.stats();
-    return [
-      { labels: { what: 'reading' }, value: t.readingsWritten },
-      { labels: { what: 'detection' }, value: t.detectionsWritten },
-    ];
-  });
-  metrics.collect('citysense_telemetry_pending', 'Telemetry rows waiting for their write', 'gauge', () => store.telemetry.stats().pending);
-  metrics.collect('citysense_telemetry_write_errors_total', 'Failed telemetry batch writes (rows are kept and retried)', 'counter', () => store.telemetry.stats().writeErrors);
-  metrics.collect('citysense_telemetry_dropped_total', 'Telemetry rows dropped after the pending buffer overflowed', 'counter', () => store.telemetry.stats().dropped);
+  // The time-series sink's own books: SQLite's rows, or InfluxDB's points (registerInfluxMetrics).
+  if (!influx) registerSqliteTelemetryMetrics(metrics, store.telemetry);
   metrics.collect('citysense_alert_log_seq', 'Last seq of the durable alert log', 'gauge', () => store.alertLog.lastSeq());
   metrics.collect('citysense_ws_clients', 'Connected WebSocket clients', 'gauge', () => hub.clientCount());
   // Overload and abuse (issue #8; README § Security and production): what was slowed or shed.
@@ -38,8 +30,22 @@ export function registerMetrics({ store, broker, ingest, hub, metrics, influx }:
     return Object.entries(what).map(([k, value]) => ({ labels: { what: k }, value }));
   });
   metrics.collect('citysense_broker_acks_withheld_total', 'QoS 1/2 publishes not acknowledged because their reading could not be stored (the device sends them again)', 'counter', () => broker.stats().acksWithheld);
-  metrics.collect('citysense_broker_publishes_waiting', 'Publishes held right now while the broker emitter is backed up', 'gauge', () => broker.stats().publishesWaiting);
+  metrics.collect('citysense_broker_publishes_waiting', 'Publishes held right now for a later turn of the event loop', 'gauge', () => broker.stats().publishesWaiting);
   if (influx) registerInfluxMetrics(metrics, influx);
+}
+
+/** The SQLite telemetry sink's books, when it is the time-series sink. */
+function registerSqliteTelemetryMetrics(metrics: MetricsRegistry, telemetry: SqliteTelemetrySink): void {
+  metrics.collect('citysense_telemetry_written_total', 'Rows written to the telemetry store', 'counter', () => {
+    const t = telemetry.stats();
+    return [
+      { labels: { what: 'reading' }, value: t.readingsWritten },
+      { labels: { what: 'detection' }, value: t.detectionsWritten },
+    ];
+  });
+  metrics.collect('citysense_telemetry_pending', 'Telemetry rows waiting for their write', 'gauge', () => telemetry.stats().pending);
+  metrics.collect('citysense_telemetry_write_errors_total', 'Failed telemetry batch writes (rows are kept and retried)', 'counter', () => telemetry.stats().writeErrors);
+  metrics.collect('citysense_telemetry_dropped_total', 'Telemetry rows dropped after the pending buffer overflowed', 'counter', () => telemetry.stats().dropped);
 }
 
 /** The InfluxDB sink's books (README § InfluxDB § Accounting). */

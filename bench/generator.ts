@@ -20,7 +20,10 @@ const send = (m: unknown) => process.send?.(m);
 
 async function connect(clientId: string): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
-    const c = mqtt.connect(args.url, { clientId, protocolVersion: 4, reconnectPeriod: 0, keepalive: 60 });
+    // keepalive 300 s: a QoS 0 firehose reads nothing back, and mqtt.js 5 counts only PINGRESP and acks
+    // as signs of life, so at a sustained overload its PINGREQ, queued behind megabytes of its own
+    // backlog in the TCP buffers, can take longer than the 30 s mqtt.js allows (README § Performance).
+    const c = mqtt.connect(args.url, { clientId, protocolVersion: 4, reconnectPeriod: 0, keepalive: 300 });
     c.once('connect', () => {
       // Nagle off, as on the broker side, so latency compares like with like.
       (c.stream as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);

@@ -73,7 +73,9 @@ export interface ServiceProc {
 /** Start `citysense start` as a user would, on free ports, and parse its banner. */
 export async function startService(env: Record<string, string>): Promise<ServiceProc> {
   const token = 'bench-token-0123456789abcdef';
-  const proc = spawn(process.execPath, [join(HERE, '../bin/citysense.js'), 'start'], {
+  // BENCH_SERVICE_NODE_ARGS: extra node flags for the service only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, join(HERE, '../bin/citysense.js'), 'start'], {
     env: {
       ...process.env,
       CITYSENSE_HTTP_PORT: '0',
