@@ -176,7 +176,7 @@ export function createTrackedTransport(o: TransportOptions): TrackedTransport {
       return true;
     };
     let status: number | undefined;
-    base.send(mapPath(path), body, withAuth(options), {
+    const observer: Partial<CommunicationObserver<Uint8Array>> = {
       ...callbacks,
       responseStarted(headers, statusCode) {
         status = statusCode;
@@ -193,7 +193,13 @@ export function createTrackedTransport(o: TransportOptions): TrackedTransport {
         }
         callbacks?.complete?.();
       },
-    });
+    };
+    try {
+      base.send(mapPath(path), body, withAuth(options), observer);
+    } catch (err) {
+      // A throw instead of an error callback must still end the request (flush() waits for it).
+      observer.error!(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 }
 
