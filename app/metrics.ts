@@ -4,11 +4,13 @@ type Labels = Record<string, string>;
 interface Sample {
   labels?: Labels;
   value: number;
+  /** `_sum` / `_count` of a summary. */
+  suffix?: string;
 }
 interface Family {
   name: string;
   help: string;
-  type: 'counter' | 'gauge';
+  type: 'counter' | 'gauge' | 'summary';
   collect: () => Sample[];
 }
 
@@ -42,12 +44,36 @@ export class MetricsRegistry {
     };
   }
 
+  /**
+   * A summary over the last `window` observations (quantiles 0.5, 0.9, 0.99) with all-time
+   * `_sum` and `_count`; returns the function that observes a value. O(1) per observation.
+   */
+  summary(name: string, help: string, window = 4096): (value: number) => void {
+    const ring = new Float64Array(window);
+    let count = 0;
+    let sum = 0;
+    this.collect(name, help, 'summary', () => {
+      const recent = ring.slice(0, Math.min(count, window)).sort();
+      const q = (p: number) => (recent.length === 0 ? NaN : recent[Math.min(recent.length - 1, Math.floor(p * recent.length))]!);
+      return [
+        ...[0.5, 0.9, 0.99].map((p) => ({ labels: { quantile: String(p) }, value: q(p) })),
+        { suffix: '_sum', value: sum },
+        { suffix: '_count', value: count },
+      ];
+    });
+    return (value) => {
+      ring[count % window] = value;
+      count++;
+      sum += value;
+    };
+  }
+
   /** The Prometheus exposition text. */
   render(): string {
     const out: string[] = [];
     for (const f of this.families) {
       out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`);
-      for (const s of f.collect()) out.push(`${f.name}${renderLabels(s.labels)} ${s.value}`);
+      for (const s of f.collect()) out.push(`${f.name}${s.suffix ?? ''}${renderLabels(s.labels)} ${s.value}`);
     }
     return out.join('\n') + '\n';
   }

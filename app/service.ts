@@ -19,7 +19,7 @@ import {
 import { createBroker, loadRegistry, loadTlsFiles, TlsError } from '../broker/index.js';
 import { createFlowsBridge, type IncidentChange, startFlows } from '../flows/index.js';
 import { createConsoleMount } from '../console/index.js';
-import { createGridLocator, createIngest } from '../ingest/index.js';
+import { createGridLocator, createIngest, type Reading } from '../ingest/index.js';
 import { createRuleEngine, type Detection, formatRuleIssue, loadRuleFileFromPath } from '../rules/index.js';
 import type { Incident, IncidentEvent } from '../alerts/incident.js';
 import { openSqliteStore, type TelemetrySink } from '../store/index.js';
@@ -155,11 +155,17 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     const rulesRuntime = startRulesRuntime({ engine, initial: ruleFile, path: config.rules, stateStore: store.ruleState, logger, clock });
     const readings$ = ingest.readings$.pipe(share());
     // The one path of every detection, from rules and from Node-RED's `citysense alert` nodes alike.
+    // The alert path's own latency (issue #3): a reading out of ingest → the detection it raised
+    // handled (incident committed, alert sent on /ws). Timer-fired detections are not counted.
+    const observeAlertPath = metrics.summary('citysense_alert_path_seconds', 'From a reading leaving ingest to the alert it raised sent on /ws (last 4096)');
+    let current: { reading: Reading; at: number } | undefined;
     const handleDetection = (d: Detection) => {
       countDetection({ rule: d.ruleId, severity: d.severity, phase: d.phase });
+      const from = current !== undefined && current.reading.deviceId === d.deviceId && current.reading.ts === d.readingTs ? current.at : undefined;
       try {
         telemetry.writeDetections([d]);
         incidents.onDetection(d);
+        if (from !== undefined) observeAlertPath((performance.now() - from) / 1000);
       } catch (err) {
         // A failing detection must not end the rule stream for everyone else.
         logger.error({ err, detection: d }, 'detection could not be handled');
@@ -167,8 +173,13 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     };
     const subs: Subscription[] = [];
     subs.push(
-      readings$.subscribe((r) => telemetry.writeReadings([r])),
+      readings$.subscribe((r) => {
+        current = { reading: r, at: performance.now() };
+        telemetry.writeReadings([r]);
+      }),
       engine.detections(readings$).subscribe(handleDetection),
+      // After the engine's synchronous turn on this reading: later (timer) detections are not its own.
+      readings$.subscribe(() => (current = undefined)),
     );
     cleanups.push(() => subs.forEach((s) => s.unsubscribe()));
     // QoS 1/2 (issue #8): PUBACK means stored. The reading is ingested before the ack, which waits

@@ -1,7 +1,7 @@
 // Child processes of the benchmark: forked TypeScript workers talking over IPC, and the real
 // service started the way a user starts it. A child that dies mid-run marks the run crashed.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const HERE = import.meta.dirname;
@@ -100,6 +100,8 @@ export async function startService(env: Record<string, string>): Promise<Service
     const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 60_000);
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
+      // BENCH_SERVICE_STDOUT=FILE keeps what the service prints (e.g. with --trace-gc).
+      if (process.env.BENCH_SERVICE_STDOUT) appendFileSync(process.env.BENCH_SERVICE_STDOUT, d);
       if (/operator token/.test(out)) {
         clearTimeout(timer);
         resolve(out);

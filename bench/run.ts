@@ -160,6 +160,10 @@ async function pipeline() {
   } finally {
     bg.stop();
   }
+  // The service's own share of that latency (ingest → alert sent on /ws), by its /metrics summary.
+  const path = await scrape(svc.http);
+  const pathMs = (q: string) => Number(((path[`citysense_alert_path_seconds{quantile="${q}"}`] ?? NaN) * 1000).toFixed(2));
+  const alertPath = { p50: pathMs('0.5'), p99: pathMs('0.99'), n: path['citysense_alert_path_seconds_count'] ?? 0 };
   const bgDone = await bg.done;
   const bgOffered = (bgDone.sent / bgDone.elapsedMs) * 1000;
   // What the service kept up with: a latency figure means little if the load queued up instead.
@@ -171,7 +175,7 @@ async function pipeline() {
   await svc.stop();
   rmSync(dataDir, { recursive: true, force: true }); // a max-rate run stores hundreds of MB
   return {
-    sent: r.sent, written: r.written, storedN, refused: refused(metrics), readingsPerSec, metrics, latencies, bgOffered, bgBacklogS, bgLost,
+    sent: r.sent, written: r.written, storedN, refused: refused(metrics), readingsPerSec, metrics, latencies, alertPath, bgOffered, bgBacklogS, bgLost,
     rssStart, rssEnd, rssMax: Math.max(...rssSamples, rssEnd),
   };
 }
@@ -198,6 +202,8 @@ async function main() {
     alertP50Ms: Number(percentile(p.latencies, 50).toFixed(2)),
     alertP99Ms: Number(percentile(p.latencies, 99).toFixed(2)),
     latencySamples: p.latencies.length,
+    alertPathP50Ms: p.alertPath.p50,
+    alertPathP99Ms: p.alertPath.p99,
     latencyLoadPerSec: latencyLoad,
     latencyLoadOfferedPerSec: Math.round(p.bgOffered),
     latencyLoadBacklogS: Number(p.bgBacklogS.toFixed(1)),
@@ -223,6 +229,7 @@ async function main() {
   console.log(`| mosquitto relay | ${result.mosquittoRelayPerSec ? `${fmt(result.mosquittoRelayPerSec)} msg/s` : 'not installed'} |`);
   console.log(`| pipeline / aedes in-process | ${result.ratioToAedesInproc ?? '—'} |`);
   console.log(`| alert p50 / p99 at ${fmt(latencyLoad)} readings/s | ${result.alertP50Ms} / ${result.alertP99Ms} ms (${result.latencySamples} samples) |`);
+  console.log(`| of which in the service (ingest → sent on /ws), p50 / p99 | ${result.alertPathP50Ms} / ${result.alertPathP99Ms} ms (last ${fmt(Math.min(4096, p.alertPath.n))} alerts) |`);
   console.log(`| that load: offered / left queued at its end / lost | ${fmt(result.latencyLoadOfferedPerSec)} readings/s / ${result.latencyLoadBacklogS} s / ${fmt(result.latencyLoadLost)} |`);
   console.log(`| service RSS start / max / end | ${fmt(p.rssStart)} / ${fmt(p.rssMax)} / ${fmt(p.rssEnd)} MiB |`);
   if (crashes.length) {

@@ -152,6 +152,12 @@ describe('closed loop over MQTT, WebSocket and HTTP', () => {
     expect(rejectedLog.json.count).toBeGreaterThanOrEqual(2);
     const metrics = await api(svc.urls.http, '/metrics', { token: null });
     expect(metrics.text).toMatch(/citysense_readings_refused_total\{reason="[a-z_]+"\} [1-9]/);
+    // The alert raised by that reading was timed on its way from ingest to /ws.
+    expect(metrics.text).toMatch(/^# TYPE citysense_alert_path_seconds summary$/m);
+    expect(Number(/^citysense_alert_path_seconds_count (\d+)$/m.exec(metrics.text)?.[1])).toBeGreaterThanOrEqual(1);
+    const p99 = Number(/^citysense_alert_path_seconds\{quantile="0.99"\} (\S+)$/m.exec(metrics.text)?.[1]);
+    expect(p99).toBeGreaterThan(0);
+    expect(p99).toBeLessThan(60);
     await bad.endAsync();
     await watcher.endAsync();
   });
