@@ -1,6 +1,7 @@
 // Child processes of the benchmark: forked TypeScript workers talking over IPC, and the real
 // service started the way a user starts it. A child that dies mid-run marks the run crashed.
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
+import { spawnService } from '../test/support/spawn-service.js';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -73,54 +74,35 @@ export interface ServiceProc {
 /** Start `citysense start` as a user would, on free ports, and parse its banner. */
 export async function startService(env: Record<string, string>): Promise<ServiceProc> {
   const token = 'bench-token-0123456789abcdef';
-  // BENCH_SERVICE_NODE_ARGS: extra node flags for the service only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const proc = spawn(process.execPath, [...nodeArgs, join(HERE, '../bin/citysense.js'), 'start'], {
+  const out = process.env.BENCH_SERVICE_STDOUT;
+  const svc = await spawnService({
     env: {
-      ...process.env,
-      CITYSENSE_HTTP_PORT: '0',
-      CITYSENSE_MQTT_PORT: '0',
-      CITYSENSE_MQTT_WS_PORT: '0',
-      CITYSENSE_DEMO: '0',
-      CITYSENSE_ALLOW_ANONYMOUS: '1',
       CITYSENSE_OPERATOR_TOKEN: token,
-      CITYSENSE_LOG_LEVEL: 'warn',
       // A bench device publishes thousands of messages/s: the per-device limit (issue #8) is off.
       CITYSENSE_DEVICE_RATE: '0',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // BENCH_SERVICE_NODE_ARGS: extra node flags for the service only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    nodeArgs: (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    // BENCH_SERVICE_STDOUT=FILE keeps what the service prints (e.g. with --trace-gc).
+    ...(out ? { onStdout: (d: Buffer) => appendFileSync(out, d) } : {}),
+    echoStderr: true,
   });
   let expectedExit = false;
-  proc.once('exit', (code, signal) => {
+  svc.proc.once('exit', (code, signal) => {
     if (!expectedExit) crashes.push(`citysense service exited with ${signal ?? code}`);
   });
-  let out = '';
-  const banner = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 60_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      // BENCH_SERVICE_STDOUT=FILE keeps what the service prints (e.g. with --trace-gc).
-      if (process.env.BENCH_SERVICE_STDOUT) appendFileSync(process.env.BENCH_SERVICE_STDOUT, d);
-      if (/operator token/.test(out)) {
-        clearTimeout(timer);
-        resolve(out);
-      }
-    });
-  });
-  const http = /\bAPI\s+(\S+)/.exec(banner)![1]!;
   return {
-    proc,
-    http,
-    mqtt: /MQTT\s+(mqtt:\S+)/.exec(banner)![1]!,
-    ws: /WebSocket\s+(ws:\S+)/.exec(banner)![1]!,
+    proc: svc.proc,
+    http: svc.http,
+    mqtt: svc.mqtt,
+    ws: svc.ws,
     token,
     stop: async () => {
       expectedExit = true;
-      const gone = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await Promise.race([gone, new Promise((r) => setTimeout(r, 15_000))]);
-      proc.kill('SIGKILL');
+      svc.proc.kill('SIGTERM');
+      await Promise.race([svc.exited, new Promise((r) => setTimeout(r, 15_000))]);
+      svc.proc.kill('SIGKILL');
     },
   };
 }

@@ -1,32 +1,15 @@
 // `citysense incident`: every incident change (opened, escalated, dispatched, overdue, …)
 // that passes the node's filter: msg.payload is the incident, msg.event what changed it.
+const streamNode = require('../stream-node.cjs');
+
 module.exports = function (RED) {
   function CitysenseIncident(config) {
     RED.nodes.createNode(this, config);
-    const node = this;
-    const bridge = RED.settings.citysense;
-    if (!bridge) {
-      node.status({ fill: 'red', shape: 'ring', text: 'not running inside citysense' });
-      return;
-    }
-    const filter = bridge.incidentFilter(config);
-    if (!filter.ok) {
-      node.status({ fill: 'red', shape: 'ring', text: 'bad filter' });
-      node.error(filter.message);
-      return;
-    }
-    const subscription = bridge.incidents$.subscribe((change) => {
-      // A throw here would surface in the incident service: keep it in this node.
-      try {
-        if (!filter.match(change)) return;
-        node.send({ topic: change.event.type, payload: structuredClone(change.incident), event: structuredClone(change.event) });
-      } catch (err) {
-        node.error(err);
-      }
-    });
-    node.on('close', (done) => {
-      subscription.unsubscribe();
-      done();
+    streamNode(RED, this, config, {
+      compile: (bridge, c) => bridge.incidentFilter(c),
+      badConfig: 'bad filter',
+      stream: (bridge) => bridge.incidents$,
+      message: (change) => ({ topic: change.event.type, payload: structuredClone(change.incident), event: structuredClone(change.event) }),
     });
   }
   RED.nodes.registerType('citysense incident', CitysenseIncident);
