@@ -158,10 +158,12 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     // The alert path's own latency (issue #3): a reading out of ingest → the detection it raised
     // handled (incident committed, alert sent on /ws). Timer-fired detections are not counted.
     const observeAlertPath = metrics.summary('citysense_alert_path_seconds', 'From a reading leaving ingest to the alert it raised sent on /ws (last 4096)');
-    let current: { reading: Reading; at: number } | undefined;
+    // Two variables, not an object per reading: this runs for every reading.
+    let current: Reading | undefined;
+    let currentAt = 0;
     const handleDetection = (d: Detection) => {
       countDetection({ rule: d.ruleId, severity: d.severity, phase: d.phase });
-      const from = current !== undefined && current.reading.deviceId === d.deviceId && current.reading.ts === d.readingTs ? current.at : undefined;
+      const from = current !== undefined && current.deviceId === d.deviceId && current.ts === d.readingTs ? currentAt : undefined;
       try {
         telemetry.writeDetections([d]);
         incidents.onDetection(d);
@@ -174,7 +176,8 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     const subs: Subscription[] = [];
     subs.push(
       readings$.subscribe((r) => {
-        current = { reading: r, at: performance.now() };
+        current = r;
+        currentAt = performance.now();
         telemetry.writeReadings([r]);
       }),
       engine.detections(readings$).subscribe(handleDetection),

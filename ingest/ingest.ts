@@ -59,7 +59,7 @@ export function createIngest({ broker, registry, grid, logger, deadLetterSize, n
   // The 'publish' event fires once per accepted publish without a subscription of our own
   // (cheaper than subscribing to city/#: no per-message delivery, no forward checks).
   const onPublish = (packet: AedesPublishPacket | PublishPacket, client: Client | null) => {
-    if (takenEarly.has(packet)) return;
+    if (packet.qos > 0 && takenEarly.has(packet)) return; // QoS 0 is never taken early
     // No client: the service's own publishes (refusals, $SYS) and orphaned wills.
     if (client === null || client === undefined || !packet.topic.startsWith('city/')) return;
     try {

@@ -30,11 +30,17 @@ export const literal = (s: string) => `'${s.replaceAll('\\', '\\\\').replaceAll(
 /** An InfluxQL identifier. */
 export const ident = (s: string) => `"${s.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 
+/** The device and grid conditions of a telemetry query. */
+function tagFilters(q: TelemetryQuery): string[] {
+  const out: string[] = [];
+  if (q.deviceIds && q.deviceIds.length > 0) out.push(`(${q.deviceIds.map((d) => `"device" = ${literal(d)}`).join(' OR ')})`);
+  if (q.grid !== undefined) out.push(`"grid" = ${literal(q.grid)}`);
+  return out;
+}
+
 /** The InfluxQL statement of a telemetry query (LIMIT applies per measurement). */
 export function readingsStatement(q: TelemetryQuery, limit: number): string {
-  const where = [`time >= ${Math.trunc(q.from)}ms`, `time <= ${Math.trunc(q.to)}ms`];
-  if (q.deviceIds && q.deviceIds.length > 0) where.push(`(${q.deviceIds.map((d) => `"device" = ${literal(d)}`).join(' OR ')})`);
-  if (q.grid !== undefined) where.push(`"grid" = ${literal(q.grid)}`);
+  const where = [`time >= ${Math.trunc(q.from)}ms`, `time <= ${Math.trunc(q.to)}ms`, ...tagFilters(q)];
   return `SELECT * FROM ${READING_MEASUREMENTS.map(ident).join(',')} WHERE ${where.join(' AND ')} ORDER BY time ASC LIMIT ${limit}`;
 }
 
@@ -72,8 +78,7 @@ export async function queryReadings(t: Transport, bucket: string, q: TelemetryQu
  *  with a LIMIT, or with `exactUs` every row at that one timestamp. */
 export function pageStatement(measurement: string, q: TelemetryQuery, page: { fromUs: number; limit: number } | { exactUs: number }): string {
   const where = 'exactUs' in page ? [`time = ${page.exactUs}u`] : [`time >= ${page.fromUs}u`, `time <= ${Math.trunc(q.to)}ms`];
-  if (q.deviceIds && q.deviceIds.length > 0) where.push(`(${q.deviceIds.map((d) => `"device" = ${literal(d)}`).join(' OR ')})`);
-  if (q.grid !== undefined) where.push(`"grid" = ${literal(q.grid)}`);
+  where.push(...tagFilters(q));
   return `SELECT * FROM ${ident(measurement)} WHERE ${where.join(' AND ')} ORDER BY time ASC${'limit' in page ? ` LIMIT ${page.limit}` : ''}`;
 }
 
