@@ -16,6 +16,7 @@ import { PendingQueue, type Pending } from './pending-queue.js';
 import { ROW_WIDTH, detectionValues, prepareTelemetryStatements, readingValues } from './telemetry-rows.js';
 import type { TelemetryWriter } from './telemetry-writer.js';
 import type { TelemetryQuery, TelemetrySink } from './types.js';
+import { noTurn, type Hold } from './write-turn.js';
 
 export const DEFAULT_TELEMETRY_QUERY_LIMIT = 5000;
 const MAX_TELEMETRY_QUERY_LIMIT = 100_000;
@@ -47,6 +48,8 @@ export interface SqliteTelemetryOptions {
   batchSize: number;
   flushIntervalMs: number;
   maxPending: number;
+  /** The write turn shared with the writer thread, for retention's deletes (write-turn.ts). */
+  hold?: Hold;
 }
 
 /** Rows in one write when the writer has fallen behind, as a multiple of batchSize. */
@@ -61,6 +64,7 @@ const DROP_LOG_EVERY_MS = 1000;
 /** Build the SQLite TelemetrySink: reads on `db`, writes through `writer`. */
 export function createSqliteTelemetrySink(db: Database, writer: TelemetryWriter, o: SqliteTelemetryOptions): SqliteTelemetrySink {
   const st = prepareTelemetryStatements(db);
+  const hold = o.hold ?? noTurn;
   const counters = { readingsWritten: 0, detectionsWritten: 0, writeErrors: 0, dropped: 0 };
   const buffer = new PendingQueue();
   const maxBatch = o.batchSize * MAX_BATCH_FACTOR;
@@ -252,7 +256,7 @@ export function createSqliteTelemetrySink(db: Database, writer: TelemetryWriter,
         let total = 0;
         let n: number;
         do {
-          n = stmt.run({ cutoff, chunk: PRUNE_CHUNK }).changes;
+          n = hold(() => stmt.run({ cutoff, chunk: PRUNE_CHUNK }).changes);
           total += n;
         } while (n === PRUNE_CHUNK);
         return total;

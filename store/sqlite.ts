@@ -15,10 +15,13 @@ import { createSqliteSilenceStore } from './sqlite-silences.js';
 import { createSqliteTelemetrySink, type SqliteTelemetrySink, type TelemetryStats } from './sqlite-telemetry.js';
 import { createInlineWriter, createWorkerWriter } from './telemetry-writer.js';
 import type { CaseReader, IncidentStore, RuleStateStore, SilenceStore } from './types.js';
+import { newTurnState, noTurn, writeTurn, type Hold } from './write-turn.js';
 
 export const DB_FILE_NAME = 'citysense.db';
 /** Alert-log appends between two count-based prunes. */
 const ALERT_LOG_PRUNE_EVERY = 1000;
+/** The main connection's automatic checkpoint when the writer thread does them (SQLite's default is 1000). */
+const MAIN_AUTOCHECKPOINT_PAGES = 10_000;
 
 export interface StoreHealth {
   ok: boolean;
@@ -43,6 +46,11 @@ export interface SqliteStore {
   silences: SilenceStore;
   cases: CaseReader;
   ruleState: RuleStateStore;
+  /**
+   * Run `fn` (several writes) in one write turn, so the writer thread's transactions wait
+   * for all of it rather than the writes waiting for them one by one (write-turn.ts).
+   */
+  writeTurn: Hold;
   /** Run retention now (it also runs at open and every maintenanceIntervalMs). */
   maintain(): MaintenanceResult;
   health(): StoreHealth;
@@ -81,12 +89,19 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
     throw err;
   }
 
-  const incidents = createSqliteIncidentStore(db);
-  const alertLog = createSqliteAlertLog(db, { now, maxRows: o.alertLogMaxRows, pruneEvery: ALERT_LOG_PRUNE_EVERY });
-  const writer =
-    o.telemetryWriter === 'worker' && file !== ':memory:'
-      ? createWorkerWriter(path.resolve(file), { busyTimeoutMs: o.busyTimeoutMs, logger })
-      : createInlineWriter(db);
+  // With a writer thread, two connections write the file: each write transaction takes its
+  // side's turn (write-turn.ts), and the writer thread does the WAL checkpoints, so the main
+  // thread's commits do not wait for a checkpoint's fsync (this connection checkpoints only
+  // when the WAL grows far past the writer's, e.g. while no telemetry arrives).
+  const threaded = o.telemetryWriter === 'worker' && file !== ':memory:';
+  const turn = threaded ? newTurnState() : undefined;
+  const hold = turn ? writeTurn(turn, 'main', o.busyTimeoutMs) : noTurn;
+  if (threaded) db.pragma(`wal_autocheckpoint = ${MAIN_AUTOCHECKPOINT_PAGES}`);
+  const incidents = createSqliteIncidentStore(db, hold);
+  const alertLog = createSqliteAlertLog(db, { now, maxRows: o.alertLogMaxRows, pruneEvery: ALERT_LOG_PRUNE_EVERY, hold });
+  const writer = turn
+    ? createWorkerWriter(path.resolve(file), { busyTimeoutMs: o.busyTimeoutMs, logger, turn })
+    : createInlineWriter(db);
   const telemetry = createSqliteTelemetrySink(db, writer, {
     now,
     logger,
@@ -94,6 +109,7 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
     batchSize: o.telemetryBatchSize,
     flushIntervalMs: o.telemetryFlushIntervalMs,
     maxPending: o.telemetryMaxPending,
+    hold,
   });
   const ping = db.prepare('SELECT 1');
 
@@ -128,10 +144,11 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
     incidents,
     alertLog,
     telemetry,
-    silences: createSqliteSilenceStore(db),
+    silences: createSqliteSilenceStore(db, hold),
     cases: createSqliteCaseReader(db),
-    ruleState: createSqliteRuleStateStore(db),
+    ruleState: createSqliteRuleStateStore(db, hold),
     maintain,
+    writeTurn: hold,
     health(): StoreHealth {
       const base = { path: file, telemetry: telemetry.stats() };
       if (!db.open) return { ...base, ok: false, error: 'closed' };

@@ -3,6 +3,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Reading } from '../ingest/schemas.js';
 import type { Detection } from '../rules/detection.js';
+import { noTurn, type Hold } from './write-turn.js';
 
 /** The values of one readings row, in column order (ts, device_id, kind, channel, district, grid, lat, lon, body). */
 export type ReadingValues = [number, string, string, string, string | null, string | null, number | null, number | null, string];
@@ -40,18 +41,28 @@ export interface WriteProgress {
 }
 
 /**
- * Rows per write transaction. Short transactions keep the store's other writers on the main
- * thread (incidents, the alert log: the alert path) from waiting long for the write lock:
- * in `npm run bench`, 256 rows gave an alert p99 of 28 ms at 20k readings/s, 64 rows 14 ms,
- * at the same throughput (32 rows cost throughput).
+ * Most rows per write transaction. A commit writes every page the transaction dirtied to the
+ * WAL, and with three indexes on readings a few dozen rows from many devices dirty a page
+ * each: 64-row transactions wrote ~4.6 KB of WAL per reading (93 MB/s at 20k readings/s in
+ * `npm run bench`), long ones write each page once for many rows.
  */
-export const ROWS_PER_TRANSACTION = 64;
+export const ROWS_PER_TRANSACTION = 1024;
+/**
+ * Rows between two looks at whether the main thread waits for its write turn; if it does,
+ * the transaction commits early (so the alert path waits for at most this many rows, not 1024).
+ */
+export const YIELD_CHECK_ROWS = 16;
 
 /**
- * Write one batch on `db` in transactions of `ROWS_PER_TRANSACTION` rows. Throws on the first
+ * Write one batch on `db` in transactions of up to `ROWS_PER_TRANSACTION` rows, each in the
+ * writer's turn (write-turn.ts), committing early when `othersWaiting()`. Throws on the first
  * failed transaction (nothing of it written); `progress` then says what was committed before.
  */
-export function createBatchWriter(db: Database): (batch: TelemetryBatch, progress: WriteProgress) => void {
+export function createBatchWriter(
+  db: Database,
+  hold: Hold = noTurn,
+  othersWaiting: () => boolean = () => false,
+): (batch: TelemetryBatch, progress: WriteProgress) => void {
   // Positional parameters: better-sqlite3 binds them without a per-row lookup by name.
   const insertReading: Statement<unknown[]> = db.prepare(
     'INSERT INTO readings (ts, device_id, kind, channel, district, grid, lat, lon, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -59,10 +70,14 @@ export function createBatchWriter(db: Database): (batch: TelemetryBatch, progres
   const insertDetection: Statement<unknown[]> = db.prepare(
     'INSERT INTO detections (ts, id, rule_id, device_id, severity, category, district, grid, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const insertRows = db.transaction((stmt: Statement<unknown[]>, v: unknown[], from: number, to: number) => {
-    for (let i = from * ROW_WIDTH; i < to * ROW_WIDTH; i += ROW_WIDTH) {
+  /** Rows from..to at most, in one transaction; returns the row it stopped before. */
+  const insertRows = db.transaction((stmt: Statement<unknown[]>, v: unknown[], from: number, to: number): number => {
+    for (let row = from; row < to; row++) {
+      if (row > from && (row - from) % YIELD_CHECK_ROWS === 0 && othersWaiting()) return row;
+      const i = row * ROW_WIDTH;
       stmt.run(v[i], v[i + 1], v[i + 2], v[i + 3], v[i + 4], v[i + 5], v[i + 6], v[i + 7], v[i + 8]);
     }
+    return to;
   });
   const writeTable = (stmt: Statement<unknown[]>, v: unknown[], progress: WriteProgress, table: keyof WriteProgress) => {
     const rows = v.length / ROW_WIDTH;
@@ -70,8 +85,7 @@ export function createBatchWriter(db: Database): (batch: TelemetryBatch, progres
       const to = Math.min(rows, progress[table] + ROWS_PER_TRANSACTION);
       // IMMEDIATE takes the write lock up front, so the busy timeout applies rather than a
       // deferred read-to-write upgrade failing at once beside the store's own connection.
-      insertRows.immediate(stmt, v, progress[table], to);
-      progress[table] = to;
+      progress[table] = hold(() => insertRows.immediate(stmt, v, progress[table], to));
     }
   };
   return (batch, progress) => {

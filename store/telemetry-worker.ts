@@ -6,18 +6,44 @@ import Database from 'better-sqlite3';
 import { isTransientSqliteError } from './errors.js';
 import { createBatchWriter } from './telemetry-rows.js';
 import type { WriterReply, WriterRequest } from './telemetry-writer.js';
+import { mainWaiting, writeTurn } from './write-turn.js';
 
-const { file, busyTimeoutMs, replies, settled } = workerData as {
+/** Checkpoint the WAL after this many rows, or this long after the first row since the last one. */
+const CHECKPOINT_ROWS = 4096;
+const CHECKPOINT_MS = 1000;
+
+const { file, busyTimeoutMs, replies, settled, turn } = workerData as {
   file: string;
   busyTimeoutMs: number;
   replies: MessagePort;
   /** Bumped after each reply, for a parent blocked in waitSync. */
   settled: Int32Array;
+  /** The write turn shared with the store's connection on the main thread (write-turn.ts). */
+  turn: Int32Array;
 };
 const db = new Database(file, { timeout: busyTimeoutMs, fileMustExist: true });
 // Per connection, like the store's: WAL + synchronous=NORMAL (see sqlite.ts for the fsync policy).
 db.pragma('synchronous = NORMAL');
-const write = createBatchWriter(db);
+// This thread checkpoints the WAL itself, outside its write turn (below): an automatic
+// checkpoint runs inside the committing transaction, and the main thread would wait for its fsync.
+db.pragma('wal_autocheckpoint = 0');
+const write = createBatchWriter(db, writeTurn(turn, 'writer', busyTimeoutMs), () => mainWaiting(turn));
+let rowsSinceCheckpoint = 0;
+let firstRowAt = 0;
+
+/** A passive checkpoint neither takes the write lock nor waits for readers. */
+function checkpointIfDue(rows: number): void {
+  if (rows === 0) return;
+  if (rowsSinceCheckpoint === 0) firstRowAt = performance.now();
+  rowsSinceCheckpoint += rows;
+  if (rowsSinceCheckpoint < CHECKPOINT_ROWS && performance.now() - firstRowAt < CHECKPOINT_MS) return;
+  rowsSinceCheckpoint = 0;
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch {
+    // Busy or failed: the next one catches up; the WAL keeps every committed row meanwhile.
+  }
+}
 
 parentPort!.on('message', (m: WriterRequest) => {
   if (m.type === 'close') {
@@ -36,4 +62,5 @@ parentPort!.on('message', (m: WriterRequest) => {
   replies.postMessage(reply);
   Atomics.add(settled, 0, 1);
   Atomics.notify(settled, 0);
+  checkpointIfDue(progress.readings + progress.detections);
 });

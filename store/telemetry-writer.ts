@@ -6,6 +6,7 @@ import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { StoreError, isTransientSqliteError } from './errors.js';
 import { createBatchWriter, type TelemetryBatch, type WriteProgress } from './telemetry-rows.js';
+import { releaseIfHeldBy } from './write-turn.js';
 
 /** A message to the writer thread. */
 export type WriterRequest = { type: 'write'; id: number; batch: TelemetryBatch } | { type: 'close' };
@@ -60,7 +61,7 @@ export function createInlineWriter(db: Database): TelemetryWriter {
  * on a port of their own, so `waitSync` can take one synchronously; a shared counter wakes it.
  * The thread keeps the process alive only while a write or the close is outstanding.
  */
-export function createWorkerWriter(file: string, o: { busyTimeoutMs: number; logger: Logger }): TelemetryWriter {
+export function createWorkerWriter(file: string, o: { busyTimeoutMs: number; logger: Logger; turn: Int32Array }): TelemetryWriter {
   let thread: { worker: Worker; replies: MessagePort; settled: Int32Array } | undefined;
   let nextId = 1;
   let closed = false;
@@ -83,13 +84,14 @@ export function createWorkerWriter(file: string, o: { busyTimeoutMs: number; log
     const { port1, port2 } = new MessageChannel();
     const settled = new Int32Array(new SharedArrayBuffer(4));
     const worker = new Worker(new URL('./telemetry-worker-boot.js', import.meta.url), {
-      workerData: { file, busyTimeoutMs: o.busyTimeoutMs, replies: port2, settled },
+      workerData: { file, busyTimeoutMs: o.busyTimeoutMs, replies: port2, settled, turn: o.turn },
       transferList: [port2],
     });
     port1.on('message', onReply);
     worker.on('error', (err) => o.logger.error({ err }, 'telemetry writer thread failed'));
     worker.on('exit', (code) => {
       if (thread?.worker === worker) thread = undefined; // the next write starts a new one
+      releaseIfHeldBy(o.turn, 'writer'); // else every write on the main thread would wait out its bound
       port1.close();
       // Whether the batches on the way committed is unknown; retrying may store a row twice,
       // which is better than not at all.

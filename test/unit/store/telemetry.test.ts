@@ -2,6 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE_NAME, openSqliteStore, type OpenSqliteStoreOptions, type SqliteStore } from '../../../store/index.js';
+import { ROWS_PER_TRANSACTION } from '../../../store/telemetry-rows.js';
 import { T0, captureLogger, makeDetection, makeReading, tempDir } from './fixtures.js';
 
 describe('SQLite TelemetrySink', () => {
@@ -147,18 +148,20 @@ describe('SQLite TelemetrySink', () => {
 
   it('keeps what a failing batch committed before the failure, and retries only the rest', async () => {
     await store.close();
-    store = open({ telemetryBatchSize: 1000, telemetryFlushIntervalMs: 60_000 });
+    const total = ROWS_PER_TRANSACTION + 244;
+    const failing = ROWS_PER_TRANSACTION + 44;
+    store = open({ telemetryBatchSize: 4 * ROWS_PER_TRANSACTION, telemetryFlushIntervalMs: 60_000 });
     const other = new Database(path.join(tmp.dir, DB_FILE_NAME));
-    // Row 300 fails: the first short transaction (rows 0–255) is committed, the next is not.
-    other.exec(`CREATE TRIGGER fail_300 BEFORE INSERT ON readings WHEN NEW.ts = ${T0 + 300} BEGIN SELECT RAISE(ABORT, 'row 300'); END`);
-    store.telemetry.writeReadings(Array.from({ length: 500 }, (_, n) => makeReading({ ts: T0 + n })));
+    // One row of the second transaction fails: the first (a full transaction of rows) is committed, the second is not.
+    other.exec(`CREATE TRIGGER fail_one BEFORE INSERT ON readings WHEN NEW.ts = ${T0 + failing} BEGIN SELECT RAISE(ABORT, 'row ${failing}'); END`);
+    store.telemetry.writeReadings(Array.from({ length: total }, (_, n) => makeReading({ ts: T0 + n })));
     await expect(store.telemetry.flush()).rejects.toMatchObject({ code: 'write_failed' });
-    expect(store.telemetry.stats()).toMatchObject({ readingsWritten: 256, pending: 244, writeErrors: 1 });
-    other.exec('DROP TRIGGER fail_300');
+    expect(store.telemetry.stats()).toMatchObject({ readingsWritten: ROWS_PER_TRANSACTION, pending: 244, writeErrors: 1 });
+    other.exec('DROP TRIGGER fail_one');
     other.close();
     await store.telemetry.flush();
-    const back = await store.telemetry.queryReadings({ from: T0, to: T0 + 1000 });
-    expect(back.map((r) => r.ts - T0)).toEqual(Array.from({ length: 500 }, (_, n) => n)); // each once, in order
+    const back = await store.telemetry.queryReadings({ from: T0, to: T0 + total });
+    expect(back.map((r) => r.ts - T0)).toEqual(Array.from({ length: total }, (_, n) => n)); // each once, in order
   });
 
   it('drops only beyond maxPending while writes fail, and says so', async () => {
