@@ -1,12 +1,16 @@
 // The telemetry sink's queue of rows waiting for the writer.
-import type { DetectionValues, ReadingValues } from './telemetry-rows.js';
+import type { RowRef } from './row-codec.js';
 
 /**
- * One accepted row, already as its column values (the Reading itself is not kept: flat
- * strings cost the garbage collector less than object graphs). `seq` orders the rows, so a
- * flush waits for exactly what came before it.
+ * One accepted row, already encoded (row-codec.ts: the Reading itself is not kept, and the
+ * bytes live outside the garbage-collected heap). `seq` orders the rows, so a flush waits for
+ * exactly what came before it.
  */
-export type Pending = { seq: number; reading: ReadingValues; detection?: undefined } | { seq: number; reading?: undefined; detection: DetectionValues };
+export interface Pending extends RowRef {
+  seq: number;
+  /** A detections row, else a readings row. */
+  detection: boolean;
+}
 
 /**
  * Rows waiting for the writer, oldest first. Taking from the front moves a head index rather

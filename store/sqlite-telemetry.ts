@@ -13,7 +13,8 @@ import type { Reading } from '../ingest/schemas.js';
 import type { Detection } from '../rules/detection.js';
 import { StoreError } from './errors.js';
 import { PendingQueue, type Pending } from './pending-queue.js';
-import { ROW_WIDTH, detectionValues, prepareTelemetryStatements, readingValues } from './telemetry-rows.js';
+import { RowEncoder, concatRows, type RowRef } from './row-codec.js';
+import { detectionValues, prepareTelemetryStatements, readingValues } from './telemetry-rows.js';
 import type { TelemetryWriter } from './telemetry-writer.js';
 import type { TelemetryQuery, TelemetrySink } from './types.js';
 import { noTurn, type Hold } from './write-turn.js';
@@ -67,6 +68,8 @@ export function createSqliteTelemetrySink(db: Database, writer: TelemetryWriter,
   const hold = o.hold ?? noTurn;
   const counters = { readingsWritten: 0, detectionsWritten: 0, writeErrors: 0, dropped: 0 };
   const buffer = new PendingQueue();
+  const encoder = new RowEncoder();
+  const pending = (row: RowRef, detection: boolean): Pending => ({ seq: ++lastSeq, detection, chunk: row.chunk, start: row.start, end: row.end });
   const maxBatch = o.batchSize * MAX_BATCH_FACTOR;
   const highWater = maxBatch * HIGH_WATER_BATCHES;
   let inFlight: Pending[] | undefined;
@@ -118,14 +121,11 @@ export function createSqliteTelemetrySink(db: Database, writer: TelemetryWriter,
     stopTimer();
     const batch = buffer.take(maxBatch);
     inFlight = batch;
-    const readings: unknown[] = [];
-    const detections: unknown[] = [];
-    for (const p of batch) {
-      if (p.reading) for (const v of p.reading) readings.push(v);
-      else for (const v of p.detection) detections.push(v);
-    }
-    const rows = { readings: readings.length / ROW_WIDTH, detections: detections.length / ROW_WIDTH };
-    writer.write({ readings, detections }, (err, progress) => {
+    const readings: Pending[] = [];
+    const detections: Pending[] = [];
+    for (const p of batch) (p.detection ? detections : readings).push(p);
+    const rows = { readings: readings.length, detections: detections.length };
+    writer.write({ readings: concatRows(readings), detections: concatRows(detections) }, (err, progress) => {
       inFlight = undefined;
       if (err === undefined) {
         counters.readingsWritten += rows.readings;
@@ -143,7 +143,7 @@ export function createSqliteTelemetrySink(db: Database, writer: TelemetryWriter,
       counters.detectionsWritten += done.detections;
       let r = 0;
       let d = 0;
-      const left = batch.filter((p) => (p.reading ? r++ >= done.readings : d++ >= done.detections));
+      const left = batch.filter((p) => (p.detection ? d++ >= done.detections : r++ >= done.readings));
       buffer.unshift(left);
       backingOff = true;
       counters.writeErrors++;
@@ -202,12 +202,12 @@ export function createSqliteTelemetrySink(db: Database, writer: TelemetryWriter,
     // whole, at the caller, rather than failing a batch later.
     writeReadings(readings: readonly Reading[]) {
       if (closed) throw closedError();
-      // Serialise all first: a value that cannot be stored refuses the whole call, accepting none.
-      for (const reading of readings.map(readingValues)) accept({ seq: ++lastSeq, reading });
+      // Encode all first: a value that cannot be stored refuses the whole call, accepting none.
+      for (const row of readings.map((r) => encoder.encode(readingValues(r)))) accept(pending(row, false));
     },
     writeDetections(detections: readonly Detection[]) {
       if (closed) throw closedError();
-      for (const detection of detections.map(detectionValues)) accept({ seq: ++lastSeq, detection });
+      for (const row of detections.map((d) => encoder.encode(detectionValues(d)))) accept(pending(row, true));
     },
     async queryReadings(q: TelemetryQuery): Promise<Reading[]> {
       if (closed) throw closedError();

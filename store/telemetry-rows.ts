@@ -3,6 +3,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Reading } from '../ingest/schemas.js';
 import type { Detection } from '../rules/detection.js';
+import { RowDecoder } from './row-codec.js';
 import { noTurn, type Hold } from './write-turn.js';
 
 /** The values of one readings row, in column order (ts, device_id, kind, channel, district, grid, lat, lon, body). */
@@ -13,14 +14,14 @@ export type DetectionValues = [number, string, string, string, string, string, s
 export const ROW_WIDTH = 9;
 
 /**
- * A batch on its way to the writer: each table's rows as one flat array of values, row after
- * row. Flat arrays of strings and numbers are the cheapest shape to copy to the writer thread
- * (issue #3: one JSON string per batch cost three times as much to post), and the writer binds
- * them as they are: no parsing, no serialising there.
+ * A batch on its way to the writer: each table's rows encoded one after another (row-codec.ts),
+ * each in an ArrayBuffer of its own, which posting to the writer thread moves there.
+ * Bytes are the cheapest shape to post to the writer thread and cost the garbage collector
+ * nothing while they wait; the writer decodes and binds them, no JSON parsing there.
  */
 export interface TelemetryBatch {
-  readings: unknown[];
-  detections: unknown[];
+  readings: Uint8Array<ArrayBuffer>;
+  detections: Uint8Array<ArrayBuffer>;
 }
 
 /** A Reading as the values of one readings row; serialising here makes an unstorable value fail at the caller. */
@@ -70,22 +71,22 @@ export function createBatchWriter(
   const insertDetection: Statement<unknown[]> = db.prepare(
     'INSERT INTO detections (ts, id, rule_id, device_id, severity, category, district, grid, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  /** Rows from..to at most, in one transaction; returns the row it stopped before. */
-  const insertRows = db.transaction((stmt: Statement<unknown[]>, v: unknown[], from: number, to: number): number => {
-    for (let row = from; row < to; row++) {
-      if (row > from && (row - from) % YIELD_CHECK_ROWS === 0 && othersWaiting()) return row;
-      const i = row * ROW_WIDTH;
-      stmt.run(v[i], v[i + 1], v[i + 2], v[i + 3], v[i + 4], v[i + 5], v[i + 6], v[i + 7], v[i + 8]);
+  /** The next rows, up to ROWS_PER_TRANSACTION, in one transaction; returns how many. */
+  const insertRows = db.transaction((stmt: Statement<unknown[]>, rows: RowDecoder): number => {
+    const v = rows.values;
+    let n = 0;
+    while (n < ROWS_PER_TRANSACTION && !(n > 0 && n % YIELD_CHECK_ROWS === 0 && othersWaiting()) && rows.next()) {
+      stmt.run(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]);
+      n++;
     }
-    return to;
+    return n;
   });
-  const writeTable = (stmt: Statement<unknown[]>, v: unknown[], progress: WriteProgress, table: keyof WriteProgress) => {
-    const rows = v.length / ROW_WIDTH;
-    while (progress[table] < rows) {
-      const to = Math.min(rows, progress[table] + ROWS_PER_TRANSACTION);
+  const writeTable = (stmt: Statement<unknown[]>, bytes: Uint8Array, progress: WriteProgress, table: keyof WriteProgress) => {
+    const rows = new RowDecoder(bytes, ROW_WIDTH);
+    while (!rows.done) {
       // IMMEDIATE takes the write lock up front, so the busy timeout applies rather than a
       // deferred read-to-write upgrade failing at once beside the store's own connection.
-      progress[table] = hold(() => insertRows.immediate(stmt, v, progress[table], to));
+      progress[table] += hold(() => insertRows.immediate(stmt, rows));
     }
   };
   return (batch, progress) => {

@@ -111,7 +111,9 @@ export function createWorkerWriter(file: string, o: { busyTimeoutMs: number; log
       waiting.set(id, done);
       t.worker.ref();
       t.replies.ref();
-      t.worker.postMessage({ type: 'write', id, batch } satisfies WriterRequest);
+      // Moved, not copied: each table's bytes have an ArrayBuffer of their own (concatRows), which
+      // the sink does not touch again (a retry encodes a new batch from its rows).
+      t.worker.postMessage({ type: 'write', id, batch } satisfies WriterRequest, [batch.readings.buffer, batch.detections.buffer]);
     },
     waitSync(timeoutMs) {
       const t = thread;
