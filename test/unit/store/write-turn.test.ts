@@ -115,3 +115,30 @@ describe('telemetry batch writer', () => {
     expect(writeWithFailureAt(() => true)).toEqual({ progress: committed, stored: committed });
   });
 });
+
+describe('the store and its writer thread', () => {
+  it('keeps the writer thread’s transactions out while the main thread holds the turn', async () => {
+    const tmp = tempDir();
+    const store = openSqliteStore({ dataDir: tmp.dir, logger: captureLogger().logger, now: () => T0, telemetryBatchSize: 100 });
+    const reader = new Database(path.join(tmp.dir, DB_FILE_NAME), { readonly: true });
+    const count = () => (reader.prepare('SELECT count(*) AS n FROM readings').get() as { n: number }).n;
+    try {
+      // The writer thread is up and has written once before the test proper.
+      store.telemetry.writeReadings([makeReading({ ts: T0 - 1 })]);
+      await store.telemetry.flush();
+      const seenInside = store.writeTurn(() => {
+        // Full batches go to the writer thread at once; it must not commit any while we hold the turn.
+        store.telemetry.writeReadings(Array.from({ length: 300 }, (_, n) => makeReading({ ts: T0 + n })));
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+        return count();
+      });
+      expect(seenInside).toBe(1);
+      await store.telemetry.flush();
+      expect(count()).toBe(301);
+    } finally {
+      reader.close();
+      await store.close();
+      tmp.remove();
+    }
+  });
+});
