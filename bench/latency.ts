@@ -47,6 +47,54 @@ export async function measureAlertLatency(mqttUrl: string, wsUrl: string, token:
   return out;
 }
 
+/**
+ * The same probe against plain aedes, MQTT in and MQTT out (no citysense code): publish → the
+ * message received by a subscriber in this process. Under the same background load, this is
+ * what the broker hop and this machine's scheduling cost on their own — the floor under the
+ * alert latency, which has an MQTT hop in and a ws hop out.
+ */
+export async function measureRelayLatency(mqttUrl: string, samples: number, maxMs: number): Promise<number[]> {
+  const topic = 'bench/relay-probe';
+  const connect = async (clientId: string) => {
+    const c = mqtt.connect(mqttUrl, { clientId, protocolVersion: 4, reconnectPeriod: 0 });
+    await new Promise((resolve, reject) => {
+      c.once('connect', resolve);
+      c.once('error', reject);
+    });
+    (c.stream as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);
+    return c;
+  };
+  const sub = await connect('bench-relay-sub');
+  await sub.subscribeAsync(topic, { qos: 0 });
+  const pub = await connect('bench-relay-pub');
+  let waiting: ((at: number) => void) | undefined;
+  sub.on('message', () => waiting?.(performance.now()));
+  const once = () =>
+    new Promise<number>((resolve, reject) => {
+      const t0 = performance.now();
+      const timer = setTimeout(() => {
+        waiting = undefined;
+        reject(new Error('relay probe not received within 5 s'));
+      }, 5000);
+      waiting = (at) => {
+        waiting = undefined;
+        clearTimeout(timer);
+        resolve(at - t0);
+      };
+      pub.publish(topic, JSON.stringify({ metrics: { probe: 1 } }), { qos: 0 });
+    });
+  const out: number[] = [];
+  const until = Date.now() + maxMs;
+  // Paced like the alert probe: two messages, then 10 ms.
+  for (let i = 0; i < samples && Date.now() < until; i++) {
+    out.push(await once());
+    out.push(await once());
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await Promise.all([pub.endAsync(), sub.endAsync()]);
+  return out;
+}
+
 /** The p-th percentile (0..100) of a sample, nearest rank. */
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;

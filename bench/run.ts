@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { measureAlertLatency, percentile } from './latency.js';
+import { measureAlertLatency, measureRelayLatency, percentile } from './latency.js';
 import { crashes, rssMb, scrape, startService, worker } from './procs.js';
 
 const { values: opt } = parseArgs({
@@ -89,6 +89,24 @@ async function aedesBaseline(mode: 'inproc' | 'relay') {
   await sub?.stop();
   await broker.stop();
   return (s.value / Math.max(r.elapsedMs, s.at - r.t0)) * 1000;
+}
+
+/** The alert probe's MQTT hop alone: plain aedes relaying it under the same background load. */
+async function aedesRelayLatency() {
+  const broker = worker('baseline-broker.ts');
+  const { port } = await broker.next<{ port: number }>('ready');
+  const url = `mqtt://127.0.0.1:${port}`;
+  const bg = await startLoad(url, latencyLoad, 300_000, 'base-lat-');
+  await new Promise((r) => setTimeout(r, 1500));
+  let latencies: number[] = [];
+  try {
+    latencies = await measureRelayLatency(url, latencySamples, 120_000);
+  } finally {
+    bg.stop();
+  }
+  await bg.done;
+  await broker.stop();
+  return { p50: Number(percentile(latencies, 50).toFixed(2)), p99: Number(percentile(latencies, 99).toFixed(2)), n: latencies.length };
 }
 
 async function freePort(): Promise<number> {
@@ -190,6 +208,8 @@ async function main() {
   if (relay) log(`aedes relay: ${fmt(relay)} msg/s`);
   const mosq = opt['skip-baselines'] ? undefined : await mosquittoBaseline();
   if (mosq) log(`mosquitto relay: ${fmt(mosq)} msg/s`);
+  const relayLat = opt['skip-baselines'] ? undefined : await aedesRelayLatency();
+  if (relayLat) log(`aedes relay latency at ${fmt(latencyLoad)} msg/s: p50 ${relayLat.p50} / p99 ${relayLat.p99} ms`);
   const p = await pipeline();
   const result = {
     crashed: crashes.length > 0,
@@ -213,6 +233,8 @@ async function main() {
     rssMaxMb: Math.round(p.rssMax),
     aedesInprocPerSec: inproc && Math.round(inproc),
     aedesRelayPerSec: relay && Math.round(relay),
+    aedesRelayP50Ms: relayLat?.p50,
+    aedesRelayP99Ms: relayLat?.p99,
     mosquittoRelayPerSec: mosq && Math.round(mosq),
     ratioToAedesInproc: inproc ? Number((p.readingsPerSec / inproc).toFixed(3)) : undefined,
     rules: opt.rules,
@@ -230,6 +252,7 @@ async function main() {
   console.log(`| pipeline / aedes in-process | ${result.ratioToAedesInproc ?? '—'} |`);
   console.log(`| alert p50 / p99 at ${fmt(latencyLoad)} readings/s | ${result.alertP50Ms} / ${result.alertP99Ms} ms (${result.latencySamples} samples) |`);
   console.log(`| of which in the service (ingest → sent on /ws), p50 / p99 | ${result.alertPathP50Ms} / ${result.alertPathP99Ms} ms (last ${fmt(Math.min(4096, p.alertPath.n))} alerts) |`);
+  console.log(`| plain aedes relaying the same probe (MQTT → MQTT) at ${fmt(latencyLoad)} msg/s, p50 / p99 | ${relayLat ? `${relayLat.p50} / ${relayLat.p99} ms (${relayLat.n} samples)` : '—'} |`);
   console.log(`| that load: offered / left queued at its end / lost | ${fmt(result.latencyLoadOfferedPerSec)} readings/s / ${result.latencyLoadBacklogS} s / ${fmt(result.latencyLoadLost)} |`);
   console.log(`| service RSS start / max / end | ${fmt(p.rssStart)} / ${fmt(p.rssMax)} / ${fmt(p.rssEnd)} MiB |`);
   if (crashes.length) {
