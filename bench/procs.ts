@@ -55,7 +55,10 @@ export function worker(file: string, arg: unknown = {}, extraArgs: string[] = []
       expectedExit = true;
       if (proc.exitCode !== null) return;
       const gone = new Promise((r) => proc.once('exit', r));
-      proc.send({ type: 'stop' });
+      // A generator exits on its own after reporting 'done': its channel may close before its
+      // exit is seen. With a callback, a failed send (ERR_IPC_CHANNEL_CLOSED) lands there
+      // instead of crashing the bench as an unhandled 'error' event.
+      if (proc.connected) proc.send({ type: 'stop' }, () => undefined);
       await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
       proc.kill('SIGKILL');
     },
