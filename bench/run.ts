@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureAlertLatency, measureRelayLatency, percentile } from './latency.js';
 import { crashes, rssMb, scrape, startService, worker } from './procs.js';
+import { ruleFileOfCount, rulesIn } from './rule-set.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -19,19 +20,30 @@ const { values: opt } = parseArgs({
     'latency-load': { type: 'string', default: '20000' },
     'latency-samples': { type: 'string', default: '500' },
     rules: { type: 'string', default: join(import.meta.dirname, 'rules-20.yaml') },
+    'rule-count': { type: 'string' },
+    devices: { type: 'string' },
     quick: { type: 'boolean', default: false },
     'skip-baselines': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (opt.help) {
-  console.log(`npm run bench -- [--quick] [--duration S] [--connections N] [--generators N] [--rate MSG_PER_S (0 = max)]
-                  [--latency-load MSG_PER_S] [--latency-samples N] [--rules FILE] [--skip-baselines]`);
+  console.log(`npm run bench -- [--quick] [--duration S] [--connections N] [--generators N] [--devices N] [--rate MSG_PER_S (0 = max)]
+                  [--latency-load MSG_PER_S] [--latency-samples N] [--rules FILE] [--rule-count N] [--skip-baselines]
+
+  Each device is one MQTT connection (a device publishes under its own client id):
+  --devices N spreads N devices over the generators (default: --connections per generator).
+  --rule-count N cuts or grows the rule file to N rules (copies of its rules; the probe's rule is kept).`);
   process.exit(0);
 }
 const durationMs = Number(opt.quick ? 5 : opt.duration) * 1000;
-const connections = Number(opt.connections);
 const generators = Number(opt.generators);
+const connections = opt.devices !== undefined ? Math.ceil(Number(opt.devices) / generators) : Number(opt.connections);
+if (!Number.isInteger(connections) || connections < 1 || !Number.isInteger(generators) || generators < 1) {
+  console.error('--devices, --connections and --generators must be positive integers');
+  process.exit(2);
+}
+const ruleSet = opt['rule-count'] !== undefined ? ruleFileOfCount(opt.rules!, Number(opt['rule-count'])) : { path: opt.rules!, count: rulesIn(opt.rules!) };
 const rate = Number(opt.rate);
 const latencyLoad = Number(opt['latency-load']);
 const latencySamples = opt.quick ? 100 : Number(opt['latency-samples']);
@@ -142,14 +154,18 @@ async function mosquittoBaseline(): Promise<number | undefined> {
 
 const stored = (m: Record<string, number>) => m['citysense_telemetry_written_total{what="reading"}'] ?? 0;
 /** Publishes refused by the broker or ingest (rate limits, overload, bad payloads), all reasons. */
+/** Detections raised and cleared by all rules: each one is incident and alert-log writes on the alert path. */
+const detections = (m: Record<string, number>) =>
+  Object.entries(m).reduce((a, [k, v]) => (k.startsWith('citysense_detections_total') ? a + v : a), 0);
 const refused = (m: Record<string, number>) =>
   Object.entries(m).reduce((a, [k, v]) => (k.startsWith('citysense_readings_refused_total') ? a + v : a), 0);
 
 async function pipeline() {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-data-'));
-  const svc = await startService({ CITYSENSE_DATA_DIR: dataDir, CITYSENSE_RULES: opt.rules!, CITYSENSE_FLOWS: '0' });
+  const svc = await startService({ CITYSENSE_DATA_DIR: dataDir, CITYSENSE_RULES: ruleSet.path, CITYSENSE_FLOWS: '0' });
   const rssStart = rssMb(svc.proc.pid!);
-  const before = stored(await scrape(svc.http));
+  const beforeMetrics = await scrape(svc.http);
+  const before = stored(beforeMetrics);
   const rssSamples: number[] = [];
   const sampler = setInterval(() => {
     rssSamples.push(rssMb(svc.proc.pid!));
@@ -161,7 +177,9 @@ async function pipeline() {
   clearInterval(sampler);
   const metrics = await scrape(svc.http);
   const storedN = s.value - before;
-  const readingsPerSec = (storedN / Math.max(r.elapsedMs, s.at - r.t0)) * 1000;
+  const pipelineMs = Math.max(r.elapsedMs, s.at - r.t0);
+  const readingsPerSec = (storedN / pipelineMs) * 1000;
+  const detectionsPerSec = ((detections(metrics) - detections(beforeMetrics)) / pipelineMs) * 1000;
   log(`pipeline: ${fmt(readingsPerSec)} readings/s (${fmt(storedN)} of ${fmt(r.sent)} stored)`);
 
   // A publish's write callback can trail its arrival (mqtt.js calls back on 'drain'): only a
@@ -193,7 +211,7 @@ async function pipeline() {
   await svc.stop();
   rmSync(dataDir, { recursive: true, force: true }); // a max-rate run stores hundreds of MB
   return {
-    sent: r.sent, written: r.written, storedN, refused: refused(metrics), readingsPerSec, metrics, latencies, alertPath, bgOffered, bgBacklogS, bgLost,
+    sent: r.sent, written: r.written, storedN, refused: refused(metrics), readingsPerSec, detectionsPerSec, metrics, latencies, alertPath, bgOffered, bgBacklogS, bgLost,
     rssStart, rssEnd, rssMax: Math.max(...rssSamples, rssEnd),
   };
 }
@@ -201,7 +219,7 @@ async function pipeline() {
 const fmt = (n: number | undefined, d = 0) => (n === undefined || Number.isNaN(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
 
 async function main() {
-  log(`duration ${durationMs / 1000} s, ${generators} generator(s) × ${connections} connections, rate ${rate || 'max'}`);
+  log(`duration ${durationMs / 1000} s, ${generators} generator(s) × ${connections} connections (one device each), rate ${rate || 'max'}, rules ${ruleSet.path}`);
   const inproc = opt['skip-baselines'] ? undefined : await aedesBaseline('inproc');
   if (inproc) log(`aedes in-process handler: ${fmt(inproc)} msg/s`);
   const relay = opt['skip-baselines'] ? undefined : await aedesBaseline('relay');
@@ -219,6 +237,7 @@ async function main() {
     stored: p.storedN,
     lost: p.sent - p.storedN,
     refused: p.refused,
+    detectionsPerSec: Math.round(p.detectionsPerSec),
     alertP50Ms: Number(percentile(p.latencies, 50).toFixed(2)),
     alertP99Ms: Number(percentile(p.latencies, 99).toFixed(2)),
     latencySamples: p.latencies.length,
@@ -238,13 +257,15 @@ async function main() {
     mosquittoRelayPerSec: mosq && Math.round(mosq),
     ratioToAedesInproc: inproc ? Number((p.readingsPerSec / inproc).toFixed(3)) : undefined,
     rules: opt.rules,
+    ruleCount: ruleSet.count,
     durationS: durationMs / 1000,
     connections: connections * generators,
   };
   console.log('');
   console.log('| measure | value |');
   console.log('|---|---|');
-  console.log(`| full pipeline (parsed, enriched, 20 rules, stored) | ${fmt(result.readingsPerSec)} readings/s |`);
+  console.log(`| full pipeline (parsed, enriched, ${ruleSet.count} rules, stored) | ${fmt(result.readingsPerSec)} readings/s |`);
+  console.log(`| detections (raise and clear, all rules) during it | ${fmt(result.detectionsPerSec)} /s |`);
   console.log(`| published / stored / lost (refused) | ${fmt(result.published)} / ${fmt(result.stored)} / ${fmt(result.lost)} (${fmt(result.refused)}) |`);
   console.log(`| aedes, in-process handler doing nothing | ${fmt(result.aedesInprocPerSec)} msg/s |`);
   console.log(`| aedes relay to an external subscriber | ${fmt(result.aedesRelayPerSec)} msg/s |`);
