@@ -34,9 +34,20 @@ interface Client {
   principal?: Principal;
 }
 
+interface DeferredSends {
+  sends: Array<() => void>;
+  cursors: Map<Client, number>;
+}
+
 export interface Hub {
   /** Append to the durable log and send to every live client whose filter matches. */
   publish(message: LogMessage): number;
+  /**
+   * Run `fn` (a store transaction that publishes) and send what it published only once it has
+   * returned, i.e. committed; if it throws, nothing of it is sent and the clients' cursors are
+   * as before (a rolled-back seq is handed out again). Nested calls join the outer one.
+   */
+  deferSends<T>(fn: () => T): T;
   /** Take over an authenticated WebSocket connection (no principal: an internal, unscoped client). */
   attach(ws: WebSocket, principal?: Principal): void;
   clientCount(): number;
@@ -53,6 +64,8 @@ export function createHub(opts: HubOptions): Hub {
   const page = opts.replayPage ?? 500;
   const clients = new Set<Client>();
   let dropped = 0;
+  /** Inside deferSends: the sends waiting for its end, and each touched client's cursor before it. */
+  let deferred: DeferredSends | undefined;
   // Both the filter and the department scope decide what a client is sent, live or replayed.
   const wants = (c: Client, message: LogMessage, facets: ReturnType<typeof facetsOf>) =>
     matchesFilter(c.filter, facets) && (c.principal?.department === undefined || opts.departmentOf?.(message) === c.principal.department);
@@ -143,11 +156,30 @@ export function createHub(opts: HubOptions): Hub {
       const facets = facetsOf(message);
       for (const c of clients) {
         if (!c.live || seq <= c.cursor) continue;
+        if (deferred && !deferred.cursors.has(c)) deferred.cursors.set(c, c.cursor);
         c.cursor = seq;
         if (!wants(c, message, facets)) continue;
-        send(c, (data ??= frame(seq, message)));
+        const d = (data ??= frame(seq, message));
+        if (deferred) deferred.sends.push(() => send(c, d));
+        else send(c, d);
       }
       return seq;
+    },
+
+    deferSends(fn) {
+      if (deferred) return fn();
+      const unit: DeferredSends = { sends: [], cursors: new Map() };
+      deferred = unit;
+      let done = false;
+      try {
+        const result = fn();
+        done = true;
+        return result;
+      } finally {
+        deferred = undefined;
+        if (done) for (const s of unit.sends) s();
+        else for (const [c, cursor] of unit.cursors) c.cursor = cursor;
+      }
     },
 
     attach(ws, principal) {

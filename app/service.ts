@@ -166,8 +166,10 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       const from = current !== undefined && current.deviceId === d.deviceId && current.ts === d.readingTs ? currentAt : undefined;
       try {
         telemetry.writeDetections([d]);
-        // One write turn for the incident's writes and the alert log's (store/write-turn.ts).
-        store.writeTurn(() => incidents.onDetection(d));
+        // One transaction and one write turn for the incident's writes and the alert log's, its
+        // messages sent on /ws once committed (issue #3: three commits per detection were most
+        // of the main thread with 200 devices).
+        hub.deferSends(() => store.writeTransaction(() => incidents.onDetection(d)));
         if (from !== undefined) observeAlertPath((performance.now() - from) / 1000);
       } catch (err) {
         // A failing detection must not end the rule stream for everyone else.

@@ -47,10 +47,11 @@ export interface SqliteStore {
   cases: CaseReader;
   ruleState: RuleStateStore;
   /**
-   * Run `fn` (several writes) in one write turn, so the writer thread's transactions wait
-   * for all of it rather than the writes waiting for them one by one (write-turn.ts).
+   * Run `fn` (several writes) as one transaction in one write turn: one commit for all of it,
+   * and the writer thread's transactions wait for all of it rather than the writes waiting for
+   * them one by one (write-turn.ts). If `fn` throws, none of it is stored.
    */
-  writeTurn: Hold;
+  writeTransaction: Hold;
   /** Run retention now (it also runs at open and every maintenanceIntervalMs). */
   maintain(): MaintenanceResult;
   health(): StoreHealth;
@@ -112,6 +113,9 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
     hold,
   });
   const ping = db.prepare('SELECT 1');
+  // IMMEDIATE: the write lock up front, so a read before the first write cannot make it fail.
+  const inOneTransaction = db.transaction((fn: () => unknown) => fn());
+  const writeTransaction: Hold = <T>(fn: () => T): T => hold(() => inOneTransaction.immediate(fn) as T);
 
   const maintain = (): MaintenanceResult => {
     const t = telemetry.pruneExpired();
@@ -148,7 +152,7 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
     cases: createSqliteCaseReader(db),
     ruleState: createSqliteRuleStateStore(db, hold),
     maintain,
-    writeTurn: hold,
+    writeTransaction,
     health(): StoreHealth {
       const base = { path: file, telemetry: telemetry.stats() };
       if (!db.open) return { ...base, ok: false, error: 'closed' };

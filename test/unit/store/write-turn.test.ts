@@ -126,7 +126,7 @@ describe('the store and its writer thread', () => {
       // The writer thread is up and has written once before the test proper.
       store.telemetry.writeReadings([makeReading({ ts: T0 - 1 })]);
       await store.telemetry.flush();
-      const seenInside = store.writeTurn(() => {
+      const seenInside = store.writeTransaction(() => {
         // Full batches go to the writer thread at once; it must not commit any while we hold the turn.
         store.telemetry.writeReadings(Array.from({ length: 300 }, (_, n) => makeReading({ ts: T0 + n })));
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
