@@ -103,19 +103,23 @@ async function aedesBaseline(mode: 'inproc' | 'relay') {
   return (s.value / Math.max(r.elapsedMs, s.at - r.t0)) * 1000;
 }
 
+/** Run the probe `measure` while a generator offers the latency load to `url` (warmed up 1.5 s first). */
+async function underLatencyLoad(url: string, prefix: string, measure: () => Promise<number[]>) {
+  const bg = await startLoad(url, latencyLoad, 300_000, prefix);
+  await new Promise((r) => setTimeout(r, 1500));
+  try {
+    return { latencies: await measure(), bg };
+  } finally {
+    bg.stop();
+  }
+}
+
 /** The alert probe's MQTT hop alone: plain aedes relaying it under the same background load. */
 async function aedesRelayLatency() {
   const broker = worker('baseline-broker.ts');
   const { port } = await broker.next<{ port: number }>('ready');
   const url = `mqtt://127.0.0.1:${port}`;
-  const bg = await startLoad(url, latencyLoad, 300_000, 'base-lat-');
-  await new Promise((r) => setTimeout(r, 1500));
-  let latencies: number[] = [];
-  try {
-    latencies = await measureRelayLatency(url, latencySamples, 120_000);
-  } finally {
-    bg.stop();
-  }
+  const { latencies, bg } = await underLatencyLoad(url, 'base-lat-', () => measureRelayLatency(url, latencySamples, 120_000));
   await bg.done;
   await broker.stop();
   return { p50: Number(percentile(latencies, 50).toFixed(2)), p99: Number(percentile(latencies, 99).toFixed(2)), n: latencies.length };
@@ -188,14 +192,7 @@ async function pipeline() {
 
   log(`latency: ${latencySamples} probes under ${latencyLoad} readings/s background load`);
   const storedBeforeLatency = stored(await scrape(svc.http));
-  const bg = await startLoad(svc.mqtt, latencyLoad, 300_000, 'lat-');
-  await new Promise((r2) => setTimeout(r2, 1500));
-  let latencies: number[] = [];
-  try {
-    latencies = await measureAlertLatency(svc.mqtt, svc.ws, svc.token, latencySamples, 120_000);
-  } finally {
-    bg.stop();
-  }
+  const { latencies, bg } = await underLatencyLoad(svc.mqtt, 'lat-', () => measureAlertLatency(svc.mqtt, svc.ws, svc.token, latencySamples, 120_000));
   // The service's own share of that latency (ingest → alert sent on /ws), by its /metrics summary.
   const path = await scrape(svc.http);
   const pathMs = (q: string) => Number(((path[`citysense_alert_path_seconds{quantile="${q}"}`] ?? NaN) * 1000).toFixed(2));
