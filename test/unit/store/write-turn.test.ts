@@ -16,8 +16,9 @@ afterEach(async () => {
   await Promise.all(workers.splice(0).map((w) => w.terminate()));
 });
 
-/** The writer's side in a thread of its own, running one scenario of turn-worker.mjs. */
-function writerThread(state: Int32Array, shared: Int32Array, scenario: string) {
+/** The writer's side of `state` in a thread of its own, running one scenario of turn-worker.mjs; `shared` is the scenario's marks. */
+function writerThread(scenario: string, state = newTurnState()) {
+  const shared = new Int32Array(new SharedArrayBuffer(8));
   const worker = new Worker(new URL('./turn-worker.mjs', import.meta.url), { workerData: { state, shared, scenario } });
   workers.push(worker);
   const next = (msg: string) =>
@@ -30,14 +31,13 @@ function writerThread(state: Int32Array, shared: Int32Array, scenario: string) {
       worker.on('message', on);
       worker.once('error', reject);
     });
-  return { worker, next };
+  return { worker, next, state, shared };
 }
 
 describe('write turn', () => {
   it('makes a write on the main thread wait for the writer thread’s transaction, and lets it in when that ends', async () => {
-    const state = newTurnState();
-    const shared = new Int32Array(new SharedArrayBuffer(8));
-    const writer = writerThread(state, shared, 'hold-then-mark');
+    const writer = writerThread('hold-then-mark');
+    const { state, shared } = writer;
     const released = writer.next('released');
     await writer.next('holding');
     // The writer marks shared[0] only at the end of its 100 ms turn: seen here means we waited for it.
@@ -47,9 +47,8 @@ describe('write turn', () => {
   });
 
   it('lets a waiting main thread in before the writer’s next transaction, however fast the writer loops', async () => {
-    const state = newTurnState();
-    const shared = new Int32Array(new SharedArrayBuffer(8));
-    const writer = writerThread(state, shared, 'back-to-back');
+    const writer = writerThread('back-to-back');
+    const { state, shared } = writer;
     const done = writer.next('done');
     await writer.next('looping');
     await new Promise((r) => setTimeout(r, 20)); // well inside the loop of 200 × 2 ms
@@ -66,15 +65,13 @@ describe('write turn', () => {
     const state = newTurnState();
     const hold = writeTurn(state, 'main', 60_000);
     expect(hold(() => hold(() => hold(() => 42)))).toBe(42);
-    const shared = new Int32Array(new SharedArrayBuffer(8));
-    const writer = writerThread(state, shared, 'hold-then-mark');
+    const writer = writerThread('hold-then-mark', state);
     await writer.next('released'); // would wait forever if the turn were still held
   });
 
   it('is advisory: a turn never given back delays a write by its bound, then the write goes ahead; a dead holder’s turn can be freed', async () => {
-    const state = newTurnState();
-    const shared = new Int32Array(new SharedArrayBuffer(8));
-    const writer = writerThread(state, shared, 'hold-forever');
+    const writer = writerThread('hold-forever');
+    const { state } = writer;
     await writer.next('holding');
     expect(writeTurn(state, 'main', 50)(() => 'written anyway')).toBe('written anyway');
     await writer.worker.terminate();
