@@ -2,12 +2,11 @@
 // an operator acts on incidents over HTTP and another watches /ws. After a restart on the same
 // data dir, every action that got its 200 and every message delivered on /ws is still there,
 // and a client that resumes from its last seq gets the rest of the log with no gap.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { api, connectMqtt, Operator, type WsMessage } from '../support/service.js';
-import { type Child, startChild } from './child.js';
+import { type Child, crashRig } from './child.js';
 
 const TOKEN = 'kill9-operator-token-0123456789';
 const DEVICES = 12;
@@ -20,19 +19,16 @@ const NEXT: Record<string, { action: string; by: string; department?: string } |
 };
 
 describe('kill -9 under load, then restart', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'citysense-kill9-'));
+  const rig = crashRig('citysense-kill9-');
+  const { dir } = rig;
   const rules = join(dir, 'rules.yaml');
   writeFileSync(rules, 'rules:\n  - { id: lvl, version: 1, name: level, kind: threshold, select: { metric: lvl }, above: 1, severity: red, category: flood }\n');
   const env = { CITYSENSE_DATA_DIR: join(dir, 'data'), CITYSENSE_RULES: rules, CITYSENSE_OPERATOR_TOKEN: TOKEN };
   let child: Child | undefined;
-  afterAll(async () => {
-    child?.proc.kill('SIGKILL');
-    await child?.exited;
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => rig.cleanup());
 
   it('loses no acknowledged action and no delivered alert, and resume misses nothing', { timeout: 90_000 }, async () => {
-    child = await startChild(env);
+    child = await rig.start(env);
     const first = child;
     const watcher = await Operator.connect(first.ws, TOKEN);
     watcher.send({ type: 'resume', since: 0 });
@@ -90,7 +86,7 @@ describe('kill -9 under load, then restart', () => {
     expect(delivered.length).toBeGreaterThanOrEqual(150);
     expect(pubacked).toBeGreaterThan(0);
 
-    child = await startChild(env);
+    child = await rig.start(env);
     const second = child;
     // Every acknowledged action is on its incident's timeline, as it was answered.
     for (const a of acked) {

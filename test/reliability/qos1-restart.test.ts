@@ -2,32 +2,27 @@
 // as fast as it can while `citysense start` is SIGKILLed and started again on the same port and
 // data. PUBACK means stored, so every reading the gateway saw acknowledged is in the store, and
 // what it did not see acknowledged it sends again after reconnecting: in the end, all of them.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteReadingsReader } from '../../store/index.js';
 import { freePort } from '../influx/influxd.js';
 import { eventually } from '../support/service.js';
-import { type Child, startChild } from './child.js';
+import { type Child, crashRig } from './child.js';
 
 const N = 4000;
 
 describe('QoS 1 publishes across kill -9 and restart', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'citysense-qos1-'));
+  const rig = crashRig('citysense-qos1-');
+  const { dir } = rig;
   let child: Child | undefined;
-  afterAll(async () => {
-    child?.proc.kill('SIGKILL');
-    await child?.exited;
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => rig.cleanup());
 
   it('stores every acknowledged reading, and the unacknowledged ones arrive after the restart', { timeout: 120_000 }, async () => {
     const port = await freePort();
     const env = { CITYSENSE_DATA_DIR: join(dir, 'data'), CITYSENSE_MQTT_PORT: String(port), CITYSENSE_DEVICE_RATE: '0' };
     const since = Date.now() - 1000;
-    child = await startChild(env);
+    child = await rig.start(env);
     const first = child;
     const gw = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId: 'q1-gw', clean: false, protocolVersion: 4, reconnectPeriod: 200, connectTimeout: 5000 });
     gw.on('error', () => {});
@@ -51,7 +46,7 @@ describe('QoS 1 publishes across kill -9 and restart', () => {
     await killed;
     expect(ackedBeforeKill!.size).toBeLessThan(N); // the crash came mid-stream
 
-    child = await startChild(env);
+    child = await rig.start(env);
     await eventually(async () => acked.size === N || undefined, 60_000);
     gw.end(true);
 
