@@ -30,6 +30,12 @@ export interface IncidentServiceOptions {
   /** Told of every muted detection, for metrics. */
   onMuted?: (d: Detection, why: { reason: 'silence'; silenceId: string } | { reason: 'inhibition'; incidentId: string }) => void;
   logger?: Logger;
+  /**
+   * Runs each operation (a detection, a report, an action, a deadline check) as one unit: the
+   * service passes one store transaction whose /ws messages go out after its commit (issue #3).
+   * Default: the writes as they come.
+   */
+  unit?: <T>(fn: () => T) => T;
 }
 
 export interface IncidentService {
@@ -140,7 +146,7 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
     return next;
   }
 
-  return {
+  const service: IncidentService = {
     onDetection(d) {
       // Silenced: stored (by the caller) and counted, but no alert and no incident.
       const silence = opts.silences?.match(d);
@@ -278,6 +284,15 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
     get: (id) => store.getIncident(id),
     list: (q) => store.listIncidents(q),
     timeline: (id) => store.events(id),
+  };
+  const unit = opts.unit;
+  if (!unit) return service;
+  return {
+    ...service,
+    onDetection: (d) => unit(() => service.onDetection(d)),
+    report: (r, audit) => unit(() => service.report(r, audit)),
+    act: (id, body, audit) => unit(() => service.act(id, body, audit)),
+    checkDeadlines: () => unit(() => service.checkDeadlines()),
   };
 }
 
