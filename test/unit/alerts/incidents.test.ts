@@ -119,3 +119,35 @@ describe('incident service', () => {
     expect(svc.timeline(inc.id)[0]).toMatchObject({ type: 'opened', actor: 'hotline-operator-7' });
   });
 });
+
+describe('incident service operations as units (issue #3)', () => {
+  it('stores all of a detection, an action or nothing: a failure after the incident write rolls it back', () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    let failOn: LogMessage['type'] | undefined;
+    const svc = createIncidentService({
+      store: store.incidents,
+      router: createRouter(RoutingTable.parse(DEFAULT_ROUTING)),
+      // The incident message is published after the incident row is written.
+      publish: (m) => {
+        if (m.type === failOn) throw new Error('alert log full');
+        return 1;
+      },
+      clock: () => Date.UTC(2026, 10, 28, 8, 0, 0),
+      unit: (fn) => store.writeTransaction(fn),
+    });
+    try {
+      failOn = 'incident';
+      expect(() => svc.onDetection(detection())).toThrow(/alert log full/);
+      expect(svc.list({})).toHaveLength(0);
+
+      failOn = undefined;
+      const a = svc.onDetection(detection())!;
+      failOn = 'incident';
+      expect(() => svc.act(a.id, { action: 'acknowledge', by: 'op-li' })).toThrow(/alert log full/);
+      expect(svc.get(a.id)!.state).toBe('warning');
+      expect(svc.timeline(a.id).map((e) => e.type)).toEqual(['opened']);
+    } finally {
+      void store.close();
+    }
+  });
+});
