@@ -58,7 +58,7 @@ export function readReplayFile(path: string, opts: { cellSizeM?: number } = {}):
   return parseReplayJsonl(readFileSync(path, 'utf8'), opts);
 }
 
-/** The readings a service stored in `${dataDir}/citysense.db` between since and until (read-only). */
+/** The readings a service stored under dataDir (citysense-telemetry.db) between since and until (read-only). */
 export function readStoredReadings(dataDir: string, since: number, until: number): LoadedReadings {
   const reader = openSqliteReadingsReader(dataDir);
   try {

@@ -16,6 +16,7 @@ export { StoreError, type StoreErrorCode } from './errors.js';
 export { SqliteStoreOptions, type OpenSqliteStoreOptions, type SqliteStoreDeps } from './options.js';
 export {
   DB_FILE_NAME,
+  TELEMETRY_DB_FILE_NAME,
   openSqliteStore,
   type MaintenanceResult,
   type SqliteStore,

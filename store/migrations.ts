@@ -1,12 +1,16 @@
 // Schema as a numbered list of migrations; `PRAGMA user_version` records the last one applied.
 // Append new entries only: an applied migration is never edited.
-import type { Database } from 'better-sqlite3';
+import path from 'node:path';
+import Database, { type Database as Db } from 'better-sqlite3';
+import { StoreError } from './errors.js';
 import { RULE_STATE_SQL } from './sqlite-rule-state.js';
 
 export interface Migration {
   version: number;
   description: string;
   sql: string;
+  /** Work that cannot run inside the migration's transaction (ATTACH), done just before it. */
+  before?: (db: Db) => void;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -114,14 +118,67 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX silences_window ON silences (ends_at, starts_at);
     `,
   },
+  {
+    version: 5,
+    description: 'telemetry moves to a file of its own (its rows are copied there first)',
+    before: moveTelemetryOut,
+    sql: `
+      DROP TABLE IF EXISTS readings;
+      DROP TABLE IF EXISTS detections;
+    `,
+  },
+];
+
+/**
+ * The telemetry file's own schema (telemetry-db.ts): readings and detections, as they were in
+ * the store's file up to its version 4. Its own user_version counts these.
+ */
+export const TELEMETRY_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'readings, detections',
+    sql: `
+      CREATE TABLE readings (
+        ts        INTEGER NOT NULL,
+        device_id TEXT NOT NULL,
+        kind      TEXT NOT NULL,
+        channel   TEXT NOT NULL,
+        district  TEXT,
+        grid      TEXT,
+        lat       REAL,
+        lon       REAL,
+        body      TEXT NOT NULL
+      );
+      CREATE INDEX readings_device_ts ON readings (device_id, ts);
+      CREATE INDEX readings_grid_ts ON readings (grid, ts);
+      CREATE INDEX readings_ts ON readings (ts);
+
+      CREATE TABLE detections (
+        ts        INTEGER NOT NULL,
+        id        TEXT NOT NULL,
+        rule_id   TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        severity  TEXT NOT NULL,
+        category  TEXT NOT NULL,
+        district  TEXT,
+        grid      TEXT,
+        body      TEXT NOT NULL
+      );
+      CREATE INDEX detections_device_ts ON detections (device_id, ts);
+      CREATE INDEX detections_grid_ts ON detections (grid, ts);
+      CREATE INDEX detections_rule_ts ON detections (rule_id, ts);
+      CREATE INDEX detections_ts ON detections (ts);
+    `,
+  },
 ];
 
 /** Apply every migration above the database's user_version, each in its own transaction. */
-export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
+export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number {
   let current = db.pragma('user_version', { simple: true }) as number;
   // In version order whatever the list order; a missing number (a gap) is simply not there.
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (m.version <= current) continue;
+    m.before?.(db);
     db.transaction(() => {
       db.exec(m.sql);
       // PRAGMA takes no bound parameters; the version is an integer from this file.
@@ -130,4 +187,61 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
     current = m.version;
   }
   return current;
+}
+
+/** The telemetry file beside a store file: `citysense.db` → `citysense-telemetry.db`; `:memory:` stays. */
+export function telemetryFileFor(storeFile: string): string {
+  if (storeFile === ':memory:' || storeFile === '') return ':memory:';
+  const { dir, name } = path.parse(storeFile);
+  return path.join(dir, `${name}-telemetry.db`);
+}
+
+/** Open (creating and migrating as needed) a telemetry file: WAL, synchronous=NORMAL, like the store's. */
+export function openTelemetryDb(file: string, busyTimeoutMs: number): Db {
+  const db = new Database(file, { timeout: busyTimeoutMs });
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    const latest = TELEMETRY_MIGRATIONS[TELEMETRY_MIGRATIONS.length - 1]?.version ?? 0;
+    if (version > latest) throw new StoreError('invalid', `${file} has schema ${version}, newer than this build (${latest})`);
+    migrate(db, TELEMETRY_MIGRATIONS);
+    // Which store files' rows were copied in (moveTelemetryOut), so a copy interrupted before
+    // the store dropped its tables is not made twice.
+    db.exec('CREATE TABLE IF NOT EXISTS copied_from (store_file TEXT PRIMARY KEY, at INTEGER NOT NULL)');
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+/**
+ * Migration 5, before its transaction: copy the readings and detections of a store file of
+ * version ≤ 4 into its telemetry file. Two transactions on two files cannot be one: the copy
+ * commits in the telemetry file with a note that it was made, then migration 5 drops the
+ * tables here; a crash between the two finds the note and does not copy again.
+ */
+function moveTelemetryOut(db: Db): void {
+  const file = telemetryFileFor(db.name);
+  const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'readings'").get();
+  if (file === ':memory:' || !has) return;
+  const key = path.basename(db.name);
+  const target = openTelemetryDb(file, 5000);
+  const copied = target.prepare('SELECT 1 FROM copied_from WHERE store_file = ?').get(key);
+  target.close();
+  if (copied) return;
+  db.prepare('ATTACH DATABASE ? AS telemetry').run(file);
+  try {
+    const readings = 'ts, device_id, kind, channel, district, grid, lat, lon, body';
+    const detections = 'ts, id, rule_id, device_id, severity, category, district, grid, body';
+    // Writes only the telemetry file, so it commits (or not) as a whole there.
+    db.transaction(() => {
+      db.exec(`INSERT INTO telemetry.readings (${readings}) SELECT ${readings} FROM main.readings ORDER BY rowid`);
+      db.exec(`INSERT INTO telemetry.detections (${detections}) SELECT ${detections} FROM main.detections ORDER BY rowid`);
+      db.prepare('INSERT INTO telemetry.copied_from (store_file, at) VALUES (?, ?)').run(key, Date.now());
+    })();
+  } finally {
+    db.exec('DETACH DATABASE telemetry');
+  }
 }

@@ -3,7 +3,6 @@
 import type { Database } from 'better-sqlite3';
 import { StoreError } from './errors.js';
 import type { AlertLog, LogMessage } from './types.js';
-import { noTurn, type Hold } from './write-turn.js';
 
 export interface SqliteAlertLog extends AlertLog {
   /** Delete all but the newest `maxRows` messages; returns how many were deleted. */
@@ -16,8 +15,6 @@ export interface AlertLogOptions {
   maxRows: number;
   /** Prune after this many appends (besides the store's hourly maintenance). */
   pruneEvery: number;
-  /** The write turn shared with the telemetry writer thread (write-turn.ts). */
-  hold?: Hold;
 }
 
 interface SeqRow {
@@ -37,12 +34,11 @@ export function createSqliteAlertLog(db: Database, options: AlertLogOptions): Sq
   );
   const pruneBelow = db.prepare('DELETE FROM alert_log WHERE seq <= ?');
   let appendsSincePrune = 0;
-  const hold = options.hold ?? noTurn;
 
   const lastSeq = (): number => last.get()?.seq ?? 0;
   const prune = (): number => {
     appendsSincePrune = 0;
-    return hold(() => pruneBelow.run(lastSeq() - options.maxRows).changes);
+    return pruneBelow.run(lastSeq() - options.maxRows).changes;
   };
 
   return {
@@ -51,7 +47,7 @@ export function createSqliteAlertLog(db: Database, options: AlertLogOptions): Sq
         throw new StoreError('invalid', `unknown log message type ${String(message.type)}`);
       }
       const body = JSON.stringify(message);
-      const seq = Number(hold(() => insert.run(options.now(), message.type, body)).lastInsertRowid);
+      const seq = Number(insert.run(options.now(), message.type, body).lastInsertRowid);
       if (++appendsSincePrune >= options.pruneEvery) prune();
       return seq;
     },

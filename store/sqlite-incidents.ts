@@ -4,7 +4,6 @@ import type { Database } from 'better-sqlite3';
 import { OPEN_STATES, type Incident, type IncidentEvent } from '../alerts/incident.js';
 import { StoreError } from './errors.js';
 import type { IncidentQuery, IncidentStore } from './types.js';
-import { noTurn, type Hold } from './write-turn.js';
 
 export const DEFAULT_INCIDENT_LIMIT = 100;
 export const MAX_INCIDENT_LIMIT = 1000;
@@ -22,7 +21,7 @@ interface EventRow {
 const OPEN_SQL = OPEN_STATES.map((s) => `'${s.replace(/'/g, "''")}'`).join(', ');
 
 /** Build the SQLite IncidentStore over an open, migrated database. */
-export function createSqliteIncidentStore(db: Database, hold: Hold = noTurn): IncidentStore {
+export function createSqliteIncidentStore(db: Database): IncidentStore {
   const insertRow = db.prepare(`
     INSERT INTO incidents (id, state, severity, category, grid, district, dedup_key, created_at, updated_at, body)
     VALUES (@id, @state, @severity, @category, @grid, @district, @dedupKey, @createdAt, @updatedAt, @body)`);
@@ -110,11 +109,11 @@ export function createSqliteIncidentStore(db: Database, hold: Hold = noTurn): In
   return {
     insertIncident(incident, event) {
       checkPair(incident, event);
-      return hold(() => insertTx(incident, event));
+      return insertTx(incident, event);
     },
     updateIncident(incident, event) {
       checkPair(incident, event);
-      return hold(() => updateTx(incident, event));
+      return updateTx(incident, event);
     },
     getIncident: (id) => parse(getOne.get(id)),
     findOpenByDedupKey: (dedupKey) => parse(openByDedup.get(dedupKey)),

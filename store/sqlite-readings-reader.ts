@@ -6,6 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Reading } from '../ingest/schemas.js';
 import { StoreError } from './errors.js';
+import { telemetryFileFor } from './migrations.js';
 import { DB_FILE_NAME } from './sqlite.js';
 
 export interface ReadingsReader {
@@ -15,10 +16,14 @@ export interface ReadingsReader {
   close(): void;
 }
 
-/** Open `${dataDir}/citysense.db` (or a .db file) read-only. */
+/**
+ * Open the telemetry of `${dataDir}/citysense.db` (or of a store .db file, or a telemetry file
+ * itself) read-only: its readings live in `citysense-telemetry.db` beside it.
+ */
 export function openSqliteReadingsReader(dataDirOrFile: string): ReadingsReader {
-  const file = dataDirOrFile.endsWith('.db') ? dataDirOrFile : path.join(dataDirOrFile, DB_FILE_NAME);
-  if (!fs.existsSync(file)) throw new StoreError('invalid', `no store at ${file}`);
+  const given = dataDirOrFile.endsWith('.db') ? dataDirOrFile : path.join(dataDirOrFile, DB_FILE_NAME);
+  const file = given.endsWith('-telemetry.db') ? given : telemetryFileFor(given);
+  if (!fs.existsSync(file)) throw new StoreError('invalid', `no telemetry store at ${file}`);
   const db = new Database(file, { readonly: true, fileMustExist: true });
   const page = db.prepare<{ from: number; to: number; afterTs: number; afterRow: number; limit: number }, { rowid: number; ts: number; body: string }>(`
     SELECT rowid, ts, body FROM readings

@@ -3,7 +3,6 @@
 import type { Database } from 'better-sqlite3';
 import type { RuleStateEntry } from '../rules/state.js';
 import type { RuleStateStore } from './types.js';
-import { noTurn, type Hold } from './write-turn.js';
 
 /** Migration 2. IF NOT EXISTS: a database that passed version 2 before this table existed gets it at open. */
 export const RULE_STATE_SQL = `
@@ -30,7 +29,7 @@ interface Row {
 }
 
 /** Build the SQLite RuleStateStore over an open database. */
-export function createSqliteRuleStateStore(db: Database, hold: Hold = noTurn): RuleStateStore {
+export function createSqliteRuleStateStore(db: Database): RuleStateStore {
   db.exec(RULE_STATE_SQL);
   const clear = db.prepare('DELETE FROM rule_state');
   const insert = db.prepare(`
@@ -44,7 +43,7 @@ export function createSqliteRuleStateStore(db: Database, hold: Hold = noTurn): R
     }
   });
   return {
-    save: (entries, savedAt) => hold(() => replace(entries, savedAt)),
+    save: (entries, savedAt) => replace(entries, savedAt),
     load() {
       const rows = all.all();
       const entries = rows.map((r): RuleStateEntry => ({

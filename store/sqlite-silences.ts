@@ -2,14 +2,13 @@
 import type { Database } from 'better-sqlite3';
 import type { Silence } from '../alerts/silences.js';
 import type { SilenceStore } from './types.js';
-import { noTurn, type Hold } from './write-turn.js';
 
 interface BodyRow {
   body: string;
 }
 
 /** Build the SQLite SilenceStore over an open, migrated database. */
-export function createSqliteSilenceStore(db: Database, hold: Hold = noTurn): SilenceStore {
+export function createSqliteSilenceStore(db: Database): SilenceStore {
   const upsert = db.prepare(`
     INSERT INTO silences (id, starts_at, ends_at, created_at, body) VALUES (@id, @startsAt, @endsAt, @createdAt, @body)
     ON CONFLICT (id) DO UPDATE SET starts_at = excluded.starts_at, ends_at = excluded.ends_at, body = excluded.body`);
@@ -22,7 +21,7 @@ export function createSqliteSilenceStore(db: Database, hold: Hold = noTurn): Sil
   const parse = (r: BodyRow) => JSON.parse(r.body) as Silence;
   return {
     put(s) {
-      hold(() => upsert.run({ id: s.id, startsAt: s.startsAt, endsAt: s.endsAt, createdAt: s.createdAt, body: JSON.stringify(s) }));
+      upsert.run({ id: s.id, startsAt: s.startsAt, endsAt: s.endsAt, createdAt: s.createdAt, body: JSON.stringify(s) });
     },
     get: (id) => {
       const r = one.get(id);

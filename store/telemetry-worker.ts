@@ -1,6 +1,8 @@
 // The telemetry writer thread (telemetry-writer.ts starts it): its own better-sqlite3
-// connection to the store's file, writing the batches it is sent, one transaction each, and
-// answering each on its reply port. WAL lets the store's connection read beside it.
+// connection to the telemetry file, writing the batches it is sent and answering each on its
+// reply port. WAL lets the store's connections read beside it. It also checkpoints the WAL of
+// the telemetry file and of the store's own file (`checkpointAlso`), so that fsync is never
+// paid inside a commit on the main thread.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { isTransientSqliteError } from './errors.js';
@@ -12,8 +14,9 @@ import { mainWaiting, writeTurn } from './write-turn.js';
 const CHECKPOINT_ROWS = 4096;
 const CHECKPOINT_MS = 1000;
 
-const { file, busyTimeoutMs, replies, settled, turn } = workerData as {
+const { file, busyTimeoutMs, replies, settled, turn, checkpointAlso } = workerData as {
   file: string;
+  checkpointAlso?: string;
   busyTimeoutMs: number;
   replies: MessagePort;
   /** Bumped after each reply, for a parent blocked in waitSync. */
@@ -27,6 +30,9 @@ db.pragma('synchronous = NORMAL');
 // This thread checkpoints the WAL itself, outside its write turn (below): an automatic
 // checkpoint runs inside the committing transaction, and the main thread would wait for its fsync.
 db.pragma('wal_autocheckpoint = 0');
+// Only to checkpoint: this connection never writes the store's file.
+const other = checkpointAlso ? new Database(checkpointAlso, { timeout: busyTimeoutMs, fileMustExist: true }) : undefined;
+other?.pragma('wal_autocheckpoint = 0');
 const write = createBatchWriter(db, writeTurn(turn, 'writer', busyTimeoutMs), () => mainWaiting(turn));
 let rowsSinceCheckpoint = 0;
 let firstRowAt = 0;
@@ -38,15 +44,18 @@ function checkpointIfDue(rows: number): void {
   rowsSinceCheckpoint += rows;
   if (rowsSinceCheckpoint < CHECKPOINT_ROWS && performance.now() - firstRowAt < CHECKPOINT_MS) return;
   rowsSinceCheckpoint = 0;
-  try {
-    db.pragma('wal_checkpoint(PASSIVE)');
-  } catch {
-    // Busy or failed: the next one catches up; the WAL keeps every committed row meanwhile.
+  for (const conn of other ? [db, other] : [db]) {
+    try {
+      conn.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // Busy or failed: the next one catches up; the WAL keeps every committed row meanwhile.
+    }
   }
 }
 
 parentPort!.on('message', (m: WriterRequest) => {
   if (m.type === 'close') {
+    other?.close();
     db.close();
     process.exit(0);
   }

@@ -1,5 +1,5 @@
 // Where the SQLite telemetry sink's batches are written. By default a worker thread with its
-// own connection to the store's file (issue #3: the inserts were a quarter of the busy main
+// own connection to the telemetry file (issue #3: the inserts were a quarter of the busy main
 // thread); in-process for `:memory:` databases, which another connection cannot open.
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
@@ -61,7 +61,10 @@ export function createInlineWriter(db: Database): TelemetryWriter {
  * on a port of their own, so `waitSync` can take one synchronously; a shared counter wakes it.
  * The thread keeps the process alive only while a write or the close is outstanding.
  */
-export function createWorkerWriter(file: string, o: { busyTimeoutMs: number; logger: Logger; turn: Int32Array }): TelemetryWriter {
+export function createWorkerWriter(
+  file: string,
+  o: { busyTimeoutMs: number; logger: Logger; turn: Int32Array; /** Another WAL file whose checkpoints the thread does too. */ checkpointAlso?: string },
+): TelemetryWriter {
   let thread: { worker: Worker; replies: MessagePort; settled: Int32Array } | undefined;
   let nextId = 1;
   let closed = false;
@@ -84,7 +87,7 @@ export function createWorkerWriter(file: string, o: { busyTimeoutMs: number; log
     const { port1, port2 } = new MessageChannel();
     const settled = new Int32Array(new SharedArrayBuffer(4));
     const worker = new Worker(new URL('./telemetry-worker-boot.js', import.meta.url), {
-      workerData: { file, busyTimeoutMs: o.busyTimeoutMs, replies: port2, settled, turn: o.turn },
+      workerData: { file, busyTimeoutMs: o.busyTimeoutMs, replies: port2, settled, turn: o.turn, checkpointAlso: o.checkpointAlso },
       transferList: [port2],
     });
     port1.on('message', onReply);

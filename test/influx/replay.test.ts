@@ -56,7 +56,7 @@ describe.skipIf(!installed)('rules replay from InfluxDB (real influxd)', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'citysense-replay-sqlite-'));
     const fromSqlite = await cli([fixture('rules.yaml'), '--since', String(at(-10)), '--json', '--source', 'sqlite', '--data-dir', dataDir]);
     expect(fromSqlite.code).toBe(1);
-    expect(fromSqlite.err).toContain(`no store at ${join(dataDir, 'citysense.db')}`);
+    expect(fromSqlite.err).toContain(`no telemetry store at ${join(dataDir, 'citysense-telemetry.db')}`);
     const none = await cli([fixture('rules.yaml'), '--since', '1h', '--source', 'influx'], {});
     expect(none.code).toBe(1);
     expect(none.err).toContain('no InfluxDB configured');

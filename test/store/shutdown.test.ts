@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../app/service.js';
-import { DB_FILE_NAME } from '../../store/index.js';
+import { TELEMETRY_DB_FILE_NAME } from '../../store/index.js';
 import { api, connectMqtt, eventually, startTestService } from '../support/service.js';
 
 const metric = async (svc: RunningService, name: string): Promise<number> => {
@@ -37,7 +37,7 @@ describe('telemetry on shutdown', () => {
     await svc.stop();
     svc = undefined;
 
-    const db = new Database(join(dataDir, DB_FILE_NAME), { readonly: true });
+    const db = new Database(join(dataDir, TELEMETRY_DB_FILE_NAME), { readonly: true });
     const stored = db.prepare('SELECT count(*) AS n, count(DISTINCT json_extract(body, \'$.metrics.n\')) AS distinct_n FROM readings').get();
     db.close();
     expect(stored).toEqual({ n: N, distinct_n: N });
@@ -52,7 +52,7 @@ describe('telemetry on shutdown', () => {
     expect(health.status).toBe(200);
     await svc.stop();
     svc = undefined;
-    const again = new Database(join(dataDir, DB_FILE_NAME), { readonly: true });
+    const again = new Database(join(dataDir, TELEMETRY_DB_FILE_NAME), { readonly: true });
     expect(again.prepare('SELECT count(*) AS n FROM readings').get()).toEqual({ n: N + 1 });
     again.close();
   });

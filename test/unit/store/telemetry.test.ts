@@ -1,7 +1,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DB_FILE_NAME, openSqliteStore, type OpenSqliteStoreOptions, type SqliteStore } from '../../../store/index.js';
+import { TELEMETRY_DB_FILE_NAME, openSqliteStore, type OpenSqliteStoreOptions, type SqliteStore } from '../../../store/index.js';
 import { ROWS_PER_TRANSACTION } from '../../../store/telemetry-rows.js';
 import { T0, captureLogger, makeDetection, makeReading, tempDir } from './fixtures.js';
 
@@ -42,7 +42,7 @@ describe('SQLite TelemetrySink', () => {
     expect(back).toHaveLength(10_000);
     expect(back.map((r) => r.metrics.n)).toEqual(readings.map((r) => r.metrics.n));
     expect(back[42]).toEqual(readings[42]);
-    const file = new Database(path.join(tmp.dir, DB_FILE_NAME), { readonly: true });
+    const file = new Database(path.join(tmp.dir, TELEMETRY_DB_FILE_NAME), { readonly: true });
     expect(file.prepare('SELECT count(*) AS n FROM detections').get()).toEqual({ n: 1 });
     file.close();
   });
@@ -132,7 +132,7 @@ describe('SQLite TelemetrySink', () => {
     await store.close();
     const { logger, lines } = captureLogger();
     store = open({ logger, telemetryFlushIntervalMs: 60_000 });
-    const other = new Database(path.join(tmp.dir, DB_FILE_NAME));
+    const other = new Database(path.join(tmp.dir, TELEMETRY_DB_FILE_NAME));
     other.exec("CREATE TRIGGER fail_readings BEFORE INSERT ON readings BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
     store.telemetry.writeReadings([makeReading({ ts: T0 + 1 }), makeReading({ ts: T0 + 2 })]);
     await expect(store.telemetry.flush()).rejects.toMatchObject({ code: 'write_failed' });
@@ -151,7 +151,7 @@ describe('SQLite TelemetrySink', () => {
     const total = ROWS_PER_TRANSACTION + 244;
     const failing = ROWS_PER_TRANSACTION + 44;
     store = open({ telemetryBatchSize: 4 * ROWS_PER_TRANSACTION, telemetryFlushIntervalMs: 60_000 });
-    const other = new Database(path.join(tmp.dir, DB_FILE_NAME));
+    const other = new Database(path.join(tmp.dir, TELEMETRY_DB_FILE_NAME));
     // One row of the second transaction fails: the first (a full transaction of rows) is committed, the second is not.
     other.exec(`CREATE TRIGGER fail_one BEFORE INSERT ON readings WHEN NEW.ts = ${T0 + failing} BEGIN SELECT RAISE(ABORT, 'row ${failing}'); END`);
     store.telemetry.writeReadings(Array.from({ length: total }, (_, n) => makeReading({ ts: T0 + n })));
@@ -168,7 +168,7 @@ describe('SQLite TelemetrySink', () => {
     await store.close();
     const { logger, lines } = captureLogger();
     store = open({ logger, telemetryBatchSize: 100, telemetryMaxPending: 5, telemetryFlushIntervalMs: 60_000 });
-    const other = new Database(path.join(tmp.dir, DB_FILE_NAME));
+    const other = new Database(path.join(tmp.dir, TELEMETRY_DB_FILE_NAME));
     other.exec("CREATE TRIGGER fail_readings BEFORE INSERT ON readings BEGIN SELECT RAISE(ABORT, 'full'); END");
     for (let n = 0; n < 5; n++) store.telemetry.writeReadings([makeReading({ ts: T0 + n })]);
     await expect(store.telemetry.flush()).rejects.toMatchObject({ code: 'write_failed' });

@@ -5,11 +5,11 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DB_FILE_NAME, openSqliteStore } from '../../../store/index.js';
+import { TELEMETRY_DB_FILE_NAME, openSqliteStore } from '../../../store/index.js';
 import { RowEncoder, concatRows } from '../../../store/row-codec.js';
 import { createBatchWriter, readingValues, YIELD_CHECK_ROWS } from '../../../store/telemetry-rows.js';
 import { newTurnState, noTurn, releaseIfHeldBy, writeTurn } from '../../../store/write-turn.js';
-import { T0, captureLogger, makeReading, tempDir } from './fixtures.js';
+import { T0, captureLogger, makeEvent, makeIncident, makeReading, tempDir } from './fixtures.js';
 
 const workers: Worker[] = [];
 afterEach(async () => {
@@ -88,7 +88,7 @@ describe('telemetry batch writer', () => {
       // The store creates the schema; then a second connection writes as the writer thread does.
       const store = openSqliteStore({ dataDir: tmp.dir, logger: captureLogger().logger, now: () => T0, telemetryWriter: 'inline' });
       void store.close();
-      const db = new Database(path.join(tmp.dir, DB_FILE_NAME));
+      const db = new Database(path.join(tmp.dir, TELEMETRY_DB_FILE_NAME));
       db.exec(`CREATE TRIGGER fail_40 BEFORE INSERT ON readings WHEN NEW.ts = ${T0 + 40} BEGIN SELECT RAISE(ABORT, 'row 40'); END`);
       const encoder = new RowEncoder();
       const readings = concatRows(Array.from({ length: 100 }, (_, n) => encoder.encode(readingValues(makeReading({ ts: T0 + n })))));
@@ -114,26 +114,31 @@ describe('telemetry batch writer', () => {
 });
 
 describe('the store and its writer thread', () => {
-  it('keeps the writer thread’s transactions out while the main thread holds the turn', async () => {
+  it('never makes an incident write wait for telemetry: the two live in files of their own', async () => {
     const tmp = tempDir();
-    const store = openSqliteStore({ dataDir: tmp.dir, logger: captureLogger().logger, now: () => T0, telemetryBatchSize: 100 });
-    const reader = new Database(path.join(tmp.dir, DB_FILE_NAME), { readonly: true });
-    const count = () => (reader.prepare('SELECT count(*) AS n FROM readings').get() as { n: number }).n;
+    // A long busy timeout: an incident write that waited for the telemetry file's lock would hang the test.
+    const store = openSqliteStore({ dataDir: tmp.dir, logger: captureLogger().logger, now: () => T0, telemetryBatchSize: 100, busyTimeoutMs: 60_000 });
+    const other = new Database(path.join(tmp.dir, TELEMETRY_DB_FILE_NAME));
+    const count = () => (other.prepare('SELECT count(*) AS n FROM readings').get() as { n: number }).n;
     try {
-      // The writer thread is up and has written once before the test proper.
       store.telemetry.writeReadings([makeReading({ ts: T0 - 1 })]);
       await store.telemetry.flush();
-      const seenInside = store.writeTransaction(() => {
-        // Full batches go to the writer thread at once; it must not commit any while we hold the turn.
-        store.telemetry.writeReadings(Array.from({ length: 300 }, (_, n) => makeReading({ ts: T0 + n })));
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
-        return count();
+      // Another writer holds the telemetry file: the writer thread's batches wait for it.
+      other.exec('BEGIN IMMEDIATE');
+      store.telemetry.writeReadings(Array.from({ length: 300 }, (_, n) => makeReading({ ts: T0 + n })));
+      const incident = makeIncident();
+      const seq = store.writeTransaction(() => {
+        store.incidents.insertIncident(incident, makeEvent(incident.id));
+        return store.alertLog.append({ type: 'incident', incident: { id: incident.id } });
       });
-      expect(seenInside).toBe(1);
+      expect(seq).toBe(1);
+      expect(store.incidents.getIncident(incident.id)?.id).toBe(incident.id);
+      expect(count()).toBe(1);
+      other.exec('COMMIT');
       await store.telemetry.flush();
       expect(count()).toBe(301);
     } finally {
-      reader.close();
+      other.close();
       await store.close();
       tmp.remove();
     }
