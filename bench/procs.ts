@@ -83,6 +83,9 @@ export async function startService(env: Record<string, string>): Promise<Service
       CITYSENSE_OPERATOR_TOKEN: token,
       // A bench device publishes thousands of messages/s: the per-device limit (issue #8) is off.
       CITYSENSE_DEVICE_RATE: '0',
+      // All the bench's devices connect from 127.0.0.1, hundreds per phase with --devices: the
+      // per-source connection limit (burst 200) would refuse the latency phase's with CONNACK 3.
+      CITYSENSE_CONNECT_RATE: '0',
       ...env,
     },
     // BENCH_SERVICE_NODE_ARGS: extra node flags for the service only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
