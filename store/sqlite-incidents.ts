@@ -25,6 +25,14 @@ export function createSqliteIncidentStore(db: Database): IncidentStore {
   const insertRow = db.prepare(`
     INSERT INTO incidents (id, state, severity, category, grid, district, dedup_key, created_at, updated_at, body)
     VALUES (@id, @state, @severity, @category, @grid, @district, @dedupKey, @createdAt, @updatedAt, @body)`);
+  // Most updates (another detection attached, a note) change none of the indexed columns: then
+  // only the row is written. Naming an indexed column in SET rewrites its index entry even when
+  // the value is the same, and five index pages per update were most of an incident write's
+  // WAL (issue #3: 233 → 143 µs per detection's transaction on this machine).
+  const updateBodyOnly = db.prepare(`
+    UPDATE incidents SET updated_at = @updatedAt, body = @body
+    WHERE id = @id AND state = @state AND severity = @severity AND category = @category AND grid IS @grid
+      AND district IS @district AND dedup_key IS @dedupKey AND created_at = @createdAt`);
   const updateRow = db.prepare(`
     UPDATE incidents SET state = @state, severity = @severity, category = @category, grid = @grid,
       district = @district, dedup_key = @dedupKey, created_at = @createdAt, updated_at = @updatedAt, body = @body
@@ -96,7 +104,8 @@ export function createSqliteIncidentStore(db: Database): IncidentStore {
   });
 
   const updateTx = db.transaction((incident: Incident, event: IncidentEvent) => {
-    if (updateRow.run(rowOf(incident)).changes === 0) {
+    const row = rowOf(incident);
+    if (updateBodyOnly.run(row).changes === 0 && updateRow.run(row).changes === 0) {
       throw new StoreError('not_found', `incident ${incident.id} does not exist`);
     }
     return appendEvent(event);

@@ -112,6 +112,29 @@ describe('SQLite IncidentStore', () => {
     expect(store.incidents.findOpenByDedupKey('rule|dev')?.id).toBe('inc-2');
   });
 
+  it('keeps every index right whether an update changes only the body or also indexed columns', async () => {
+    const inc = makeIncident({ id: 'a', grid: 'g1', district: 'd1', severity: 'yellow' });
+    store.incidents.insertIncident(inc, makeEvent(inc.id));
+    const ids = (q: Parameters<SqliteStore['incidents']['listIncidents']>[0]) => store.incidents.listIncidents(q).map((i) => i.id);
+    // Body only (another detection attached): the indexed columns keep their values.
+    store.incidents.updateIncident({ ...inc, detections: 2, updatedAt: T0 + 1 }, makeEvent(inc.id, { type: 'detection' }));
+    expect(store.incidents.getIncident('a')).toMatchObject({ detections: 2, updatedAt: T0 + 1 });
+    // Indexed columns change: each index finds the incident under its new values only.
+    const moved = { ...inc, detections: 2, severity: 'red' as const, grid: 'g2', district: undefined, state: 'acknowledged' as const, updatedAt: T0 + 2 };
+    store.incidents.updateIncident(moved, makeEvent(inc.id, { type: 'acknowledged' }));
+    expect(store.incidents.getIncident('a')).toEqual(moved);
+    expect(ids({ grid: 'g2' })).toEqual(['a']);
+    expect(ids({ grid: 'g1' })).toEqual([]);
+    expect(ids({ district: 'd1' })).toEqual([]);
+    expect(ids({ severity: ['red'], state: ['acknowledged'] })).toEqual(['a']);
+    expect(ids({ state: ['warning'] })).toEqual([]);
+    await store.close();
+    const db = new Database(path.join(tmp.dir, DB_FILE_NAME), { readonly: true });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+    store = openSqliteStore({ dataDir: tmp.dir, logger: captureLogger().logger });
+  });
+
   it('lists open incidents oldest first for restoring timers', () => {
     store.incidents.insertIncident(makeIncident({ id: 'b', createdAt: T0 + 2 }), makeEvent('b'));
     store.incidents.insertIncident(makeIncident({ id: 'a', createdAt: T0 + 1 }), makeEvent('a'));
