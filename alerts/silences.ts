@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Detection } from '../rules/detection.js';
+import { globToRegExp } from '../rules/select.js';
 import type { SilenceStore } from '../store/types.js';
 import { Duration } from '../rules/duration.js';
 
@@ -66,11 +67,7 @@ export function silenceState(s: Silence, now: number): SilenceState {
   return now < s.endsAt ? 'active' : 'expired';
 }
 
-/** A glob (`*` any run, `?` one character) as an anchored RegExp; no wildcard means exact. */
-export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
-  return new RegExp(`^${body}$`);
-}
+export { globToRegExp };
 
 const fieldOf: Record<keyof SilenceMatchers, (d: Detection) => string | undefined> = {
   device: (d) => d.deviceId,
@@ -80,15 +77,24 @@ const fieldOf: Record<keyof SilenceMatchers, (d: Detection) => string | undefine
   category: (d) => d.category,
 };
 
+/** The silence as a predicate: active at `now` and every matcher it has matches (globs compiled once). */
+export function compileSilence(s: Silence): (d: Detection, now: number) => boolean {
+  const tests = (Object.keys(fieldOf) as Array<keyof SilenceMatchers>).flatMap((k) => {
+    const pattern = s.matchers[k];
+    if (pattern === undefined) return [];
+    const glob = globToRegExp(pattern);
+    const field = fieldOf[k];
+    return [(d: Detection) => {
+      const value = field(d);
+      return value !== undefined && glob.test(value);
+    }];
+  });
+  return (d, now) => silenceState(s, now) === 'active' && tests.every((t) => t(d));
+}
+
 /** Whether the silence is active at `now` and every matcher it has matches the detection. */
 export function silenceMatches(s: Silence, d: Detection, now: number): boolean {
-  if (silenceState(s, now) !== 'active') return false;
-  return (Object.keys(fieldOf) as Array<keyof SilenceMatchers>).every((k) => {
-    const pattern = s.matchers[k];
-    if (pattern === undefined) return true;
-    const value = fieldOf[k](d);
-    return value !== undefined && globToRegExp(pattern).test(value);
-  });
+  return compileSilence(s)(d, now);
 }
 
 export interface SilenceService {
@@ -102,10 +108,28 @@ export interface SilenceService {
   match(d: Detection): Silence | undefined;
 }
 
-/** Silences over a store; the store is read on every match so several processes agree. */
+/**
+ * Silences over a store. Every detection is matched against them, so the ones not yet ended are
+ * kept compiled in memory (issue #3: a query and a RegExp per matcher per detection before).
+ * They are read again when the store changed (here or, through another connection, elsewhere)
+ * and once the first of them has ended; a pending one starts by the clock alone.
+ */
 export function createSilenceService(opts: { store: SilenceStore; clock?: () => number; newId?: () => string }): SilenceService {
   const clock = opts.clock ?? Date.now;
   const newId = opts.newId ?? (() => `SIL-${randomBytes(4).toString('hex').toUpperCase()}`);
+  let kept: { version: number; readAgainAt: number; silences: Array<{ silence: Silence; matches: (d: Detection, now: number) => boolean }> } | undefined;
+  const unended = (now: number) => {
+    const version = opts.store.version();
+    if (kept === undefined || kept.version !== version || now >= kept.readAgainAt) {
+      const silences = opts.store.unendedAt(now);
+      kept = {
+        version,
+        readAgainAt: Math.min(Infinity, ...silences.map((s) => s.endsAt)),
+        silences: silences.map((silence) => ({ silence, matches: compileSilence(silence) })),
+      };
+    }
+    return kept.silences;
+  };
   return {
     create(input) {
       const now = clock();
@@ -140,7 +164,7 @@ export function createSilenceService(opts: { store: SilenceStore; clock?: () => 
     },
     match(d) {
       const now = clock();
-      return opts.store.activeAt(now).find((s) => silenceMatches(s, d, now));
+      return unended(now).find((s) => s.matches(d, now))?.silence;
     },
   };
 }

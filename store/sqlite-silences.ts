@@ -14,20 +14,23 @@ export function createSqliteSilenceStore(db: Database): SilenceStore {
     ON CONFLICT (id) DO UPDATE SET starts_at = excluded.starts_at, ends_at = excluded.ends_at, body = excluded.body`);
   const one = db.prepare<[string], BodyRow>('SELECT body FROM silences WHERE id = ?');
   const all = db.prepare<[], BodyRow>('SELECT body FROM silences ORDER BY created_at DESC, rowid DESC LIMIT 1000');
-  const active = db.prepare<[number, number], BodyRow>(
-    'SELECT body FROM silences WHERE starts_at <= ? AND ends_at > ? ORDER BY created_at, rowid',
-  );
+  const unended = db.prepare<[number], BodyRow>('SELECT body FROM silences WHERE ends_at > ? ORDER BY created_at, rowid');
+  // data_version changes when another connection commits to the file; puts here are counted.
+  const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+  let puts = 0;
   // Bodies were written by this module from typed values, so they are read back as such.
   const parse = (r: BodyRow) => JSON.parse(r.body) as Silence;
   return {
     put(s) {
       upsert.run({ id: s.id, startsAt: s.startsAt, endsAt: s.endsAt, createdAt: s.createdAt, body: JSON.stringify(s) });
+      puts++;
     },
     get: (id) => {
       const r = one.get(id);
       return r ? parse(r) : undefined;
     },
     list: () => all.all().map(parse),
-    activeAt: (now) => active.all(now, now).map(parse),
+    unendedAt: (now) => unended.all(now).map(parse),
+    version: () => puts + (dataVersion.get() ?? 0),
   };
 }

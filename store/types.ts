@@ -100,8 +100,10 @@ export interface SilenceStore {
   get(id: string): Silence | undefined;
   /** The newest 1000, newest first. */
   list(): Silence[];
-  /** Silences with startsAt ≤ now < endsAt. */
-  activeAt(now: number): Silence[];
+  /** Silences with now < endsAt (active or still to start), oldest created first. */
+  unendedAt(now: number): Silence[];
+  /** A number that changes whenever the silences may have changed: a put here or a write by another connection. */
+  version(): number;
 }
 
 /** Every incident created in [from, to), each with its timeline (for 综合评价). */

@@ -1,7 +1,12 @@
-// Silences and inhibition on a controlled clock, over a real in-memory SQLite store.
+// Silences and inhibition on a controlled clock, over a real SQLite store.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findInhibitor } from '../../../alerts/inhibition.js';
-import { SilenceInput, globToRegExp, silenceMatches, silenceState } from '../../../alerts/silences.js';
+import { SilenceInput, createSilenceService, globToRegExp, silenceMatches, silenceState } from '../../../alerts/silences.js';
+import { DB_FILE_NAME, openSqliteStore } from '../../../store/index.js';
 import { type Harness, T0, detection, harness } from './management-helpers.js';
 
 const HOUR = 3_600_000;
@@ -83,6 +88,48 @@ describe('silences in the incident service', () => {
     expect(h.svc.onDetection(detection())).toBeDefined();
     h.clock.now = T0 + HOUR;
     expect(h.svc.onDetection(detection({ dedupKey: 'other', deviceId: 'sensor-2' }))).toBeUndefined();
+  });
+});
+
+describe('silences kept in memory', () => {
+  const input = (matchers: Record<string, string>) => SilenceInput.parse({ matchers, createdBy: 'op-li', comment: 'pump maintenance', duration: '1h' });
+
+  it('reads the store once for many matches, and again after a change or once a silence has ended', () => {
+    const store = openSqliteStore({ path: ':memory:' });
+    const clock = { now: T0 };
+    let reads = 0;
+    const counted = { ...store.silences, unendedAt: (now: number) => (reads++, store.silences.unendedAt(now)) };
+    const silences = createSilenceService({ store: counted, clock: () => clock.now });
+    try {
+      silences.create(input({ device: 'sensor-00*' }));
+      for (let i = 0; i < 100; i++) expect(silences.match(detection())).toBeDefined();
+      expect(reads).toBe(1);
+      const other = silences.create(input({ grid: 'G-9-9' }));
+      expect(silences.match(detection({ deviceId: 'x', grid: 'G-9-9' }))?.id).toBe(other.ok && other.silence.id);
+      expect(reads).toBe(2);
+      clock.now += HOUR; // both ended: read again, nothing left to match
+      expect(silences.match(detection())).toBeUndefined();
+      expect(reads).toBe(3);
+    } finally {
+      void store.close();
+    }
+  });
+
+  it('sees a silence written through another connection at the next match', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'citysense-silences-'));
+    const store = openSqliteStore({ dataDir: tmp });
+    const silences = createSilenceService({ store: store.silences, clock: () => T0 });
+    const other = new Database(join(tmp, DB_FILE_NAME));
+    try {
+      expect(silences.match(detection())).toBeUndefined();
+      const s = { id: 'SIL-OTHER', matchers: { device: 'sensor-*' }, createdBy: 'op', comment: 'elsewhere', startsAt: T0, endsAt: T0 + HOUR, createdAt: T0 };
+      other.prepare('INSERT INTO silences (id, starts_at, ends_at, created_at, body) VALUES (?, ?, ?, ?, ?)').run(s.id, s.startsAt, s.endsAt, s.createdAt, JSON.stringify(s));
+      expect(silences.match(detection())?.id).toBe('SIL-OTHER');
+    } finally {
+      other.close();
+      await store.close();
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
 
