@@ -130,8 +130,9 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 /**
- * The telemetry file's own schema (telemetry-db.ts): readings and detections, as they were in
- * the store's file up to its version 4. Its own user_version counts these.
+ * The telemetry file's own schema (openTelemetryDb): readings and detections, as they were in
+ * the store's file up to its version 4 (migration 1 keeps its own copy: applied migrations are
+ * never edited). Its own user_version counts these.
  */
 export const TELEMETRY_MIGRATIONS: readonly Migration[] = [
   {
@@ -208,12 +209,24 @@ export function openTelemetryDb(file: string, busyTimeoutMs: number): Db {
     migrate(db, TELEMETRY_MIGRATIONS);
     // Which store files' rows were copied in (moveTelemetryOut), so a copy interrupted before
     // the store dropped its tables is not made twice.
-    db.exec('CREATE TABLE IF NOT EXISTS copied_from (store_file TEXT PRIMARY KEY, at INTEGER NOT NULL)');
+    db.exec('CREATE TABLE IF NOT EXISTS copied_from (source TEXT PRIMARY KEY, at INTEGER NOT NULL)');
   } catch (err) {
     db.close();
     throw err;
   }
   return db;
+}
+
+/**
+ * What a copy out of this store file is noted as: the file and its rows (a restored older copy
+ * of the store is another set of rows, to be copied too).
+ */
+export function telemetryCopyKey(db: Db): string {
+  const rows = (table: string) => {
+    const r = db.prepare(`SELECT count(*) AS n, max(rowid) AS last FROM ${table}`).get() as { n: number; last: number | null };
+    return `${r.n}/${r.last ?? 0}`;
+  };
+  return `${path.basename(db.name)} readings ${rows('readings')} detections ${rows('detections')}`;
 }
 
 /**
@@ -226,9 +239,9 @@ function moveTelemetryOut(db: Db): void {
   const file = telemetryFileFor(db.name);
   const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'readings'").get();
   if (file === ':memory:' || !has) return;
-  const key = path.basename(db.name);
+  const key = telemetryCopyKey(db);
   const target = openTelemetryDb(file, 5000);
-  const copied = target.prepare('SELECT 1 FROM copied_from WHERE store_file = ?').get(key);
+  const copied = target.prepare('SELECT 1 FROM copied_from WHERE source = ?').get(key);
   target.close();
   if (copied) return;
   db.prepare('ATTACH DATABASE ? AS telemetry').run(file);
@@ -239,7 +252,7 @@ function moveTelemetryOut(db: Db): void {
     db.transaction(() => {
       db.exec(`INSERT INTO telemetry.readings (${readings}) SELECT ${readings} FROM main.readings ORDER BY rowid`);
       db.exec(`INSERT INTO telemetry.detections (${detections}) SELECT ${detections} FROM main.detections ORDER BY rowid`);
-      db.prepare('INSERT INTO telemetry.copied_from (store_file, at) VALUES (?, ?)').run(key, Date.now());
+      db.prepare('INSERT INTO telemetry.copied_from (source, at) VALUES (?, ?)').run(key, Date.now());
     })();
   } finally {
     db.exec('DETACH DATABASE telemetry');

@@ -18,12 +18,14 @@ export interface ReadingsReader {
 
 /**
  * Open the telemetry of `${dataDir}/citysense.db` (or of a store .db file, or a telemetry file
- * itself) read-only: its readings live in `citysense-telemetry.db` beside it.
+ * itself) read-only: its readings live in `citysense-telemetry.db` beside it, or, in a store no
+ * service of schema 5 has opened yet, in the store's file itself.
  */
 export function openSqliteReadingsReader(dataDirOrFile: string): ReadingsReader {
   const given = dataDirOrFile.endsWith('.db') ? dataDirOrFile : path.join(dataDirOrFile, DB_FILE_NAME);
-  const file = given.endsWith('-telemetry.db') ? given : telemetryFileFor(given);
-  if (!fs.existsSync(file)) throw new StoreError('invalid', `no telemetry store at ${file}`);
+  const candidates = given.endsWith('-telemetry.db') ? [given] : [telemetryFileFor(given), given];
+  const file = candidates.find((f) => fs.existsSync(f) && hasReadings(f));
+  if (file === undefined) throw new StoreError('invalid', `no telemetry store at ${candidates[0]}`);
   const db = new Database(file, { readonly: true, fileMustExist: true });
   const page = db.prepare<{ from: number; to: number; afterTs: number; afterRow: number; limit: number }, { rowid: number; ts: number; body: string }>(`
     SELECT rowid, ts, body FROM readings
@@ -45,4 +47,13 @@ export function openSqliteReadingsReader(dataDirOrFile: string): ReadingsReader 
     },
     close: () => db.close(),
   };
+}
+
+function hasReadings(file: string): boolean {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'readings'").get() !== undefined;
+  } finally {
+    db.close();
+  }
 }

@@ -1,10 +1,11 @@
 // Migration 5: a store file of version ≤ 4 holds readings and detections itself; opening it
 // moves them to the telemetry file beside it, once, even when a first attempt was cut short.
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DB_FILE_NAME, TELEMETRY_DB_FILE_NAME, openSqliteStore } from '../../../store/index.js';
-import { MIGRATIONS, migrate, openTelemetryDb, telemetryFileFor } from '../../../store/migrations.js';
+import { DB_FILE_NAME, TELEMETRY_DB_FILE_NAME, openSqliteReadingsReader, openSqliteStore } from '../../../store/index.js';
+import { MIGRATIONS, migrate, openTelemetryDb, telemetryCopyKey, telemetryFileFor } from '../../../store/migrations.js';
 import { T0, captureLogger, makeDetection, makeReading, tempDir } from './fixtures.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -74,8 +75,8 @@ describe('telemetry in a file of its own (migration 5)', () => {
     // The copy and its note committed in the telemetry file; the store's drop did not (a crash between).
     const store4 = new Database(file);
     store4.prepare('ATTACH DATABASE ? AS telemetry').run(openAndClose(telemetryFileFor(file)));
-    store4.exec(`INSERT INTO telemetry.readings SELECT * FROM main.readings;
-      INSERT INTO telemetry.copied_from (store_file, at) VALUES ('${DB_FILE_NAME}', 0);`);
+    store4.exec('INSERT INTO telemetry.readings SELECT * FROM main.readings');
+    store4.prepare('INSERT INTO telemetry.copied_from (source, at) VALUES (?, 0)').run(telemetryCopyKey(store4));
     store4.close();
     const store = openSqliteStore({ dataDir: tmp.dir, logger: captureLogger().logger, now: () => T0 });
     try {
@@ -84,6 +85,35 @@ describe('telemetry in a file of its own (migration 5)', () => {
       await store.close();
     }
     expect(tables(file)).not.toContain('readings');
+  });
+
+  it('copies a restored older store too, though a copy of the same file was made before', async () => {
+    tmp = tempDir();
+    const file = path.join(tmp.dir, DB_FILE_NAME);
+    oldStore(file, 5);
+    await openSqliteStore({ dataDir: tmp.dir, logger: captureLogger().logger, now: () => T0 }).close();
+    // A backup of the store from before the move, with other readings, is put back.
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+    oldStore(file, 8);
+    const store = openSqliteStore({ dataDir: tmp.dir, logger: captureLogger().logger, now: () => T0 });
+    try {
+      expect(await store.telemetry.queryReadings({ from: T0, to: T0 + 100 })).toHaveLength(5 + 8);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('lets citysense rules replay read a store not yet moved (read-only), and the moved one after', async () => {
+    tmp = tempDir();
+    oldStore(path.join(tmp.dir, DB_FILE_NAME), 10);
+    const before = openSqliteReadingsReader(tmp.dir);
+    expect([...before.readings(T0, T0 + 100)]).toHaveLength(10);
+    before.close();
+    await openSqliteStore({ dataDir: tmp.dir, logger: captureLogger().logger, now: () => T0 }).close();
+    const after = openSqliteReadingsReader(tmp.dir);
+    expect(after.path).toBe(path.join(tmp.dir, TELEMETRY_DB_FILE_NAME));
+    expect([...after.readings(T0, T0 + 100)].map((r) => r.ts - T0)).toEqual(Array.from({ length: 10 }, (_, n) => n));
+    after.close();
   });
 
   it('leaves a new store without telemetry tables, and its telemetry file with them', async () => {
