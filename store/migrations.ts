@@ -13,6 +13,44 @@ export interface Migration {
   before?: (db: Db) => void;
 }
 
+/**
+ * Readings and detections as migration 1 created them in the store's file, and as the telemetry
+ * file's migration 1 creates them there. Frozen like every applied migration: a change to these
+ * tables is a new migration in TELEMETRY_MIGRATIONS.
+ */
+const TELEMETRY_TABLES_V1 = `
+      CREATE TABLE readings (
+        ts        INTEGER NOT NULL,
+        device_id TEXT NOT NULL,
+        kind      TEXT NOT NULL,
+        channel   TEXT NOT NULL,
+        district  TEXT,
+        grid      TEXT,
+        lat       REAL,
+        lon       REAL,
+        body      TEXT NOT NULL
+      );
+      CREATE INDEX readings_device_ts ON readings (device_id, ts);
+      CREATE INDEX readings_grid_ts ON readings (grid, ts);
+      CREATE INDEX readings_ts ON readings (ts);
+
+      CREATE TABLE detections (
+        ts        INTEGER NOT NULL,
+        id        TEXT NOT NULL,
+        rule_id   TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        severity  TEXT NOT NULL,
+        category  TEXT NOT NULL,
+        district  TEXT,
+        grid      TEXT,
+        body      TEXT NOT NULL
+      );
+      CREATE INDEX detections_device_ts ON detections (device_id, ts);
+      CREATE INDEX detections_grid_ts ON detections (grid, ts);
+      CREATE INDEX detections_rule_ts ON detections (rule_id, ts);
+      CREATE INDEX detections_ts ON detections (ts);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -53,38 +91,7 @@ export const MIGRATIONS: readonly Migration[] = [
         type TEXT NOT NULL,
         body TEXT NOT NULL
       );
-
-      CREATE TABLE readings (
-        ts        INTEGER NOT NULL,
-        device_id TEXT NOT NULL,
-        kind      TEXT NOT NULL,
-        channel   TEXT NOT NULL,
-        district  TEXT,
-        grid      TEXT,
-        lat       REAL,
-        lon       REAL,
-        body      TEXT NOT NULL
-      );
-      CREATE INDEX readings_device_ts ON readings (device_id, ts);
-      CREATE INDEX readings_grid_ts ON readings (grid, ts);
-      CREATE INDEX readings_ts ON readings (ts);
-
-      CREATE TABLE detections (
-        ts        INTEGER NOT NULL,
-        id        TEXT NOT NULL,
-        rule_id   TEXT NOT NULL,
-        device_id TEXT NOT NULL,
-        severity  TEXT NOT NULL,
-        category  TEXT NOT NULL,
-        district  TEXT,
-        grid      TEXT,
-        body      TEXT NOT NULL
-      );
-      CREATE INDEX detections_device_ts ON detections (device_id, ts);
-      CREATE INDEX detections_grid_ts ON detections (grid, ts);
-      CREATE INDEX detections_rule_ts ON detections (rule_id, ts);
-      CREATE INDEX detections_ts ON detections (ts);
-    `,
+    ` + TELEMETRY_TABLES_V1,
   },
   {
     version: 2,
@@ -131,45 +138,13 @@ export const MIGRATIONS: readonly Migration[] = [
 
 /**
  * The telemetry file's own schema (openTelemetryDb): readings and detections, as they were in
- * the store's file up to its version 4 (migration 1 keeps its own copy: applied migrations are
- * never edited). Its own user_version counts these.
+ * the store's file up to its version 4. Its own user_version counts these.
  */
 export const TELEMETRY_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     description: 'readings, detections',
-    sql: `
-      CREATE TABLE readings (
-        ts        INTEGER NOT NULL,
-        device_id TEXT NOT NULL,
-        kind      TEXT NOT NULL,
-        channel   TEXT NOT NULL,
-        district  TEXT,
-        grid      TEXT,
-        lat       REAL,
-        lon       REAL,
-        body      TEXT NOT NULL
-      );
-      CREATE INDEX readings_device_ts ON readings (device_id, ts);
-      CREATE INDEX readings_grid_ts ON readings (grid, ts);
-      CREATE INDEX readings_ts ON readings (ts);
-
-      CREATE TABLE detections (
-        ts        INTEGER NOT NULL,
-        id        TEXT NOT NULL,
-        rule_id   TEXT NOT NULL,
-        device_id TEXT NOT NULL,
-        severity  TEXT NOT NULL,
-        category  TEXT NOT NULL,
-        district  TEXT,
-        grid      TEXT,
-        body      TEXT NOT NULL
-      );
-      CREATE INDEX detections_device_ts ON detections (device_id, ts);
-      CREATE INDEX detections_grid_ts ON detections (grid, ts);
-      CREATE INDEX detections_rule_ts ON detections (rule_id, ts);
-      CREATE INDEX detections_ts ON detections (ts);
-    `,
+    sql: TELEMETRY_TABLES_V1,
   },
 ];
 
