@@ -8,6 +8,7 @@ import type { Reading } from '../ingest/schemas.js';
 import { StoreError } from './errors.js';
 import { telemetryFileFor } from './migrations.js';
 import { DB_FILE_NAME } from './sqlite.js';
+import { READING_ROW_COLUMNS, readingFromRow, type ReadingRow } from './telemetry-rows.js';
 
 export interface ReadingsReader {
   readonly path: string;
@@ -27,8 +28,8 @@ export function openSqliteReadingsReader(dataDirOrFile: string): ReadingsReader 
   const file = candidates.find((f) => fs.existsSync(f) && hasReadings(f));
   if (file === undefined) throw new StoreError('invalid', `no telemetry store at ${candidates[0]}`);
   const db = new Database(file, { readonly: true, fileMustExist: true });
-  const page = db.prepare<{ from: number; to: number; afterTs: number; afterRow: number; limit: number }, { rowid: number; ts: number; body: string }>(`
-    SELECT rowid, ts, body FROM readings
+  const page = db.prepare<{ from: number; to: number; afterTs: number; afterRow: number; limit: number }, ReadingRow & { rowid: number }>(`
+    SELECT rowid, ${READING_ROW_COLUMNS} FROM readings
     WHERE ts >= @from AND ts <= @to AND (ts > @afterTs OR (ts = @afterTs AND rowid > @afterRow))
     ORDER BY ts, rowid LIMIT @limit`);
   return {
@@ -38,7 +39,7 @@ export function openSqliteReadingsReader(dataDirOrFile: string): ReadingsReader 
       let afterRow = -1;
       for (;;) {
         const rows = page.all({ from, to, afterTs: Number.isFinite(afterTs) ? afterTs : from - 1, afterRow, limit: pageSize });
-        for (const r of rows) yield JSON.parse(r.body) as Reading; // written by the telemetry sink from typed Readings
+        for (const r of rows) yield readingFromRow(r);
         if (rows.length < pageSize) return;
         const last = rows[rows.length - 1]!;
         afterTs = last.ts;

@@ -14,7 +14,7 @@ import type { Detection } from '../rules/detection.js';
 import { StoreError } from './errors.js';
 import { PendingQueue, type Pending } from './pending-queue.js';
 import { RowEncoder, concatRows, type RowRef } from './row-codec.js';
-import { detectionValues, prepareTelemetryStatements, readingValues } from './telemetry-rows.js';
+import { detectionValues, prepareTelemetryStatements, readingFromRow, readingValues } from './telemetry-rows.js';
 import type { TelemetryWriter } from './telemetry-writer.js';
 import type { TelemetryQuery, TelemetrySink } from './types.js';
 import { noTurn, type Hold } from './write-turn.js';
@@ -221,8 +221,7 @@ export function createSqliteTelemetrySink(db: Database, writer: TelemetryWriter,
       const shape = devices !== null ? (grid !== null ? 'both' : 'devices') : grid !== null ? 'grid' : 'none';
       const limit = Math.min(MAX_TELEMETRY_QUERY_LIMIT, Math.max(1, Math.trunc(q.limit ?? DEFAULT_TELEMETRY_QUERY_LIMIT)));
       const rows = st.query[shape].all({ devices, grid, from: q.from, to: q.to, limit });
-      // Bodies were written by this module from typed Readings.
-      return rows.map((r) => JSON.parse(r.body) as Reading);
+      return rows.map(readingFromRow);
     },
     flush: flushAccepted,
     async close() {

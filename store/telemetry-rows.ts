@@ -24,10 +24,42 @@ export interface TelemetryBatch {
   detections: Uint8Array<ArrayBuffer>;
 }
 
-/** A Reading as the values of one readings row; serialising here makes an unstorable value fail at the caller. */
+/**
+ * A Reading as the values of one readings row; serialising here makes an unstorable value fail
+ * at the caller. The body holds what the columns do not (issue #3: the whole Reading again was
+ * twice the bytes to serialise, encode and write; readingFromRow puts the two back together).
+ */
 export function readingValues(r: Reading): ReadingValues {
+  const { ts, deviceId, kind, channel, district, grid, ...rest } = r;
   const loc = r.loc;
-  return [r.ts, r.deviceId, r.kind, r.channel, r.district ?? null, r.grid ?? null, loc ? loc.lat : null, loc ? loc.lon : null, JSON.stringify(r)];
+  return [ts, deviceId, kind, channel, district ?? null, grid ?? null, loc ? loc.lat : null, loc ? loc.lon : null, JSON.stringify(rest)];
+}
+
+/** The columns a Reading is read back from. */
+export interface ReadingRow {
+  ts: number;
+  device_id: string;
+  kind: string;
+  channel: string;
+  district: string | null;
+  grid: string | null;
+  body: string;
+}
+export const READING_ROW_COLUMNS = 'ts, device_id, kind, channel, district, grid, body';
+
+/** A Reading from its row (rows written before the body was slimmed hold all of it in the body). */
+export function readingFromRow(row: ReadingRow): Reading {
+  // Bodies were written by the telemetry sink from typed Readings.
+  const rest = JSON.parse(row.body) as Partial<Reading>;
+  return {
+    ts: row.ts,
+    deviceId: row.device_id,
+    kind: row.kind as Reading['kind'],
+    channel: row.channel as Reading['channel'],
+    ...(row.district !== null ? { district: row.district } : {}),
+    ...(row.grid !== null ? { grid: row.grid } : {}),
+    ...rest,
+  } as Reading;
 }
 
 /** A Detection as the values of one detections row. */
@@ -105,7 +137,7 @@ export interface QueryParams {
 
 export interface TelemetryStatements {
   /** Keyed by filter shape, so each variant can use its own index: device, grid, both, none. */
-  query: Record<'devices' | 'grid' | 'both' | 'none', Statement<[QueryParams], { body: string }>>;
+  query: Record<'devices' | 'grid' | 'both' | 'none', Statement<[QueryParams], ReadingRow>>;
   deleteReadingsBefore: Statement<[{ cutoff: number; chunk: number }]>;
   deleteDetectionsBefore: Statement<[{ cutoff: number; chunk: number }]>;
 }
@@ -113,8 +145,8 @@ export interface TelemetryStatements {
 /** Prepare the read and retention statements once. */
 export function prepareTelemetryStatements(db: Database): TelemetryStatements {
   const select = (where: string) =>
-    db.prepare<[QueryParams], { body: string }>(
-      `SELECT body FROM readings WHERE ts >= @from AND ts <= @to ${where}
+    db.prepare<[QueryParams], ReadingRow>(
+      `SELECT ${READING_ROW_COLUMNS} FROM readings WHERE ts >= @from AND ts <= @to ${where}
        ORDER BY ts, rowid LIMIT @limit`,
     );
   const inDevices = 'device_id IN (SELECT value FROM json_each(@devices))';
