@@ -68,6 +68,12 @@ export interface SqliteStore {
   close(): Promise<void>;
 }
 
+/** About how many readings a store of schema ≤ 4 holds in its own file (the last rowid: no scan). */
+function rowsToMove(db: Database.Database): number {
+  const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'readings'").get();
+  return has ? ((db.prepare('SELECT max(rowid) AS n FROM readings').get() as { n: number | null }).n ?? 0) : 0;
+}
+
 /** Open (creating and migrating as needed) the SQLite store. */
 export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
   const { logger: parentLogger, now = Date.now, ...raw } = options;
@@ -94,7 +100,11 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
     if (version > latest) {
       throw new StoreError('invalid', `${file} has schema ${version}, newer than this build (${latest})`);
     }
+    const moving = version < 5 && file !== ':memory:' ? rowsToMove(db) : 0;
+    const startedAt = performance.now();
+    if (moving > 0) logger.info({ readings: moving, to: telemetryFile }, 'moving telemetry to its own file (once; about 6 s per million readings)');
     migrate(db); // moves an older store's telemetry to its own file (migration 5)
+    if (moving > 0) logger.info({ readings: moving, seconds: Math.round((performance.now() - startedAt) / 1000) }, 'telemetry moved');
   } catch (err) {
     db.close();
     throw err;

@@ -55,7 +55,10 @@ describe('telemetry in a file of its own (migration 5)', () => {
     tmp = tempDir();
     const file = path.join(tmp.dir, DB_FILE_NAME);
     oldStore(file, 50);
-    const store = openSqliteStore({ dataDir: tmp.dir, logger: captureLogger().logger, now: () => T0 });
+    const { logger, lines } = captureLogger();
+    const store = openSqliteStore({ dataDir: tmp.dir, logger, now: () => T0 });
+    // A big store takes a while: the operator is told before and after.
+    expect(lines.filter((l) => l.readings === 50).map((l) => l.msg)).toEqual([expect.stringMatching(/^moving telemetry to its own file/), 'telemetry moved']);
     try {
       const back = await store.telemetry.queryReadings({ from: T0, to: T0 + 100 });
       expect(back.map((r) => r.ts - T0)).toEqual(Array.from({ length: 50 }, (_, n) => n));
