@@ -67,8 +67,6 @@ export function silenceState(s: Silence, now: number): SilenceState {
   return now < s.endsAt ? 'active' : 'expired';
 }
 
-export { globToRegExp };
-
 const fieldOf: Record<keyof SilenceMatchers, (d: Detection) => string | undefined> = {
   device: (d) => d.deviceId,
   grid: (d) => d.grid,

@@ -139,7 +139,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       silences,
       onMuted: (d, why) => countMuted({ reason: why.reason, rule: d.ruleId }),
       logger,
-      // Each operation is one transaction in one write turn, its /ws messages sent once committed
+      // Each operation is one store transaction, its /ws messages sent once committed
       // (issue #3: a detection's three commits were most of the main thread with 200 devices).
       unit: (fn) => hub.deferSends(() => store.writeTransaction(fn)),
     });

@@ -46,8 +46,7 @@ export function createSqliteAlertLog(db: Database, options: AlertLogOptions): Sq
       if (message.type !== 'alert' && message.type !== 'incident') {
         throw new StoreError('invalid', `unknown log message type ${String(message.type)}`);
       }
-      const body = JSON.stringify(message);
-      const seq = Number(insert.run(options.now(), message.type, body).lastInsertRowid);
+      const seq = Number(insert.run(options.now(), message.type, JSON.stringify(message)).lastInsertRowid);
       if (++appendsSincePrune >= options.pruneEvery) prune();
       return seq;
     },

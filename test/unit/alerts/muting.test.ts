@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findInhibitor } from '../../../alerts/inhibition.js';
-import { SilenceInput, createSilenceService, globToRegExp, silenceMatches, silenceState } from '../../../alerts/silences.js';
+import { SilenceInput, createSilenceService, silenceMatches, silenceState } from '../../../alerts/silences.js';
+import { globToRegExp } from '../../../rules/select.js';
 import { DB_FILE_NAME, openSqliteStore } from '../../../store/index.js';
 import { type Harness, T0, detection, harness } from './management-helpers.js';
 
