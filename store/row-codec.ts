@@ -30,8 +30,12 @@ export class RowEncoder {
   private chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
   private used = 0;
 
-  /** Encode one row. Throws (nothing kept) on a value that is not a string, finite number or null. */
-  encode(values: readonly RowValue[]): RowRef {
+  /**
+   * Encode one row; where it went is written to `into` (a caller's own record of the row, so
+   * no second object per row), or to a new RowRef. Throws (nothing kept) on a value that is not
+   * a string, finite number or null.
+   */
+  encode<R extends RowRef = RowRef>(values: readonly RowValue[], into?: R): R {
     let bound = 0;
     for (const v of values) bound += typeof v === 'string' ? 5 + 3 * v.length : 9;
     if (this.used + bound > this.chunk.length) {
@@ -58,7 +62,11 @@ export class RowEncoder {
       }
     }
     this.used = at;
-    return { chunk: b, start, end: at };
+    const ref = into ?? ({} as R);
+    ref.chunk = b;
+    ref.start = start;
+    ref.end = at;
+    return ref;
   }
 }
 

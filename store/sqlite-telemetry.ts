@@ -13,7 +13,7 @@ import type { Reading } from '../ingest/schemas.js';
 import type { Detection } from '../rules/detection.js';
 import { StoreError } from './errors.js';
 import { PendingQueue, type Pending } from './pending-queue.js';
-import { RowEncoder, concatRows, type RowRef } from './row-codec.js';
+import { RowEncoder, concatRows } from './row-codec.js';
 import { detectionValues, prepareTelemetryStatements, readingFromRow, readingValues } from './telemetry-rows.js';
 import type { TelemetryWriter } from './telemetry-writer.js';
 import type { TelemetryQuery, TelemetrySink } from './types.js';
@@ -23,6 +23,7 @@ export const DEFAULT_TELEMETRY_QUERY_LIMIT = 5000;
 const MAX_TELEMETRY_QUERY_LIMIT = 100_000;
 const PRUNE_CHUNK = 10_000;
 const MAX_RETRY_DELAY_MS = 5000;
+const NO_CHUNK = Buffer.alloc(0);
 
 export interface TelemetryStats {
   readingsWritten: number;
@@ -69,7 +70,8 @@ export function createSqliteTelemetrySink(db: Database, writer: TelemetryWriter,
   const counters = { readingsWritten: 0, detectionsWritten: 0, writeErrors: 0, dropped: 0 };
   const buffer = new PendingQueue();
   const encoder = new RowEncoder();
-  const pending = (row: RowRef, detection: boolean): Pending => ({ seq: ++lastSeq, detection, chunk: row.chunk, start: row.start, end: row.end });
+  /** A row's record, its place filled in by the encoder and its seq when accepted. */
+  const pending = (detection: boolean): Pending => ({ seq: 0, detection, chunk: NO_CHUNK, start: 0, end: 0 });
   const maxBatch = o.batchSize * MAX_BATCH_FACTOR;
   const highWater = maxBatch * HIGH_WATER_BATCHES;
   let inFlight: Pending[] | undefined;
@@ -174,6 +176,7 @@ export function createSqliteTelemetrySink(db: Database, writer: TelemetryWriter,
   }
 
   const accept = (p: Pending): void => {
+    p.seq = ++lastSeq;
     buffer.push(p);
     if (buffer.length < o.batchSize || backingOff) arm(retryDelay);
     else {
@@ -203,11 +206,11 @@ export function createSqliteTelemetrySink(db: Database, writer: TelemetryWriter,
     writeReadings(readings: readonly Reading[]) {
       if (closed) throw closedError();
       // Encode all first: a value that cannot be stored refuses the whole call, accepting none.
-      for (const row of readings.map((r) => encoder.encode(readingValues(r)))) accept(pending(row, false));
+      for (const row of readings.map((r) => encoder.encode(readingValues(r), pending(false)))) accept(row);
     },
     writeDetections(detections: readonly Detection[]) {
       if (closed) throw closedError();
-      for (const row of detections.map((d) => encoder.encode(detectionValues(d)))) accept(pending(row, true));
+      for (const row of detections.map((d) => encoder.encode(detectionValues(d), pending(true)))) accept(row);
     },
     async queryReadings(q: TelemetryQuery): Promise<Reading[]> {
       if (closed) throw closedError();
