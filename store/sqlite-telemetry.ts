@@ -14,14 +14,12 @@ import type { Detection } from '../rules/detection.js';
 import { StoreError } from './errors.js';
 import { PendingQueue, type Pending } from './pending-queue.js';
 import { RowEncoder, concatRows } from './row-codec.js';
-import { detectionValues, prepareTelemetryStatements, readingFromRow, readingValues } from './telemetry-rows.js';
+import { detectionValues, prepareTelemetryStatements, readingFromRow, readingValues, type WriteProgress } from './telemetry-rows.js';
 import type { TelemetryWriter } from './telemetry-writer.js';
 import type { TelemetryQuery, TelemetrySink } from './types.js';
-import { noTurn, type Hold } from './write-turn.js';
 
 export const DEFAULT_TELEMETRY_QUERY_LIMIT = 5000;
 const MAX_TELEMETRY_QUERY_LIMIT = 100_000;
-const PRUNE_CHUNK = 10_000;
 const MAX_RETRY_DELAY_MS = 5000;
 const NO_CHUNK = Buffer.alloc(0);
 
@@ -39,8 +37,8 @@ export interface TelemetryStats {
 export interface SqliteTelemetrySink extends TelemetrySink {
   readonly name: 'sqlite';
   stats(): TelemetryStats;
-  /** Delete readings and detections whose ts is older than now − retention. */
-  pruneExpired(): { readings: number; detections: number };
+  /** Delete readings and detections whose ts is older than now − retention (by the writer). */
+  pruneExpired(): Promise<WriteProgress>;
 }
 
 export interface SqliteTelemetryOptions {
@@ -50,8 +48,6 @@ export interface SqliteTelemetryOptions {
   batchSize: number;
   flushIntervalMs: number;
   maxPending: number;
-  /** The write turn shared with the writer thread, for retention's deletes (write-turn.ts). */
-  hold?: Hold;
 }
 
 /** Rows in one write when the writer has fallen behind, as a multiple of batchSize. */
@@ -66,7 +62,6 @@ const DROP_LOG_EVERY_MS = 1000;
 /** Build the SQLite TelemetrySink: reads on `db`, writes through `writer`. */
 export function createSqliteTelemetrySink(db: Database, writer: TelemetryWriter, o: SqliteTelemetryOptions): SqliteTelemetrySink {
   const st = prepareTelemetryStatements(db);
-  const hold = o.hold ?? noTurn;
   const counters = { readingsWritten: 0, detectionsWritten: 0, writeErrors: 0, dropped: 0 };
   const buffer = new PendingQueue();
   const encoder = new RowEncoder();
@@ -252,18 +247,6 @@ export function createSqliteTelemetrySink(db: Database, writer: TelemetryWriter,
       spooled: 0,
     }),
     stats: () => ({ ...counters, pending: pendingCount() }),
-    pruneExpired() {
-      const cutoff = o.now() - o.retentionMs;
-      const drain = (stmt: typeof st.deleteReadingsBefore): number => {
-        let total = 0;
-        let n: number;
-        do {
-          n = hold(() => stmt.run({ cutoff, chunk: PRUNE_CHUNK }).changes);
-          total += n;
-        } while (n === PRUNE_CHUNK);
-        return total;
-      };
-      return { readings: drain(st.deleteReadingsBefore), detections: drain(st.deleteDetectionsBefore) };
-    },
+    pruneExpired: () => writer.prune(o.now() - o.retentionMs),
   };
 }

@@ -22,7 +22,10 @@ import { createSqliteSilenceStore } from './sqlite-silences.js';
 import { createSqliteTelemetrySink, type SqliteTelemetrySink, type TelemetryStats } from './sqlite-telemetry.js';
 import { createInlineWriter, createWorkerWriter } from './telemetry-writer.js';
 import type { CaseReader, IncidentStore, RuleStateStore, SilenceStore } from './types.js';
-import { newTurnState, noTurn, writeTurn, type Hold } from './write-turn.js';
+import { createPruner, pruneNow } from './telemetry-rows.js';
+
+/** Run `fn` as one transaction: one commit for all of it, none of it stored if it throws. */
+export type Transaction = <T>(fn: () => T) => T;
 
 export const DB_FILE_NAME = 'citysense.db';
 /** The telemetry file beside it (telemetryFileFor(DB_FILE_NAME)). */
@@ -60,9 +63,9 @@ export interface SqliteStore {
    * Run `fn` (several writes of the store's file) as one transaction: one commit for all of
    * it. If `fn` throws, none of it is stored.
    */
-  writeTransaction: Hold;
-  /** Run retention now (it also runs at open and every maintenanceIntervalMs). */
-  maintain(): MaintenanceResult;
+  writeTransaction: Transaction;
+  /** Run retention now (it also runs at open and every maintenanceIntervalMs); telemetry's is the writer's. */
+  maintain(): Promise<MaintenanceResult>;
   health(): StoreHealth;
   /** Flush buffered telemetry, stop timers, close the database. Idempotent. */
   close(): Promise<void>;
@@ -117,18 +120,19 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
     throw err;
   }
 
-  // The telemetry file has two writers: the writer thread and, for retention's deletes, this
-  // thread; they take turns (write-turn.ts). The writer thread also does the WAL checkpoints
-  // of both files, so no commit on this thread waits for a checkpoint's fsync (this connection
-  // checkpoints only when its WAL grows far past that, e.g. while no telemetry arrives).
+  // Retention at open, before any other connection writes the telemetry file; from then on the
+  // writer is its only writer, retention included (TelemetryWriter.prune).
+  const atOpen = { ...pruneNow(createPruner(tdb), now() - o.telemetryRetentionMs), alertLog: 0 };
+
+  // The writer thread also does the WAL checkpoints of both files, so no commit on this thread
+  // waits for a checkpoint's fsync (this connection checkpoints only when its WAL grows far past
+  // that, e.g. while no telemetry arrives).
   const threaded = o.telemetryWriter === 'worker' && file !== ':memory:';
-  const turn = threaded ? newTurnState() : undefined;
-  const hold = turn ? writeTurn(turn, 'main', o.busyTimeoutMs) : noTurn;
   if (threaded) db.pragma(`wal_autocheckpoint = ${MAIN_AUTOCHECKPOINT_PAGES}`);
   const incidents = createSqliteIncidentStore(db);
   const alertLog = createSqliteAlertLog(db, { now, maxRows: o.alertLogMaxRows, pruneEvery: ALERT_LOG_PRUNE_EVERY });
-  const writer = turn
-    ? createWorkerWriter(path.resolve(telemetryFile), { busyTimeoutMs: o.busyTimeoutMs, logger, turn, checkpointAlso: path.resolve(file) })
+  const writer = threaded
+    ? createWorkerWriter(path.resolve(telemetryFile), { busyTimeoutMs: o.busyTimeoutMs, logger, checkpointAlso: path.resolve(file) })
     : createInlineWriter(tdb);
   const telemetry = createSqliteTelemetrySink(tdb, writer, {
     now,
@@ -137,27 +141,24 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
     batchSize: o.telemetryBatchSize,
     flushIntervalMs: o.telemetryFlushIntervalMs,
     maxPending: o.telemetryMaxPending,
-    hold,
   });
   const pings = [db.prepare('SELECT 1'), tdb.prepare('SELECT 1')];
   // IMMEDIATE: the write lock up front, so a read before the first write cannot make it fail.
   const inOneTransaction = db.transaction((fn: () => unknown) => fn());
-  const writeTransaction: Hold = <T>(fn: () => T): T => inOneTransaction.immediate(fn) as T;
+  const writeTransaction: Transaction = <T>(fn: () => T): T => inOneTransaction.immediate(fn) as T;
 
-  const maintain = (): MaintenanceResult => {
-    const t = telemetry.pruneExpired();
-    const result = { ...t, alertLog: alertLog.prune() };
+  const logPruned = (result: MaintenanceResult): MaintenanceResult => {
     if (result.readings + result.detections + result.alertLog > 0) logger.info(result, 'store retention pruned rows');
     return result;
   };
-  const maintainLogged = (): void => {
-    try {
-      maintain();
-    } catch (err) {
-      logger.error({ err }, 'store maintenance failed');
-    }
+  const maintain = async (): Promise<MaintenanceResult> => {
+    const alertLogPruned = alertLog.prune();
+    return logPruned({ ...(await telemetry.pruneExpired()), alertLog: alertLogPruned });
   };
-  maintainLogged();
+  const maintainLogged = (): void => {
+    maintain().catch((err: unknown) => logger.error({ err }, 'store maintenance failed'));
+  };
+  logPruned({ ...atOpen, alertLog: alertLog.prune() });
   const maintenanceTimer = setInterval(maintainLogged, o.maintenanceIntervalMs);
   maintenanceTimer.unref(); // housekeeping must not keep the process alive
 

@@ -4,7 +4,6 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Reading } from '../ingest/schemas.js';
 import type { Detection } from '../rules/detection.js';
 import { RowDecoder } from './row-codec.js';
-import { noTurn, type Hold } from './write-turn.js';
 
 /** The values of one readings row, in column order (ts, device_id, kind, channel, district, grid, lat, lon, body). */
 export type ReadingValues = [number, string, string, string, string | null, string | null, number | null, number | null, string];
@@ -80,22 +79,12 @@ export interface WriteProgress {
  * `npm run bench`), long ones write each page once for many rows.
  */
 export const ROWS_PER_TRANSACTION = 1024;
-/**
- * Rows between two looks at whether the main thread waits for its write turn; if it does,
- * the transaction commits early (so the alert path waits for at most this many rows, not 1024).
- */
-export const YIELD_CHECK_ROWS = 16;
 
 /**
- * Write one batch on `db` in transactions of up to `ROWS_PER_TRANSACTION` rows, each in the
- * writer's turn (write-turn.ts), committing early when `othersWaiting()`. Throws on the first
- * failed transaction (nothing of it written); `progress` then says what was committed before.
+ * Write one batch on `db` in transactions of up to `ROWS_PER_TRANSACTION` rows. Throws on the
+ * first failed transaction (nothing of it written); `progress` then says what was committed before.
  */
-export function createBatchWriter(
-  db: Database,
-  hold: Hold = noTurn,
-  othersWaiting: () => boolean = () => false,
-): (batch: TelemetryBatch, progress: WriteProgress) => void {
+export function createBatchWriter(db: Database): (batch: TelemetryBatch, progress: WriteProgress) => void {
   // Positional parameters: better-sqlite3 binds them without a per-row lookup by name.
   const insertReading: Statement<unknown[]> = db.prepare(
     'INSERT INTO readings (ts, device_id, kind, channel, district, grid, lat, lon, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -107,7 +96,7 @@ export function createBatchWriter(
   const insertRows = db.transaction((stmt: Statement<unknown[]>, rows: RowDecoder): number => {
     const v = rows.values;
     let n = 0;
-    while (n < ROWS_PER_TRANSACTION && !(n > 0 && n % YIELD_CHECK_ROWS === 0 && othersWaiting()) && rows.next()) {
+    while (n < ROWS_PER_TRANSACTION && rows.next()) {
       stmt.run(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]);
       n++;
     }
@@ -118,13 +107,43 @@ export function createBatchWriter(
     while (!rows.done) {
       // IMMEDIATE takes the write lock up front, so the busy timeout applies rather than a
       // deferred read-to-write upgrade failing at once beside the store's own connection.
-      progress[table] += hold(() => insertRows.immediate(stmt, rows));
+      progress[table] += insertRows.immediate(stmt, rows);
     }
   };
   return (batch, progress) => {
     writeTable(insertReading, batch.readings, progress, 'readings');
     writeTable(insertDetection, batch.detections, progress, 'detections');
   };
+}
+
+/** Rows deleted per retention transaction: short ones, so batches are written in between. */
+export const PRUNE_CHUNK = 10_000;
+
+/** Retention, on the connection that writes the telemetry: delete up to PRUNE_CHUNK rows of `table` older than `cutoff`. */
+export function createPruner(db: Database): (table: keyof WriteProgress, cutoff: number) => number {
+  const del = {
+    readings: db.prepare<[number, number]>('DELETE FROM readings WHERE rowid IN (SELECT rowid FROM readings WHERE ts < ? LIMIT ?)'),
+    detections: db.prepare<[number, number]>('DELETE FROM detections WHERE rowid IN (SELECT rowid FROM detections WHERE ts < ? LIMIT ?)'),
+  };
+  return (table, cutoff) => del[table].run(cutoff, PRUNE_CHUNK).changes;
+}
+
+/** Every row older than `cutoff`, a chunk per step, counted in `deleted` (the writer thread yields between steps). */
+export function* pruneSteps(prune: ReturnType<typeof createPruner>, cutoff: number, deleted: WriteProgress): Generator<void> {
+  for (const table of ['readings', 'detections'] as const) {
+    for (let n = PRUNE_CHUNK; n === PRUNE_CHUNK; ) {
+      n = prune(table, cutoff);
+      deleted[table] += n;
+      if (n === PRUNE_CHUNK) yield;
+    }
+  }
+}
+
+/** Every row older than `cutoff`, at once. */
+export function pruneNow(prune: ReturnType<typeof createPruner>, cutoff: number): WriteProgress {
+  const deleted = { readings: 0, detections: 0 };
+  for (const _ of pruneSteps(prune, cutoff, deleted));
+  return deleted;
 }
 
 export interface QueryParams {
@@ -138,11 +157,9 @@ export interface QueryParams {
 export interface TelemetryStatements {
   /** Keyed by filter shape, so each variant can use its own index: device, grid, both, none. */
   query: Record<'devices' | 'grid' | 'both' | 'none', Statement<[QueryParams], ReadingRow>>;
-  deleteReadingsBefore: Statement<[{ cutoff: number; chunk: number }]>;
-  deleteDetectionsBefore: Statement<[{ cutoff: number; chunk: number }]>;
 }
 
-/** Prepare the read and retention statements once. */
+/** Prepare the read statements once. */
 export function prepareTelemetryStatements(db: Database): TelemetryStatements {
   const select = (where: string) =>
     db.prepare<[QueryParams], ReadingRow>(
@@ -158,12 +175,5 @@ export function prepareTelemetryStatements(db: Database): TelemetryStatements {
       both: select(`AND ${inDevices} AND grid = @grid`),
       none: select(''),
     },
-    // Deleting in chunks keeps each write transaction short, so ingest is never stalled long.
-    deleteReadingsBefore: db.prepare(
-      'DELETE FROM readings WHERE rowid IN (SELECT rowid FROM readings WHERE ts < @cutoff LIMIT @chunk)',
-    ),
-    deleteDetectionsBefore: db.prepare(
-      'DELETE FROM detections WHERE rowid IN (SELECT rowid FROM detections WHERE ts < @cutoff LIMIT @chunk)',
-    ),
   };
 }

@@ -6,34 +6,32 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { isTransientSqliteError } from './errors.js';
-import { createBatchWriter } from './telemetry-rows.js';
+import { createBatchWriter, createPruner, pruneSteps } from './telemetry-rows.js';
 import type { WriterReply, WriterRequest } from './telemetry-writer.js';
-import { mainWaiting, writeTurn } from './write-turn.js';
 
 /** Checkpoint the WAL after this many rows, or this long after the first row since the last one. */
 const CHECKPOINT_ROWS = 4096;
 const CHECKPOINT_MS = 1000;
 
-const { file, busyTimeoutMs, replies, settled, turn, checkpointAlso } = workerData as {
+const { file, busyTimeoutMs, replies, settled, checkpointAlso } = workerData as {
   file: string;
   checkpointAlso?: string;
   busyTimeoutMs: number;
   replies: MessagePort;
   /** Bumped after each reply, for a parent blocked in waitSync. */
   settled: Int32Array;
-  /** The write turn shared with the store's connection on the main thread (write-turn.ts). */
-  turn: Int32Array;
 };
 const db = new Database(file, { timeout: busyTimeoutMs, fileMustExist: true });
 // Per connection, like the store's: WAL + synchronous=NORMAL (see sqlite.ts for the fsync policy).
 db.pragma('synchronous = NORMAL');
-// This thread checkpoints the WAL itself, outside its write turn (below): an automatic
-// checkpoint runs inside the committing transaction, and the main thread would wait for its fsync.
+// This thread checkpoints the WAL itself, between transactions (below): an automatic checkpoint
+// runs inside the committing transaction.
 db.pragma('wal_autocheckpoint = 0');
 // Only to checkpoint: this connection never writes the store's file.
 const other = checkpointAlso ? new Database(checkpointAlso, { timeout: busyTimeoutMs, fileMustExist: true }) : undefined;
 other?.pragma('wal_autocheckpoint = 0');
-const write = createBatchWriter(db, writeTurn(turn, 'writer', busyTimeoutMs), () => mainWaiting(turn));
+const write = createBatchWriter(db);
+const prune = createPruner(db);
 let rowsSinceCheckpoint = 0;
 let firstRowAt = 0;
 
@@ -53,23 +51,42 @@ function checkpointIfDue(rows: number): void {
   }
 }
 
+function reply(r: WriterReply): void {
+  replies.postMessage(r);
+  Atomics.add(settled, 0, 1);
+  Atomics.notify(settled, 0);
+}
+
+/** Retention in chunks; between two, the batches that came meanwhile are written (setImmediate yields to them). */
+async function pruneOlder(id: number, cutoff: number): Promise<void> {
+  try {
+    const deleted = { readings: 0, detections: 0 };
+    for (const _ of pruneSteps(prune, cutoff, deleted)) await new Promise((r) => setImmediate(r));
+    reply({ type: 'pruned', id, deleted });
+  } catch (err) {
+    reply({ type: 'prune_failed', id, message: String((err as Error).message ?? err) });
+  }
+}
+
 parentPort!.on('message', (m: WriterRequest) => {
   if (m.type === 'close') {
     other?.close();
     db.close();
     process.exit(0);
   }
-  let reply: WriterReply;
+  if (m.type === 'prune') {
+    void pruneOlder(m.id, m.cutoff);
+    return;
+  }
+  let result: WriterReply;
   const progress = { readings: 0, detections: 0 };
   try {
     write(m.batch, progress);
-    reply = { type: 'written', id: m.id };
+    result = { type: 'written', id: m.id };
   } catch (err) {
     const e = err as { message?: string; code?: string };
-    reply = { type: 'failed', id: m.id, message: String(e.message ?? err), code: e.code, canRetry: isTransientSqliteError(err), progress };
+    result = { type: 'failed', id: m.id, message: String(e.message ?? err), code: e.code, canRetry: isTransientSqliteError(err), progress };
   }
-  replies.postMessage(reply);
-  Atomics.add(settled, 0, 1);
-  Atomics.notify(settled, 0);
+  reply(result);
   checkpointIfDue(progress.readings + progress.detections);
 });

@@ -5,15 +5,19 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { StoreError, isTransientSqliteError } from './errors.js';
-import { createBatchWriter, type TelemetryBatch, type WriteProgress } from './telemetry-rows.js';
-import { releaseIfHeldBy } from './write-turn.js';
+import { createBatchWriter, createPruner, pruneNow, type TelemetryBatch, type WriteProgress } from './telemetry-rows.js';
 
 /** A message to the writer thread. */
-export type WriterRequest = { type: 'write'; id: number; batch: TelemetryBatch } | { type: 'close' };
-/** The writer thread's answer to one write. */
+export type WriterRequest =
+  | { type: 'write'; id: number; batch: TelemetryBatch }
+  | { type: 'prune'; id: number; cutoff: number }
+  | { type: 'close' };
+/** The writer thread's answer to one write or prune. */
 export type WriterReply =
   | { type: 'written'; id: number }
-  | { type: 'failed'; id: number; message: string; code: string | undefined; canRetry: boolean; progress: WriteProgress };
+  | { type: 'failed'; id: number; message: string; code: string | undefined; canRetry: boolean; progress: WriteProgress }
+  | { type: 'pruned'; id: number; deleted: WriteProgress }
+  | { type: 'prune_failed'; id: number; message: string };
 
 /**
  * Called once per write: no error when the whole batch is committed; else `progress` says
@@ -30,6 +34,11 @@ export interface TelemetryWriter {
    * (backpressure when the writer falls behind). False when none was on its way or time ran out.
    */
   waitSync(timeoutMs: number): boolean;
+  /**
+   * Retention: delete the readings and detections older than `cutoff`, in short transactions
+   * between the batches. The writer is the telemetry file's only writer, retention included.
+   */
+  prune(cutoff: number): Promise<WriteProgress>;
   /** Stop the writer; call after the last write settled. */
   close(): Promise<void>;
 }
@@ -40,6 +49,7 @@ const writeFailed = (message: string, canRetry: boolean, cause?: unknown) =>
 /** A writer on the store's own connection, in this thread: `done` runs before `write` returns. */
 export function createInlineWriter(db: Database): TelemetryWriter {
   const write = createBatchWriter(db);
+  const prune = createPruner(db);
   return {
     mode: 'inline',
     write(batch, done) {
@@ -52,6 +62,7 @@ export function createInlineWriter(db: Database): TelemetryWriter {
       done();
     },
     waitSync: () => false,
+    prune: async (cutoff) => pruneNow(prune, cutoff),
     async close() {},
   };
 }
@@ -63,44 +74,62 @@ export function createInlineWriter(db: Database): TelemetryWriter {
  */
 export function createWorkerWriter(
   file: string,
-  o: { busyTimeoutMs: number; logger: Logger; turn: Int32Array; /** Another WAL file whose checkpoints the thread does too. */ checkpointAlso?: string },
+  o: { busyTimeoutMs: number; logger: Logger; /** Another WAL file whose checkpoints the thread does too. */ checkpointAlso?: string },
 ): TelemetryWriter {
   let thread: { worker: Worker; replies: MessagePort; settled: Int32Array } | undefined;
   let nextId = 1;
   let closed = false;
   const waiting = new Map<number, WriteDone>();
+  const pruning = new Map<number, { resolve: (deleted: WriteProgress) => void; reject: (err: StoreError) => void }>();
 
   const idle = () => {
-    if (waiting.size > 0 || closed || !thread) return;
+    if (waiting.size > 0 || pruning.size > 0 || closed || !thread) return;
     thread.worker.unref();
     thread.replies.unref();
   };
   const onReply = (m: WriterReply) => {
+    if (m.type === 'pruned' || m.type === 'prune_failed') {
+      const p = pruning.get(m.id);
+      pruning.delete(m.id);
+      idle();
+      if (m.type === 'pruned') p?.resolve(m.deleted);
+      else p?.reject(new StoreError('write_failed', `telemetry retention failed: ${m.message}`));
+      return;
+    }
     const done = waiting.get(m.id);
     waiting.delete(m.id);
     idle();
     if (m.type === 'written') done?.();
     else done?.(writeFailed(m.message, m.canRetry, { code: m.code }), m.progress);
   };
+  /** The thread, started if need be, kept alive for a request on its way. */
+  const busy = () => {
+    const t = (thread ??= start());
+    t.worker.ref();
+    t.replies.ref();
+    return t;
+  };
 
   const start = () => {
     const { port1, port2 } = new MessageChannel();
     const settled = new Int32Array(new SharedArrayBuffer(4));
     const worker = new Worker(new URL('./telemetry-worker-boot.js', import.meta.url), {
-      workerData: { file, busyTimeoutMs: o.busyTimeoutMs, replies: port2, settled, turn: o.turn, checkpointAlso: o.checkpointAlso },
+      workerData: { file, busyTimeoutMs: o.busyTimeoutMs, replies: port2, settled, checkpointAlso: o.checkpointAlso },
       transferList: [port2],
     });
     port1.on('message', onReply);
     worker.on('error', (err) => o.logger.error({ err }, 'telemetry writer thread failed'));
     worker.on('exit', (code) => {
       if (thread?.worker === worker) thread = undefined; // the next write starts a new one
-      releaseIfHeldBy(o.turn, 'writer'); // else every write on the main thread would wait out its bound
       port1.close();
       // Whether the batches on the way committed is unknown; retrying may store a row twice,
       // which is better than not at all.
       const lost = [...waiting.values()];
       waiting.clear();
       for (const done of lost) done(writeFailed(`writer thread exited with code ${code}`, true));
+      const prunes = [...pruning.values()];
+      pruning.clear();
+      for (const p of prunes) p.reject(new StoreError('write_failed', `telemetry retention stopped: writer thread exited with code ${code}`));
     });
     return { worker, replies: port1, settled };
   };
@@ -109,14 +138,19 @@ export function createWorkerWriter(
     mode: 'worker',
     write(batch, done) {
       if (closed) return done(new StoreError('closed', 'telemetry writer is closed'));
-      const t = (thread ??= start());
       const id = nextId++;
       waiting.set(id, done);
-      t.worker.ref();
-      t.replies.ref();
+      const t = busy();
       // Moved, not copied: each table's bytes have an ArrayBuffer of their own (concatRows), which
       // the sink does not touch again (a retry encodes a new batch from its rows).
       t.worker.postMessage({ type: 'write', id, batch } satisfies WriterRequest, [batch.readings.buffer, batch.detections.buffer]);
+    },
+    prune(cutoff) {
+      if (closed) return Promise.reject(new StoreError('closed', 'telemetry writer is closed'));
+      const id = nextId++;
+      const done = new Promise<WriteProgress>((resolve, reject) => pruning.set(id, { resolve, reject }));
+      busy().worker.postMessage({ type: 'prune', id, cutoff } satisfies WriterRequest);
+      return done;
     },
     waitSync(timeoutMs) {
       const t = thread;

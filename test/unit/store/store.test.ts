@@ -70,7 +70,7 @@ describe('openSqliteStore', () => {
     ]);
     store.telemetry.writeDetections([makeDetection({ ts: T0 + 2 * DAY }), makeDetection({ ts: T0 + 9 * DAY })]);
     await store.telemetry.flush();
-    expect(store.maintain()).toEqual({ readings: 1, detections: 1, alertLog: 0 });
+    expect(await store.maintain()).toEqual({ readings: 1, detections: 1, alertLog: 0 });
     const all = { from: 0, to: T0 + 100 * DAY };
     expect((await store.telemetry.queryReadings(all)).map((r) => (r.ts - T0) / DAY)).toEqual([4, 9]);
     await store.close();
@@ -78,7 +78,7 @@ describe('openSqliteStore', () => {
     now = T0 + 12 * DAY; // the 4-day reading is 8 days old now: pruned at open
     const reopened = openSqliteStore(opts);
     expect((await reopened.telemetry.queryReadings(all)).map((r) => (r.ts - T0) / DAY)).toEqual([9]);
-    expect(reopened.maintain()).toEqual({ readings: 0, detections: 0, alertLog: 0 });
+    expect(await reopened.maintain()).toEqual({ readings: 0, detections: 0, alertLog: 0 });
     await reopened.close();
   });
 
@@ -87,7 +87,7 @@ describe('openSqliteStore', () => {
     store.telemetry.writeReadings(Array.from({ length: 25_000 }, (_, n) => makeReading({ ts: T0 - 8 * DAY - n })));
     store.telemetry.writeReadings([makeReading({ ts: T0 })]);
     await store.telemetry.flush();
-    expect(store.maintain().readings).toBe(25_000);
+    expect((await store.maintain()).readings).toBe(25_000);
     expect(await store.telemetry.queryReadings({ from: 0, to: T0 })).toHaveLength(1);
     await store.close();
   });
