@@ -27,8 +27,17 @@ export interface RuleEngine {
    * did not change; changed, added or re-enabled rules start fresh, removed ones stop.
    */
   setRules(rules: Rule[]): void;
-  /** Every running rule's per-key state (plain JSON), for the rule-state store. */
+  /** Every running rule's per-key state (plain JSON). */
   snapshot(): RuleStateEntry[];
+  /**
+   * The running rules' slots that changed since they were last taken, each marked unchanged as
+   * it is taken (restored slots count as saved). Lazy, so a saver can walk a city's slots a
+   * chunk per turn of the event loop. The saver writes `slotEntry(c)` of each; one whose write
+   * failed is marked changed again, so the next save takes it.
+   */
+  takeChanged(): Iterator<ChangedSlot>;
+  /** Rules whose saved slots are still wanted: those running and those restored and yet to start. */
+  liveRuleHashes(): string[];
   /**
    * Hand saved states to the rules they belong to (same id, version and hash); they are used
    * when those rules next start (call before `detections`). Returns how many were taken.
@@ -37,6 +46,20 @@ export interface RuleEngine {
 }
 
 interface Running { rule: Rule; sub: Subscription; slots: RuleSlots; input: Subject<Reading> }
+
+/** A slot taken by `takeChanged`: which rule and key it belongs to, and the live slot itself. */
+export interface ChangedSlot {
+  rule: Rule;
+  ruleHash: string;
+  key: string;
+  slot: RuleSlot;
+}
+
+/** What the rule-state store keeps of a slot, as it is now. */
+export function slotEntry(c: ChangedSlot): RuleStateEntry {
+  const { state, wakeAt } = c.slot;
+  return { ruleId: c.rule.id, ruleVersion: c.rule.version, ruleHash: c.ruleHash, key: c.key, state, ...(wakeAt !== undefined ? { wakeAt } : {}) };
+}
 
 /**
  * Which rules a reading reaches (issue #3: every rule used to filter every reading). Rules
@@ -170,13 +193,29 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
     snapshot() {
       const out: RuleStateEntry[] = [];
       for (const running of live) {
-        for (const [hash, { rule, slots }] of running) {
-          for (const [key, slot] of slots) {
-            out.push({ ruleId: rule.id, ruleVersion: rule.version, ruleHash: hash, key, state: slot.state, ...(slot.wakeAt !== undefined ? { wakeAt: slot.wakeAt } : {}) });
-          }
+        for (const [ruleHash, { rule, slots }] of running) {
+          for (const [key, slot] of slots) out.push(slotEntry({ rule, ruleHash, key, slot }));
         }
       }
       return out;
+    },
+    *takeChanged() {
+      // Maps iterate live: a slot added meanwhile is still reached, a rule removed meanwhile may
+      // still give a few slots (the saver's retain() deletes them).
+      for (const running of [...live]) {
+        for (const [ruleHash, { rule, slots }] of running) {
+          for (const [key, slot] of slots) {
+            if (!slot.changed) continue;
+            slot.changed = false;
+            yield { rule, ruleHash, key, slot };
+          }
+        }
+      }
+    },
+    liveRuleHashes() {
+      const hashes = new Set(pending.keys());
+      for (const running of live) for (const hash of running.keys()) hashes.add(hash);
+      return [...hashes];
     },
     restore(entries) {
       const known = new Map(current.map((r) => [ruleHash(r), r]));
@@ -186,7 +225,7 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
         const rule = known.get(e.ruleHash);
         if (!rule || rule.id !== e.ruleId || rule.version !== e.ruleVersion) continue;
         const slots = next.get(e.ruleHash) ?? new Map<string, RuleSlot>();
-        slots.set(e.key, e.wakeAt === undefined ? { state: e.state } : { state: e.state, wakeAt: e.wakeAt });
+        slots.set(e.key, { state: e.state, wakeAt: e.wakeAt, changed: false }); // saved already
         next.set(e.ruleHash, slots);
         taken++;
       }

@@ -80,6 +80,12 @@ export interface LevelSpec {
   label: string;
   /** Detection.metric. */
   metric: string;
+  /**
+   * The kind reads `last` when nothing is pending (window: its tick judges the window again on
+   * the last reading). Otherwise a quiet value leaves the state as it was, the same object, so
+   * the slot is not saved again (app/rules-runtime.ts) and nothing is allocated.
+   */
+  lastWhenQuiet?: boolean;
 }
 
 export const initLevels = (spec: LevelSpec): LevelState => ({ since: spec.levels.map(() => null), raised: null, last: null });
@@ -135,7 +141,7 @@ export function stepLevels(
   // The common case, a quiet value with nothing pending: the same result as below, built
   // without the per-level arrays (this runs for every reading of every levelled rule).
   if (state.raised === null && state.since.every((s) => s === null) && !spec.levels.some((l) => isMet(l, value))) {
-    return { state: { since: state.since, raised: null, last }, emit: [] };
+    return { state: spec.lastWhenQuiet ? { since: state.since, raised: null, last } : state, emit: [] };
   }
   const since = spec.levels.map((l, i) => (isMet(l, value) ? (state.since[i] ?? now) : null));
   return confirmLevels(spec, { ...state, since, last }, now, ts);

@@ -43,7 +43,7 @@ export function aggregateOf(fn: Aggregate, values: readonly number[]): number | 
 
 const specOf = (rule: WindowRule): LevelSpec => ({
   name: rule.name, levels: levelsOf(rule), clear: rule.clear, forMs: rule.for ?? 0,
-  label: `${rule.aggregate}(${rule.select.metric!}, ${formatDuration(rule.window)})`, metric: rule.select.metric!,
+  label: `${rule.aggregate}(${rule.select.metric!}, ${formatDuration(rule.window)})`, metric: rule.select.metric!, lastWhenQuiet: true,
 });
 
 /** Judge the window at `now`; wake again when the oldest sample leaves it (or a `for` ends). */

@@ -111,9 +111,16 @@ export interface CaseReader {
   casesBetween(from: number, to: number): Array<{ incident: Incident; events: IncidentEvent[] }>;
 }
 
-/** Rule state kept across restarts (rules/state.ts): each save replaces the whole snapshot. */
+/**
+ * Rule state kept across restarts (rules/state.ts), a row per rule and key. Saves write only
+ * the slots that changed, a few hundred per transaction (app/rules-runtime.ts), so each row is
+ * a state its slot had, and the slots are independent of one another.
+ */
 export interface RuleStateStore {
-  save(entries: readonly RuleStateEntry[], savedAt: number): void;
-  /** The last snapshot saved, with when it was saved. */
+  /** Write these slots, each replacing its earlier row, in one transaction. */
+  put(entries: readonly RuleStateEntry[], savedAt: number): void;
+  /** Delete the saved slots of every rule not among `ruleHashes` (removed, changed or disabled rules). */
+  retain(ruleHashes: readonly string[]): void;
+  /** Every saved slot, with when the newest was saved. */
   load(): { entries: RuleStateEntry[]; savedAt?: number };
 }

@@ -14,7 +14,9 @@ import { toDetection } from '../to-detection.js';
 /** One key's state and pending wake-up: plain JSON, what the rule-state store keeps. */
 export interface RuleSlot {
   state: unknown;
-  wakeAt?: number;
+  wakeAt?: number | undefined;
+  /** Changed since the rule-state saver last took it (engine.takeChanged); not saved itself. */
+  changed: boolean;
 }
 /** Every key's slot of one running rule. */
 export type RuleSlots = Map<string, RuleSlot>;
@@ -93,11 +95,13 @@ export function ruleOperator<R extends Rule, S>(
           onError(err, { ruleId: rule.id, ...(reading ? { reading } : {}) });
           result = { state: prev, emit: [], ...(reading && slot?.wakeAt !== undefined ? { wakeAt: slot.wakeAt } : {}) };
         }
-        // The slot is updated in place: one object per key, not one per reading.
-        if (slot === undefined) slots.set(key, result.wakeAt === undefined ? { state: result.state } : { state: result.state, wakeAt: result.wakeAt });
-        else {
+        // The slot is updated in place: one object per key, not one per reading. Only a slot
+        // whose state or wake-up changed is saved again (a quiet reading keeps its state object).
+        if (slot === undefined) slots.set(key, { state: result.state, wakeAt: result.wakeAt, changed: true });
+        else if (slot.state !== result.state || slot.wakeAt !== result.wakeAt) {
           slot.state = result.state;
           slot.wakeAt = result.wakeAt;
+          slot.changed = true;
         }
         arm(key, result.wakeAt);
         for (const d of result.emit) subscriber.next(toDetection(rule, d, newId(), key));

@@ -71,4 +71,11 @@ describe('threshold.step', () => {
     const cleared = threshold.step(zh, raised.state, sensor('sensor-001', { waterLevel: 0.2 }), 1);
     expect(cleared.emit[0]?.message).toBe('积水超限 解除: waterLevel 0.2 < 0.25 (sensor-001)');
   });
+
+  it('a quiet value leaves the state as it was, the same object (nothing to save again, nothing allocated)', () => {
+    const quiet = run(hyst, [[0, 0.1], [1, 0.2]]).state;
+    const again = threshold.step(hyst, quiet, sensor('s1', { waterLevel: 0.3 }, { ts: 2 }), 2);
+    expect(again.state).toBe(quiet);
+    expect(threshold.step(hyst, quiet, sensor('s1', { waterLevel: 0.6 }, { ts: 3 }), 3).state).not.toBe(quiet);
+  });
 });
