@@ -34,6 +34,8 @@ export const TELEMETRY_DB_FILE_NAME = 'citysense-telemetry.db';
 const ALERT_LOG_PRUNE_EVERY = 1000;
 /** The main connection's automatic checkpoint when the writer thread does them (SQLite's default is 1000). */
 const MAIN_AUTOCHECKPOINT_PAGES = 10_000;
+/** How often the writer thread is asked to checkpoint both files. */
+const CHECKPOINT_EVERY_MS = 1000;
 
 export interface StoreHealth {
   ok: boolean;
@@ -125,8 +127,8 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
   const atOpen = { ...pruneNow(createPruner(tdb), now() - o.telemetryRetentionMs), alertLog: 0 };
 
   // The writer thread also does the WAL checkpoints of both files, so no commit on this thread
-  // waits for a checkpoint's fsync (this connection checkpoints only when its WAL grows far past
-  // that, e.g. while no telemetry arrives).
+  // waits for a checkpoint's fsync (this connection checkpoints only if its WAL grows far past
+  // that, e.g. while the writer thread is stuck).
   const threaded = o.telemetryWriter === 'worker' && file !== ':memory:';
   if (threaded) db.pragma(`wal_autocheckpoint = ${MAIN_AUTOCHECKPOINT_PAGES}`);
   const incidents = createSqliteIncidentStore(db);
@@ -161,10 +163,16 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
   logPruned({ ...atOpen, alertLog: alertLog.prune() });
   const maintenanceTimer = setInterval(maintainLogged, o.maintenanceIntervalMs);
   maintenanceTimer.unref(); // housekeeping must not keep the process alive
+  // Both WALs checkpointed by the writer thread in small steps, whether telemetry arrives or not
+  // (with InfluxDB none does): else this connection's automatic checkpoint, 40 MB at once, would
+  // run inside an incident commit on the alert path.
+  const checkpointTimer = setInterval(() => writer.checkpoint(), CHECKPOINT_EVERY_MS);
+  checkpointTimer.unref();
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     clearInterval(maintenanceTimer);
+    clearInterval(checkpointTimer);
     try {
       await telemetry.close();
     } finally {

@@ -1,17 +1,17 @@
 // The telemetry writer thread (telemetry-writer.ts starts it): its own better-sqlite3
 // connection to the telemetry file, writing the batches it is sent and answering each on its
 // reply port. WAL lets the store's connections read beside it. It also checkpoints the WAL of
-// the telemetry file and of the store's own file (`checkpointAlso`), so that fsync is never
-// paid inside a commit on the main thread.
+// the telemetry file and of the store's own file (`checkpointAlso`), every CHECKPOINT_ROWS rows
+// and when the store asks (every second), so that fsync is never paid inside a commit on the
+// main thread.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { isTransientSqliteError } from './errors.js';
 import { createBatchWriter, createPruner, pruneSteps } from './telemetry-rows.js';
 import type { WriterReply, WriterRequest } from './telemetry-writer.js';
 
-/** Checkpoint the WAL after this many rows, or this long after the first row since the last one. */
+/** Checkpoint the WALs after this many rows (and whenever the store asks: every second). */
 const CHECKPOINT_ROWS = 4096;
-const CHECKPOINT_MS = 1000;
 
 const { file, busyTimeoutMs, replies, settled, checkpointAlso } = workerData as {
   file: string;
@@ -33,14 +33,9 @@ other?.pragma('wal_autocheckpoint = 0');
 const write = createBatchWriter(db);
 const prune = createPruner(db);
 let rowsSinceCheckpoint = 0;
-let firstRowAt = 0;
 
 /** A passive checkpoint neither takes the write lock nor waits for readers. */
-function checkpointIfDue(rows: number): void {
-  if (rows === 0) return;
-  if (rowsSinceCheckpoint === 0) firstRowAt = performance.now();
-  rowsSinceCheckpoint += rows;
-  if (rowsSinceCheckpoint < CHECKPOINT_ROWS && performance.now() - firstRowAt < CHECKPOINT_MS) return;
+function checkpoint(): void {
   rowsSinceCheckpoint = 0;
   for (const conn of other ? [db, other] : [db]) {
     try {
@@ -78,6 +73,7 @@ parentPort!.on('message', (m: WriterRequest) => {
     void pruneOlder(m.id, m.cutoff);
     return;
   }
+  if (m.type === 'checkpoint') return checkpoint();
   let result: WriterReply;
   const progress = { readings: 0, detections: 0 };
   try {
@@ -88,5 +84,6 @@ parentPort!.on('message', (m: WriterRequest) => {
     result = { type: 'failed', id: m.id, message: String(e.message ?? err), code: e.code, canRetry: isTransientSqliteError(err), progress };
   }
   reply(result);
-  checkpointIfDue(progress.readings + progress.detections);
+  rowsSinceCheckpoint += progress.readings + progress.detections;
+  if (rowsSinceCheckpoint >= CHECKPOINT_ROWS) checkpoint();
 });

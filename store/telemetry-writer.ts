@@ -11,6 +11,7 @@ import { createBatchWriter, createPruner, pruneNow, type TelemetryBatch, type Wr
 export type WriterRequest =
   | { type: 'write'; id: number; batch: TelemetryBatch }
   | { type: 'prune'; id: number; cutoff: number }
+  | { type: 'checkpoint' }
   | { type: 'close' };
 /** The writer thread's answer to one write or prune. */
 export type WriterReply =
@@ -39,6 +40,12 @@ export interface TelemetryWriter {
    * between the batches. The writer is the telemetry file's only writer, retention included.
    */
   prune(cutoff: number): Promise<WriteProgress>;
+  /**
+   * Checkpoint the WAL of the telemetry file and of `checkpointAlso` now, off this thread (a
+   * no-op inline, where SQLite's automatic checkpoints apply). The store calls it every second,
+   * so the store's file is checkpointed in small steps even when no telemetry arrives.
+   */
+  checkpoint(): void;
   /** Stop the writer; call after the last write settled. */
   close(): Promise<void>;
 }
@@ -63,6 +70,7 @@ export function createInlineWriter(db: Database): TelemetryWriter {
     },
     waitSync: () => false,
     prune: async (cutoff) => pruneNow(prune, cutoff),
+    checkpoint() {},
     async close() {},
   };
 }
@@ -151,6 +159,14 @@ export function createWorkerWriter(
       const done = new Promise<WriteProgress>((resolve, reject) => pruning.set(id, { resolve, reject }));
       busy().worker.postMessage({ type: 'prune', id, cutoff } satisfies WriterRequest);
       return done;
+    },
+    checkpoint() {
+      if (closed) return;
+      // Started if need be, but kept unreferenced: a checkpoint must not keep the process alive.
+      const started = thread === undefined;
+      const t = (thread ??= start());
+      if (started) idle();
+      t.worker.postMessage({ type: 'checkpoint' } satisfies WriterRequest);
     },
     waitSync(timeoutMs) {
       const t = thread;

@@ -1,9 +1,10 @@
 // The telemetry writer: batches in long transactions, the only writer of the telemetry file
 // (retention included), and never in the way of the store's own writes.
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { TELEMETRY_DB_FILE_NAME, openSqliteStore } from '../../../store/index.js';
+import { DB_FILE_NAME, TELEMETRY_DB_FILE_NAME, openSqliteStore } from '../../../store/index.js';
 import { RowEncoder, concatRows } from '../../../store/row-codec.js';
 import { createBatchWriter, readingValues } from '../../../store/telemetry-rows.js';
 import { T0, captureLogger, makeEvent, makeIncident, makeReading, tempDir } from './fixtures.js';
@@ -76,6 +77,28 @@ describe('the store and its writer thread', () => {
       expect(await pruning).toEqual({ readings: 12_000, detections: 0, alertLog: 0 });
       await store.telemetry.flush();
       expect(await store.telemetry.queryReadings({ from: 0, to: now, limit: 20_000 })).toHaveLength(2_000);
+    } finally {
+      await store.close();
+      tmp.remove();
+    }
+  });
+
+  it('checkpoints the store file off the main thread every second, telemetry or not', async () => {
+    // With InfluxDB as the telemetry store no row ever reaches the writer thread; the store's
+    // WAL must still be copied back in small steps, not by a 40 MB checkpoint inside an incident commit.
+    const tmp = tempDir();
+    const store = openSqliteStore({ dataDir: tmp.dir, logger: captureLogger().logger, now: () => T0 });
+    const size = () => fs.statSync(path.join(tmp.dir, DB_FILE_NAME)).size;
+    try {
+      const before = size();
+      for (let n = 0; n < 200; n++) {
+        const incident = makeIncident({ id: `inc-${n}`, dedupKey: `k-${n}`, title: 'x'.repeat(2000) });
+        store.writeTransaction(() => store.incidents.insertIncident(incident, makeEvent(incident.id)));
+      }
+      // Pages reach the database file only through a checkpoint: until then they are in the WAL.
+      const deadline = Date.now() + 5000;
+      while (size() <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(size()).toBeGreaterThan(before + 200 * 2000);
     } finally {
       await store.close();
       tmp.remove();
