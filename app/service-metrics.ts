@@ -26,11 +26,15 @@ export function registerMetrics({ store, broker, ingest, hub, metrics, influx }:
   metrics.collect('citysense_ws_slow_clients_dropped_total', 'WebSocket clients cut off because their send buffer passed the bound', 'counter', () => hub.slowClientsDropped());
   metrics.collect('citysense_broker_limited_total', 'Device traffic slowed or shed by the broker limits, by what', 'counter', () => {
     const b = broker.stats();
-    const what = { connect_rate: b.connectsRateLimited, publish_rate: b.publishesRateLimited, packet_too_large: b.packetsTooLarge, publish_held: b.publishesHeld, publish_shed: b.publishesShed };
+    const what = {
+      connect_rate: b.connectsRateLimited, publish_rate: b.publishesRateLimited, packet_too_large: b.packetsTooLarge,
+      publish_held: b.publishesHeld, publish_shed: b.publishesShed, session_queue_full: b.sessionQueueDropped,
+    };
     return Object.entries(what).map(([k, value]) => ({ labels: { what: k }, value }));
   });
   metrics.collect('citysense_broker_acks_withheld_total', 'QoS 1/2 publishes not acknowledged because their reading could not be stored (the device sends them again)', 'counter', () => broker.stats().acksWithheld);
   metrics.collect('citysense_broker_publishes_waiting', 'Publishes held right now for a later turn of the event loop', 'gauge', () => broker.stats().publishesWaiting);
+  metrics.collect('citysense_broker_session_queued', 'QoS 1/2 messages kept for persistent sessions, not yet acknowledged', 'gauge', () => broker.stats().sessionQueued);
   if (influx) registerInfluxMetrics(metrics, influx);
 }
 

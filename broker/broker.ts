@@ -7,6 +7,7 @@ import { DeviceId } from '../ingest/schemas.js';
 import { type AckGate, createAckHold } from './ack-gate.js';
 import { DROP_TOPIC, decidePublish, decideSubscribe, type Identity } from './acl.js';
 import { BrokerLimits, capPacketSize, createPublishGate, createTokenBuckets, remoteAddressOf } from './limits.js';
+import { boundSessionQueues, type OutgoingPersistence } from './session-queue.js';
 import type { Registry } from './registry.js';
 import { publishRejection, type Issue, type RejectReason } from './rejection.js';
 import { createTransports } from './transports.js';
@@ -66,6 +67,10 @@ export interface BrokerStats {
   publishesWaiting: number;
   /** QoS 1/2 publishes left unacknowledged because the ack gate failed (the connection was closed). */
   acksWithheld: number;
+  /** QoS 1/2 messages for persistent sessions not kept because the session's queue was full. */
+  sessionQueueDropped: number;
+  /** QoS 1/2 messages kept for persistent sessions and not yet acknowledged. */
+  sessionQueued: number;
 }
 
 export interface CitysenseBroker {
@@ -201,6 +206,9 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
     },
   });
 
+  const sessions = boundSessionQueues((aedes as unknown as { persistence: OutgoingPersistence }).persistence, limits.maxSessionQueue, (clientId) =>
+    log.warn({ clientId, maxSessionQueue: limits.maxSessionQueue }, 'persistent session queue full: further QoS 1/2 messages for it are not kept until it acknowledges some'),
+  );
   // aedes.mq (mqemitter) queues publishes beyond its concurrency; its length is the backlog the gate bounds.
   const emitter = (aedes as unknown as { mq: { length: number } }).mq;
   const gate = createPublishGate({ queued: () => emitter.length, maxQueued: limits.maxQueuedPublishes, maxHeld: limits.maxHeldPublishes, maxPerTurn: limits.maxPublishesPerTurn });
@@ -249,7 +257,10 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
     setAckGate: (g) => acks.set(g),
     stats: () => {
       const g = gate.stats();
-      return { ...counts, acksWithheld: acks.withheld(), publishesHeld: g.held, publishesShed: g.shed, publishesWaiting: g.waiting };
+      return {
+        ...counts, acksWithheld: acks.withheld(), publishesHeld: g.held, publishesShed: g.shed, publishesWaiting: g.waiting,
+        sessionQueueDropped: sessions.dropped(), sessionQueued: sessions.queued(),
+      };
     },
   };
 }

@@ -26,6 +26,11 @@ export const BrokerLimits = z.strictObject({
   /** Held publishes above which new ones are shed with reason `overloaded` (a held client's socket
    *  is not read, so this bounds connections × one read chunk). */
   maxHeldPublishes: z.coerce.number().int().positive().default(100_000),
+  /**
+   * QoS 1/2 messages kept per persistent session (`clean: false`) for a subscriber that is
+   * offline or has not acknowledged them; new ones beyond it are not kept (session-queue.ts).
+   */
+  maxSessionQueue: z.coerce.number().int().positive().default(10_000),
 });
 export type BrokerLimits = z.infer<typeof BrokerLimits>;
 export type BrokerLimitsInput = z.input<typeof BrokerLimits>;

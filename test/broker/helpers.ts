@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { concat, first, firstValueFrom, from } from 'rxjs';
-import { createBroker, loadRegistry, type CitysenseBroker } from '../../broker/index.js';
+import { createBroker, loadRegistry, type BrokerLimitsInput, type CitysenseBroker } from '../../broker/index.js';
 import { createGridLocator, createIngest, type Ingest, type Reading } from '../../ingest/index.js';
 
 export const DEVICES = {
@@ -30,13 +30,13 @@ export interface Harness {
 }
 
 /** Start broker + ingest on 127.0.0.1, port 0. */
-export async function startHarness({ allowAnonymous = false } = {}): Promise<Harness> {
+export async function startHarness({ allowAnonymous = false, limits = {} }: { allowAnonymous?: boolean; limits?: BrokerLimitsInput } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'citysense-broker-'));
   const registryPath = join(dir, 'devices.json');
   writeFileSync(registryPath, JSON.stringify(DEVICES));
   const logger = pino({ level: 'silent' });
   const registry = await loadRegistry(registryPath);
-  const broker = await createBroker({ mqttPort: 0, wsPort: 0, host: '127.0.0.1', registry, allowAnonymous, logger });
+  const broker = await createBroker({ mqttPort: 0, wsPort: 0, host: '127.0.0.1', registry, allowAnonymous, logger, limits });
   const ingest = createIngest({ broker, registry, grid: createGridLocator({ cellSizeM: 500 }), logger });
   const readings: Reading[] = [];
   ingest.readings$.subscribe((r) => readings.push(r));
