@@ -206,9 +206,12 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
     },
   });
 
-  const sessions = boundSessionQueues((aedes as unknown as { persistence: OutgoingPersistence }).persistence, limits.maxSessionQueue, (clientId) =>
-    log.warn({ clientId, maxSessionQueue: limits.maxSessionQueue }, 'persistent session queue full: further QoS 1/2 messages for it are not kept until it acknowledges some'),
-  );
+  const internals = aedes as unknown as { persistence: OutgoingPersistence; clients: Record<string, unknown> };
+  const sessions = boundSessionQueues(internals.persistence, limits.maxSessionQueue, {
+    connected: (clientId) => internals.clients[clientId] !== undefined,
+    onFull: (clientId) =>
+      log.warn({ clientId, maxSessionQueue: limits.maxSessionQueue }, 'persistent session queue full: further QoS 1/2 messages for it are not kept while it is offline'),
+  });
   // aedes.mq (mqemitter) queues publishes beyond its concurrency; its length is the backlog the gate bounds.
   const emitter = (aedes as unknown as { mq: { length: number } }).mq;
   const gate = createPublishGate({ queued: () => emitter.length, maxQueued: limits.maxQueuedPublishes, maxHeld: limits.maxHeldPublishes, maxPerTurn: limits.maxPublishesPerTurn });

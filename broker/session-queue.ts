@@ -3,8 +3,9 @@
 // memory until that subscriber acknowledges it: an operator tool subscribed to `city/#` that goes
 // offline overnight while gateways publish QoS 1 would hold every reading of the city (~500 B
 // each) until the process runs out of memory. Like mosquitto's `max_queued_messages` and EMQX's
-// `max_mqueue_len`, at most `limit` are kept per client; new ones beyond it are not kept for that
-// client (an online one still gets them live, without a resend), and are counted.
+// `max_mqueue_len`, at most `limit` are kept per client while it is offline (the ones it left
+// unacknowledged count); new ones beyond it are not kept for that client, and are counted. A
+// connected subscriber is not cut short by it: aedes keeps each message it sends until acknowledged.
 
 type Callback = (err: unknown, value?: unknown) => void;
 
@@ -30,21 +31,31 @@ export interface SessionQueues {
 }
 
 /**
- * Wrap `persistence` in place so it keeps at most `limit` outgoing messages per client.
- * `onFull(clientId)` is called when a client's queue first fills (and again after it drained).
+ * Wrap `persistence` in place so it keeps at most `limit` outgoing messages per offline client.
+ * `onFull(clientId)` is called when a client's queue first fills (and again after it had room).
  */
-export function boundSessionQueues(persistence: OutgoingPersistence, limit: number, onFull: (clientId: string) => void): SessionQueues {
+export function boundSessionQueues(
+  persistence: OutgoingPersistence,
+  limit: number,
+  o: { connected: (clientId: string) => boolean; onFull: (clientId: string) => void },
+): SessionQueues {
+  /** Messages kept per client. */
   const counts = new Map<string, number>();
+  /** Clients whose full queue was reported, until it has room again. */
+  const reported = new Set<string>();
   let dropped = 0;
   let queued = 0;
-  /** Whether one more message may be kept for `clientId`; counts it if so. */
+  /**
+   * Whether one more message may be kept for `clientId`; counts it if so. Always for a connected
+   * client: aedes sends it the message it keeps, and one not kept would fail its connection.
+   */
   const take = (clientId: string): boolean => {
     const n = counts.get(clientId) ?? 0;
-    if (n >= limit) {
+    if (n >= limit && !o.connected(clientId)) {
       dropped++;
-      if (n === limit) {
-        counts.set(clientId, n + 1); // marks "full, reported" until one is acknowledged
-        onFull(clientId);
+      if (!reported.has(clientId)) {
+        reported.add(clientId);
+        o.onFull(clientId);
       }
       return false;
     }
@@ -70,9 +81,10 @@ export function boundSessionQueues(persistence: OutgoingPersistence, limit: numb
     settle(
       clear(client, packet).then((found) => {
         if (found !== undefined) {
-          const n = Math.min(counts.get(client.id) ?? 1, limit) - 1;
+          const n = (counts.get(client.id) ?? 1) - 1;
           if (n > 0) counts.set(client.id, n);
           else counts.delete(client.id);
+          if (n < limit) reported.delete(client.id);
           queued--;
         }
         return found;
