@@ -158,7 +158,11 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
     return logPruned({ ...(await telemetry.pruneExpired()), alertLog: alertLogPruned });
   };
   const maintainLogged = (): void => {
-    maintain().catch((err: unknown) => logger.error({ err }, 'store maintenance failed'));
+    maintain().catch((err: unknown) => {
+      // A close in the middle stops retention; the next start's runs the rest.
+      if (err instanceof StoreError && err.code === 'closed') logger.info('store maintenance stopped: the store is closing');
+      else logger.error({ err }, 'store maintenance failed');
+    });
   };
   logPruned({ ...atOpen, alertLog: alertLog.prune() });
   const maintenanceTimer = setInterval(maintainLogged, o.maintenanceIntervalMs);

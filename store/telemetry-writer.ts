@@ -137,7 +137,11 @@ export function createWorkerWriter(
       for (const done of lost) done(writeFailed(`writer thread exited with code ${code}`, true));
       const prunes = [...pruning.values()];
       pruning.clear();
-      for (const p of prunes) p.reject(new StoreError('write_failed', `telemetry retention stopped: writer thread exited with code ${code}`));
+      // Closed on purpose: retention stopped between two chunks (what it deleted stays deleted).
+      const err = closed
+        ? new StoreError('closed', 'telemetry retention stopped: the store was closed')
+        : new StoreError('write_failed', `telemetry retention stopped: writer thread exited with code ${code}`);
+      for (const p of prunes) p.reject(err);
     });
     return { worker, replies: port1, settled };
   };

@@ -104,4 +104,23 @@ describe('the store and its writer thread', () => {
       tmp.remove();
     }
   });
+
+  it('a close during retention stops it between chunks, as a close, not a failure', async () => {
+    const tmp = tempDir();
+    const now = T0 + 10 * DAY;
+    const { logger, lines } = captureLogger();
+    const store = openSqliteStore({ dataDir: tmp.dir, logger, now: () => now, telemetryRetentionMs: 7 * DAY, telemetryBatchSize: 5000 });
+    try {
+      // Five retention chunks: the close reaches the writer thread between two of them.
+      store.telemetry.writeReadings(Array.from({ length: 50_000 }, (_, n) => makeReading({ ts: T0 + n })));
+      await store.telemetry.flush();
+      const pruning = store.maintain();
+      await store.close();
+      await expect(pruning).rejects.toMatchObject({ name: 'StoreError', code: 'closed' });
+      expect(lines.filter((l) => (l.level as number) >= 50)).toEqual([]);
+    } finally {
+      await store.close();
+      tmp.remove();
+    }
+  });
 });
