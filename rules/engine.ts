@@ -3,7 +3,7 @@
 // run side by side and fail alone. Each rule's per-key states sit in a Map the engine keeps,
 // so a reload leaves unchanged rules untouched and the states can be saved (`snapshot`) and
 // brought back after a restart (`restore`).
-import { asyncScheduler, catchError, EMPTY, Observable, Subject, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, catchError, EMPTY, Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import type { Reading } from '../ingest/schemas.js';
 import type { Detection } from './detection.js';
 import { ruleFor } from './operators/rule-for.js';
@@ -45,7 +45,28 @@ export interface RuleEngine {
   restore(entries: readonly RuleStateEntry[]): number;
 }
 
-interface Running { rule: Rule; sub: Subscription; slots: RuleSlots; input: Subject<Reading> }
+/**
+ * A rule's input: one subscriber (the rule's operator), fed directly. Node loads RxJS' ES5
+ * build, whose Subject.next allocates a closure and an iterator per call, for every reading
+ * and every rule it reaches (issue #3).
+ */
+class Feed {
+  private target: Subscriber<Reading> | undefined;
+  readonly source = new Observable<Reading>((s) => {
+    this.target = s;
+    return () => {
+      if (this.target === s) this.target = undefined;
+    };
+  });
+  next(r: Reading): void {
+    this.target?.next(r);
+  }
+  complete(): void {
+    this.target?.complete();
+  }
+}
+
+interface Running { rule: Rule; sub: Subscription; slots: RuleSlots; input: Feed }
 
 /** A slot taken by `takeChanged`: which rule and key it belongs to, and the live slot itself. */
 export interface ChangedSlot {
@@ -68,7 +89,7 @@ export function slotEntry(c: ChangedSlot): RuleStateEntry {
  * rule's own selector meets the odd reading and reports it as before.
  */
 function dispatchTable(running: Map<string, Running>): { dispatch(reading: Reading): void } {
-  const inputs: Subject<Reading>[] = [];
+  const inputs: Feed[] = [];
   const gateOf: number[] = [];
   const gates: Array<(r: Reading) => boolean> = [];
   const keys = new Map<string, number>();
@@ -129,9 +150,9 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
         const slots = pending.get(key) ?? new Map<string, RuleSlot>();
         pending.delete(key);
         // Each rule has its own input: the dispatch below feeds it only readings that pass its gate.
-        const input = new Subject<Reading>();
+        const input = new Feed();
         try {
-          const sub = input
+          const sub = input.source
             .pipe(
               ruleFor(rule, scheduler, { ...base, slots }),
               catchError((err: unknown) => {

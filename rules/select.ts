@@ -9,6 +9,14 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
+/** Whether the reading saw an event of `type` (a loop: `.some` with a closure allocated one per reading and rule). */
+function hasEvent(r: Reading, type: string): boolean {
+  const events = r.events;
+  if (events === undefined) return false;
+  for (let i = 0; i < events.length; i++) if (events[i]!.type === type) return true;
+  return false;
+}
+
 /** Compile a selector once into a predicate (the glob is compiled here, not per reading). */
 export function compileSelect(select: Select): (reading: Reading) => boolean {
   const device = select.device === undefined ? undefined : globToRegExp(select.device);
@@ -16,7 +24,7 @@ export function compileSelect(select: Select): (reading: Reading) => boolean {
     (select.kind === undefined || r.kind === select.kind) &&
     (device === undefined || device.test(r.deviceId)) &&
     (select.metric === undefined || typeof r.metrics?.[select.metric] === 'number') &&
-    (select.event === undefined || (r.events ?? []).some((e) => e.type === select.event)) &&
+    (select.event === undefined || hasEvent(r, select.event)) &&
     (select.district === undefined || r.district === select.district) &&
     (select.grid === undefined || r.grid === select.grid);
 }
@@ -40,7 +48,7 @@ export interface SelectGate {
  */
 export function selectGate(select: Select, deviceOnly = false): SelectGate {
   const { event, metric, kind } = select;
-  if (!deviceOnly && event !== undefined) return { key: `event:${event}`, test: (r) => (r.events ?? []).some((e) => e.type === event) };
+  if (!deviceOnly && event !== undefined) return { key: `event:${event}`, test: (r) => hasEvent(r, event) };
   if (!deviceOnly && metric !== undefined) return { key: `metric:${metric}`, test: (r) => typeof r.metrics?.[metric] === 'number' };
   if (kind !== undefined) return { key: `kind:${kind}`, test: (r) => r.kind === kind };
   return { key: 'all', test: () => true };

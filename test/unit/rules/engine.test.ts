@@ -26,7 +26,7 @@ describe('createRuleEngine', () => {
     // smoke's selector accepts it (it has a smoke event), then its step throws on the events.
     const odd = reading({
       deviceId: 'c1', kind: 'camera',
-      events: Object.assign([], { some: () => true, filter: () => { throw new Error('bad events'); } }),
+      events: Object.assign([{ type: 'smoke', confidence: 0.9 }], { filter: () => { throw new Error('bad events'); } }),
     });
     // water's selector throws on the metrics; smoke's selector never looks at them.
     const hostile = reading({ deviceId: 'x', metrics: new Proxy({}, { get: () => { throw new Error('boom'); } }) });
