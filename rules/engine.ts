@@ -1,9 +1,8 @@
 // The rule engine: one operator per enabled rule, each fed the readings that can match its
 // selector (an index by event, metric or kind), merged into one stream of detections. Rules
 // run side by side and fail alone. Each rule's per-key states sit in a Map the engine keeps,
-// so a reload leaves unchanged rules untouched and the states can be saved (`takeChanged`: those
-// that changed since the last save) and
-// brought back after a restart (`restore`).
+// so a reload leaves unchanged rules untouched, the states that changed can be saved
+// (`takeChanged`) and brought back after a restart (`restore`).
 import { asyncScheduler, catchError, EMPTY, Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import type { Reading } from '../ingest/schemas.js';
 import type { Detection } from './detection.js';
