@@ -96,9 +96,11 @@ describe('the store and its writer thread', () => {
         store.writeTransaction(() => store.incidents.insertIncident(incident, makeEvent(incident.id)));
       }
       // Pages reach the database file only through a checkpoint: until then they are in the WAL.
+      // (Polled to the end: the file grows while a checkpoint copies the pages.)
+      const written = before + 200 * 2000;
       const deadline = Date.now() + 5000;
-      while (size() <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      expect(size()).toBeGreaterThan(before + 200 * 2000);
+      while (size() <= written && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(size()).toBeGreaterThan(written);
     } finally {
       await store.close();
       tmp.remove();
