@@ -148,6 +148,11 @@ export const TELEMETRY_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/** Whether `db` has a table of this name. */
+export function hasTable(db: Db, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
 /** Apply every migration above the database's user_version, each in its own transaction. */
 export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number {
   let current = db.pragma('user_version', { simple: true }) as number;
@@ -212,8 +217,7 @@ export function telemetryCopyKey(db: Db): string {
  */
 function moveTelemetryOut(db: Db): void {
   const file = telemetryFileFor(db.name);
-  const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'readings'").get();
-  if (file === ':memory:' || !has) return;
+  if (file === ':memory:' || !hasTable(db, 'readings')) return;
   const key = telemetryCopyKey(db);
   const target = openTelemetryDb(file, 5000);
   const copied = target.prepare('SELECT 1 FROM copied_from WHERE source = ?').get(key);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Reading } from '../ingest/schemas.js';
 import { StoreError } from './errors.js';
-import { telemetryFileFor } from './migrations.js';
+import { hasTable, telemetryFileFor } from './migrations.js';
 import { DB_FILE_NAME } from './sqlite.js';
 import { READING_ROW_COLUMNS, readingFromRow, type ReadingRow } from './telemetry-rows.js';
 
@@ -25,15 +25,18 @@ export interface ReadingsReader {
 export function openSqliteReadingsReader(dataDirOrFile: string): ReadingsReader {
   const given = dataDirOrFile.endsWith('.db') ? dataDirOrFile : path.join(dataDirOrFile, DB_FILE_NAME);
   const candidates = given.endsWith('-telemetry.db') ? [given] : [telemetryFileFor(given), given];
-  const file = candidates.find((f) => fs.existsSync(f) && hasReadings(f));
-  if (file === undefined) throw new StoreError('invalid', `no telemetry store at ${candidates[0]}`);
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+  let db: Database.Database | undefined;
+  for (const f of candidates) {
+    db = openWithReadings(f);
+    if (db !== undefined) break;
+  }
+  if (db === undefined) throw new StoreError('invalid', `no telemetry store at ${candidates[0]}`);
   const page = db.prepare<{ from: number; to: number; afterTs: number; afterRow: number; limit: number }, ReadingRow & { rowid: number }>(`
     SELECT rowid, ${READING_ROW_COLUMNS} FROM readings
     WHERE ts >= @from AND ts <= @to AND (ts > @afterTs OR (ts = @afterTs AND rowid > @afterRow))
     ORDER BY ts, rowid LIMIT @limit`);
   return {
-    path: file,
+    path: db.name,
     *readings(from, to, pageSize = 5000) {
       let afterTs = -Infinity;
       let afterRow = -1;
@@ -50,11 +53,11 @@ export function openSqliteReadingsReader(dataDirOrFile: string): ReadingsReader 
   };
 }
 
-function hasReadings(file: string): boolean {
+/** `file` opened read-only if it exists and holds readings. */
+function openWithReadings(file: string): Database.Database | undefined {
+  if (!fs.existsSync(file)) return undefined;
   const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'readings'").get() !== undefined;
-  } finally {
-    db.close();
-  }
+  if (hasTable(db, 'readings')) return db;
+  db.close();
+  return undefined;
 }

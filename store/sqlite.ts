@@ -12,7 +12,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { pino, type Logger } from 'pino';
 import { StoreError } from './errors.js';
-import { MIGRATIONS, migrate, openTelemetryDb, telemetryFileFor } from './migrations.js';
+import { MIGRATIONS, hasTable, migrate, openTelemetryDb, telemetryFileFor } from './migrations.js';
 import { SqliteStoreOptions, type OpenSqliteStoreOptions } from './options.js';
 import { createSqliteAlertLog, type SqliteAlertLog } from './sqlite-alert-log.js';
 import { createSqliteCaseReader } from './sqlite-cases.js';
@@ -75,8 +75,7 @@ export interface SqliteStore {
 
 /** About how many readings a store of schema ≤ 4 holds in its own file (the last rowid: no scan). */
 function rowsToMove(db: Database.Database): number {
-  const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'readings'").get();
-  return has ? ((db.prepare('SELECT max(rowid) AS n FROM readings').get() as { n: number | null }).n ?? 0) : 0;
+  return hasTable(db, 'readings') ? ((db.prepare('SELECT max(rowid) AS n FROM readings').get() as { n: number | null }).n ?? 0) : 0;
 }
 
 /** Open (creating and migrating as needed) the SQLite store. */

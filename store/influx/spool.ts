@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database, { type Database as Db } from 'better-sqlite3';
-import { MIGRATIONS, migrate } from '../migrations.js';
+import { MIGRATIONS, hasTable, migrate } from '../migrations.js';
 
 const SPOOL_MIGRATION = 3;
 
@@ -34,8 +34,7 @@ export function openSpool(file: string, o: { rowLines: number; busyTimeoutMs?: n
     db.pragma('synchronous = NORMAL');
     migrate(db);
     // A database that reached a later version before migration 3 existed never ran it.
-    const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'influx_spool'").get();
-    if (!has) db.exec(MIGRATIONS.find((m) => m.version === SPOOL_MIGRATION)?.sql ?? '');
+    if (!hasTable(db, 'influx_spool')) db.exec(MIGRATIONS.find((m) => m.version === SPOOL_MIGRATION)?.sql ?? '');
   } catch (err) {
     db.close();
     throw err;
