@@ -90,11 +90,6 @@ export function compileSilence(s: Silence): (d: Detection, now: number) => boole
   return (d, now) => silenceState(s, now) === 'active' && tests.every((t) => t(d));
 }
 
-/** Whether the silence is active at `now` and every matcher it has matches the detection. */
-export function silenceMatches(s: Silence, d: Detection, now: number): boolean {
-  return compileSilence(s)(d, now);
-}
-
 export interface SilenceService {
   /** Fails when the silence would end before it starts. */
   create(input: z.infer<typeof SilenceInput>): { ok: true; silence: Silence } | { ok: false; message: string };

@@ -47,16 +47,14 @@ export function createSqliteRuleStateStore(db: Database): RuleStateStore {
   const put = db.transaction((entries: readonly RuleStateEntry[], savedAt: number) => {
     for (const e of entries) {
       upsert.run(e.ruleHash, e.key, e.ruleId, e.ruleVersion, e.wakeAt ?? null, savedAt, JSON.stringify(e.state));
+      held.add(e.ruleHash); // a rolled-back hash here only costs retain() a DELETE of nothing
     }
   });
   const retain = db.transaction((gone: string[]) => {
     for (const hash of gone) dropRule.run(hash);
   });
   return {
-    put(entries, savedAt) {
-      put(entries, savedAt);
-      for (const e of entries) held.add(e.ruleHash);
-    },
+    put: (entries, savedAt) => put(entries, savedAt),
     retain(ruleHashes) {
       const keep = new Set(ruleHashes);
       const gone = [...held].filter((h) => !keep.has(h));

@@ -1,13 +1,12 @@
 // Silences and inhibition on a controlled clock, over a real SQLite store.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findInhibitor } from '../../../alerts/inhibition.js';
-import { SilenceInput, createSilenceService, silenceMatches, silenceState } from '../../../alerts/silences.js';
+import { SilenceInput, compileSilence, createSilenceService, silenceState } from '../../../alerts/silences.js';
 import { globToRegExp } from '../../../rules/select.js';
 import { DB_FILE_NAME, openSqliteStore } from '../../../store/index.js';
+import { tempDir } from '../store/fixtures.js';
 import { type Harness, T0, detection, harness } from './management-helpers.js';
 
 const HOUR = 3_600_000;
@@ -27,11 +26,11 @@ describe('silence matchers', () => {
 
   it('needs every given matcher to match, and only inside [startsAt, endsAt)', () => {
     const s = { id: 's', matchers: { device: 'sensor-*', grid: 'G-1-1' }, createdBy: 'op', comment: 'pump test', startsAt: T0, endsAt: T0 + HOUR, createdAt: T0 };
-    expect(silenceMatches(s, detection(), T0)).toBe(true);
-    expect(silenceMatches(s, detection({ grid: 'G-2-2' }), T0)).toBe(false);
-    expect(silenceMatches(s, detection({ grid: undefined }), T0)).toBe(false);
-    expect(silenceMatches(s, detection(), T0 - 1)).toBe(false);
-    expect(silenceMatches(s, detection(), T0 + HOUR)).toBe(false);
+    expect(compileSilence(s)(detection(), T0)).toBe(true);
+    expect(compileSilence(s)(detection({ grid: 'G-2-2' }), T0)).toBe(false);
+    expect(compileSilence(s)(detection({ grid: undefined }), T0)).toBe(false);
+    expect(compileSilence(s)(detection(), T0 - 1)).toBe(false);
+    expect(compileSilence(s)(detection(), T0 + HOUR)).toBe(false);
     expect([T0 - 1, T0, T0 + HOUR].map((t) => silenceState(s, t))).toEqual(['pending', 'active', 'expired']);
   });
 
@@ -117,10 +116,10 @@ describe('silences kept in memory', () => {
   });
 
   it('sees a silence written through another connection at the next match', async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'citysense-silences-'));
-    const store = openSqliteStore({ dataDir: tmp });
+    const tmp = tempDir();
+    const store = openSqliteStore({ dataDir: tmp.dir });
     const silences = createSilenceService({ store: store.silences, clock: () => T0 });
-    const other = new Database(join(tmp, DB_FILE_NAME));
+    const other = new Database(join(tmp.dir, DB_FILE_NAME));
     try {
       expect(silences.match(detection())).toBeUndefined();
       const s = { id: 'SIL-OTHER', matchers: { device: 'sensor-*' }, createdBy: 'op', comment: 'elsewhere', startsAt: T0, endsAt: T0 + HOUR, createdAt: T0 };
@@ -129,7 +128,7 @@ describe('silences kept in memory', () => {
     } finally {
       other.close();
       await store.close();
-      rmSync(tmp, { recursive: true, force: true });
+      tmp.remove();
     }
   });
 });
