@@ -9,6 +9,7 @@ import { stateKeyOf, type Detection } from '../rules/index.js';
 import { isTransientSqliteError, StoreError } from '../store/index.js';
 import { KeyedRetryQueue, RetryPolicy, type GiveUpReason } from './retry-queue.js';
 
+/** What the path writes to, hands detections to, and resets; its clock and retry policy. */
 export interface DetectionPathDeps {
   /** The detection as telemetry (the time-series sink buffers and retries on its own). */
   write: (d: Detection) => void;
@@ -38,9 +39,11 @@ export interface DetectionPathStats {
   retries: Map<string, number>;
   failed: Map<string, { rule: string; reason: GiveUpReason | 'shutdown'; value: number }>;
   writeErrors: number;
+  /** Detections in the retry queue now. */
   waiting: number;
 }
 
+/** The one way into the alert path for every detection (rules and Node-RED alike). */
 export interface DetectionPath {
   /** Write and handle `d`: `handled` when its incident side went through at once, else `waiting` or `failed`. */
   accept(d: Detection): 'handled' | 'waiting' | 'failed';
@@ -59,7 +62,7 @@ export function createDetectionPath(deps: DetectionPathDeps): DetectionPath {
   const scheduler = deps.scheduler ?? asyncScheduler;
   const retriable = deps.retriable ?? isRetriableStoreError;
   const queue = new KeyedRetryQueue<Detection>(RetryPolicy.parse(deps.policy ?? {}));
-  const stats: DetectionPathStats = { retries: new Map(), failed: new Map(), writeErrors: 0, waiting: 0 };
+  const stats: Omit<DetectionPathStats, 'waiting'> = { retries: new Map(), failed: new Map(), writeErrors: 0 };
   let failing: { reason: string; since: number } | undefined;
   let timer: { at: number; sub: Subscription } | undefined;
   let trying = false;
