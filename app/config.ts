@@ -32,6 +32,12 @@ export const Config = z.strictObject({
   /** Default: on in the demo, off otherwise (DESIGN: the demo default). */
   allowAnonymous: Flag.optional(),
   telemetryRetention: Duration.default(7 * 86_400_000),
+  /** How long a store write waits for another connection's lock before it fails (SQLITE_BUSY); it blocks the thread meanwhile. */
+  storeBusyTimeout: Duration.default(5_000),
+  /** A detection whose incident transaction fails (README § Durability): tries in all, backoff, and how many may wait. */
+  detectionRetry: z
+    .strictObject({ attempts: z.number().int().min(1).max(100).default(5), delay: Duration.default(200), maxDelay: Duration.default(5_000), queue: z.number().int().positive().default(1_000) })
+    .prefault({}),
   deadlineCheckInterval: Duration.default(5_000),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Local time for CAP `sent` and monthly evaluation rollups; default: this machine's offset. */

@@ -5,6 +5,7 @@ import type { Ingest } from '../ingest/index.js';
 import { errorReply } from '../alerts/index.js';
 import { formatRuleIssue, type RuleEngine, type RuleSetHolder } from '../rules/index.js';
 import type { InfluxSink, SqliteStore } from '../store/index.js';
+import type { DetectionPath } from './detection-path.js';
 import type { MetricsRegistry } from './metrics.js';
 
 export interface RouteDeps {
@@ -21,10 +22,12 @@ export interface RouteDeps {
   rules?: RuleSetHolder;
   /** The InfluxDB sink when configured (issue #4); telemetry is in SQLite otherwise. */
   influx?: InfluxSink;
+  /** The alert path (README § Durability): degraded from a detection given up until one goes through. */
+  detections?: DetectionPath;
 }
 
 /** Routes that need no token (DESIGN: /api/health and /metrics). */
-export function publicRoutes({ store, broker, engine, hub, metrics, clock, rules: ruleSet, influx }: RouteDeps): Route[] {
+export function publicRoutes({ store, broker, engine, hub, metrics, clock, rules: ruleSet, influx, detections }: RouteDeps): Route[] {
   return [
     {
       method: 'GET',
@@ -34,17 +37,20 @@ export function publicRoutes({ store, broker, engine, hub, metrics, clock, rules
         const b = broker.stats();
         const rules = engine.rules();
         const ok = s.ok;
+        const alertPath = detections?.health() ?? { ok: true, waiting: 0 };
         return {
           status: ok ? 200 : 503,
           body: {
             // An unreachable InfluxDB degrades the service but is no 503: its data waits in the spool.
-            status: ok && (influx?.health().ok ?? true) ? 'ok' : 'degraded',
+            // So does a detection given up after its retries, until one goes through: its rule raises it again.
+            status: ok && (influx?.health().ok ?? true) && alertPath.ok ? 'ok' : 'degraded',
             time: new Date(clock()).toISOString(),
             broker: { ok: true, ...b },
             store: s,
             influxdb: influx ? influxHealth(influx) : { ok: true, configured: false, note: 'telemetry is stored in SQLite' },
             rules: { ok: true, count: rules.length, ...(ruleSet ? ruleSetHealth(ruleSet) : {}) },
             websocket: { clients: hub.clientCount() },
+            detections: alertPath,
           },
         };
       },

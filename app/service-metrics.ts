@@ -1,11 +1,12 @@
 // What /metrics shows (README § API): counters the stages keep, read at scrape time so the
 // hot path only bumps numbers.
 import type { InfluxSink, SqliteTelemetrySink } from '../store/index.js';
+import type { DetectionPath } from './detection-path.js';
 import type { MetricsRegistry } from './metrics.js';
 import type { RouteDeps } from './routes.js';
 
 /** Register every service-level metric family. */
-export function registerMetrics({ store, broker, ingest, hub, metrics, influx }: RouteDeps): void {
+export function registerMetrics({ store, broker, ingest, hub, metrics, influx, detections }: RouteDeps): void {
   metrics.collect('citysense_readings_accepted_total', 'Messages accepted by ingest', 'counter', () => ingest.stats().accepted);
   metrics.collect('citysense_readings_refused_total', 'Messages refused by ingest or the broker, by reason', 'counter', () =>
     Object.entries(ingest.stats().byReason).map(([reason, value]) => ({ labels: { reason }, value })),
@@ -36,6 +37,19 @@ export function registerMetrics({ store, broker, ingest, hub, metrics, influx }:
   metrics.collect('citysense_broker_publishes_waiting', 'Publishes held right now for a later turn of the event loop', 'gauge', () => broker.stats().publishesWaiting);
   metrics.collect('citysense_broker_session_queued', 'QoS 1/2 messages kept for persistent sessions, not yet acknowledged', 'gauge', () => broker.stats().sessionQueued);
   if (influx) registerInfluxMetrics(metrics, influx);
+  if (detections) registerDetectionPathMetrics(metrics, detections);
+}
+
+/** The alert path's books (README § Durability): retries, detections given up, and what waits. */
+function registerDetectionPathMetrics(metrics: MetricsRegistry, detections: DetectionPath): void {
+  metrics.collect('citysense_detection_retries_total', 'Incident transactions of a detection tried again after a store failure, by rule', 'counter', () =>
+    [...detections.stats().retries].map(([rule, value]) => ({ labels: { rule }, value })),
+  );
+  metrics.collect('citysense_detections_failed_total', 'Detections given up (exhausted, not_retriable, queue_full, shutdown), by rule; their rule key is reset', 'counter', () =>
+    [...detections.stats().failed.values()].map(({ rule, reason, value }) => ({ labels: { rule, reason }, value })),
+  );
+  metrics.collect('citysense_detections_waiting', 'Detections waiting for a retry of their incident transaction, or behind one of their key', 'gauge', () => detections.stats().waiting);
+  metrics.collect('citysense_detection_writes_failed_total', 'Detections the time-series sink refused (their incident side still ran)', 'counter', () => detections.stats().writeErrors);
 }
 
 /** The SQLite telemetry sink's books, when it is the time-series sink. */

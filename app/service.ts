@@ -33,6 +33,7 @@ import { apiRoutes, publicRoutes } from './routes.js';
 import { registerMetrics } from './service-metrics.js';
 import { openInfluxSink, writeIncidentEvent } from './telemetry-sink.js';
 import { startRulesRuntime } from './rules-runtime.js';
+import { createDetectionPath } from './detection-path.js';
 
 export interface RunningService {
   token: string;
@@ -69,7 +70,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
   }
   const grid = createGridLocator({ cellSizeM: config.grid.cellSizeM, geojsonPath: config.grid.geojson });
 
-  const store = openSqliteStore({ dataDir: config.dataDir, telemetryRetentionMs: config.telemetryRetention, logger });
+  const store = openSqliteStore({ dataDir: config.dataDir, telemetryRetentionMs: config.telemetryRetention, busyTimeoutMs: config.storeBusyTimeout, logger });
   const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
   const stop = async () => {
     for (const fn of cleanups.splice(0).reverse()) {
@@ -164,17 +165,19 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     // Two variables, not an object per reading: this runs for every reading.
     let current: Reading | undefined;
     let currentAt = 0;
+    // A store failure is retried, and a detection given up resets its rule's key (README § Durability).
+    const { attempts, delay, maxDelay, queue } = config.detectionRetry;
+    const detections = createDetectionPath({
+      write: (d) => telemetry.writeDetections([d]),
+      handle: (d) => incidents.onDetection(d),
+      release: (ruleId, key) => engine.release(ruleId, key),
+      logger: logger.child({ stage: 'alerts' }),
+      policy: { attempts, baseDelayMs: delay, maxDelayMs: maxDelay, maxQueued: queue },
+    });
     const handleDetection = (d: Detection) => {
       countDetection({ rule: d.ruleId, severity: d.severity, phase: d.phase });
       const from = current !== undefined && current.deviceId === d.deviceId && current.ts === d.readingTs ? currentAt : undefined;
-      try {
-        telemetry.writeDetections([d]);
-        incidents.onDetection(d);
-        if (from !== undefined) observeAlertPath((performance.now() - from) / 1000);
-      } catch (err) {
-        // A failing detection must not end the rule stream for everyone else.
-        logger.error({ err, detection: d }, 'detection could not be handled');
-      }
+      if (detections.accept(d) === 'handled' && from !== undefined) observeAlertPath((performance.now() - from) / 1000);
     };
     const subs: Subscription[] = [];
     subs.push(
@@ -197,6 +200,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     });
     cleanups.push(() => broker.setAckGate(undefined));
     cleanups.push(() => rulesRuntime.stop()); // runs before the unsubscribe above: it saves the live state
+    cleanups.push(() => detections.close()); // before the save: it resets the keys of what still waits
 
     const deadlines = setInterval(() => {
       try {
@@ -219,7 +223,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
         })
       : undefined;
     if (flows) cleanups.push(() => flows.stop());
-    const deps = { store, broker, ingest, engine, incidents, hub, metrics, router, clock, influx, rules: rulesRuntime.rules };
+    const deps = { store, broker, ingest, engine, incidents, hub, metrics, router, clock, influx, rules: rulesRuntime.rules, detections };
     registerMetrics(deps);
     const http = await startHttpServer({
       host: config.http.host,

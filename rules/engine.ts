@@ -3,7 +3,7 @@
 // run side by side and fail alone. Each rule's per-key states sit in a Map the engine keeps,
 // so a reload leaves unchanged rules untouched, the states that changed can be saved
 // (`takeChanged`) and brought back after a restart (`restore`).
-import { asyncScheduler, catchError, EMPTY, Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import { asyncScheduler, catchError, EMPTY, Observable, Subject, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import type { Reading } from '../ingest/schemas.js';
 import type { Detection } from './detection.js';
 import { ruleFor } from './operators/rule-for.js';
@@ -43,6 +43,12 @@ export interface RuleEngine {
    * when those rules next start (call before `detections`). Returns how many were taken.
    */
   restore(entries: readonly RuleStateEntry[]): number;
+  /**
+   * Forget the state of `key` (a device, or a grid for area rules) in the running rule `ruleId`:
+   * its next matching reading raises again. For a raise the alert path could not turn into an
+   * incident. Returns whether there was such a slot.
+   */
+  release(ruleId: string, key: string): boolean;
 }
 
 /**
@@ -66,7 +72,7 @@ class Feed {
   }
 }
 
-interface Running { rule: Rule; sub: Subscription; slots: RuleSlots; input: Feed }
+interface Running { rule: Rule; sub: Subscription; slots: RuleSlots; input: Feed; releases: Subject<string> }
 
 /** A slot taken by `takeChanged`: which rule and key it belongs to, and the live slot itself. */
 export interface ChangedSlot {
@@ -151,17 +157,18 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
         pending.delete(key);
         // Each rule has its own input: the dispatch below feeds it only readings that pass its gate.
         const input = new Feed();
+        const releases = new Subject<string>();
         try {
           const sub = input.source
             .pipe(
-              ruleFor(rule, scheduler, { ...base, slots }),
+              ruleFor(rule, scheduler, { ...base, slots, releases }),
               catchError((err: unknown) => {
                 onError(err, { ruleId: rule.id }); // this rule stops; the others go on
                 return EMPTY;
               }),
             )
             .subscribe((d) => subscriber.next(d));
-          return { rule, sub, slots, input };
+          return { rule, sub, slots, input, releases };
         } catch (err) {
           onError(err, { ruleId: rule.id });
           return undefined;
@@ -252,6 +259,17 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
       }
       pending = next;
       return taken;
+    },
+    release(ruleId, key) {
+      let found = false;
+      for (const running of live) {
+        for (const run of running.values()) {
+          if (run.rule.id !== ruleId || !run.slots.has(key)) continue;
+          run.releases.next(key);
+          found = true;
+        }
+      }
+      return found;
     },
   };
 }

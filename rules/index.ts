@@ -28,6 +28,7 @@ export type { RuleSetHolder, RuleSetInfo, ReloadResult, RuleSetDeps } from './ru
 export { watchRuleFile } from './watch.js';
 export type { Decision, RuleLogic, StepResult } from './logic.js';
 export { createRuleEngine, slotEntry } from './engine.js';
+export { stateKeyOf } from './to-detection.js';
 export type { ChangedSlot, RuleEngine, RuleEngineOptions } from './engine.js';
 export { thresholdRule } from './operators/threshold-rule.js';
 export { eventRule } from './operators/event-rule.js';

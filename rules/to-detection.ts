@@ -31,3 +31,9 @@ export function toDetection(rule: Rule, d: Decision, id: string, key: string = d
     readingTs: r.ts,
   };
 }
+
+/** The rule's state key a detection came from (its dedup key after `ruleId:`): what `engine.release` takes. */
+export function stateKeyOf(d: Pick<Detection, 'ruleId' | 'dedupKey' | 'deviceId'>): string {
+  const prefix = `${d.ruleId}:`;
+  return d.dedupKey.startsWith(prefix) ? d.dedupKey.slice(prefix.length) : d.deviceId;
+}

@@ -13,6 +13,7 @@ export type {
   TelemetrySink,
 } from './types.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
+export { isTransientSqliteError } from './errors.js';
 export { SqliteStoreOptions, type OpenSqliteStoreOptions, type SqliteStoreDeps } from './options.js';
 export {
   DB_FILE_NAME,

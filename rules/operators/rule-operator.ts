@@ -29,6 +29,11 @@ export interface RuleOperatorOptions {
   onError?: (err: unknown, context: { ruleId: string; reading?: Reading }) => void;
   /** Where the per-key states live (default: a fresh Map). Slots with `wakeAt` arm their timer at subscribe. */
   slots?: RuleSlots;
+  /**
+   * Keys to start afresh: the slot goes back to the kind's initial state and its timer stops,
+   * so a raise the alert path could not handle is raised again by the next matching reading.
+   */
+  releases?: Observable<string>;
 }
 
 /** Run `logic` for `rule` over readings, one state per key, on `scheduler`'s clock. */
@@ -110,6 +115,17 @@ export function ruleOperator<R extends Rule, S>(
       // Restored slots: a `for` timer or silence that was running goes on from where it was.
       for (const [key, slot] of slots) if (slot.wakeAt !== undefined) arm(key, slot.wakeAt);
 
+      // Reset in place, marked changed: the saved state must forget the raise too, or a restart
+      // would bring it back.
+      const released = options.releases?.subscribe((key) => {
+        const slot = slots.get(key);
+        if (slot === undefined) return;
+        slot.state = logic.init(rule);
+        slot.wakeAt = undefined;
+        slot.changed = true;
+        arm(key, undefined);
+      });
+
       const sub = source.subscribe({
         next: (reading) => {
           const key = keyOfSafe(reading);
@@ -125,6 +141,7 @@ export function ruleOperator<R extends Rule, S>(
       });
       return () => {
         sub.unsubscribe();
+        released?.unsubscribe();
         for (const t of timers.values()) t.sub.unsubscribe();
         timers.clear();
       };
