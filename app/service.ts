@@ -218,6 +218,8 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
           userDir: config.flows.userDir ?? join(config.dataDir, 'flows'),
           user: config.flows.user,
           password: config.flows.password ?? token,
+          allowUnsafeNodes: config.flows.allowUnsafeNodes,
+          throttle,
           logger,
           bridge: createFlowsBridge({ readings$, incidents$: incidentChanges, onDetection: handleDetection, clock }),
         })
