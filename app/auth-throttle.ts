@@ -21,8 +21,8 @@ export type ThrottleVerdict = { ok: true } | { ok: false; retryAfterS: number };
 export interface AuthThrottle {
   /** Whether an attempt from `address` may be checked at all. */
   check(address: string): ThrottleVerdict;
-  /** Count a failed attempt from `address`. */
-  fail(address: string): void;
+  /** Count a failed attempt from `address`; the verdict after it says whether this one blocked it. */
+  fail(address: string): ThrottleVerdict;
   /** Addresses currently remembered (bounded by maxAddresses). */
   size(): number;
 }
@@ -48,13 +48,15 @@ export function createAuthThrottle(options: AuthThrottleOptions = {}, now: () =>
     }
   };
 
+  const check = (address: string): ThrottleVerdict => {
+    const t = now();
+    const w = windows.get(addressKey(address));
+    if (!w || ended(w, t) || w.failures < o.failures) return { ok: true };
+    return { ok: false, retryAfterS: Math.max(1, Math.ceil((w.start + o.windowMs - t) / 1000)) };
+  };
+
   return {
-    check(address) {
-      const t = now();
-      const w = windows.get(addressKey(address));
-      if (!w || ended(w, t) || w.failures < o.failures) return { ok: true };
-      return { ok: false, retryAfterS: Math.max(1, Math.ceil((w.start + o.windowMs - t) / 1000)) };
-    },
+    check,
     fail(address) {
       const t = now();
       sweep(t);
@@ -62,12 +64,13 @@ export function createAuthThrottle(options: AuthThrottleOptions = {}, now: () =>
       const w = windows.get(key);
       if (w && !ended(w, t)) {
         w.failures++;
-        return;
+        return check(address);
       }
       windows.delete(key);
       // Many addresses at once (a distributed guess): the oldest is forgotten, memory stays bounded.
       if (windows.size >= o.maxAddresses) windows.delete(windows.keys().next().value!);
       windows.set(key, { start: t, failures: 1 });
+      return check(address);
     },
     size: () => windows.size,
   };

@@ -98,7 +98,9 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<{ server
     const principal = opts.auth.authenticate(req, url);
     if (principal) return { principal };
     // Only a token that was given and is wrong is a guess; a request without one costs nothing.
-    if (tokenOf(req, url) !== '') opts.throttle?.fail(address);
+    if (tokenOf(req, url) !== '' && opts.throttle?.fail(address).ok === false) {
+      opts.logger.warn({ remote: address }, 'too many wrong tokens: address throttled');
+    }
     return { refusal: errorReply(401, 'unauthorized', 'missing or wrong token: send Authorization: Bearer <token>') };
   };
 

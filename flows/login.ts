@@ -10,7 +10,7 @@ import { z } from 'zod';
 /** The per-address throttle the login shares with the API (app/auth-throttle.ts). */
 export interface LoginThrottle {
   check(address: string): { ok: true } | { ok: false; retryAfterS: number };
-  fail(address: string): void;
+  fail(address: string): { ok: boolean };
 }
 
 /** The login form the editor (form-encoded) and node-red-admin (JSON) post. */
@@ -65,8 +65,8 @@ export function createLoginHandler(o: LoginOptions): (req: IncomingMessage, res:
     // The hash is compared whatever the name, so a wrong name takes as long as a wrong password.
     const matches = await bcrypt.compare(password, o.passwordHash);
     if (!matches || username !== o.user) {
-      o.throttle?.fail(address);
-      o.logger.info({ username, remote: address }, 'Node-RED login failed');
+      const blocked = o.throttle?.fail(address).ok === false;
+      o.logger[blocked ? 'warn' : 'info']({ username, remote: address }, blocked ? 'Node-RED login failed: address throttled' : 'Node-RED login failed');
       return answer(res, 403, { error: { code: 'invalid_grant', message: 'wrong user name or password' } });
     }
     // The only user has every permission ('*'), so any requested scope is granted as asked.

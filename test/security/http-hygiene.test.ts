@@ -127,6 +127,7 @@ describe('failed authentication, throttled per address', () => {
     expect(blocked.json.error?.code).toBe('too_many_attempts');
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(blocked.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect(lines.filter((l) => l.msg === 'too many wrong tokens: address throttled')).toEqual([expect.objectContaining({ level: 40, remote: '127.0.0.2' })]);
     // A throttled address waits out its window whatever it sends: the token is not even checked.
     expect((await call('/api/incidents', { token: TOKEN, from: '127.0.0.2' })).status).toBe(429);
     expect(await upgrade(TOKEN, '127.0.0.2')).toBe(429);

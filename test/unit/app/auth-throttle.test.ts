@@ -12,7 +12,8 @@ describe('auth throttle', () => {
     const th = createAuthThrottle({ failures: 3, windowMs: 60_000 }, c.now);
     for (let i = 0; i < 3; i++) {
       expect(th.check('10.0.0.1')).toEqual({ ok: true });
-      th.fail('10.0.0.1');
+      // The third failure is the one that blocks, and says so.
+      expect(th.fail('10.0.0.1').ok).toBe(i < 2);
     }
     expect(th.check('10.0.0.1')).toEqual({ ok: false, retryAfterS: 60 });
     c.advance(45_500);
