@@ -32,6 +32,8 @@ interface Client {
   filter: Filter;
   grace?: NodeJS.Timeout;
   principal?: Principal;
+  /** A resume was taken: a second one would move the cursor back and send its seqs twice. */
+  resumed: boolean;
 }
 
 interface DeferredSends {
@@ -133,6 +135,10 @@ export function createHub(opts: HubOptions): Hub {
         if (!c.live) catchUp(c);
         return;
       case 'resume':
+        if (c.resumed) {
+          return reply(c, { type: 'error', error: { code: 'already_resumed', message: 'resume is taken once per connection: the stream goes on from where it is; reconnect to resume from another seq' } });
+        }
+        c.resumed = true;
         c.cursor = Math.min(msg.since, log.lastSeq());
         catchUp(c);
         return;
@@ -183,7 +189,7 @@ export function createHub(opts: HubOptions): Hub {
     },
 
     attach(ws, principal) {
-      const c: Client = { ws, cursor: log.lastSeq(), live: false, gen: 0, filter: {}, principal };
+      const c: Client = { ws, cursor: log.lastSeq(), live: false, gen: 0, filter: {}, principal, resumed: false };
       clients.add(c);
       ws.send(JSON.stringify({ type: 'hello', seq: c.cursor }));
       c.grace = setTimeout(() => catchUp(c), graceMs);

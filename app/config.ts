@@ -53,8 +53,10 @@ export const Config = z.strictObject({
       user: z.string().min(1).default('admin'),
       password: z.string().min(8, 'flows.password must be at least 8 characters').optional(),
       userDir: z.string().min(1).optional(),
+      /** Load Node-RED's exec, file, tcp, udp and http request nodes (flows/settings.ts UNSAFE_NODE_FILES). */
+      allowUnsafeNodes: Flag.default(false),
     })
-    .default({ enabled: true, user: 'admin' }),
+    .default({ enabled: true, user: 'admin', allowUnsafeNodes: false }),
   influx: z
     .strictObject({
       url: z.url(),
@@ -103,6 +105,7 @@ const ENV: Array<[string, string[]]> = [
   ['CITYSENSE_FLOWS', ['flows', 'enabled']],
   ['CITYSENSE_FLOWS_USER', ['flows', 'user']],
   ['CITYSENSE_FLOWS_PASSWORD', ['flows', 'password']],
+  ['CITYSENSE_FLOWS_UNSAFE_NODES', ['flows', 'allowUnsafeNodes']],
 ];
 
 export class ConfigError extends Error {

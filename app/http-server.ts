@@ -1,18 +1,22 @@
 // The HTTP + WebSocket server on one port: auth, JSON I/O and routing for the API of
 // DESIGN.md § HTTP API. Handlers live with their stage (alerts/http.ts); this file only serves.
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES, createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { type Principal, type Reply, type Route, errorReply, roleAtLeast } from '../alerts/index.js';
-import type { Authenticator } from './auth.js';
+import { type Authenticator, tokenOf } from './auth.js';
+import type { AuthThrottle } from './auth-throttle.js';
+import { readBody, requestUrl, send } from './http-io.js';
 
 export interface HttpServerOptions {
   host: string;
   port: number;
   /** Bearer token → principal with a role (app/auth.ts); each route declares its least role. */
   auth: Authenticator;
+  /** Failed authentications per source address (app/auth-throttle.ts): the API and /ws. */
+  throttle?: AuthThrottle;
   /** PEM certificate and key: serve HTTPS (and WSS on /ws) instead of HTTP. */
   tls?: { cert: Buffer; key: Buffer };
   routes: Route[];
@@ -78,8 +82,31 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<{ server
     return { hit: undefined, params: {}, pathMatched };
   };
 
+  const badUrl = (req: IncomingMessage) => {
+    // A client's mistake, not ours: no stack trace, and never past this point.
+    opts.logger.debug({ url: req.url, remote: req.socket.remoteAddress }, 'malformed request URL');
+    return errorReply(400, 'bad_request', 'malformed URL: the path or query is not valid percent-encoding');
+  };
+  const tooMany = (retryAfterS: number) =>
+    errorReply(429, 'too_many_attempts', `too many failed authentications from this address; retry after ${retryAfterS} s`);
+
+  /** The principal of a request, a 429 while its address is throttled, or a 401 (a wrong token counts against the address). */
+  const authenticate = (req: IncomingMessage, url: URL): { principal: Principal } | { refusal: Reply; retryAfterS?: number } => {
+    const address = req.socket.remoteAddress ?? '';
+    const verdict = opts.throttle?.check(address) ?? { ok: true };
+    if (!verdict.ok) return { refusal: tooMany(verdict.retryAfterS), retryAfterS: verdict.retryAfterS };
+    const principal = opts.auth.authenticate(req, url);
+    if (principal) return { principal };
+    // Only a token that was given and is wrong is a guess; a request without one costs nothing.
+    if (tokenOf(req, url) !== '' && opts.throttle?.fail(address).ok === false) {
+      opts.logger.warn({ remote: address }, 'too many wrong tokens: address throttled');
+    }
+    return { refusal: errorReply(401, 'unauthorized', 'missing or wrong token: send Authorization: Bearer <token>') };
+  };
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
+    if (!url) return send(res, badUrl(req));
     const method = req.method ?? 'GET';
     const found = find(method, url.pathname);
     if (!found.hit && !found.pathMatched) {
@@ -92,9 +119,11 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<{ server
     if (!found.hit) {
       return send(res, found.pathMatched ? errorReply(405, 'method_not_allowed', `${method} not allowed on ${url.pathname}`) : errorReply(404, 'not_found', `no route ${url.pathname}`));
     }
-    const principal = found.hit.open ? undefined : opts.auth.authenticate(req, url);
-    if (!found.hit.open && !principal) {
-      return send(res, errorReply(401, 'unauthorized', 'missing or wrong token: send Authorization: Bearer <token>'));
+    let principal: Principal | undefined;
+    if (!found.hit.open) {
+      const a = authenticate(req, url);
+      if ('refusal' in a) return send(res, a.refusal, a.retryAfterS ? { 'retry-after': String(a.retryAfterS) } : {});
+      principal = a.principal;
     }
     const need = requiredRole(found.hit.route);
     if (principal && !roleAtLeast(principal.role, need)) {
@@ -102,8 +131,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<{ server
     }
     let body: unknown;
     if (method === 'POST' || method === 'PUT') {
-      const text = await readBody(req, maxBody);
-      if (text === undefined) return send(res, errorReply(413, 'too_large', `body larger than ${maxBody} bytes`));
+      const text = await readBody(req, res, maxBody, errorReply(413, 'too_large', `body larger than ${maxBody} bytes`));
+      if (text === undefined) return; // readBody has answered 413
       try {
         body = text.length ? JSON.parse(text) : undefined;
       } catch {
@@ -122,18 +151,16 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<{ server
   const server: Server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : createServer(listener);
   server.on('connection', (socket) => socket.setNoDelay(true));
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
+    if (!url) return refuseUpgrade(socket, badUrl(req));
     if (url.pathname !== '/ws') {
       const mount = opts.mounts?.find((m) => m.upgrade && under(url.pathname, m.prefix));
       if (!mount?.upgrade?.(req, socket, head)) socket.destroy();
       return;
     }
-    const principal = opts.auth.authenticate(req, url);
-    if (!principal) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":{"code":"unauthorized","message":"missing or wrong token"}}');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => opts.onWebSocket(ws, principal));
+    const a = authenticate(req, url);
+    if ('refusal' in a) return refuseUpgrade(socket, a.refusal, a.retryAfterS);
+    wss.handleUpgrade(req, socket, head, (ws) => opts.onWebSocket(ws, a.principal));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -154,28 +181,15 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<{ server
   };
 }
 
-function send(res: ServerResponse, reply: Reply) {
-  const isText = typeof reply.body === 'string';
-  const body = isText ? (reply.body as string) : JSON.stringify(reply.body);
-  res.writeHead(reply.status, {
-    'content-type': reply.contentType ?? (isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8'),
-    'cache-control': 'no-store',
-  });
-  res.end(body);
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        resolve(undefined);
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+/** Refuse a WebSocket upgrade with an HTTP answer (the client sees its status, e.g. 429). */
+function refuseUpgrade(socket: Duplex, reply: Reply, retryAfterS?: number) {
+  const body = JSON.stringify(reply.body);
+  const head = [
+    `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status] ?? ''}`,
+    'Content-Type: application/json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    ...(retryAfterS ? [`Retry-After: ${retryAfterS}`] : []),
+    'Connection: close',
+  ];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
 }

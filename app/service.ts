@@ -27,6 +27,7 @@ import type { Config } from './config.js';
 import { renderBanner, serviceUrls, type ServiceUrls } from './banner.js';
 import { startDemo } from './demo.js';
 import { createAuthenticator } from './auth.js';
+import { createAuthThrottle } from './auth-throttle.js';
 import { startHttpServer } from './http-server.js';
 import { MetricsRegistry } from './metrics.js';
 import { apiRoutes, publicRoutes } from './routes.js';
@@ -212,12 +213,17 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     deadlines.unref();
     cleanups.push(() => clearInterval(deadlines));
 
+    // One throttle for the API, /ws and the Node-RED login: the login password defaults to the
+    // operator token. Wall-clock time, not the service clock: it paces network clients.
+    const throttle = createAuthThrottle();
     // Node-RED at /flows (issue #5); its admin password defaults to the operator token.
     const flows = config.flows.enabled
       ? await startFlows({
           userDir: config.flows.userDir ?? join(config.dataDir, 'flows'),
           user: config.flows.user,
           password: config.flows.password ?? token,
+          allowUnsafeNodes: config.flows.allowUnsafeNodes,
+          throttle,
           logger,
           bridge: createFlowsBridge({ readings$, incidents$: incidentChanges, onDetection: handleDetection, clock }),
         })
@@ -229,6 +235,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       host: config.http.host,
       port: config.http.port,
       auth,
+      throttle,
       tls,
       logger: logger.child({ stage: 'http' }),
       routes: [

@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { FlowsBridge } from './bridge.js';
 import { FlowsError } from './errors.js';
+import { type LoginThrottle, createLoginHandler } from './login.js';
 import { credentialSecret, hashPassword, nodeRedSettings } from './settings.js';
 
 /** Where Node-RED keeps its files, its admin login, and the bridge its nodes use. */
@@ -18,6 +19,10 @@ export interface FlowsOptions {
   logger: Logger;
   /** Default `/flows`. */
   root?: string;
+  /** Failed logins per source address, shared with the API (Node-RED's own per-name lockout is bypassed). */
+  throttle?: LoginThrottle;
+  /** Load Node-RED's exec, file, tcp, udp and http request nodes (flows/settings.ts). */
+  allowUnsafeNodes?: boolean;
 }
 
 /** Running Node-RED: a mount for the HTTP server, and stop. */
@@ -42,6 +47,7 @@ interface ExpressApp {
   (req: IncomingMessage, res: ServerResponse): void;
   disable(name: string): void;
   use(...args: unknown[]): void;
+  post(path: string, handler: (req: IncomingMessage, res: ServerResponse) => void): void;
 }
 
 // Node-RED is one runtime per process (its modules hold their state); two at once would share it.
@@ -70,20 +76,25 @@ async function start(opts: FlowsOptions): Promise<RunningFlows> {
   // upgrades our HTTP server routes to this mount ever reach it, and /ws stays ours.
   const upgrades = new EventEmitter();
   const sockets = new Set<Duplex>();
+  const passwordHash = hashPassword(opts.password);
   RED.init(
     upgrades,
     nodeRedSettings({
       root,
       userDir: opts.userDir,
       user: opts.user,
-      passwordHash: hashPassword(opts.password),
+      passwordHash,
       credentialSecret: credentialSecret(opts.userDir),
+      allowUnsafeNodes: opts.allowUnsafeNodes ?? false,
       bridge: opts.bridge,
       logger,
     }),
   );
   const app = express();
   app.disable('x-powered-by');
+  // Ahead of Node-RED's own route, matched by the same express router rules (case, trailing
+  // slash), so no spelling of the path reaches Node-RED's login and its per-name lockout.
+  app.post(`${root}/auth/token`, createLoginHandler({ user: opts.user, passwordHash, throttle: opts.throttle, logger }));
   app.use(root, RED.httpAdmin);
   await RED.start();
   logger.info({ root, userDir: opts.userDir }, 'Node-RED started');

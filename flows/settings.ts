@@ -1,6 +1,7 @@
 // The Node-RED settings the service runs it with: editor and admin API under /flows behind
 // admin credentials, no HTTP-in nodes, nothing that reaches the network (palette installs,
-// telemetry, update checks), its log routed to ours, our nodes loaded from flows/nodes.
+// telemetry, update checks), no core node that runs commands, touches files or opens sockets
+// unless switched on, its log routed to ours, our nodes loaded from flows/nodes.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,6 +12,13 @@ import type { FlowsBridge } from './bridge.js';
 /** Where the citysense nodes (`.cjs` + `.html` pairs) live. */
 export const NODES_DIR = join(import.meta.dirname, 'nodes');
 
+/**
+ * Node-RED 4.1's core node files that give whoever logs in to the editor the host: `exec` runs
+ * commands; `file`, `file in` and `watch` read and write the file system; `tcp in/out/request`,
+ * `udp in/out` and `http request` reach any host the service can (settings key `nodesExcludes`).
+ */
+export const UNSAFE_NODE_FILES = ['90-exec.js', '10-file.js', '23-watch.js', '31-tcpin.js', '32-udp.js', '21-httprequest.js'];
+
 /** Everything the Node-RED settings are made from. */
 export interface SettingsOptions {
   /** Mount point of editor and admin API, e.g. `/flows`. */
@@ -20,6 +28,8 @@ export interface SettingsOptions {
   /** bcrypt hash of the admin password (Node-RED's adminAuth wants a hash, never the password). */
   passwordHash: string;
   credentialSecret: string;
+  /** Load UNSAFE_NODE_FILES (config `flows.allowUnsafeNodes`); off by default. */
+  allowUnsafeNodes?: boolean;
   bridge: FlowsBridge;
   logger: Logger;
 }
@@ -54,6 +64,7 @@ export function nodeRedSettings(o: SettingsOptions): Record<string, unknown> {
     // No HTTP-in / WebSocket-in endpoints: flows talk to the city through the citysense nodes.
     httpNodeRoot: false,
     nodesDir: [NODES_DIR],
+    nodesExcludes: o.allowUnsafeNodes ? [] : UNSAFE_NODE_FILES,
     adminAuth: {
       type: 'credentials',
       users: [{ username: o.user, password: o.passwordHash, permissions: '*' }],

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import WebSocket from 'ws';
 import { type ConfigInput, loadConfig } from '../../app/config.js';
 import { type RunningService, startService } from '../../app/service.js';
@@ -19,8 +19,8 @@ export function tempFile(name: string, content: string | object): string {
   return p;
 }
 
-/** The service on port 0 everywhere, no demo, its own data dir. */
-export async function startTestService(overrides: ConfigInput = {}): Promise<RunningService & { dataDir: string }> {
+/** The service on port 0 everywhere, no demo, its own data dir; `logger` lets a test read the log. */
+export async function startTestService(overrides: ConfigInput = {}, logger?: Logger): Promise<RunningService & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'citysense-data-'));
   const config = loadConfig(
     {},
@@ -38,7 +38,7 @@ export async function startTestService(overrides: ConfigInput = {}): Promise<Run
       ...overrides,
     },
   );
-  const svc = await startService(config, { logger: pino({ level: process.env.TEST_LOG ?? 'silent' }) });
+  const svc = await startService(config, { logger: logger ?? pino({ level: process.env.TEST_LOG ?? 'silent' }) });
   return Object.assign(svc, { dataDir });
 }
 
