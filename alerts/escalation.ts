@@ -78,6 +78,16 @@ export function nextEscalation(
   };
 }
 
+/**
+ * The offices supervising a case (督办): the coordination office (the chain's end) from the first
+ * missed deadline, and every office escalation told. Never the department itself, so a department
+ * that had the case transferred away stops seeing it; the offices keep it.
+ */
+function supervisors(inc: Incident, chain: readonly string[]): string[] {
+  const told = [chain.at(-1), ...(inc.escalation?.notified ?? [])].filter((d): d is string => d !== undefined && d !== inc.department);
+  return [...new Set([...(inc.supervisedBy ?? []), ...told])];
+}
+
 export interface DeadlineChange {
   /** The incident after the change, to store with its event. */
   incident: Incident;
@@ -110,6 +120,7 @@ export function deadlineChanges(
     if (!deadlinePending(name, current) || now <= by || current.overdue.includes(name)) continue;
     current = { ...current, overdue: [...current.overdue, name], updatedAt: now };
     current.escalation = startEscalation(current, name, chain, now);
+    current.supervisedBy = supervisors(current, chain);
     const note = `吹哨报到: ${current.department ?? 'department'} missed the ${name} deadline`;
     const notified = current.escalation?.notified ?? [];
     out.push({ incident: current, type: 'overdue', note, data: { deadline: name, due: by, department: current.department, notified } });
@@ -117,6 +128,7 @@ export function deadlineChanges(
   const step = nextEscalation(current, now, chain, policy);
   if (step) {
     current = { ...current, escalation: step.record, updatedAt: now };
+    current.supervisedBy = supervisors(current, chain);
     // `to` is who hears now, `notified` everyone told so far: the office's view follows the latter.
     const data = { deadline: step.deadline, to: step.to, level: step.record.level, notified: step.record.notified };
     out.push({ incident: current, type: step.type, note: step.note, data });

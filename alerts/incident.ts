@@ -86,6 +86,8 @@ export const Incident = z.object({
   satisfaction: z.number().int().min(0).max(100).optional(),
   /** Lower-severity detections of the same category and grid muted by this incident. */
   inhibited: z.number().int().optional(),
+  /** Offices told of a missed deadline (督办; the coordination office first): they keep seeing the case after a hand-over. */
+  supervisedBy: z.array(z.string()).optional(),
   /** Escalation of a missed deadline (alerts/escalation.ts): who was told, and when. */
   escalation: z
     .object({
