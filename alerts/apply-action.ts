@@ -4,10 +4,12 @@ import type { ActionBody } from './actions.js';
 import type { Incident } from './incident.js';
 import { type Router, deadlinesFrom } from './routing.js';
 
+/** The incident after an action and what goes into its event's data, or the refusal. */
 export type Applied =
   | { ok: true; next: Incident; data: Record<string, unknown> }
   | { ok: false; status: 400 | 409; code: string; message: string; issues?: Array<{ path: string; message: string }> };
 
+/** What applyAction needs besides the incident and the body. */
 export interface ApplyContext {
   now: number;
   router: Router;

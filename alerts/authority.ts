@@ -4,6 +4,7 @@ import { type Principal, inScope, scopeOf } from './access.js';
 import type { ActionBody } from './actions.js';
 import type { Incident } from './incident.js';
 
+/** An action refused for who asks: 404 out of scope, 403 not theirs to do. */
 export interface Refusal {
   status: 403 | 404;
   code: 'forbidden' | 'not_found';
