@@ -1,6 +1,7 @@
 // Who may do what with incidents (issue #8): roles in rank order, and department scoping.
 // app/auth.ts turns a bearer token into a Principal; the handlers here only ask these questions.
 import { z } from 'zod';
+import type { Incident } from './incident.js';
 
 /** viewer reads and watches; operator also acts on incidents; admin also changes rules, silences, Node-RED. */
 export const Role = z.enum(['viewer', 'operator', 'admin']);
@@ -21,13 +22,26 @@ const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 /** True when `role` is `min` or above. */
 export const roleAtLeast = (role: Role, min: Role): boolean => RANK[role] >= RANK[min];
 
-/** Whether `principal` may see an incident of `department`; no principal means an internal caller. */
-export function inScope(principal: Principal | undefined, department: string | undefined): boolean {
-  return principal?.department === undefined || principal.department === department;
+/** Whether `principal` may see what belongs to `department` (or to any of a list); no principal means an internal caller. */
+export function inScope(principal: Principal | undefined, department: string | readonly string[] | undefined): boolean {
+  const own = principal?.department;
+  if (own === undefined) return true;
+  return typeof department === 'string' ? own === department : (department?.includes(own) ?? false);
 }
 
-/** The department a log message (`alert` or `incident`) belongs to, for scoping the stream. */
-export type DepartmentOf = (message: Record<string, unknown>) => string | undefined;
+/**
+ * The departments that see an incident: the one it is routed to, every office its escalation
+ * told or that supervises it (督办), and the coordination office (一办) once any deadline was missed.
+ */
+export function scopeOf(incident: Pick<Incident, 'department' | 'overdue' | 'escalation' | 'supervisedBy'>, office: string): string[] {
+  const out = new Set<string>(incident.department === undefined ? [] : [incident.department]);
+  for (const d of [...(incident.escalation?.notified ?? []), ...(incident.supervisedBy ?? [])]) out.add(d);
+  if (incident.overdue.length > 0 || incident.escalation) out.add(office);
+  return [...out];
+}
+
+/** The departments a log message (`alert` or `incident`) belongs to, for scoping the stream. */
+export type DepartmentOf = (message: Record<string, unknown>) => string | readonly string[] | undefined;
 
 /** The audit fields put into an incident event's `data`: who was authenticated when `by` acted. */
 export const auditOf = (principal: Principal | undefined): Record<string, string> | undefined =>

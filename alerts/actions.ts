@@ -16,8 +16,20 @@ export const ActionBody = z
     review: ReviewInput.optional(),
     /** The reporter's satisfaction (0–100) from the callback, given with `close`. */
     satisfaction: z.number().int().min(0).max(100).optional(),
+    /** Where the department reported on site (报到), given with `arrive`. */
+    loc: LatLon.optional(),
   })
   .superRefine((b, ctx) => {
+    if (b.loc !== undefined && b.action !== 'arrive') {
+      ctx.addIssue({ code: 'custom', path: ['loc'], message: 'loc goes with arrive' });
+    }
+    if (b.action === 'transfer' && b.department === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['department'], message: 'transfer needs the department that takes the case' });
+    }
+    // A hand-over or a failed verification without a reason leaves the next person guessing.
+    if ((b.action === 'transfer' || b.action === 'reject') && !b.note?.trim()) {
+      ctx.addIssue({ code: 'custom', path: ['note'], message: `${b.action} needs a reason in note` });
+    }
     if (b.satisfaction !== undefined && b.action !== 'close') {
       ctx.addIssue({ code: 'custom', path: ['satisfaction'], message: 'satisfaction goes with close' });
     }

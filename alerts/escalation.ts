@@ -6,13 +6,15 @@ import type { Incident, IncidentState } from './incident.js';
 export const DEADLINE_NAMES = ['acknowledge', 'arrive', 'resolve'] as const;
 export type DeadlineName = (typeof DEADLINE_NAMES)[number];
 
-/** Whether the deadline still waits for an action in this state (acted on = no longer pending). */
-export function deadlinePending(name: string, state: IncidentState): boolean {
+/** Whether the deadline still waits for an action (acted on = no longer pending). */
+export function deadlinePending(name: string, inc: { state: IncidentState; arrivedAt?: number }): boolean {
+  const { state } = inc;
   switch (name) {
     case 'acknowledge':
       return state === 'warning';
     case 'arrive':
-      return state === 'warning' || state === 'acknowledged';
+      // 吹哨报到: only the department's own `arrive` meets it, not the operator's dispatch.
+      return (state === 'warning' || state === 'acknowledged' || state === 'dispatched') && inc.arrivedAt === undefined;
     case 'resolve':
       return state === 'warning' || state === 'acknowledged' || state === 'dispatched';
     default:
@@ -26,7 +28,7 @@ export type EscalationRecord = NonNullable<Incident['escalation']>;
 export function startEscalation(inc: Incident, deadline: string, chain: readonly string[], now: number): EscalationRecord {
   const running = inc.escalation;
   // A chain already running for a still-missed deadline keeps its level: the office knows.
-  if (running && deadlinePending(running.deadline, inc.state)) return running;
+  if (running && deadlinePending(running.deadline, inc)) return running;
   return { deadline, level: 0, notified: chain.slice(0, 1), lastAt: now, reminders: 0 };
 }
 
@@ -49,9 +51,9 @@ export function nextEscalation(
   const rec = inc.escalation;
   if (!rec) return undefined;
   // When the tracked deadline was acted on, follow the next missed one that is still pending.
-  const deadline = deadlinePending(rec.deadline, inc.state)
+  const deadline = deadlinePending(rec.deadline, inc)
     ? rec.deadline
-    : inc.overdue.find((d) => deadlinePending(d, inc.state));
+    : inc.overdue.find((d) => deadlinePending(d, inc));
   if (deadline === undefined || now < rec.lastAt + policy.intervalMs) return undefined;
   if (rec.level + 1 < chain.length) {
     const level = rec.level + 1;
@@ -74,6 +76,16 @@ export function nextEscalation(
     record: { ...rec, deadline, notified: to, lastAt: now, reminders: n },
     note: `督办 reminder ${n}: the ${deadline} deadline is still missed (${to.join(', ')})`,
   };
+}
+
+/**
+ * The offices supervising a case (督办): the coordination office (the chain's end) from the first
+ * missed deadline, and every office escalation told. Never the department itself, so a department
+ * that had the case transferred away stops seeing it; the offices keep it.
+ */
+function supervisors(inc: Incident, chain: readonly string[]): string[] {
+  const told = [chain.at(-1), ...(inc.escalation?.notified ?? [])].filter((d): d is string => d !== undefined && d !== inc.department);
+  return [...new Set([...(inc.supervisedBy ?? []), ...told])];
 }
 
 export interface DeadlineChange {
@@ -105,16 +117,21 @@ export function deadlineChanges(
     ['resolve', d.resolveBy],
   ];
   for (const [name, by] of due) {
-    if (!deadlinePending(name, current.state) || now <= by || current.overdue.includes(name)) continue;
+    if (!deadlinePending(name, current) || now <= by || current.overdue.includes(name)) continue;
     current = { ...current, overdue: [...current.overdue, name], updatedAt: now };
     current.escalation = startEscalation(current, name, chain, now);
+    current.supervisedBy = supervisors(current, chain);
     const note = `吹哨报到: ${current.department ?? 'department'} missed the ${name} deadline`;
-    out.push({ incident: current, type: 'overdue', note, data: { deadline: name, due: by, department: current.department } });
+    const notified = current.escalation?.notified ?? [];
+    out.push({ incident: current, type: 'overdue', note, data: { deadline: name, due: by, department: current.department, notified } });
   }
   const step = nextEscalation(current, now, chain, policy);
   if (step) {
     current = { ...current, escalation: step.record, updatedAt: now };
-    out.push({ incident: current, type: step.type, note: step.note, data: { deadline: step.deadline, to: step.to, level: step.record.level } });
+    current.supervisedBy = supervisors(current, chain);
+    // `to` is who hears now, `notified` everyone told so far: the office's view follows the latter.
+    const data = { deadline: step.deadline, to: step.to, level: step.record.level, notified: step.record.notified };
+    out.push({ incident: current, type: step.type, note: step.note, data });
   }
   return out;
 }

@@ -6,7 +6,7 @@ export const CSV_COLUMNS = [
   'period', 'group', 'incidents', 'manual', 'falseAlarms', 'cases', 'closed', 'closureRate',
   'resolvedOnce', 'onTime', 'onTimeRate', 'closedOnce', 'reworked', 'reworkRate', 'falseAlarmRate',
   'ackP50Ms', 'ackP90Ms', 'dispatchP50Ms', 'dispatchP90Ms', 'resolveP50Ms', 'resolveP90Ms',
-  'satisfactionN', 'satisfactionAvg', 'satisfactionTarget', 'satisfactionMet',
+  'satisfactionN', 'satisfactionAvg', 'satisfactionTarget', 'satisfactionMet', 'transfersOut', 'transfersIn',
 ] as const;
 
 /** A CSV cell: quoted when needed, and defused against spreadsheet formulas (=, +, -, @). */
@@ -28,6 +28,7 @@ export function evaluationCsv(rows: readonly EvaluationRow[], total: EvaluationR
       r.timeToAcknowledgeMs.p50, r.timeToAcknowledgeMs.p90, r.timeToDispatchMs.p50, r.timeToDispatchMs.p90,
       r.timeToResolveMs.p50, r.timeToResolveMs.p90,
       r.satisfaction.n, r.satisfaction.average === null ? null : r.satisfaction.average.toFixed(2), r.satisfaction.target, r.satisfaction.met,
+      r.transfersOut, r.transfersIn,
     ].map(csvCell).join(',');
   return [CSV_COLUMNS.join(','), ...rows.map(line), line({ ...total, period: 'total' })].join('\r\n') + '\r\n';
 }

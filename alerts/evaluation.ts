@@ -4,7 +4,8 @@
 //   cases          = incidents − false alarms
 //   结案率 closure  = cases now closed or reviewed / cases
 //   按期处置率 on-time = cases resolved at least once with no `overdue` ever / cases resolved at least once
-//   返工率 rework   = cases reopened at least once / cases closed at least once
+//   返工率 rework   = cases closed at least once that were reopened or rejected / cases closed at least once
+//   transfers      = hand-overs (transfer events); per department, out of it and into it
 //   false alarms   = false_alarm incidents / incidents
 //   time to acknowledge / dispatch / resolve = first such event − createdAt; p50/p90 nearest-rank
 //   satisfaction   = mean of the scores given with `close`, against the target (85)
@@ -40,6 +41,10 @@ export interface EvaluationRow {
   onTime: number;
   closedOnce: number;
   reworked: number;
+  /** Transfers away from the group (by department: the one that passed the case on). */
+  transfersOut: number;
+  /** Transfers into the group (by department: the one that took the case); else equal to transfersOut. */
+  transfersIn: number;
   closureRate: number | null;
   onTimeRate: number | null;
   reworkRate: number | null;
@@ -97,7 +102,9 @@ export function evaluateGroup(cases: readonly Case[], group: string, target = SA
   const resolvedOnce = real.filter((c) => has(c.events, 'resolved'));
   const onTime = resolvedOnce.filter((c) => !has(c.events, 'overdue')).length;
   const closedOnce = real.filter((c) => has(c.events, 'closed'));
-  const reworked = closedOnce.filter((c) => has(c.events, 'reopened')).length;
+  // 返工: sent back after a close (reopen) or by a failed verification (reject).
+  const reworked = closedOnce.filter((c) => has(c.events, 'reopened') || has(c.events, 'rejected')).length;
+  const transfers = cases.reduce((n, c) => n + c.events.filter((e) => e.type === 'transferred').length, 0);
   const scores = cases.map((c) => c.incident.satisfaction).filter((s): s is number => s !== undefined);
   const average = scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null;
   return {
@@ -112,6 +119,8 @@ export function evaluateGroup(cases: readonly Case[], group: string, target = SA
     onTime,
     closedOnce: closedOnce.length,
     reworked,
+    transfersOut: transfers,
+    transfersIn: transfers,
     closureRate: ratio(closed, real.length),
     onTimeRate: ratio(onTime, resolvedOnce.length),
     reworkRate: ratio(reworked, closedOnce.length),
@@ -138,8 +147,34 @@ export function evaluate(cases: readonly Case[], opts: EvaluationOptions = {}): 
     b.cases.push(c);
     buckets.set(k, b);
   }
-  const rows = [...buckets.values()]
-    .sort((a, b) => (a.period ?? '').localeCompare(b.period ?? '') || a.group.localeCompare(b.group))
-    .map((b) => evaluateGroup(b.cases, b.group, target, b.period));
+  const transfers = opts.groupBy === 'department' ? transfersByDepartment(cases, opts) : undefined;
+  // A department that passed every case on still gets its row: its transfers are its record.
+  for (const [k, t] of transfers ?? []) if (!buckets.has(k)) buckets.set(k, { period: t.period, group: t.group, cases: [] });
+  const rows = [...buckets.entries()]
+    .sort(([, a], [, b]) => (a.period ?? '').localeCompare(b.period ?? '') || a.group.localeCompare(b.group))
+    .map(([k, b]) => {
+      const row = evaluateGroup(b.cases, b.group, target, b.period);
+      const t = transfers?.get(k);
+      return transfers ? { ...row, transfersOut: t?.out ?? 0, transfersIn: t?.in ?? 0 } : row;
+    });
   return { rows, total: evaluateGroup(cases, 'all', target) };
+}
+
+/** Transfers out of and into each department, keyed as evaluate() keys its buckets. */
+function transfersByDepartment(cases: readonly Case[], opts: EvaluationOptions) {
+  const out = new Map<string, { period?: string; group: string; out: number; in: number }>();
+  for (const c of cases) {
+    const period = opts.period === 'month' ? monthOf(c.incident.createdAt, opts.utcOffsetMinutes) : undefined;
+    for (const e of c.events) {
+      if (e.type !== 'transferred') continue;
+      for (const [dept, side] of [[e.data?.from, 'out'], [e.data?.to, 'in']] as const) {
+        const group = typeof dept === 'string' ? dept : '(none)';
+        const k = JSON.stringify([period ?? '', group]);
+        const t = out.get(k) ?? { period, group, out: 0, in: 0 };
+        t[side]++;
+        out.set(k, t);
+      }
+    }
+  }
+  return out;
 }

@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { toIssues } from '../ingest/index.js';
 import { Severity } from '../rules/detection.js';
 import type { TelemetrySink } from '../store/types.js';
-import { type Principal, type Role, auditOf, inScope } from './access.js';
+import { type Principal, type Role, auditOf, inScope, scopeOf } from './access.js';
 import { ActionBody, ManualReport } from './actions.js';
+import { refusalOf } from './authority.js';
 import { IncidentState } from './incident.js';
 import type { IncidentService } from './incidents.js';
 import { buildReview, renderReviewMarkdown } from './review.js';
@@ -60,14 +61,16 @@ export interface IncidentRouteDeps {
   incidents: IncidentService;
   telemetry: TelemetrySink;
   clock?: () => number;
+  /** The coordination office (一办): its scope also sees every escalated or overdue case. */
+  office?: string;
 }
 
 /** Routes under /api/incidents. */
-export function incidentRoutes({ incidents, telemetry, clock = Date.now }: IncidentRouteDeps): Route[] {
+export function incidentRoutes({ incidents, telemetry, clock = Date.now, office = '' }: IncidentRouteDeps): Route[] {
   // Out of a department-scoped caller's scope reads as unknown (404): it does not learn the id exists.
   const withTimeline = (id: string, principal?: Principal) => {
     const incident = incidents.get(id);
-    return incident && inScope(principal, incident.department) ? { ...incident, timeline: incidents.timeline(id) } : undefined;
+    return incident && inScope(principal, scopeOf(incident, office)) ? { ...incident, timeline: incidents.timeline(id) } : undefined;
   };
   return [
     {
@@ -77,7 +80,8 @@ export function incidentRoutes({ incidents, telemetry, clock = Date.now }: Incid
         const q = ListQuery.safeParse(Object.fromEntries(query));
         if (!q.success) return errorReply(400, 'bad_query', 'invalid query', zodIssues(q.error));
         const department = principal?.department;
-        return { status: 200, body: { incidents: incidents.list(department ? { ...q.data, department } : q.data) } };
+        const visibleTo = department === undefined ? undefined : { department, office: department === office };
+        return { status: 200, body: { incidents: incidents.list({ ...q.data, visibleTo }) } };
       },
     },
     {
@@ -108,12 +112,11 @@ export function incidentRoutes({ incidents, telemetry, clock = Date.now }: Incid
         const b = ActionBody.safeParse(body);
         if (!b.success) return errorReply(400, 'bad_request', 'invalid action', zodIssues(b.error));
         const current = incidents.get(params.id!);
-        if (!current || !inScope(principal, current.department)) return errorReply(404, 'not_found', `no incident ${params.id}`);
-        if (b.data.department !== undefined && !inScope(principal, b.data.department)) {
-          return errorReply(403, 'forbidden', `a ${principal?.department} responder cannot hand an incident to ${b.data.department}`);
-        }
+        if (!current) return errorReply(404, 'not_found', `no incident ${params.id}`);
+        const refused = refusalOf(principal, current, b.data, office);
+        if (refused) return errorReply(refused.status, refused.code, refused.message);
         const r = incidents.act(params.id!, b.data, auditOf(principal));
-        if (!r.ok) return errorReply(r.status, r.code, r.message);
+        if (!r.ok) return errorReply(r.status, r.code, r.message, r.issues);
         return { status: 200, body: withTimeline(r.incident.id) };
       },
     },
@@ -122,7 +125,7 @@ export function incidentRoutes({ incidents, telemetry, clock = Date.now }: Incid
       path: '/api/incidents/:id/review',
       handler: async ({ params, query, principal }) => {
         const incident = incidents.get(params.id!);
-        if (!incident || !inScope(principal, incident.department)) return errorReply(404, 'not_found', `no incident ${params.id}`);
+        if (!incident || !inScope(principal, scopeOf(incident, office))) return errorReply(404, 'not_found', `no incident ${params.id}`);
         const record = await buildReview(incident, incidents.timeline(incident.id), telemetry, clock());
         const format = query.get('format') ?? 'json';
         if (format === 'md') return { status: 200, body: renderReviewMarkdown(record), contentType: 'text/markdown; charset=utf-8' };

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { AlertLog, LogMessage } from '../store/types.js';
-import { type DepartmentOf, type Principal, roleAtLeast } from './access.js';
+import { type DepartmentOf, type Principal, inScope, roleAtLeast } from './access.js';
 import { ClientMessage, type Filter, facetsOf, matchesFilter } from './ws-protocol.js';
 
 /** Acknowledge over /ws; `principal` is the connection's (scope and audit are the handler's to check). */
@@ -70,7 +70,7 @@ export function createHub(opts: HubOptions): Hub {
   let deferred: DeferredSends | undefined;
   // Both the filter and the department scope decide what a client is sent, live or replayed.
   const wants = (c: Client, message: LogMessage, facets: ReturnType<typeof facetsOf>) =>
-    matchesFilter(c.filter, facets) && (c.principal?.department === undefined || opts.departmentOf?.(message) === c.principal.department);
+    matchesFilter(c.filter, facets) && inScope(c.principal, opts.departmentOf?.(message));
 
   const frame = (seq: number, message: LogMessage) => JSON.stringify({ ...message, seq });
 

@@ -67,6 +67,16 @@ export const Incident = z.object({
   closedAt: z.number().optional(),
   reviewedAt: z.number().optional(),
   resolvedBy: z.string().optional(),
+  /** The token name (audit principal) that gave the feedback: 核查结案 needs another one. */
+  resolvedPrincipal: z.string().optional(),
+  /** 报到: when the dispatched department reported on site; cleared by a transfer, reject or reopen. */
+  arrivedAt: z.number().optional(),
+  /** Hand-overs to another department (transfer), for the record and the evaluation. */
+  transfers: z.number().int().optional(),
+  /** Verifications that sent the work back (reject, 返工). */
+  rejected: z.number().int().optional(),
+  /** Who found the case to be a false alarm (`by` of the false_alarm action). */
+  falseAlarmBy: z.string().optional(),
   detections: z.number().int(),
   firstDetectionTs: z.number().optional(),
   lastDetectionTs: z.number().optional(),
@@ -76,6 +86,8 @@ export const Incident = z.object({
   satisfaction: z.number().int().min(0).max(100).optional(),
   /** Lower-severity detections of the same category and grid muted by this incident. */
   inhibited: z.number().int().optional(),
+  /** Offices told of a missed deadline (督办; the coordination office first): they keep seeing the case after a hand-over. */
+  supervisedBy: z.array(z.string()).optional(),
   /** Escalation of a missed deadline (alerts/escalation.ts): who was told, and when. */
   escalation: z
     .object({
@@ -99,6 +111,12 @@ export const IncidentEventType = z.enum([
   'resolved',
   'closed',
   'reopened',
+  /** 报到: the dispatched department is on site. */
+  'arrived',
+  /** Passed on to another department of the routing table, with a reason. */
+  'transferred',
+  /** Verification failed: the work goes back to the department (返工). */
+  'rejected',
   'false_alarm',
   'reviewed',
   'overdue',

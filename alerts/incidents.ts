@@ -7,6 +7,7 @@ import type { Location } from '../ingest/schemas.js';
 import { type Detection, SEVERITY_RANK } from '../rules/detection.js';
 import type { IncidentQuery, IncidentStore, LogMessage } from '../store/types.js';
 import type { ActionBody, ManualReport } from './actions.js';
+import { applyAction } from './apply-action.js';
 import { deadlineChanges } from './escalation.js';
 import { type Incident, type IncidentEvent, type IncidentEventType, OPEN_STATES } from './incident.js';
 import { INHIBITING, findInhibitor } from './inhibition.js';
@@ -15,7 +16,7 @@ import { transition } from './state-machine.js';
 
 export type ActResult =
   | { ok: true; incident: Incident; event: IncidentEvent }
-  | { ok: false; status: 404 | 409; code: string; message: string };
+  | { ok: false; status: 400 | 404 | 409; code: string; message: string; issues?: Array<{ path: string; message: string }> };
 
 export interface IncidentServiceOptions {
   store: IncidentStore;
@@ -204,60 +205,11 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
       if (!current) return { ok: false, status: 404, code: 'not_found', message: `no incident ${id}` };
       const t = transition(current.state, body.action);
       if (!t.ok) return { ok: false, status: 409, code: 'invalid_transition', message: t.message };
-      if (body.action === 'close' && current.resolvedBy === body.by) {
-        // DESIGN: 核查结案 — closed only when verified by someone other than the responder.
-        return {
-          ok: false,
-          status: 409,
-          code: 'same_actor',
-          message: `close must be verified by someone other than the responder (${body.by})`,
-        };
-      }
       const now = clock();
-      const next: Incident = { ...current, state: t.to, updatedAt: now };
-      const data: Record<string, unknown> = { ...audit };
-      switch (body.action) {
-        case 'acknowledge':
-          next.acknowledgedAt = now;
-          break;
-        case 'dispatch':
-          next.dispatchedAt = now;
-          next.department = body.department ?? current.department;
-          data.department = next.department;
-          break;
-        case 'feedback':
-          next.resolvedAt = now;
-          next.resolvedBy = body.by;
-          break;
-        case 'close':
-          next.closedAt = now;
-          next.satisfaction = body.satisfaction;
-          if (body.satisfaction !== undefined) data.satisfaction = body.satisfaction;
-          break;
-        case 'review':
-          next.reviewedAt = now;
-          next.review = body.review;
-          break;
-        case 'reopen': {
-          // 返工: the department gets the case back with fresh arrive/resolve limits.
-          next.reopened = current.reopened + 1;
-          next.dispatchedAt = now;
-          next.resolvedAt = undefined;
-          next.resolvedBy = undefined;
-          next.closedAt = undefined;
-          next.satisfaction = undefined;
-          next.escalation = undefined;
-          if (body.department) next.department = body.department;
-          const limits = router.route({ ...next }).limits;
-          const fresh = deadlinesFrom(now, limits);
-          next.deadlines = { ...fresh, acknowledgeBy: current.deadlines?.acknowledgeBy ?? fresh.acknowledgeBy };
-          next.overdue = current.overdue.filter((o) => o === 'acknowledge');
-          data.department = next.department;
-          break;
-        }
-        case 'false_alarm':
-          break;
-      }
+      const applied = applyAction(current, { ...current, state: t.to, updatedAt: now }, body, { now, router, principal: audit?.principal });
+      if (!applied.ok) return applied;
+      const { next } = applied;
+      const data = { ...audit, ...applied.data };
       const ev = event(next, t.event, body.by, {
         from: current.state,
         to: t.to,

@@ -1,5 +1,5 @@
 // Public face of alerts/: incidents, their closed loop, routing, reviews and the /ws hub.
-export { Principal, Role, auditOf, inScope, roleAtLeast, type DepartmentOf } from './access.js';
+export { Principal, Role, auditOf, inScope, roleAtLeast, scopeOf, type DepartmentOf } from './access.js';
 export { ActionBody, ManualReport } from './actions.js';
 export { createHub, type Hub, type AckHandler } from './hub.js';
 export { errorReply, incidentRoutes, zodIssues, type Reply, type Request, type Route } from './http.js';

@@ -41,6 +41,8 @@ export const RoutingTable = z.object({
   /** The coordination office (一办) that takes whatever no route names, and escalations. */
   default: z.object({ department: z.string().min(1), deadlines: DeadlinesBySeverity.optional() }),
   routes: z.array(Route),
+  /** Departments a case may be dispatched or transferred to though no route names them first. */
+  departments: z.array(z.string().min(1)).optional(),
   escalation: EscalationPolicy.prefault({}),
 });
 export type RoutingTable = z.infer<typeof RoutingTable>;
@@ -74,7 +76,14 @@ export interface RouteDecision {
 export interface Router {
   /** The department and response limits for a case; the most specific route wins. */
   route(q: { category: string; severity: Severity; district?: string; grid?: string }): RouteDecision;
+  /** Every department a case may be dispatched or transferred to: the default, the routes', the extra list. */
   departments(): string[];
+  /** Whether `department` is one of departments(). */
+  knows(department: string): boolean;
+  /** The limits `department` works to for this case: its route for the category if any, else its first route, else the default. */
+  limitsFor(q: { department: string; category: string; severity: Severity; district?: string; grid?: string }): RouteDecision['limits'];
+  /** The coordination office (一办): the top of every escalation chain. */
+  office(): string;
   table(): RoutingTable;
   /** Who hears of a missed deadline, in order: the department, its `escalateTo`, the office. */
   escalationChain(q: { category: string; department?: string; district?: string; grid?: string }): string[];
@@ -84,7 +93,7 @@ export interface Router {
 /** Build a router; routes are matched grid → district → category, then the default. */
 export function createRouter(table: RoutingTable): Router {
   const standard = DeadlinesBySeverity.parse(STANDARD);
-  const limitsFor = (severity: Severity, d?: z.infer<typeof DeadlinesBySeverity>) =>
+  const pick = (severity: Severity, d?: z.infer<typeof DeadlinesBySeverity>) =>
     d?.[severity] ?? table.default.deadlines?.[severity] ?? standard[severity]!;
   const specificity = (r: z.infer<typeof Route>) => (r.grid ? 2 : 0) + (r.district ? 1 : 0);
   const ordered = [...table.routes].sort((a, b) => specificity(b) - specificity(a));
@@ -96,15 +105,26 @@ export function createRouter(table: RoutingTable): Router {
         (r.grid === undefined || r.grid === grid),
     );
   const office = table.escalation.office ?? table.default.department;
+  const known = new Set([table.default.department, ...table.routes.map((r) => r.department), ...(table.departments ?? []), office]);
   return {
     route({ category, severity, district, grid }) {
       const hit = find(category, district, grid);
       return {
         department: hit?.department ?? table.default.department,
-        limits: limitsFor(severity, hit?.deadlines),
+        limits: pick(severity, hit?.deadlines),
       };
     },
-    departments: () => [...new Set([table.default.department, ...table.routes.map((r) => r.department)])],
+    departments: () => [...known],
+    knows: (department) => known.has(department),
+    limitsFor({ department, category, severity, district, grid }) {
+      const own = find(category, district, grid);
+      const hit =
+        own?.department === department
+          ? own
+          : ordered.find((r) => r.department === department && r.category === category) ?? ordered.find((r) => r.department === department);
+      return pick(severity, hit?.deadlines);
+    },
+    office: () => office,
     table: () => table,
     escalationChain({ category, department, district, grid }) {
       const hit = find(category, district, grid);

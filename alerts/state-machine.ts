@@ -2,7 +2,18 @@
 // Any transition not listed here is refused (HTTP 409) and leaves the incident unchanged.
 import type { IncidentEventType, IncidentState } from './incident.js';
 
-export const ACTIONS = ['acknowledge', 'dispatch', 'feedback', 'close', 'reopen', 'false_alarm', 'review'] as const;
+export const ACTIONS = [
+  'acknowledge',
+  'dispatch',
+  'arrive',
+  'transfer',
+  'feedback',
+  'close',
+  'reject',
+  'reopen',
+  'false_alarm',
+  'review',
+] as const;
 export type Action = (typeof ACTIONS)[number];
 
 interface Edge {
@@ -11,14 +22,18 @@ interface Edge {
   event: IncidentEventType;
 }
 
-/** warning → acknowledged → dispatched → resolved → closed → reviewed; false_alarm; reopen. */
+/** warning → acknowledged → dispatched → resolved → closed → reviewed; arrive, transfer, reject, false_alarm, reopen. */
 export const TRANSITIONS: Record<Action, Edge> = {
   acknowledge: { from: ['warning'], to: 'acknowledged', event: 'acknowledged' },
   dispatch: { from: ['acknowledged'], to: 'dispatched', event: 'dispatched' }, // 处置
+  arrive: { from: ['dispatched'], to: 'dispatched', event: 'arrived' }, // 报到: on site, still handling
+  transfer: { from: ['dispatched'], to: 'dispatched', event: 'transferred' }, // wrongly routed: pass it on
   feedback: { from: ['dispatched'], to: 'resolved', event: 'resolved' }, // 反馈
   close: { from: ['resolved'], to: 'closed', event: 'closed' }, // 核查结案
+  reject: { from: ['resolved'], to: 'dispatched', event: 'rejected' }, // verification failed (返工)
   review: { from: ['closed'], to: 'reviewed', event: 'reviewed' }, // 复盘
-  false_alarm: { from: ['warning', 'acknowledged'], to: 'false_alarm', event: 'false_alarm' },
+  // Found on site, or by the verifier, as well as before anyone went out.
+  false_alarm: { from: ['warning', 'acknowledged', 'dispatched', 'resolved'], to: 'false_alarm', event: 'false_alarm' },
   reopen: { from: ['closed'], to: 'dispatched', event: 'reopened' }, // rework (返工)
 };
 

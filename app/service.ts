@@ -8,6 +8,7 @@ import {
   auditOf,
   createHub,
   inScope,
+  scopeOf,
   createIncidentService,
   createRouter,
   createSilenceService,
@@ -113,11 +114,13 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       logger: logger.child({ stage: 'ws' }),
       onAck: (incidentId, by, principal) => {
         // Out of a scoped responder's department reads as unknown, as over HTTP.
-        if (!inScope(principal, incidents.get(incidentId)?.department)) return { ok: false, status: 404, code: 'not_found', message: `no incident ${incidentId}` };
+        const found = incidents.get(incidentId);
+        if (!found || !inScope(principal, scopeOf(found, router.office()))) return { ok: false, status: 404, code: 'not_found', message: `no incident ${incidentId}` };
         const r = incidents.act(incidentId, { action: 'acknowledge', by }, auditOf(principal));
         return r.ok ? { ok: true } : r;
       },
-      departmentOf: (m) => (m.type === 'incident' ? (m.incident as Incident | undefined)?.department : m.alert ? departmentOfAlert(m.alert as Detection) : undefined),
+      // An incident message reaches its department and whoever its escalation told (一办 included).
+      departmentOf: (m) => (m.type === 'incident' ? scopeOf(m.incident as Incident, router.office()) : m.alert ? departmentOfAlert(m.alert as Detection) : undefined),
     });
     const departmentOfAlert = (d: Detection) => d.department ?? router.route(d).department;
     cleanups.push(() => hub.close());
@@ -239,7 +242,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       tls,
       logger: logger.child({ stage: 'http' }),
       routes: [
-        ...incidentRoutes({ incidents, telemetry, clock }),
+        ...incidentRoutes({ incidents, telemetry, clock, office: router.office() }),
         ...apiRoutes(deps),
         ...managementRoutes({ incidents, silences, cap: { ...config.cap, utcOffsetMinutes: config.utcOffsetMinutes }, clock }),
         ...evaluationRoutes({ cases: store.cases, clock, utcOffsetMinutes: config.utcOffsetMinutes }),

@@ -61,6 +61,10 @@ export function createSqliteIncidentStore(db: Database): IncidentStore {
       AND (@grid IS NULL OR grid = @grid)
       AND (@district IS NULL OR district = @district)
       AND (@department IS NULL OR json_extract(body, '$.department') = @department)
+      AND (@scope IS NULL OR json_extract(body, '$.department') = @scope
+        OR EXISTS (SELECT 1 FROM json_each(body, '$.escalation.notified') WHERE value = @scope)
+        OR EXISTS (SELECT 1 FROM json_each(body, '$.supervisedBy') WHERE value = @scope)
+        OR (@office = 1 AND (json_array_length(body, '$.overdue') > 0 OR json_extract(body, '$.escalation') IS NOT NULL)))
       AND (@since IS NULL OR created_at >= @since)
     ORDER BY created_at DESC, rowid DESC
     LIMIT @limit`);
@@ -137,6 +141,8 @@ export function createSqliteIncidentStore(db: Database): IncidentStore {
         grid: query.grid ?? null,
         district: query.district ?? null,
         department: query.department ?? null,
+        scope: query.visibleTo?.department ?? null,
+        office: query.visibleTo?.office ? 1 : 0,
         since: query.since ?? null,
         limit: clampLimit(query.limit),
       });

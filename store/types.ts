@@ -14,6 +14,8 @@ export interface IncidentQuery {
   district?: string;
   /** Incidents routed to this department (a department-scoped responder's view, issue #8). */
   department?: string;
+  /** What a department-scoped principal sees: routed or escalated to `department`, and, for the coordination office, every overdue case. */
+  visibleTo?: { department: string; office: boolean };
   /** createdAt ≥ since (ms epoch). */
   since?: number;
   /** Default 100, newest first. */

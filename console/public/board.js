@@ -11,7 +11,8 @@ export function nextDeadline(inc) {
   const d = inc.deadlines;
   if (!d) return undefined;
   if (inc.state === 'warning') return { kind: 'acknowledge', label: 'ackBy', due: d.acknowledgeBy };
-  if (inc.state === 'acknowledged') return { kind: 'arrive', label: 'arriveBy', due: d.arriveBy };
+  // Only the department's own arrive (报到) meets the arrive deadline, not the dispatch.
+  if (inc.state === 'acknowledged' || (inc.state === 'dispatched' && inc.arrivedAt === undefined)) return { kind: 'arrive', label: 'arriveBy', due: d.arriveBy };
   if (inc.state === 'dispatched') return { kind: 'resolve', label: 'resolveBy', due: d.resolveBy };
   return undefined;
 }

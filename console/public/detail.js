@@ -95,7 +95,7 @@ function deadlines(inc) {
   if (!d) return null;
   const row = (key, due, doneAt) =>
     h('li', {}, doneAt !== undefined ? h('span', { class: doneAt > due ? 'late' : 'met' }, `${t(key)} · ${doneAt > due ? '✗' : '✓'} ${clock(doneAt)}`) : ['false_alarm', 'closed', 'reviewed'].includes(inc.state) ? h('span', { class: 'muted' }, `${t(key)} · —`) : countdown(due, key));
-  return h('ul', { class: 'deadlines' }, row('ackBy', d.acknowledgeBy, inc.acknowledgedAt), row('arriveBy', d.arriveBy, inc.dispatchedAt), row('resolveBy', d.resolveBy, inc.resolvedAt));
+  return h('ul', { class: 'deadlines' }, row('ackBy', d.acknowledgeBy, inc.acknowledgedAt), row('arriveBy', d.arriveBy, inc.arrivedAt), row('resolveBy', d.resolveBy, inc.resolvedAt));
 }
 
 function timeline(events) {

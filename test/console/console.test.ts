@@ -27,6 +27,8 @@ const RULES = {
   ],
 };
 const LOC = { lat: 31.2304, lon: 121.4737 };
+const CREW = 'water-crew-token-0123456789';
+const INSPECTOR = 'inspector-token-0123456789';
 
 if (!HAVE_CHROMIUM) console.warn('console browser tests skipped: /usr/bin/chromium is absent (apt-get install chromium; .ci/run does)');
 
@@ -40,7 +42,13 @@ describe.skipIf(!HAVE_CHROMIUM)('operator console in Chromium', () => {
 
   beforeAll(async () => {
     const rules = tempFile('rules.json', RULES);
-    [browser, svc] = await Promise.all([launchChromium(), startTestService({ rules })]);
+    // The department's crew and an inspector act from their own tokens: 核查结案 needs a principal
+    // other than the one that gave the feedback, so one browser session cannot do both.
+    const tokens = [
+      { name: 'water-crew', token: CREW, role: 'operator' as const, department: 'water-affairs' },
+      { name: 'inspector', token: INSPECTOR, role: 'operator' as const },
+    ];
+    [browser, svc] = await Promise.all([launchChromium(), startTestService({ rules, tokens })]);
     gateway = await connectMqtt(svc.urls.mqtt, { clientId: 'sensor-c1' });
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true });
     page = await context.newPage();
@@ -99,7 +107,9 @@ describe.skipIf(!HAVE_CHROMIUM)('operator console in Chromium', () => {
     expect(await page.inputValue('.action-form [name=department]')).toBe('water-affairs'); // from the routing table
     await page.click('.action-form button[type=submit]');
     await pill('dispatched');
-    await act('feedback', { by: 'crew-wang', note: 'pumped out' });
+    // The crew reports from the field with its own token; the page follows over /ws.
+    const fed = await api(svc.urls.http, `/api/incidents/${id}/actions`, { token: CREW, body: { action: 'feedback', by: 'crew-wang', note: 'pumped out' } });
+    expect(fed.status).toBe(200);
     await pill('resolved');
 
     // 核查结案: the responder may not verify their own work; the form says so before the server would.
@@ -113,7 +123,9 @@ describe.skipIf(!HAVE_CHROMIUM)('operator console in Chromium', () => {
     await pill('dispatched');
     await act('feedback', { by: 'crew-wang', note: 'drain cleared' });
     await pill('resolved');
-    await act('close', { by: 'inspector-zhao' });
+    // This session gave the feedback, so the inspector verifies from another token.
+    const closed = await api(svc.urls.http, `/api/incidents/${id}/actions`, { token: INSPECTOR, body: { action: 'close', by: 'inspector-zhao' } });
+    expect(closed.status).toBe(200);
     await pill('closed');
     await page.screenshot({ path: shot('detail-timeline') });
 

@@ -24,13 +24,26 @@ const RULES = {
   ],
 };
 
+// The built-in routes, plus a team that takes flood cases only when dispatched to it.
+const ROUTING = {
+  default: { department: 'city-operations-center' },
+  routes: [{ category: 'flood', department: 'water-affairs' }],
+  departments: ['drainage-team-3'],
+};
+const INSPECTOR = 'inspector-token-0123456789';
+
 describe('closed loop over MQTT, WebSocket and HTTP', () => {
   let svc: RunningService;
   let gateway: MqttClient;
   let op: Operator;
 
   beforeAll(async () => {
-    svc = await startTestService({ rules: tempFile('rules.json', RULES) });
+    svc = await startTestService({
+      rules: tempFile('rules.json', RULES),
+      routing: tempFile('routing.json', ROUTING),
+      // 核查结案 is verified by another principal than the one that gave the feedback.
+      tokens: [{ name: 'inspector', token: INSPECTOR, role: 'operator' }],
+    });
     gateway = await connectMqtt(svc.urls.mqtt, { clientId: 'sensor-e2e-1' });
     op = await Operator.connect(svc.urls.ws);
   });
@@ -68,15 +81,19 @@ describe('closed loop over MQTT, WebSocket and HTTP', () => {
   });
 
   it('takes the incident through every state to reviewed, refusing wrong transitions with 409', async () => {
-    const act = (body: object) => api(svc.urls.http, `/api/incidents/${incidentId}/actions`, { body });
+    const act = (body: object, token?: string) => api(svc.urls.http, `/api/incidents/${incidentId}/actions`, { body, token });
     expect((await act({ action: 'close', by: 'op-li' })).status).toBe(409);
     expect((await act({ action: 'acknowledge', by: 'op-li' })).json.state).toBe('acknowledged');
+    const unknown = await act({ action: 'dispatch', by: 'op-li', department: 'drainage-team-9' });
+    expect([unknown.status, unknown.json.error.code, unknown.json.error.issues[0].path]).toEqual([400, 'unknown_department', 'department']);
     expect((await act({ action: 'dispatch', by: 'op-li', department: 'drainage-team-3' })).json).toMatchObject({ state: 'dispatched', department: 'drainage-team-3' });
     expect((await act({ action: 'feedback', by: 'crew-wang', note: 'pumped out, drain cleared' })).json.state).toBe('resolved');
     const sameActor = await act({ action: 'close', by: 'crew-wang' });
     expect(sameActor.status).toBe(409);
     expect(sameActor.json.error.code).toBe('same_actor');
-    expect((await act({ action: 'close', by: 'inspector-zhao' })).json.state).toBe('closed');
+    // The token decides, not `by`: the operator token gave the feedback, so it cannot close.
+    expect((await act({ action: 'close', by: 'inspector-zhao' })).json.error.code).toBe('same_actor');
+    expect((await act({ action: 'close', by: 'inspector-zhao' }, INSPECTOR)).json.state).toBe('closed');
     const noReview = await act({ action: 'review', by: 'op-li' });
     expect(noReview.status).toBe(400);
     expect(noReview.json.error.issues[0].path).toBe('review');

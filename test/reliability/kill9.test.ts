@@ -9,8 +9,10 @@ import { api, connectMqtt, Operator, type WsMessage } from '../support/service.j
 import { type Child, crashRig } from './child.js';
 
 const TOKEN = 'kill9-operator-token-0123456789';
+const INSPECTOR = 'kill9-inspector-token-0123456789';
 const DEVICES = 12;
-// The chain an operator walks an incident through; close is verified by another person.
+// The chain an operator walks an incident through; close is verified by another person, with
+// their own token (核查结案 refuses the token that gave the feedback).
 const NEXT: Record<string, { action: string; by: string; department?: string } | undefined> = {
   warning: { action: 'acknowledge', by: 'op-li' },
   acknowledged: { action: 'dispatch', by: 'op-li', department: 'water-affairs' },
@@ -23,7 +25,9 @@ describe('kill -9 under load, then restart', () => {
   const { dir } = rig;
   const rules = join(dir, 'rules.yaml');
   writeFileSync(rules, 'rules:\n  - { id: lvl, version: 1, name: level, kind: threshold, select: { metric: lvl }, above: 1, severity: red, category: flood }\n');
-  const env = { CITYSENSE_DATA_DIR: join(dir, 'data'), CITYSENSE_RULES: rules, CITYSENSE_OPERATOR_TOKEN: TOKEN };
+  const config = join(dir, 'config.yaml');
+  writeFileSync(config, `tokens:\n  - { name: inspector, token: ${INSPECTOR}, role: operator }\n`);
+  const env = { CITYSENSE_DATA_DIR: join(dir, 'data'), CITYSENSE_RULES: rules, CITYSENSE_OPERATOR_TOKEN: TOKEN, CITYSENSE_CONFIG: config };
   let child: Child | undefined;
   afterAll(() => rig.cleanup());
 
@@ -59,7 +63,8 @@ describe('kill -9 under load, then restart', () => {
           for (const inc of list.json?.incidents ?? []) {
             const step = NEXT[inc.state as string];
             if (!step || stop) continue;
-            const r = await api(first.http, `/api/incidents/${inc.id}/actions`, { token: TOKEN, body: step });
+            const token = step.action === 'close' ? INSPECTOR : TOKEN;
+            const r = await api(first.http, `/api/incidents/${inc.id}/actions`, { token, body: step });
             if (r.status === 200) {
               const ev = r.json.timeline.at(-1);
               acked.push({ id: inc.id, type: ev.type, eventId: ev.id, actor: ev.actor });

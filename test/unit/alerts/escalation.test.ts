@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { deadlinePending } from '../../../alerts/escalation.js';
 import type { IncidentEvent } from '../../../alerts/incident.js';
-import { type Harness, detection, harness } from './management-helpers.js';
+import { type Harness, T0, detection, harness } from './management-helpers.js';
 
 const MIN = 60_000;
 const steps = (events: IncidentEvent[]) =>
@@ -45,10 +45,19 @@ describe('escalation', () => {
       'overdue:arrive:water-affairs',
       'escalation:arrive:city-operations-center',
     ]);
+    // The operator's dispatch does not meet the arrive deadline: the reminders go on…
     h.svc.act(inc.id, { action: 'dispatch', by: 'op' });
+    h.clock.now += 10 * MIN;
+    expect(h.svc.checkDeadlines()).toBe(1);
+    expect(steps(h.svc.timeline(inc.id)).at(-1)).toBe('reminder:arrive:water-affairs+city-operations-center');
+    // …until the department itself reports on site (报到).
+    h.svc.act(inc.id, { action: 'arrive', by: 'crew' });
     h.clock.now += 60 * MIN;
-    expect(h.svc.checkDeadlines()).toBe(0); // dispatched, resolve not due until 4h
+    expect(h.svc.checkDeadlines()).toBe(0); // on site, resolve not due until 4h
     expect(h.svc.get(inc.id)?.escalation).toMatchObject({ level: 1, notified: ['water-affairs', 'city-operations-center'] });
+    // Each step names everyone told so far.
+    const last = h.svc.timeline(inc.id).filter((e) => e.type === 'reminder').at(-1);
+    expect(last?.data).toMatchObject({ to: ['water-affairs', 'city-operations-center'], notified: ['water-affairs', 'city-operations-center'] });
   });
 
   it('bounds reminders, and a route\'s escalateTo sits between department and office', () => {
@@ -107,7 +116,11 @@ describe('escalation', () => {
   });
 
   it('knows which deadline waits in which state', () => {
-    expect(['warning', 'acknowledged', 'dispatched', 'resolved'].map((s) => deadlinePending('arrive', s as never))).toEqual([true, true, false, false]);
-    expect(['warning', 'acknowledged', 'dispatched', 'resolved'].map((s) => deadlinePending('resolve', s as never))).toEqual([true, true, true, false]);
+    const states = ['warning', 'acknowledged', 'dispatched', 'resolved'] as const;
+    expect(states.map((state) => deadlinePending('acknowledge', { state }))).toEqual([true, false, false, false]);
+    // Arrive waits through dispatch: only the department's arrival meets it.
+    expect(states.map((state) => deadlinePending('arrive', { state }))).toEqual([true, true, true, false]);
+    expect(states.map((state) => deadlinePending('arrive', { state, arrivedAt: T0 }))).toEqual([false, false, false, false]);
+    expect(states.map((state) => deadlinePending('resolve', { state }))).toEqual([true, true, true, false]);
   });
 });

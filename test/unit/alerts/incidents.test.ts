@@ -18,7 +18,8 @@ describe('incident service', () => {
     published = [];
     svc = createIncidentService({
       store: store.incidents,
-      router: createRouter(RoutingTable.parse(DEFAULT_ROUTING)),
+      // `drainage` takes cases only by dispatch: no route names it first.
+      router: createRouter(RoutingTable.parse({ ...DEFAULT_ROUTING, departments: ['drainage'] })),
       publish: (m) => published.push(m),
       clock: () => now,
     });
@@ -97,8 +98,9 @@ describe('incident service', () => {
     expect(svc.checkDeadlines()).toBe(0);
     svc.act(a.id, { action: 'acknowledge', by: 'op' });
     now += 30 * 60_000;
-    expect(svc.checkDeadlines()).toBe(1); // arrive: not dispatched in time
+    expect(svc.checkDeadlines()).toBe(1); // arrive: nobody on site in time
     svc.act(a.id, { action: 'dispatch', by: 'op' });
+    svc.act(a.id, { action: 'arrive', by: 'crew' });
     now += 4 * 3_600_000;
     expect(svc.checkDeadlines()).toBe(1); // resolve
     const overdue = svc.timeline(a.id).filter((e) => e.type === 'overdue');
@@ -126,7 +128,8 @@ describe('incident service operations as units (issue #3)', () => {
     let failOn: LogMessage['type'] | undefined;
     const svc = createIncidentService({
       store: store.incidents,
-      router: createRouter(RoutingTable.parse(DEFAULT_ROUTING)),
+      // `drainage` takes cases only by dispatch: no route names it first.
+      router: createRouter(RoutingTable.parse({ ...DEFAULT_ROUTING, departments: ['drainage'] })),
       // The incident message is published after the incident row is written.
       publish: (m) => {
         if (m.type === failOn) throw new Error('alert log full');
