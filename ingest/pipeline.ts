@@ -7,6 +7,7 @@ import type { GridLocator } from './grid.js';
 import { parsePayload, type Body } from './parse.js';
 import type { Reading } from './schemas.js';
 import type { Result } from './result.js';
+import { timestampIssues } from './time-window.js';
 import { parseTopic, type TopicRoute } from './topic.js';
 
 /** One message as the broker handed it over. */
@@ -29,6 +30,8 @@ export interface PipelineDeps {
   /** Topic parser; default parseTopic (ingest passes a memoised one, see createTopicParser). */
   parseTopic?: (topic: string) => Result<TopicRoute>;
   grid: GridLocator;
+  /** How far ahead of the receive time a device `ts` may be (default 24 h, time-window.ts). */
+  maxFutureMs?: number;
   emit(reading: Reading): void;
 }
 
@@ -83,6 +86,17 @@ const parse: Step = {
   },
 };
 
+/** A device clock outside the window is refused here, where the receive time is known. */
+const timestamps: Step = {
+  name: 'timestamps',
+  run(ctx, deps) {
+    const body = need(ctx.body, 'body');
+    if (body.channel === 'status') return undefined;
+    const issues = timestampIssues(body.data.ts, ctx.receivedAt, deps.maxFutureMs);
+    return issues.length > 0 ? { reason: 'invalid_payload', issues } : undefined;
+  },
+};
+
 const enrichStep: Step = {
   name: 'enrich',
   run(ctx, deps) {
@@ -102,7 +116,7 @@ const emit: Step = {
 };
 
 /** Topic and identity first: they are cheap, and an impostor gets no schema feedback. */
-export const INGEST_STEPS: readonly Step[] = [topic, authorize, parse, enrichStep, emit];
+export const INGEST_STEPS: readonly Step[] = [topic, authorize, parse, timestamps, enrichStep, emit];
 
 export type PipelineOutcome =
   | { ok: true; ctx: PipelineContext }
