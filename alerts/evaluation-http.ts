@@ -10,7 +10,7 @@ import { errorReply, zodIssues, type Route } from './http.js';
 const DAY = 86_400_000;
 const Instant = z.union([
   // Beyond year 9999 no ISO date can echo it back.
-  z.coerce.number().int().nonnegative().max(MAX_FORMATTABLE_MS, 'a time before year 10000'),
+  z.coerce.number().int().nonnegative().max(MAX_FORMATTABLE_MS, 'must be a time before year 10000'),
   z.iso.date().transform((s) => Date.parse(`${s}T00:00:00Z`)),
   z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
 ]);

@@ -7,6 +7,7 @@ import { renderCap } from '../../../alerts/cap.js';
 import { renderCapFeed } from '../../../alerts/cap-feed.js';
 import { evaluate } from '../../../alerts/evaluation.js';
 import { evaluationCsv } from '../../../alerts/evaluation-csv.js';
+import { evaluationRoutes } from '../../../alerts/evaluation-http.js';
 import type { Incident } from '../../../alerts/incident.js';
 import { buildReview, renderReviewMarkdown } from '../../../alerts/review.js';
 import { type SqliteStore, openSqliteStore } from '../../../store/index.js';
@@ -115,5 +116,12 @@ describe('formatters over stored values no date can carry', () => {
     const csv = evaluationCsv(rows, total);
     expect(csv).not.toMatch(BROKEN);
     expect(csv.split('\r\n')[1]).toMatch(/^\(unknown\),all,1,/);
+  });
+
+  it('GET /api/evaluation: a time after year 9999 is a 400 naming it, not a 500 echoing it', async () => {
+    const [route] = evaluationRoutes({ cases: store.cases, clock: () => T0 });
+    const get = (q: string) => route!.handler({ params: {}, query: new URLSearchParams(q), body: undefined });
+    expect(await get('to=253402300800000')).toMatchObject({ status: 400, body: { error: { issues: [{ path: 'to', message: 'must be a time before year 10000' }] } } });
+    expect(await get(`to=${T0}`)).toMatchObject({ status: 200, body: { to: '2025-06-01T08:00:00.000Z' } });
   });
 });
