@@ -1,6 +1,5 @@
 // The window a device timestamp must fall in (README § Payloads): a `ts` outside it is refused
 // at ingest, so no later stage (rules, CAP, reviews, InfluxDB, the console) ever meets one.
-import type { Issue } from '../broker/index.js';
 
 /** The earliest device time accepted: 2000-01-01T00:00:00Z (older clocks are unset clocks). */
 export const EARLIEST_DEVICE_TS = Date.UTC(2000, 0, 1);
@@ -21,12 +20,5 @@ export function timestampProblem(ts: number, receivedAt: number, maxFutureMs = D
   return undefined;
 }
 
-/** The issues of a parsed body's timestamps: `[{path: 'ts', message}]`, or none. */
-export function timestampIssues(ts: number | undefined, receivedAt: number, maxFutureMs?: number): Issue[] {
-  if (ts === undefined) return []; // DESIGN: a missing ts is the receive time, always inside
-  const problem = timestampProblem(ts, receivedAt, maxFutureMs);
-  return problem === undefined ? [] : [{ path: 'ts', message: problem }];
-}
-
-// The receive time comes from the broker's clock, so this only fails on a broken clock.
+// Only a broken broker clock puts the receive time outside a Date; the message must still be built.
 const isoOf = (ms: number) => (Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms));
