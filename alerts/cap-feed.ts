@@ -32,7 +32,7 @@ export function renderCapFeed(cases: readonly FeedCase[], opts: CapOptions & { s
     x += `    <id>urn:citysense:${xmlText(latest.identifier)}</id>\n`;
     x += `    <title>${xmlText(`${latest.msgType}: ${c.incident.title}`)}</title>\n`;
     x += `    <updated>${latest.sent}</updated>\n`;
-    x += `    <category term="${c.incident.severity}"/>\n`;
+    x += `    <category term="${xmlText(c.incident.severity)}"/>\n`;
     x += `    <link rel="alternate" type="application/cap+xml" href="/api/incidents/${encodeURIComponent(c.incident.id)}/cap"/>\n`;
     // Not re-indented: that would change the text of multi-line elements.
     x += `    <content type="application/cap+xml">\n${alert}    </content>\n`;

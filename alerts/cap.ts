@@ -4,6 +4,7 @@
 // severity raise an Update, a false alarm the Cancel, each referencing the messages before it.
 import type { Severity } from '../rules/detection.js';
 import type { Incident, IncidentEvent, IncidentEventType } from './incident.js';
+import { finiteOrUndefined, firstValidTime, validTime } from './safe-format.js';
 
 export type CapMsgType = 'Alert' | 'Update' | 'Cancel';
 
@@ -81,10 +82,16 @@ export const CAP_SEVERITY: Record<Severity, 'Extreme' | 'Severe' | 'Moderate' | 
 };
 const COLOUR_LABEL: Record<Severity, string> = { red: '红色预警', orange: '橙色预警', yellow: '黄色预警', blue: '蓝色预警' };
 const CLOSED_STATES = ['resolved', 'closed', 'reviewed'];
+const EPOCH_SENT = '1970-01-01T00:00:00+00:00';
 
-/** `2026-11-28T08:00:00+08:00`: the schema's pattern wants a numeric offset, never `Z`. */
-export function capTime(ms: number, offsetMinutes = 0): string {
-  const local = new Date(Math.floor(ms / 1000) * 1000 + offsetMinutes * 60_000).toISOString().slice(0, 19);
+/**
+ * `2026-11-28T08:00:00+08:00`: the schema's pattern wants a numeric offset, never `Z`.
+ * Undefined for a time no CAP dateTime can carry (a stored NaN or 1e300).
+ */
+export function capTime(ms: number | undefined, offsetMinutes = 0): string | undefined {
+  const shifted = validTime(ms === undefined ? undefined : Math.floor(ms / 1000) * 1000 + offsetMinutes * 60_000);
+  if (shifted === undefined) return undefined;
+  const local = new Date(shifted).toISOString().slice(0, 19);
   const sign = offsetMinutes < 0 ? '-' : '+';
   const abs = Math.abs(offsetMinutes);
   return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
@@ -96,8 +103,11 @@ export function capHistory(incident: Incident, events: readonly IncidentEvent[],
   for (const ev of events) {
     const msgType = MESSAGE_OF[ev.type];
     if (!msgType) continue;
+    // `sent` is required: an event time no dateTime can carry falls back to the incident's
+    // opening, then to the epoch, so the message (and every reference to it) stays stable.
+    const sent = capTime(ev.ts, opts.utcOffsetMinutes) ?? capTime(incident.createdAt, opts.utcOffsetMinutes) ?? EPOCH_SENT;
     // Identifiers may not hold spaces, commas, `<` or `&` (CAP 1.2 § 3.2.1).
-    out.push({ identifier: `citysense-${incident.id}-${ev.id}`, sent: capTime(ev.ts, opts.utcOffsetMinutes), msgType, eventId: ev.id });
+    out.push({ identifier: `citysense-${incident.id}-${ev.id}`, sent, msgType, eventId: ev.id });
   }
   return out;
 }
@@ -124,7 +134,9 @@ function areaXml(incident: Incident, opts: CapOptions, i: string): string {
     if (first.lat !== last.lat || first.lon !== last.lon) pts.push(first);
     body += el('polygon', pts.map((p) => `${coord(p.lat)},${coord(p.lon)}`).join(' '), `${i}  `);
   }
-  if (incident.loc) body += el('circle', `${coord(incident.loc.lat)},${coord(incident.loc.lon)} ${opts.radiusKm ?? 0.5}`, `${i}  `);
+  const lat = finiteOrUndefined(incident.loc?.lat);
+  const lon = finiteOrUndefined(incident.loc?.lon);
+  if (lat !== undefined && lon !== undefined) body += el('circle', `${coord(lat)},${coord(lon)} ${opts.radiusKm ?? 0.5}`, `${i}  `);
   return `${i}<area>\n${body}${i}</area>\n`;
 }
 
@@ -153,7 +165,8 @@ function infoXml(incident: Incident, msgType: CapMsgType, opts: CapOptions): str
   x += el('urgency', urgency, i);
   x += el('severity', CAP_SEVERITY[incident.severity], i);
   x += el('certainty', certainty, i);
-  x += el('onset', capTime(incident.firstDetectionTs ?? incident.createdAt, opts.utcOffsetMinutes), i);
+  // Optional in CAP: left out when neither time can be written.
+  x += el('onset', capTime(firstValidTime(incident.firstDetectionTs, incident.createdAt), opts.utcOffsetMinutes), i);
   x += el('senderName', opts.senderName, i);
   x += el('headline', `${COLOUR_LABEL[incident.severity]} ${incident.title}`.slice(0, 160), i);
   x += el('description', description, i);

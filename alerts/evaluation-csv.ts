@@ -1,6 +1,7 @@
 // 综合评价 as CSV for spreadsheets: one line per row, rates as fractions with 4 decimals,
 // durations in ms, empty cells for figures with no data.
 import type { EvaluationRow } from './evaluation.js';
+import { finiteOrUndefined } from './safe-format.js';
 
 export const CSV_COLUMNS = [
   'period', 'group', 'incidents', 'manual', 'falseAlarms', 'cases', 'closed', 'closureRate',
@@ -9,15 +10,17 @@ export const CSV_COLUMNS = [
   'satisfactionN', 'satisfactionAvg', 'satisfactionTarget', 'satisfactionMet', 'transfersOut', 'transfersIn',
 ] as const;
 
-/** A CSV cell: quoted when needed, and defused against spreadsheet formulas (=, +, -, @). */
+/** A CSV cell: quoted when needed, defused against spreadsheet formulas (=, +, -, @); NaN and ±Infinity empty. */
 export function csvCell(v: string | number | boolean | null | undefined): string {
   if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return finiteOrUndefined(v) === undefined ? '' : String(v);
   if (typeof v !== 'string') return String(v);
   const safe = /^[=+\-@]/.test(v) ? `'${v}` : v;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
-const rate = (r: number | null) => (r === null ? null : r.toFixed(4));
+const fixed = (v: number | null, digits: number) => finiteOrUndefined(v)?.toFixed(digits) ?? null;
+const rate = (r: number | null) => fixed(r, 4);
 
 /** The rows (then the total) as RFC 4180 CSV with a header line. */
 export function evaluationCsv(rows: readonly EvaluationRow[], total: EvaluationRow): string {
@@ -27,7 +30,7 @@ export function evaluationCsv(rows: readonly EvaluationRow[], total: EvaluationR
       r.resolvedOnce, r.onTime, rate(r.onTimeRate), r.closedOnce, r.reworked, rate(r.reworkRate), rate(r.falseAlarmRate),
       r.timeToAcknowledgeMs.p50, r.timeToAcknowledgeMs.p90, r.timeToDispatchMs.p50, r.timeToDispatchMs.p90,
       r.timeToResolveMs.p50, r.timeToResolveMs.p90,
-      r.satisfaction.n, r.satisfaction.average === null ? null : r.satisfaction.average.toFixed(2), r.satisfaction.target, r.satisfaction.met,
+      r.satisfaction.n, fixed(r.satisfaction.average, 2), r.satisfaction.target, r.satisfaction.met,
       r.transfersOut, r.transfersIn,
     ].map(csvCell).join(',');
   return [CSV_COLUMNS.join(','), ...rows.map(line), line({ ...total, period: 'total' })].join('\r\n') + '\r\n';

@@ -4,11 +4,13 @@ import { z } from 'zod';
 import type { CaseReader } from '../store/types.js';
 import { evaluate, GROUP_BY, SATISFACTION_TARGET } from './evaluation.js';
 import { evaluationCsv } from './evaluation-csv.js';
+import { MAX_FORMATTABLE_MS } from './safe-format.js';
 import { errorReply, zodIssues, type Route } from './http.js';
 
 const DAY = 86_400_000;
 const Instant = z.union([
-  z.coerce.number().int().nonnegative(),
+  // Beyond year 9999 no ISO date can echo it back.
+  z.coerce.number().int().nonnegative().max(MAX_FORMATTABLE_MS, 'must be a time before year 10000'),
   z.iso.date().transform((s) => Date.parse(`${s}T00:00:00Z`)),
   z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
 ]);

@@ -9,6 +9,7 @@
 //   false alarms   = false_alarm incidents / incidents
 //   time to acknowledge / dispatch / resolve = first such event − createdAt; p50/p90 nearest-rank
 //   satisfaction   = mean of the scores given with `close`, against the target (85)
+import { validTime } from './safe-format.js';
 import type { Incident, IncidentEvent, IncidentEventType } from './incident.js';
 
 export const GROUP_BY = ['department', 'district', 'grid', 'rule', 'source'] as const;
@@ -86,8 +87,10 @@ const has = (events: readonly IncidentEvent[], type: IncidentEventType) => event
 function spread(cases: readonly Case[], type: IncidentEventType): Percentiles {
   const values = cases
     .map((c) => {
-      const ts = firstTs(c.events, type);
-      return ts === undefined ? undefined : ts - c.incident.createdAt;
+      // A stored time no date can carry (1e300, or NaN read back as null) has no duration.
+      const ts = validTime(firstTs(c.events, type));
+      const created = validTime(c.incident.createdAt);
+      return ts === undefined || created === undefined ? undefined : ts - created;
     })
     .filter((v): v is number => v !== undefined)
     .sort((a, b) => a - b);
@@ -132,8 +135,11 @@ export function evaluateGroup(cases: readonly Case[], group: string, target = SA
   };
 }
 
-/** `YYYY-MM` of a time in the given offset from UTC. */
-export const monthOf = (ms: number, offsetMinutes = 0): string => new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 7);
+/** `YYYY-MM` of a time in the given offset from UTC; `(unknown)` for a stored time no date can carry. */
+export const monthOf = (ms: number, offsetMinutes = 0): string => {
+  const local = validTime(ms + offsetMinutes * 60_000);
+  return local === undefined ? '(unknown)' : new Date(local).toISOString().slice(0, 7);
+};
 
 /** Rows per (period, group), sorted, and the total over every case. */
 export function evaluate(cases: readonly Case[], opts: EvaluationOptions = {}): { rows: EvaluationRow[]; total: EvaluationRow } {

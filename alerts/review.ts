@@ -3,6 +3,8 @@
 import type { Reading } from '../ingest/schemas.js';
 import type { TelemetrySink } from '../store/types.js';
 import type { Incident, IncidentEvent, IncidentEventType } from './incident.js';
+import { mdBlock, mdCell, mdCode, mdInline } from './markdown-text.js';
+import { finiteOrUndefined, safeIso, safeNumber, validTime } from './safe-format.js';
 
 /** The stage of the closed loop each event belongs to (预警 → 处置 → 反馈 → 复盘). */
 const STAGE: Record<IncidentEventType, string> = {
@@ -66,8 +68,10 @@ export async function buildReview(
   telemetry: TelemetrySink,
   now: number,
 ): Promise<ReviewRecord> {
-  const start = incident.firstDetectionTs ?? incident.createdAt;
-  const end = incident.closedAt ?? incident.resolvedAt ?? now;
+  // A stored time no date can carry (a device ts of 1e300 from before ingest checked it) moves
+  // the window to the next time known, so the review reads the readings around the incident.
+  const start = validTime(incident.firstDetectionTs) ?? validTime(incident.createdAt) ?? now;
+  const end = validTime(incident.closedAt) ?? validTime(incident.resolvedAt) ?? now;
   const from = start - REVIEW_WINDOW.beforeMs;
   const to = Math.min(now, end + REVIEW_WINDOW.afterMs);
   const readings = incident.deviceId
@@ -75,7 +79,11 @@ export async function buildReview(
     : incident.grid
       ? await telemetry.queryReadings({ grid: incident.grid, from, to })
       : [];
-  const since = (t?: number) => (t === undefined ? null : t - incident.createdAt);
+  const created = validTime(incident.createdAt);
+  const since = (t?: number) => {
+    const at = validTime(t);
+    return at === undefined || created === undefined ? null : at - created;
+  };
   const falseAlarm = incident.state === 'false_alarm';
   return {
     incidentId: incident.id,
@@ -133,23 +141,35 @@ export function toSeries(readings: Reading[]): Series[] {
   return [...byKey.values()];
 }
 
-const iso = (t: number | null) => (t === null ? '—' : new Date(t).toISOString());
-const dur = (ms: number | null) => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`);
+const dur = (ms: number | null) => safeNumber(ms, (n) => `${(n / 1000).toFixed(1)} s`);
+
+/** `N points, min a, max b` over the finite values (a loop: spreading a long series into Math.min overflows the stack). */
+function summary(points: ReadonlyArray<{ value: number }>): string {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const p of points) {
+    const v = finiteOrUndefined(p.value);
+    if (v === undefined) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return min <= max ? `${points.length} points, min ${min}, max ${max}` : `${points.length} points, no finite value`;
+}
 
 /** Render the record as Markdown (`?format=md`), for the case file. */
 export function renderReviewMarkdown(r: ReviewRecord): string {
   const lines = [
-    `# 复盘 Review — ${r.title}`,
+    `# 复盘 Review — ${mdInline(r.title)}`,
     '',
-    `- Incident: \`${r.incidentId}\` (${r.state})`,
-    `- Severity: ${r.severity} · Category: ${r.category} · Department: ${r.department ?? '—'}`,
-    r.rule ? `- Rule: \`${r.rule.id}\` v${r.rule.version}${r.rule.falseAlarm ? ' — **false alarm**' : ''}` : '- Source: manual report',
+    `- Incident: ${mdCode(r.incidentId)} (${mdInline(r.state)})`,
+    `- Severity: ${mdInline(r.severity)} · Category: ${mdInline(r.category)} · Department: ${r.department === null ? '—' : mdInline(r.department)}`,
+    r.rule ? `- Rule: ${mdCode(r.rule.id)} v${safeNumber(r.rule.version)}${r.rule.falseAlarm ? ' — **false alarm**' : ''}` : '- Source: manual report',
     '',
     '## Timeline',
     '',
     '| time | stage | actor | note |',
     '|---|---|---|---|',
-    ...r.timeline.map((t) => `| ${iso(t.ts)} | ${t.stage} | ${cell(t.actor)} | ${cell(t.note ?? '')} |`),
+    ...r.timeline.map((t) => `| ${safeIso(t.ts)} | ${mdCell(t.stage)} | ${mdCell(t.actor)} | ${mdCell(t.note ?? '')} |`),
     '',
     '## Response',
     '',
@@ -157,34 +177,29 @@ export function renderReviewMarkdown(r: ReviewRecord): string {
     `- Time to dispatch: ${dur(r.metrics.timeToDispatchMs)}`,
     `- Time to resolve: ${dur(r.metrics.timeToResolveMs)}`,
     `- Time to close: ${dur(r.metrics.timeToCloseMs)}`,
-    `- Deadlines met: ${r.metrics.deadlineMet ? 'yes' : 'no'} · Detections: ${r.metrics.detections} · Reopened: ${r.metrics.reopened}`,
+    `- Deadlines met: ${r.metrics.deadlineMet ? 'yes' : 'no'} · Detections: ${safeNumber(r.metrics.detections)} · Reopened: ${safeNumber(r.metrics.reopened)}`,
     '',
     '## Telemetry',
     '',
-    `${iso(r.telemetry.from)} → ${iso(r.telemetry.to)} (from ${r.telemetry.source})`,
+    `${safeIso(r.telemetry.from)} → ${safeIso(r.telemetry.to)} (from ${mdInline(r.telemetry.source)})`,
     '',
-    ...r.telemetry.series.map((s) => {
-      const values = s.points.map((p) => p.value);
-      return `- ${s.deviceId} ${s.metric}: ${s.points.length} points, min ${Math.min(...values)}, max ${Math.max(...values)}`;
-    }),
+    ...r.telemetry.series.map((s) => `- ${mdInline(s.deviceId)} ${mdInline(s.metric)}: ${summary(s.points)}`),
     '',
     '## Root cause',
     '',
-    r.rootCause ?? '_not reviewed yet_',
+    r.rootCause === null ? '_not reviewed yet_' : mdBlock(r.rootCause),
     '',
     '## Lessons',
     '',
-    r.lessons ?? '_not reviewed yet_',
+    r.lessons === null ? '_not reviewed yet_' : mdBlock(r.lessons),
     '',
     '## Actions (优化)',
     '',
     ...(r.actions.length
-      ? ['| action | owner | due |', '|---|---|---|', ...r.actions.map((a) => `| ${cell(a.action)} | ${cell(a.owner)} | ${cell(a.due)} |`)]
+      ? ['| action | owner | due |', '|---|---|---|', ...r.actions.map((a) => `| ${mdCell(a.action)} | ${mdCell(a.owner)} | ${mdCell(a.due)} |`)]
       : ['_none_']),
-    ...(r.rule?.suggestion ? ['', `> Suggestion: ${r.rule.suggestion}`] : []),
+    ...(r.rule?.suggestion ? ['', `> Suggestion: ${mdInline(r.rule.suggestion)}`] : []),
     '',
   ];
   return lines.join('\n');
 }
-
-const cell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');

@@ -7,6 +7,7 @@ import { BrokerLimits } from '../broker/limits.js';
 import { Duration } from '../rules/duration.js';
 import { TokenEntry } from './auth.js';
 import { DEFAULT_RULES_PATH } from '../rules/load.js';
+import { DEFAULT_MAX_FUTURE_MS } from '../ingest/time-window.js';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 const Flag = z.union([z.boolean(), z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true')]);
@@ -31,6 +32,8 @@ export const Config = z.strictObject({
   demo: Flag.default(true),
   /** Default: on in the demo, off otherwise (DESIGN: the demo default). */
   allowAnonymous: Flag.optional(),
+  /** `maxFuture`: how far ahead of the broker's clock a device `ts` may be (README § Payloads). */
+  ingest: z.strictObject({ maxFuture: Duration.default(DEFAULT_MAX_FUTURE_MS) }).prefault({}),
   telemetryRetention: Duration.default(7 * 86_400_000),
   /** How long a store write waits for another connection's lock before it fails (SQLITE_BUSY); it blocks the thread meanwhile. */
   storeBusyTimeout: Duration.default(5_000),

@@ -5,6 +5,7 @@ import {
   compareReplays, formatRuleIssue, loadRuleFileFromPath, parseDuration, replay,
   type ReplayComparison, type ReplayResult, type Rule,
 } from '../rules/index.js';
+import { safeIso } from '../alerts/safe-format.js';
 import { loadConfig } from './config.js';
 import { readInfluxReadings, readReplayFile, readStoredReadings, type LoadedReadings } from './replay-input.js';
 
@@ -40,7 +41,8 @@ export function parseTime(text: string, now: number): number | undefined {
   return Number.isFinite(t) ? t : undefined;
 }
 
-const iso = (t: number | undefined) => (t === undefined ? '-' : new Date(t).toISOString());
+// A recorded time no date can carry (a device ts of 1e300 in an old file) prints '-', not a RangeError.
+const iso = (t: number | undefined) => safeIso(t, '-');
 const signed = (n: number) => (n > 0 ? `+${n}` : `${n}`);
 function human(ms: number): string {
   const a = Math.abs(ms);

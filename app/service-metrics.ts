@@ -69,9 +69,9 @@ function registerSqliteTelemetryMetrics(metrics: MetricsRegistry, telemetry: Sql
 /** The InfluxDB sink's books (README § InfluxDB § Accounting). */
 function registerInfluxMetrics(metrics: MetricsRegistry, influx: InfluxSink): void {
   metrics.collect('citysense_influx_up', 'Whether the last request to InfluxDB was answered (1) or not (0)', 'gauge', () => (influx.stats().reachable ? 1 : 0));
-  metrics.collect('citysense_influx_points_total', 'Line-protocol points by outcome: accepted, written (replayed included), replayed, rejected, replay_rejected, spooled, lost', 'counter', () => {
+  metrics.collect('citysense_influx_points_total', 'Line-protocol points by outcome: accepted, written (replayed included), replayed, rejected, replay_rejected, spooled, lost, invalid (never encoded)', 'counter', () => {
     const s = influx.stats();
-    const outcomes = { accepted: s.accepted, written: s.written, replayed: s.replayed, rejected: s.rejected, replay_rejected: s.replayRejected, spooled: s.spooled, lost: s.lost };
+    const outcomes = { accepted: s.accepted, written: s.written, replayed: s.replayed, rejected: s.rejected, replay_rejected: s.replayRejected, spooled: s.spooled, lost: s.lost, invalid: s.invalid };
     return Object.entries(outcomes).map(([outcome, value]) => ({ labels: { outcome }, value }));
   });
   metrics.collect('citysense_influx_queue_points', 'Points in the client: batching, on the wire or in its retry buffer', 'gauge', () => influx.stats().queued);

@@ -104,7 +104,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     const brokerPorts = await broker.start();
     cleanups.push(() => broker.close());
 
-    const ingest = createIngest({ broker, registry, grid, logger });
+    const ingest = createIngest({ broker, registry, grid, logger, maxFutureMs: config.ingest.maxFuture });
     cleanups.push(() => ingest.close());
 
     const router = createRouter(routing.value);

@@ -7,6 +7,7 @@ export type { TopicRoute } from './topic.js';
 export { parsePayload, MAX_PAYLOAD_BYTES } from './parse.js';
 export type { Body, ParseResult } from './parse.js';
 export { enrich } from './enrich.js';
+export { DEFAULT_MAX_FUTURE_MS, EARLIEST_DEVICE_TS, timestampProblem } from './time-window.js';
 export { createGridLocator, squareCell } from './grid.js';
 export type { GridLocator, GridOptions, GridCell } from './grid.js';
 export { createDeadLetters, DeadLetter } from './dead-letter.js';

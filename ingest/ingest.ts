@@ -19,6 +19,8 @@ export interface IngestDeps {
   deadLetterSize?: number;
   /** Clock for receive times (ms epoch). */
   now?: () => number;
+  /** How far ahead of the receive time a device `ts` may be (default 24 h). */
+  maxFutureMs?: number;
 }
 
 export interface IngestStats {
@@ -41,12 +43,12 @@ export interface Ingest {
 }
 
 /** Attach ingest to a broker; readings flow until `close()`. */
-export function createIngest({ broker, registry, grid, logger, deadLetterSize, now = Date.now }: IngestDeps): Ingest {
+export function createIngest({ broker, registry, grid, logger, deadLetterSize, now = Date.now, maxFutureMs }: IngestDeps): Ingest {
   const log = logger.child({ stage: 'ingest' });
   const readings = new Subject<Reading>();
   const deadLetters = createDeadLetters(deadLetterSize);
   const stats: IngestStats = { accepted: 0, refused: 0, byReason: {} };
-  const deps: PipelineDeps = { device: (id) => registry.get(id), grid, emit: (r) => readings.next(r), parseTopic: createTopicParser() };
+  const deps: PipelineDeps = { device: (id) => registry.get(id), grid, emit: (r) => readings.next(r), parseTopic: createTopicParser(), maxFutureMs };
 
   const record = (entry: DeadLetter) => {
     stats.refused++;

@@ -7,6 +7,7 @@ import type { GridLocator } from './grid.js';
 import { parsePayload, type Body } from './parse.js';
 import type { Reading } from './schemas.js';
 import type { Result } from './result.js';
+import { timestampProblem } from './time-window.js';
 import { parseTopic, type TopicRoute } from './topic.js';
 
 /** One message as the broker handed it over. */
@@ -29,6 +30,8 @@ export interface PipelineDeps {
   /** Topic parser; default parseTopic (ingest passes a memoised one, see createTopicParser). */
   parseTopic?: (topic: string) => Result<TopicRoute>;
   grid: GridLocator;
+  /** How far ahead of the receive time a device `ts` may be (default 24 h, time-window.ts). */
+  maxFutureMs?: number;
   emit(reading: Reading): void;
 }
 
@@ -83,6 +86,18 @@ const parse: Step = {
   },
 };
 
+/** A device clock outside the window is refused here, where the receive time is known. */
+const timestamps: Step = {
+  name: 'timestamps',
+  run(ctx, deps) {
+    const body = need(ctx.body, 'body');
+    // DESIGN: a missing ts is the receive time, always inside. No allocation on the good path.
+    const ts = body.channel === 'status' ? undefined : body.data.ts;
+    const message = ts === undefined ? undefined : timestampProblem(ts, ctx.receivedAt, deps.maxFutureMs);
+    return message === undefined ? undefined : { reason: 'invalid_payload', issues: [{ path: 'ts', message }] };
+  },
+};
+
 const enrichStep: Step = {
   name: 'enrich',
   run(ctx, deps) {
@@ -102,7 +117,7 @@ const emit: Step = {
 };
 
 /** Topic and identity first: they are cheap, and an impostor gets no schema feedback. */
-export const INGEST_STEPS: readonly Step[] = [topic, authorize, parse, enrichStep, emit];
+export const INGEST_STEPS: readonly Step[] = [topic, authorize, parse, timestamps, enrichStep, emit];
 
 export type PipelineOutcome =
   | { ok: true; ctx: PipelineContext }

@@ -32,18 +32,27 @@ export function mount(el, ...children) {
   return el;
 }
 
-/** HH:MM:SS of an epoch-ms timestamp, local time. */
-export const clock = (ts) => new Date(ts).toLocaleTimeString('en-GB', { hour12: false });
+/** What the page shows for a time or duration it cannot show. */
+export const PLACEHOLDER = '—';
 
-/** YYYY-MM-DD HH:MM:SS, local time. */
+// A Date holds ±8.64e15 ms; a stored time beyond it (a device ts of 1e300 from before ingest
+// checked clocks) or a NaN (null in JSON) would print "Invalid Date" or the epoch.
+const isTime = (ts) => typeof ts === 'number' && Math.abs(ts) <= 8.64e15;
+
+/** HH:MM:SS of an epoch-ms timestamp, local time; — when it is no time. */
+export const clock = (ts) => (isTime(ts) ? new Date(ts).toLocaleTimeString('en-GB', { hour12: false }) : PLACEHOLDER);
+
+/** YYYY-MM-DD HH:MM:SS, local time; — when it is no time. */
 export const stamp = (ts) => {
+  if (!isTime(ts)) return PLACEHOLDER;
   const d = new Date(ts);
   const p = (n) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${clock(ts)}`;
 };
 
-/** A duration in ms as 1h02m / 4m05s / 12s. */
+/** A duration in ms as 1h02m / 4m05s / 12s; — when it is not a finite number. */
 export function duration(ms) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return PLACEHOLDER;
   const s = Math.max(0, Math.round(Math.abs(ms) / 1000));
   const hh = Math.floor(s / 3600);
   const mm = Math.floor((s % 3600) / 60);

@@ -53,6 +53,19 @@ const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ');
 const MAX_PER_MS = 1000;
 const MAX_TRACKED_SERIES = 100_000;
 
+/**
+ * The ms times a point may carry: its µs timestamp (ms × 1000 + up to 999) stays an exact
+ * integer in a double, which also keeps it inside InfluxDB's int64-nanosecond range
+ * (years 1678–2262). About years 1684–2255.
+ */
+export const LINE_TIME_LIMIT_MS = Math.floor((Number.MAX_SAFE_INTEGER - (MAX_PER_MS - 1)) / 1000);
+
+/** A point the encoder left out, and why. */
+export interface InvalidPoint {
+  measurement: string;
+  reason: string;
+}
+
 /** Encoder of domain values into line-protocol lines (precision `us`). */
 export interface LineEncoder {
   reading(r: Reading): string[];
@@ -65,10 +78,24 @@ export interface LineEncoder {
  * one, so two values of one series in the same millisecond would silently become one. The
  * encoder writes microseconds and gives the 2nd…1000th point of a series in one millisecond
  * +1…+999 µs; a line, once encoded, never changes, so retries and replays stay idempotent.
+ *
+ * A value line protocol cannot carry (a time outside LINE_TIME_LIMIT_MS, a field the client
+ * refuses) is left out and reported to `onInvalid`, never encoded: InfluxDB refuses a whole
+ * request for one bad line, and a clamped time would put a reading where it never was.
  */
-export function createLineEncoder(): LineEncoder {
+export function createLineEncoder(opts: { onInvalid?: (point: InvalidPoint) => void } = {}): LineEncoder {
   const last = new Map<string, { ms: number; n: number }>();
+  /** One point's line, or '' (reported) when it cannot be encoded. */
+  const guard = (measurement: string, build: () => string): string => {
+    try {
+      return build();
+    } catch (err) {
+      opts.onInvalid?.({ measurement, reason: (err as Error).message });
+      return '';
+    }
+  };
   const stamp = (p: Point, measurement: string, tags: Record<string, string | undefined>, ms: number): string => {
+    if (!(Math.abs(ms) <= LINE_TIME_LIMIT_MS)) throw new Error(`time ${ms} ms is outside ±${LINE_TIME_LIMIT_MS} ms`);
     // Each measurement lists its tags in one fixed order, so the values alone name the series.
     let key = measurement;
     for (const v of Object.values(tags)) key += `\u0000${v ?? ''}`;
@@ -90,68 +117,85 @@ export function createLineEncoder(): LineEncoder {
       const tags = { kind: r.kind, device: r.deviceId, district: r.district, grid: r.grid };
       const lines: string[] = [];
       if (r.channel === 'status' && r.status) {
-        const p = new Point(MEASUREMENT.deviceStatus).booleanField('online', r.status === 'online');
-        lines.push(stamp(p, MEASUREMENT.deviceStatus, tags, r.ts));
+        lines.push(guard(MEASUREMENT.deviceStatus, () => {
+          const p = new Point(MEASUREMENT.deviceStatus).booleanField('online', r.status === 'online');
+          return stamp(p, MEASUREMENT.deviceStatus, tags, r.ts);
+        }));
       }
       if (Object.keys(r.metrics).length > 0) {
         const m = r.kind === 'drone' ? MEASUREMENT.dronePosition : MEASUREMENT.telemetry;
-        const p = new Point(m);
-        for (const [name, value] of Object.entries(r.metrics)) p.floatField(name, value);
-        loc(p, r.loc);
-        if (r.mission) p.stringField('mission', oneLine(r.mission));
-        lines.push(stamp(p, m, tags, r.ts));
+        lines.push(guard(m, () => {
+          const p = new Point(m);
+          for (const [name, value] of Object.entries(r.metrics)) p.floatField(name, value);
+          loc(p, r.loc);
+          if (r.mission) p.stringField('mission', oneLine(r.mission));
+          return stamp(p, m, tags, r.ts);
+        }));
       }
       for (const e of r.events) {
-        const p = new Point(MEASUREMENT.event).floatField('confidence', e.confidence);
-        if (e.count !== undefined) p.intField('count', e.count);
-        if (e.snapshot) p.stringField('snapshot', e.snapshot);
-        loc(p, e.loc ?? r.loc);
-        lines.push(stamp(p, MEASUREMENT.event, { ...tags, type: e.type }, r.ts));
+        lines.push(guard(MEASUREMENT.event, () => {
+          const p = new Point(MEASUREMENT.event).floatField('confidence', e.confidence);
+          if (e.count !== undefined) p.intField('count', e.count);
+          if (e.snapshot) p.stringField('snapshot', e.snapshot);
+          loc(p, e.loc ?? r.loc);
+          return stamp(p, MEASUREMENT.event, { ...tags, type: e.type }, r.ts);
+        }));
       }
       return lines.filter((l) => l.length > 0);
     },
     detection(d) {
-      const p = new Point(MEASUREMENT.detection)
-        .stringField('id', d.id)
-        .intField('rule_version', d.ruleVersion)
-        .stringField('message', oneLine(d.message))
-        .stringField('dedup_key', d.dedupKey);
-      if (d.value !== undefined && Number.isFinite(d.value)) p.floatField('value', d.value);
-      if (d.metric) p.stringField('metric', d.metric);
-      if (d.eventType) p.stringField('event_type', d.eventType);
-      if (d.readingTs !== undefined) p.intField('reading_ts', d.readingTs);
-      loc(p, d.loc);
-      const tags = {
-        rule: d.ruleId,
-        severity: d.severity,
-        category: d.category,
-        phase: d.phase,
-        kind: d.deviceKind,
-        device: d.deviceId,
-        district: d.district,
-        grid: d.grid,
-      };
-      return [stamp(p, MEASUREMENT.detection, tags, d.ts)];
+      return nonEmpty(guard(MEASUREMENT.detection, () => detectionLine(d)));
     },
-    incidentEvent({ incident: i, event: e }) {
-      const p = new Point(MEASUREMENT.incidentEvent)
-        .stringField('incident', i.id)
-        .intField('event_id', e.id)
-        .stringField('actor', oneLine(e.actor))
-        .stringField('state', i.state);
-      if (e.note) p.stringField('note', oneLine(e.note));
-      if (e.from) p.stringField('from_state', e.from);
-      if (e.to) p.stringField('to_state', e.to);
-      const tags = {
-        stage: STAGE[e.type] ?? 'other',
-        type: e.type,
-        severity: i.severity,
-        category: i.category,
-        district: i.district,
-        grid: i.grid,
-        department: i.department,
-      };
-      return [stamp(p, MEASUREMENT.incidentEvent, tags, e.ts)];
+    incidentEvent(record) {
+      return nonEmpty(guard(MEASUREMENT.incidentEvent, () => incidentEventLine(record)));
     },
   };
+
+  function detectionLine(d: Detection): string {
+    const p = new Point(MEASUREMENT.detection)
+      .stringField('id', d.id)
+      .intField('rule_version', d.ruleVersion)
+      .stringField('message', oneLine(d.message))
+      .stringField('dedup_key', d.dedupKey);
+    if (d.value !== undefined && Number.isFinite(d.value)) p.floatField('value', d.value);
+    if (d.metric) p.stringField('metric', d.metric);
+    if (d.eventType) p.stringField('event_type', d.eventType);
+    // A reading time a device got wrong is a detail of the point, not a reason to lose it.
+    if (d.readingTs !== undefined && Math.abs(d.readingTs) <= LINE_TIME_LIMIT_MS) p.intField('reading_ts', d.readingTs);
+    loc(p, d.loc);
+    const tags = {
+      rule: d.ruleId,
+      severity: d.severity,
+      category: d.category,
+      phase: d.phase,
+      kind: d.deviceKind,
+      device: d.deviceId,
+      district: d.district,
+      grid: d.grid,
+    };
+    return stamp(p, MEASUREMENT.detection, tags, d.ts);
+  }
+
+  function incidentEventLine({ incident: i, event: e }: IncidentEventRecord): string {
+    const p = new Point(MEASUREMENT.incidentEvent)
+      .stringField('incident', i.id)
+      .intField('event_id', e.id)
+      .stringField('actor', oneLine(e.actor))
+      .stringField('state', i.state);
+    if (e.note) p.stringField('note', oneLine(e.note));
+    if (e.from) p.stringField('from_state', e.from);
+    if (e.to) p.stringField('to_state', e.to);
+    const tags = {
+      stage: STAGE[e.type] ?? 'other',
+      type: e.type,
+      severity: i.severity,
+      category: i.category,
+      district: i.district,
+      grid: i.grid,
+      department: i.department,
+    };
+    return stamp(p, MEASUREMENT.incidentEvent, tags, e.ts);
+  }
 }
+
+const nonEmpty = (line: string): string[] => (line.length > 0 ? [line] : []);

@@ -31,6 +31,8 @@ export interface InfluxSinkStats {
   spooled: number;
   /** Lines neither written nor spooled because the spool itself failed (logged). */
   lost: number;
+  /** Points never encoded: a time or field line protocol cannot carry (logged; not in `accepted`). */
+  invalid: number;
   /** Lines in the client: its batch, on the wire, or in its retry buffer. */
   queued: number;
   /** Of `queued`, lines waiting in the client's retry buffer. */
@@ -76,8 +78,14 @@ export function createInfluxSink(input: InfluxSinkOptionsInput, deps: InfluxSink
     warn: (message, err) => logger.debug({ err }, `influxdb-client: ${message}`),
   });
   const transport = createTrackedTransport({ ...o, maxWaitingLines: o.maxBufferLines });
-  const encoder = createLineEncoder();
-  const c = { accepted: 0, written: 0, replayed: 0, rejected: 0, replayRejected: 0, spooled: 0, lost: 0, failedRequests: 0, settled: 0 };
+  const c = { accepted: 0, written: 0, replayed: 0, rejected: 0, replayRejected: 0, spooled: 0, lost: 0, invalid: 0, failedRequests: 0, settled: 0 };
+  // One bad point is left out here, so it cannot make InfluxDB refuse the batch it would share.
+  const encoder = createLineEncoder({
+    onInvalid: ({ measurement, reason }) => {
+      c.invalid++;
+      logger.warn({ measurement, reason, invalid: c.invalid }, 'point not written to InfluxDB: line protocol cannot carry it');
+    },
+  });
   /** Batches the client holds for a retry, by identity (the client passes the same array back). */
   const retrying = new Set<string[]>();
   let closing = false;
@@ -243,7 +251,7 @@ export function createInfluxSink(input: InfluxSinkOptionsInput, deps: InfluxSink
         state: s.state,
         queued: s.queued,
         written: s.written,
-        failed: s.rejected + s.replayRejected + s.lost,
+        failed: s.rejected + s.replayRejected + s.lost + s.invalid,
         spooled: s.spoolDepth,
       };
     },

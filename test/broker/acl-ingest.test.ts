@@ -74,7 +74,8 @@ describe('publish ACL and ingest (registered devices only)', () => {
     const camRejection = nextMessage(cam, () => true);
     const before = h.ingest.stats();
 
-    const send = (n: number) => good.publishAsync('city/sensor/s1/telemetry', JSON.stringify({ ts: n, metrics: { seq: n } }));
+    const T = Date.UTC(2025, 0, 1); // inside the accepted window of device clocks
+    const send = (n: number) => good.publishAsync('city/sensor/s1/telemetry', JSON.stringify({ ts: T + n, metrics: { seq: n } }));
     await send(1);
     await bad.publishAsync('city/sensor/s2/telemetry', JSON.stringify({ metrics: { waterLevel: 'high' } }));
     await send(2);
@@ -89,7 +90,7 @@ describe('publish ACL and ingest (registered devices only)', () => {
     expect(s1Seqs).toEqual([1, 2, 3, 4]);
     const s1 = h.readings.find((r) => r.metrics.seq === 1);
     // Registry fallbacks: loc, district and grid of s1; ts from the payload.
-    expect(s1).toMatchObject({ ts: 1, loc: { lat: 39.9, lon: 116.4 }, district: 'Dongcheng', grid: 'DC-01' });
+    expect(s1).toMatchObject({ ts: T + 1, loc: { lat: 39.9, lon: 116.4 }, district: 'Dongcheng', grid: 'DC-01' });
 
     expect((await camRejection).json).toEqual({
       topic: 'city/camera/c1/event',

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { Reading } from '../../ingest/schemas.js';
-import { authHeader, createLineEncoder, openSpool, readingsStatement, v1WritePath } from '../../store/influx/index.js';
+import type { Detection } from '../../rules/detection.js';
+import { LINE_TIME_LIMIT_MS, authHeader, createLineEncoder, openSpool, readingsStatement, v1WritePath } from '../../store/influx/index.js';
 import { seriesToReadings } from '../../store/influx/query.js';
 import { MIGRATIONS, migrate } from '../../store/migrations.js';
 
@@ -54,6 +55,48 @@ describe('line encoder', () => {
     const enc = createLineEncoder();
     const [line] = enc.reading(reading({ grid: 'G 1,2=3', kind: 'drone', metrics: { battery: 80 }, mission: 'a "b"\nc' }));
     expect(line).toBe('drone_position,device=s-1,grid=G\\ 1\\,2\\=3,kind=drone battery=80,mission="a \\"b\\" c" 1700000000123000');
+  });
+});
+
+describe('line encoder: values line protocol cannot carry', () => {
+  const encoder = () => {
+    const invalid: Array<{ measurement: string; reason: string }> = [];
+    return { enc: createLineEncoder({ onInvalid: (p) => invalid.push(p) }), invalid };
+  };
+
+  it.each([
+    ['1e300', 1e300],
+    ['NaN', Number.NaN],
+    ['one ms past the limit', LINE_TIME_LIMIT_MS + 1],
+    ['one ms before minus the limit', -LINE_TIME_LIMIT_MS - 1],
+  ])('leaves out a reading at %s and reports it, then encodes the next one', (_name, ts) => {
+    const { enc, invalid } = encoder();
+    expect(enc.reading(reading({ ts, events: [{ type: 'smoke', confidence: 0.9 }] }))).toEqual([]);
+    expect(invalid).toEqual([
+      { measurement: 'telemetry', reason: expect.stringContaining('outside') },
+      { measurement: 'event', reason: expect.stringContaining('outside') },
+    ]);
+    expect(enc.reading(reading())).toEqual(['telemetry,device=s-1,kind=sensor waterLevel=0.5 1700000000123000']);
+  });
+
+  it('encodes exactly at the limits, as exact integers', () => {
+    const { enc, invalid } = encoder();
+    expect(enc.reading(reading({ ts: LINE_TIME_LIMIT_MS }))[0]).toMatch(new RegExp(` ${LINE_TIME_LIMIT_MS}000$`));
+    expect(enc.reading(reading({ ts: -LINE_TIME_LIMIT_MS }))[0]).toMatch(new RegExp(` -${LINE_TIME_LIMIT_MS}000$`));
+    expect(LINE_TIME_LIMIT_MS * 1000 + 999).toBeLessThanOrEqual(Number.MAX_SAFE_INTEGER);
+    expect(invalid).toEqual([]);
+  });
+
+  it('leaves out a point with a field the client refuses, and keeps a detection whose reading time is broken (without reading_ts)', () => {
+    const { enc, invalid } = encoder();
+    expect(enc.reading(reading({ metrics: { waterLevel: Number.NaN } }))).toEqual([]);
+    expect(invalid).toEqual([{ measurement: 'telemetry', reason: expect.stringContaining('waterLevel') }]);
+    const d: Detection = { id: 'd1', ts: 1_700_000_000_000, phase: 'raise', ruleId: 'r', ruleVersion: 1, ruleName: 'r', ruleKind: 'event', severity: 'red', category: 'fire', dedupKey: 'r:c', deviceId: 'c', deviceKind: 'camera', message: 'fire', readingTs: 1e300 };
+    const [line] = enc.detection(d);
+    expect(line).toMatch(/^detection,/);
+    expect(line).not.toContain('reading_ts');
+    expect(enc.detection({ ...d, ts: 1e300 })).toEqual([]);
+    expect(invalid.at(-1)).toEqual({ measurement: 'detection', reason: expect.stringContaining('outside') });
   });
 });
 

@@ -1,5 +1,8 @@
 // `citysense rules replay` on a recorded JSONL fixture; every expected detection is worked
 // out by hand in ../fixtures/replay/expected.ts. Times are seconds after T0 = 2026-05-01T10:00:00Z.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runReplay } from '../../app/replay.js';
 import type { Detection, ReplayComparison, ReplayIncident } from '../../rules/index.js';
@@ -52,6 +55,16 @@ describe('rules replay', () => {
     expect(text).toContain('detections 6 → 4 (-2), incidents 3 → 2 (-1)');
     expect(text).toContain('water-high:w-1  first warning 20s earlier');
     expect(text).toContain('water-rising:w-1  only in');
+  });
+
+  it('prints - for a recorded time no date can carry, instead of failing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'citysense-replay-ts-'));
+    const file = join(dir, 'broken-clock.jsonl');
+    const line = { topic: 'city/sensor/w-1/telemetry', payload: { metrics: { waterLevel: 0.2 } } };
+    writeFileSync(file, `${JSON.stringify({ ...line, ts: T0 })}\n${JSON.stringify({ ...line, ts: 1e300 })}\n`);
+    const r = await cli([fixture('rules.yaml'), '--from', file]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('2 reading(s) replayed, 2026-05-01T10:00:00.000Z … -');
   });
 
   it('refuses an invalid rule file and a missing input with exit 1', async () => {

@@ -28,6 +28,12 @@ describe('config', () => {
     expect(c.dataDir).toBe('./data');
     expect(c.demo).toBe(true);
     expect(c.influx).toBeUndefined();
+    expect(c.ingest.maxFuture).toBe(86_400_000);
+  });
+
+  it('reads ingest.maxFuture as a duration and names it when it is not one', () => {
+    expect(loadConfig({}, { ingest: { maxFuture: '2h' } }).ingest.maxFuture).toBe(7_200_000);
+    expect(errorOf(() => loadConfig({}, { ingest: { maxFuture: 'soon' } })).issues[0]?.path).toBe('ingest.maxFuture');
   });
 
   it('maps every CITYSENSE_* variable', () => {
