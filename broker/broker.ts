@@ -224,6 +224,7 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
   const handle = aedes.handle;
   aedes.handle = (conn, req) => {
     const client = handle(conn, req);
+    rateHold.attach(client);
     capPacketSize(client, limits.maxPacketBytes, (length, cmd) => {
       counts.packetsTooLarge++;
       const identity = identities.get(client);
