@@ -1,24 +1,14 @@
 // The device rate limit as backpressure, not refusal: a publish above its device's rate waits,
 // in its client's arrival order, until the device's token bucket has a token, then goes on
-// (publish gate, ack gate). aedes reads a client's next socket chunk only once every packet of
-// the current one has called back (lib/client.js nextBatch), so while a client has publishes
-// waiting here its socket is not read and TCP slows the device down: nothing is lost. And its
-// parser stops at the next packet boundary, so the rest of the chunk already read waits as bytes:
-// a flood costs one parsed packet per held client, not one per packet it sent.
+// (publish gate, ack gate). While a client has publishes waiting here, its parser stops before
+// the next packet and its socket is not read (read-pause.ts), so TCP slows the device down:
+// nothing is lost, and a flood costs one parsed packet per held client, not one per packet sent.
 import type { Client } from 'aedes';
 import { Fifo, type TokenBuckets } from './limits.js';
+import { pauseReadingWhile, type ReadPause } from './read-pause.js';
 
 /** Below this, a timer would wake for a single token: waking a little later lets it take several. */
 const MIN_DELAY_MS = 25;
-const NO_BYTES = Buffer.alloc(0);
-
-// The parts of mqtt-packet's parser the hold hooks (aedes keeps it as client._parser).
-interface PacketParser {
-  _parseHeader(): boolean;
-  _list: { length: number };
-  parse(buf: Buffer): number;
-}
-const parserOf = (client: Client) => (client as unknown as { _parser?: PacketParser })._parser;
 
 /** One client's publishes waiting for tokens of its device, drained by one timer. */
 interface Held {
@@ -32,7 +22,7 @@ interface Held {
 export interface RateHold {
   /** Run `go` once `key` (the device) has a token and nothing of this client waits before it; never runs it for a closed connection. */
   pass(client: Client, key: string, go: () => void): void;
-  /** Hook a new client's parser so it stops at a packet boundary while the client has publishes held. */
+  /** Hook a new client's reading so it stops at a packet boundary while the client has publishes held. */
   attach(client: Client): void;
   stats(): { slowed: number; waiting: number; clients: number };
   /** Forget every held publish and timer (the broker is closing; aedes closes the clients). */
@@ -42,6 +32,7 @@ export interface RateHold {
 /** A RateHold over `buckets` (a rate of 0 never holds anything). */
 export function createRateHold(buckets: TokenBuckets): RateHold {
   const held = new Map<Client, Held>();
+  const pauses = new WeakMap<Client, ReadPause>();
   let slowed = 0;
   let waiting = 0;
   /** The client whose stopped parser is being resumed: what it parses now waited as bytes. */
@@ -70,13 +61,12 @@ export function createRateHold(buckets: TokenBuckets): RateHold {
     else if (h.queue.length > 0) arm(client, h);
     if (h.queue.length === 0 && !gone(client)) resume(client);
   }
-  /** Parse what the stopped parser left (aedes parses only on new socket data, which may never come). */
+  /** Parse on where the client's parser stopped: what it parses now waited as bytes. */
   function resume(client: Client): void {
-    const parser = parserOf(client);
-    if (parser === undefined || parser._list.length === 0 || resuming !== undefined) return;
+    if (resuming !== undefined) return;
     resuming = client;
     try {
-      parser.parse(NO_BYTES);
+      pauses.get(client)?.resume();
     } finally {
       resuming = undefined;
     }
@@ -107,13 +97,8 @@ export function createRateHold(buckets: TokenBuckets): RateHold {
       arm(client, h);
     },
     attach(client) {
-      const parser = parserOf(client);
-      if (parser === undefined || typeof parser._parseHeader !== 'function') return;
-      const parseHeader = parser._parseHeader;
-      // false ends mqtt-packet's parse loop before the next packet; the bytes stay in its buffer list.
-      parser._parseHeader = function (this: PacketParser) {
-        return (held.get(client)?.queue.length ?? 0) > 0 ? false : parseHeader.call(this);
-      };
+      const pause = pauseReadingWhile(client, () => (held.get(client)?.queue.length ?? 0) > 0);
+      if (pause !== undefined) pauses.set(client, pause);
     },
     stats: () => ({ slowed, waiting, clients: held.size }),
     close() {

@@ -119,6 +119,11 @@ describe('broker limits (real broker)', () => {
     // One publish past the burst waits; its parser stops there, so the rest of what one read
     // brought in waits as bytes, and what the device sent beyond that stays in the socket buffers.
     expect(waiting).toBe(1);
+    const conn = (h.broker.aedes as unknown as { clients: Record<string, { conn: { bytesRead: number } }> }).clients.flood!.conn;
+    const read = conn.bytesRead;
+    expect(read).toBeLessThan(one.length * SENT / 8);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(conn.bytesRead).toBe(read);
     expect(h.readings).toHaveLength(1);
     // A held socket is not read, so its own close is seen only when it is read again; the broker
     // closing it is seen at once: here a new connection takes over the client id.
