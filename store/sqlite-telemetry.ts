@@ -201,14 +201,16 @@ export function createSqliteTelemetrySink(db: Database, writer: TelemetryWriter,
   /** Resolves when every row accepted so far is written; rejects on the first failed batch. */
   const flushAccepted = (): Promise<void> => {
     const upTo = lastSeq;
-    // Rows accepted since the last flush call and dropped before this one: no waiter saw them go.
+    // Rows accepted since the last flush call and dropped before this one: no waiter saw them go,
+    // so this flush fails too, once the rows still pending are written (close() must write them).
     const unseenDrop = droppedThrough > coveredThrough;
     coveredThrough = upTo;
-    if (unseenDrop) return Promise.reject(droppedError());
-    if (oldestPending() > upTo) return Promise.resolve();
-    const done = new Promise<void>((resolve, reject) => waiters.push({ upTo, resolve, reject }));
-    send();
-    return done;
+    let done = Promise.resolve();
+    if (oldestPending() <= upTo) {
+      done = new Promise<void>((resolve, reject) => waiters.push({ upTo, resolve, reject }));
+      send();
+    }
+    return unseenDrop ? done.then(() => Promise.reject(droppedError())) : done;
   };
 
   return {

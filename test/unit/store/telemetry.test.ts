@@ -203,6 +203,7 @@ describe('SQLite TelemetrySink', () => {
     await expect(first).resolves.toBeUndefined();
     expect(await outcome).toMatchObject({ name: 'StoreError', code: 'dropped', canRetry: true });
     expect(await late).toMatchObject({ code: 'dropped' });
+    expect(t.stats().pending).toBe(0); // it failed only once row 8, still pending, was written
     t.writeReadings([row(9)]);
     await expect(t.flush()).resolves.toBeUndefined(); // nothing dropped since the last flush
     const back = await t.queryReadings({ from: T0, to: T0 + 10 });
