@@ -29,12 +29,13 @@ export function registerMetrics({ store, broker, ingest, hub, metrics, influx, d
     const b = broker.stats();
     const what = {
       connect_rate: b.connectsRateLimited, publish_rate: b.publishesRateLimited, packet_too_large: b.packetsTooLarge,
-      publish_held: b.publishesHeld, publish_shed: b.publishesShed, session_queue_full: b.sessionQueueDropped,
+      publish_held: b.publishesHeld, publish_shed: b.publishesShed, overload_close: b.overloadCloses, session_queue_full: b.sessionQueueDropped,
     };
     return Object.entries(what).map(([k, value]) => ({ labels: { what: k }, value }));
   });
   metrics.collect('citysense_broker_acks_withheld_total', 'QoS 1/2 publishes not acknowledged because their reading could not be stored (the device sends them again)', 'counter', () => broker.stats().acksWithheld);
   metrics.collect('citysense_broker_publishes_waiting', 'Publishes held right now for a later turn of the event loop', 'gauge', () => broker.stats().publishesWaiting);
+  metrics.collect('citysense_broker_publishes_rate_waiting', 'Publishes waiting right now for their device rate (their sockets are not read meanwhile)', 'gauge', () => broker.stats().publishesRateWaiting);
   metrics.collect('citysense_broker_session_queued', 'QoS 1/2 messages kept for persistent sessions, not yet acknowledged', 'gauge', () => broker.stats().sessionQueued);
   if (influx) registerInfluxMetrics(metrics, influx);
   if (detections) registerDetectionPathMetrics(metrics, detections);

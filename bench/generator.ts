@@ -128,7 +128,10 @@ async function main() {
   // Every publish written to its socket before the connections close (bounded wait).
   for (let i = 0; i < 500 && written + failed < sent; i++) await new Promise((r) => setTimeout(r, 10));
   const closedEarly = closes;
-  await Promise.all(clients.map((c) => c.endAsync()));
+  // A device slowed by its rate limit has publishes that never reach the socket in time: a graceful
+  // end would wait for the broker to read them all, at that rate; those are dropped instead.
+  const flushed = written + failed >= sent;
+  await Promise.all(clients.map((c) => c.endAsync(!flushed)));
   send({ type: 'done', sent, written, failed, closes: closedEarly, reasons: [...reasons], notConnected, elapsedMs });
   process.exit(0);
 }

@@ -1,4 +1,5 @@
 // Who may publish and subscribe where: pure decisions, wired into aedes by broker.ts.
+import type { PublishPacket } from 'aedes';
 import { DeviceKind } from '../ingest/schemas.js';
 import type { Device } from './registry.js';
 import type { Issue, RejectReason } from './rejection.js';
@@ -95,4 +96,22 @@ export function filterCovers(pattern: string, filter: string): boolean {
   }
   // A longer filter reaches below the pattern (`a/b/#` does cover `a/b`: handled above).
   return f.length === p.length;
+}
+
+/** The kind named by a topic, for reporting a refusal of an anonymous device. */
+export function kindOf(topic: string): string {
+  const kind = topic.split('/')[1];
+  return kind === 'sensor' || kind === 'camera' || kind === 'drone' ? kind : 'unknown';
+}
+
+/**
+ * Neutralise a refused publish. aedes' authorizePublish can only accept or close the
+ * connection; to drop one packet and keep the client, the packet is redirected to a
+ * `$`-topic that wildcard subscriptions never match [MQTT-4.7.2-1], that nobody may
+ * subscribe to, and that authorizeForward never forwards; retain is cleared so nothing is stored.
+ */
+export function drop(packet: PublishPacket): void {
+  packet.topic = DROP_TOPIC;
+  packet.retain = false;
+  packet.payload = Buffer.alloc(0);
 }

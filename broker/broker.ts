@@ -5,8 +5,9 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { DeviceId } from '../ingest/schemas.js';
 import { type AckGate, createAckHold } from './ack-gate.js';
-import { DROP_TOPIC, decidePublish, decideSubscribe, type Identity } from './acl.js';
+import { DROP_TOPIC, decidePublish, decideSubscribe, drop, kindOf, type Identity } from './acl.js';
 import { BrokerLimits, capPacketSize, createPublishGate, createTokenBuckets, remoteAddressOf } from './limits.js';
+import { createRateHold } from './rate-hold.js';
 import { boundSessionQueues, type OutgoingPersistence } from './session-queue.js';
 import type { Registry } from './registry.js';
 import { publishRejection, type Issue, type RejectReason } from './rejection.js';
@@ -26,7 +27,7 @@ export const BrokerConfig = z.object({
    * the reason goes to citysense/rejected/…). `disconnect`: aedes' own way, the connection is closed.
    */
   denyAction: z.enum(['drop', 'disconnect']).default('drop'),
-  /** Rate, size and overload limits (issue #8; broker/limits.ts has the defaults). */
+  /** Rate, size and overload limits (broker/limits.ts has the defaults). */
   limits: BrokerLimits.prefault({}),
   /** PEM certificate and key: MQTT over TLS on mqttPort and WSS on wsPort instead of plain (broker/tls.ts). */
   tls: z.object({ cert: z.instanceof(Buffer), key: z.instanceof(Buffer) }).optional(),
@@ -55,14 +56,18 @@ export interface BrokerStats {
   subscribesRefused: number;
   /** Connections refused because their source IP connected too often (also in connectsRefused). */
   connectsRateLimited: number;
-  /** Publishes refused with `rate_limited` (also in publishesRefused). */
+  /** Publishes slowed by the device rate limit: held until a token, then let through (never refused). */
   publishesRateLimited: number;
+  /** Publishes waiting for their device's rate right now (their sockets are not read meanwhile). */
+  publishesRateWaiting: number;
   /** Connections closed for announcing a packet above limits.maxPacketBytes. */
   packetsTooLarge: number;
   /** Publishes held while aedes' emitter was backed up (their sockets were not read meanwhile). */
   publishesHeld: number;
-  /** Publishes shed with `overloaded` (also in publishesRefused). */
+  /** Publishes shed by the full publish gate: QoS 0 refused `overloaded`, QoS 1/2 unacknowledged. */
   publishesShed: number;
+  /** Connections closed without an ack because a QoS 1/2 publish was shed (the device sends it again). */
+  overloadCloses: number;
   /** Publishes held right now. */
   publishesWaiting: number;
   /** QoS 1/2 publishes left unacknowledged because the ack gate failed (the connection was closed). */
@@ -99,12 +104,12 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
   const log = options.logger.child({ stage: 'broker' });
   const identities = new WeakMap<Client, Identity>();
   const listeners = new Set<(refusal: BrokerRefusal) => void>();
-  const counts = { connectsRefused: 0, publishesRefused: 0, subscribesRefused: 0, connectsRateLimited: 0, publishesRateLimited: 0, packetsTooLarge: 0 };
+  const counts = { connectsRefused: 0, publishesRefused: 0, subscribesRefused: 0, connectsRateLimited: 0, packetsTooLarge: 0, overloadCloses: 0 };
   const acks = createAckHold(log);
   const limits = config.limits;
-  const deviceBuckets = createTokenBuckets(limits.messagesPerSecond, limits.messageBurst);
+  const rateHold = createRateHold(createTokenBuckets(limits.messagesPerSecond, limits.messageBurst));
   const ipBuckets = createTokenBuckets(limits.connectionsPerMinute / 60, limits.connectionBurst);
-  // One rate_limited/overloaded notice per device per second: a flood must not become a flood of notices.
+  // One overloaded notice per device per second: a flood must not become a flood of notices.
   const notices = createTokenBuckets(1, 1);
 
   const refuseConnect = (client: Client, err: AuthenticateError, done: (e: AuthenticateError, ok: false) => void) => {
@@ -171,19 +176,20 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
       const identity = identities.get(client);
       const refusal = identity === undefined ? undefined : decidePublish(identity, packet.topic);
       if (identity !== undefined && refusal === undefined) {
-        if (!deviceBuckets.take(identity.id)) {
-          counts.publishesRateLimited++;
-          const issues = [{ path: 'rate', message: `more than ${limits.messagesPerSecond} messages/s (burst ${limits.messageBurst}) from "${identity.id}"` }];
-          refusePublish(client, identity, packet, 'rate_limited', identity.device?.kind ?? kindOf(packet.topic), issues);
+        // Above its rate a publish waits (rate-hold.ts), then held publishes keep their order and
+        // their socket unread (aedes reads the next chunk after the callback).
+        return rateHold.pass(client, identity.id, () => {
+          if (gate.pass(() => acks.release(client, packet, callback))) return;
+          // An ack means stored: a shed QoS 1/2 publish closes the connection unacknowledged, and the device sends it again.
+          if (packet.qos > 0) {
+            counts.overloadCloses++;
+            return callback(new Error(`broker overloaded: QoS ${packet.qos} publish not acknowledged`));
+          }
+          const issues = [{ path: 'broker', message: `broker overloaded: more than ${limits.maxHeldPublishes} publishes waiting` }];
+          refusePublish(client, identity, packet, 'overloaded', identity.device?.kind ?? kindOf(packet.topic), issues);
           drop(packet);
-          return callback(null);
-        }
-        // Held publishes keep their order and keep their socket unread (aedes reads the next chunk after the callback).
-        if (gate.pass(() => acks.release(client, packet, callback))) return;
-        const issues = [{ path: 'broker', message: `broker overloaded: more than ${limits.maxHeldPublishes} publishes waiting` }];
-        refusePublish(client, identity, packet, 'overloaded', identity.device?.kind ?? kindOf(packet.topic), issues);
-        drop(packet);
-        return callback(null);
+          callback(null);
+        });
       }
       const who = identity ?? { id: client.id };
       refusePublish(client, who, packet, refusal?.reason ?? 'internal', refusal?.kind ?? 'unknown', refusal?.issues ?? [{ path: 'client', message: 'client has no identity' }]);
@@ -218,6 +224,7 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
   const handle = aedes.handle;
   aedes.handle = (conn, req) => {
     const client = handle(conn, req);
+    rateHold.attach(client);
     capPacketSize(client, limits.maxPacketBytes, (length, cmd) => {
       counts.packetsTooLarge++;
       const identity = identities.get(client);
@@ -248,6 +255,7 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
       return ports;
     },
     async close() {
+      rateHold.close();
       gate.close();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await transports.close();
@@ -260,28 +268,12 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
     setAckGate: (g) => acks.set(g),
     stats: () => {
       const g = gate.stats();
+      const r = rateHold.stats();
       return {
         ...counts, acksWithheld: acks.withheld(), publishesHeld: g.held, publishesShed: g.shed, publishesWaiting: g.waiting,
+        publishesRateLimited: r.slowed, publishesRateWaiting: r.waiting,
         sessionQueueDropped: sessions.dropped(), sessionQueued: sessions.queued(),
       };
     },
   };
-}
-
-/** The kind named by a topic, for reporting a refusal of an anonymous device. */
-function kindOf(topic: string): string {
-  const kind = topic.split('/')[1];
-  return kind === 'sensor' || kind === 'camera' || kind === 'drone' ? kind : 'unknown';
-}
-
-/**
- * Neutralise a refused publish. aedes' authorizePublish can only accept or close the
- * connection; to drop one packet and keep the client, the packet is redirected to a
- * `$`-topic that wildcard subscriptions never match [MQTT-4.7.2-1], that nobody may
- * subscribe to, and that authorizeForward never forwards; retain is cleared so nothing is stored.
- */
-function drop(packet: PublishPacket): void {
-  packet.topic = DROP_TOPIC;
-  packet.retain = false;
-  packet.payload = Buffer.alloc(0);
 }

@@ -39,6 +39,8 @@ export type BrokerLimitsInput = z.input<typeof BrokerLimits>;
 export interface TokenBuckets {
   /** Take one token for `key`; false when its bucket is empty. */
   take(key: string): boolean;
+  /** Milliseconds until `key` has a token again (0: it has one now). */
+  waitMs(key: string): number;
   /** Keys with a bucket that is not full. */
   size(): number;
 }
@@ -66,6 +68,11 @@ export function createTokenBuckets(ratePerSecond: number, burst: number, now: ()
       if (b.tokens < 1) return false;
       b.tokens -= 1;
       return true;
+    },
+    waitMs(key) {
+      const b = buckets.get(key);
+      if (ratePerSecond === 0 || b === undefined) return 0;
+      return Math.max(0, (1 - b.tokens) / perMs - (now() - b.at));
     },
     size: () => buckets.size,
   };
@@ -176,7 +183,7 @@ export function createPublishGate({ queued, maxQueued, maxHeld, maxPerTurn }: Pu
 }
 
 /** A first-in first-out queue with O(1) shift (a head index, compacted now and then). */
-class Fifo<T> {
+export class Fifo<T> {
   private items: T[] = [];
   private head = 0;
   get length(): number {

@@ -13,7 +13,7 @@ export const RejectReason = z.enum([
   'invalid_json', // payload is not JSON
   'invalid_payload', // JSON that fails the schema of the topic
   'internal', // a pipeline step failed: our bug, not the device's
-  'rate_limited', // the device publishes faster than its limit (broker/limits.ts)
+  'rate_limited', // not sent by the broker, whose rate limit slows rather than refuses (rate-hold.ts); kept valid for consumers
   'overloaded', // the broker shed the publish: too many publishes were already held
 ]);
 export type RejectReason = z.infer<typeof RejectReason>;

@@ -1,6 +1,7 @@
 // Named store errors (STYLE.md § Errors): callers branch on `code`, not on message text.
 
-export type StoreErrorCode = 'not_found' | 'duplicate' | 'invalid' | 'closed' | 'write_failed';
+/** `dropped`: rows were given up on before they were written (a telemetry buffer overflowed). */
+export type StoreErrorCode = 'not_found' | 'duplicate' | 'invalid' | 'closed' | 'write_failed' | 'dropped';
 
 /** A store operation refused or failed; `canRetry` says whether trying again may help. */
 export class StoreError extends Error {

@@ -6,7 +6,8 @@
 // writer commits a batch in short transactions. When the writer falls behind by more than two
 // such batches, the caller waits for it (backpressure: ingest slows to the writer's pace). A
 // failed transaction's rows go back to the head of the buffer for a retry (bounded by
-// `maxPending`) and are reported, never silently dropped.
+// `maxPending`) and are reported, never silently dropped: a flush waiting for a row that is
+// dropped rejects (so a QoS 1 publish is not acknowledged), it never resolves.
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Reading } from '../ingest/schemas.js';
@@ -71,6 +72,9 @@ export function createSqliteTelemetrySink(db: Database, writer: TelemetryWriter,
   const highWater = maxBatch * HIGH_WATER_BATCHES;
   let inFlight: Pending[] | undefined;
   let lastSeq = 0;
+  /** The highest seq ever dropped, and the last seq a flush covered when it was called. */
+  let droppedThrough = 0;
+  let coveredThrough = 0;
   /** flush() callers, each waiting for every row up to its seq. */
   let waiters: Array<{ upTo: number; resolve: () => void; reject: (err: unknown) => void }> = [];
   let timer: NodeJS.Timeout | undefined;
@@ -153,12 +157,21 @@ export function createSqliteTelemetrySink(db: Database, writer: TelemetryWriter,
     });
   }
 
+  const droppedError = () =>
+    new StoreError('dropped', `telemetry buffer above maxPending (${o.maxPending} rows): rows dropped before they were written`, true);
+
   /** Beyond maxPending rows, the oldest buffered ones are given up on, counted and logged. */
   function shed(): void {
     const over = pendingCount() - o.maxPending;
     if (over <= 0) return;
-    const n = Math.min(over, buffer.length);
-    buffer.drop(n);
+    const gone = buffer.take(Math.min(over, buffer.length));
+    const n = gone.length;
+    if (n === 0) return;
+    // A flush that waits for a dropped row must never resolve: its caller would ack a lost row.
+    const first = gone[0]!.seq;
+    droppedThrough = Math.max(droppedThrough, gone[n - 1]!.seq);
+    const err = droppedError();
+    waiters = waiters.filter((w) => (w.upTo >= first ? (w.reject(err), false) : true));
     counters.dropped += n;
     droppedUnlogged += n;
     const now = performance.now();
@@ -188,10 +201,16 @@ export function createSqliteTelemetrySink(db: Database, writer: TelemetryWriter,
   /** Resolves when every row accepted so far is written; rejects on the first failed batch. */
   const flushAccepted = (): Promise<void> => {
     const upTo = lastSeq;
-    if (oldestPending() > upTo) return Promise.resolve();
-    const done = new Promise<void>((resolve, reject) => waiters.push({ upTo, resolve, reject }));
-    send();
-    return done;
+    // Rows accepted since the last flush call and dropped before this one: no waiter saw them go,
+    // so this flush fails too, once the rows still pending are written (close() must write them).
+    const unseenDrop = droppedThrough > coveredThrough;
+    coveredThrough = upTo;
+    let done = Promise.resolve();
+    if (oldestPending() <= upTo) {
+      done = new Promise<void>((resolve, reject) => waiters.push({ upTo, resolve, reject }));
+      send();
+    }
+    return unseenDrop ? done.then(() => Promise.reject(droppedError())) : done;
   };
 
   return {

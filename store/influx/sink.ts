@@ -240,7 +240,14 @@ export function createInfluxSink(input: InfluxSinkOptionsInput, deps: InfluxSink
     writeDetections: (detections) => accept(detections.flatMap((d) => encoder.detection(d))),
     writeIncidentEvents: (events) => accept(events.flatMap((e) => encoder.incidentEvent(e))),
     queryReadings: (q: TelemetryQuery) => queryReadings(transport, o.bucket, q),
-    flush: () => durable(),
+    // Spooled lines count as stored; lost ones do not. Any loss while a flush waits rejects it
+    // (its own lines may be among them), so a QoS 1 publish is never acknowledged for a lost line.
+    flush: () => {
+      const lostBefore = c.lost;
+      return durable().then(() => {
+        if (c.lost > lostBefore) throw new StoreError('dropped', `${c.lost - lostBefore} InfluxDB lines lost (neither written nor spooled) while this flush waited`, true);
+      });
+    },
     close: () => (closingPromise ??= close()),
     stats,
     health() {

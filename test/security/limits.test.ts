@@ -1,6 +1,7 @@
-// Device limits (issue #8): per-device message rate, connections per IP, packet size, and the
-// publish gate that holds, then sheds, when aedes' emitter is backed up.
+// Device limits: per-device message rate (it slows, never refuses), connections per IP, packet
+// size, and the publish gate that holds, then sheds, when aedes' emitter is backed up.
 import { afterEach, describe, expect, it } from 'vitest';
+import mqttPacket from 'mqtt-packet';
 import { Rejection } from '../../broker/index.js';
 import { createPublishGate, createTokenBuckets } from '../../broker/limits.js';
 import { RawClient, startBroker, type SecurityHarness } from './harness.js';
@@ -74,25 +75,64 @@ describe('broker limits (real broker)', () => {
     h = undefined;
   });
 
-  it('refuses a device above its rate with rate_limited, one notice per second, and counts every one', async () => {
-    // A refill this slow makes the burst the whole allowance during the test: no timing involved.
-    h = await startBroker({ limits: { messagesPerSecond: 0.001, messageBurst: 5 } });
+  it('slows a device above its rate instead of refusing: every publish is acknowledged and ingested, in order, and counted', async () => {
+    h = await startBroker({ limits: { messagesPerSecond: 40, messageBurst: 5 } });
     const s1 = await h.connect({ clientId: 's1-gw', username: 's1', password: 'pw-s1' });
     await s1.subscribeAsync('citysense/rejected/sensor/s1');
-    const notices: Rejection[] = [];
-    s1.on('message', (_t, p) => notices.push(Rejection.parse(JSON.parse(p.toString()))));
-    for (let i = 0; i < 20; i++) await s1.publishAsync('city/sensor/s1/telemetry', JSON.stringify({ metrics: { n: i } }), { qos: 1 });
-    for (let i = 0; i < 100 && notices.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(h.readings.map((r) => r.metrics.n)).toEqual([0, 1, 2, 3, 4]);
-    expect(h.broker.stats().publishesRateLimited).toBe(15);
-    expect(h.ingest.stats().byReason.rate_limited).toBe(15);
-    expect(notices.length).toBeGreaterThanOrEqual(1);
-    expect(notices.length).toBeLessThan(15);
-    expect(notices[0]).toMatchObject({ reason: 'rate_limited', topic: 'city/sensor/s1/telemetry' });
+    const notices: unknown[] = [];
+    s1.on('message', (_t, p) => notices.push(JSON.parse(p.toString())));
+    // Pipelined, as a gateway drains its buffer: 30 on the wire at once against a burst of 5.
+    await Promise.all(Array.from({ length: 30 }, (_, i) => s1.publishAsync('city/sensor/s1/telemetry', JSON.stringify({ metrics: { n: i } }), { qos: 1 })));
+    for (let i = 0; i < 200 && h.readings.length < 30; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(h.readings.map((r) => r.metrics.n)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    const stats = h.broker.stats();
+    expect(stats.publishesRateLimited).toBeGreaterThan(0);
+    expect(stats.publishesRateLimited).toBeLessThanOrEqual(25); // the burst is never held
+    expect(stats).toMatchObject({ publishesRefused: 0, publishesRateWaiting: 0 });
+    expect(h.ingest.stats().refused).toBe(0);
+    expect(notices).toEqual([]); // nothing was refused, so nothing is on the rejection topic
+    expect(s1.connected).toBe(true);
     // Another device has its own bucket.
     const s2 = await h.connect({ clientId: 's2-gw', username: 's2', password: 'pw-s2' });
     await s2.publishAsync('city/sensor/s2/telemetry', JSON.stringify({ metrics: { n: 99 } }), { qos: 1 });
     expect(h.readings.some((r) => r.deviceId === 's2')).toBe(true);
+  });
+
+  it('stops parsing and reading the socket of a held device (TCP pushes back), and forgets what it held when it goes', async () => {
+    // A refill this slow makes the burst the whole allowance during the test.
+    h = await startBroker({ limits: { messagesPerSecond: 0.001, messageBurst: 1 } });
+    const { client } = await RawClient.open(h.port, { clientId: 'flood', username: 's1', password: 'pw-s1' });
+    const one = mqttPacket.generate({ cmd: 'publish', topic: 'city/sensor/s1/telemetry', payload: Buffer.from('{"metrics":{"n":1}}'), qos: 0, retain: false, dup: false });
+    const SENT = 40_000; // ~2 MB: far more than one read of the socket
+    client.socket.write(Buffer.concat(Array.from({ length: SENT }, () => one)));
+    const held = async () => {
+      let last = -1;
+      for (let i = 0; i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const now = h!.broker.stats().publishesRateWaiting;
+        if (now > 0 && now === last) return now;
+        last = now;
+      }
+      return last;
+    };
+    const waiting = await held();
+    // One publish past the burst waits; its parser stops there, so the rest of what one read
+    // brought in waits as bytes, and what the device sent beyond that stays in the socket buffers.
+    expect(waiting).toBe(1);
+    const conn = (h.broker.aedes as unknown as { clients: Record<string, { conn: { bytesRead: number } }> }).clients.flood!.conn;
+    const read = conn.bytesRead;
+    expect(read).toBeLessThan(one.length * SENT / 8);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(conn.bytesRead).toBe(read);
+    expect(h.readings).toHaveLength(1);
+    // A held socket is not read, so its own close is seen only when it is read again; the broker
+    // closing it is seen at once: here a new connection takes over the client id.
+    const { client: next } = await RawClient.open(h.port, { clientId: 'flood', username: 's1', password: 'pw-s1' });
+    await client.until(() => false, 1000);
+    expect(client.closed).toBe(true);
+    expect(h.broker.stats().publishesRateWaiting).toBe(0);
+    expect(h.readings).toHaveLength(1); // nothing held ran after its client went
+    next.destroy();
   });
 
   it('refuses connections from an IP above its rate with CONNACK 3 (server unavailable), before any password check', async () => {

@@ -185,6 +185,31 @@ describe('SQLite TelemetrySink', () => {
     expect(back.map((r) => r.ts - T0)).toEqual([3, 4, 5, 6, 7]);
   });
 
+  it('never resolves a flush whose rows were dropped: it rejects with code dropped (its caller must not ack them)', async () => {
+    await store.close();
+    store = open({ telemetryBatchSize: 100, telemetryMaxPending: 6, telemetryFlushIntervalMs: 60_000 });
+    const t = store.telemetry;
+    const row = (n: number) => makeReading({ ts: T0 + n, metrics: { n } });
+    // All in one turn of the event loop, so the worker thread is still writing the first batch.
+    t.writeReadings([1, 2, 3, 4, 5].map(row));
+    const first = t.flush(); // rows 1–5 go to the writer
+    t.writeReadings([row(6)]);
+    const sixth = t.flush(); // waits for row 6, still buffered
+    const outcome = sixth.then(() => 'resolved', (err: unknown) => err);
+    t.writeReadings([row(7)]); // 5 in flight + 2 buffered > maxPending: row 6 is dropped
+    expect(t.stats()).toMatchObject({ dropped: 1 });
+    t.writeReadings([row(8)]); // row 7 is dropped with no flush waiting for it…
+    const late = t.flush().then(() => 'resolved', (err: unknown) => err); // …so the next flush, whose range holds it, rejects too
+    await expect(first).resolves.toBeUndefined();
+    expect(await outcome).toMatchObject({ name: 'StoreError', code: 'dropped', canRetry: true });
+    expect(await late).toMatchObject({ code: 'dropped' });
+    expect(t.stats().pending).toBe(0); // it failed only once row 8, still pending, was written
+    t.writeReadings([row(9)]);
+    await expect(t.flush()).resolves.toBeUndefined(); // nothing dropped since the last flush
+    const back = await t.queryReadings({ from: T0, to: T0 + 10 });
+    expect(back.map((r) => r.metrics.n)).toEqual([1, 2, 3, 4, 5, 8, 9]);
+  });
+
   it('refuses writes after close', async () => {
     await store.telemetry.close();
     expect(() => store.telemetry.writeReadings([makeReading()])).toThrow(expect.objectContaining({ code: 'closed' }));
