@@ -16,11 +16,13 @@ import {
   incidentRoutes,
   loadRoutingTable,
 } from '../alerts/index.js';
+import { createMutedKeys } from '../alerts/muted-keys.js';
+import { createMuteLedger, sweepAfterActions, sweepAfterExpire } from '../alerts/unmute.js';
 import { createBroker, loadRegistry, loadTlsFiles, TlsError } from '../broker/index.js';
 import { createFlowsBridge, type IncidentChange, startFlows } from '../flows/index.js';
 import { createConsoleMount } from '../console/index.js';
 import { createGridLocator, createIngest, type Reading } from '../ingest/index.js';
-import { createRuleEngine, type Detection, formatRuleIssue, loadRuleFileFromPath } from '../rules/index.js';
+import { createRuleEngine, type Detection, formatRuleIssue, loadRuleFileFromPath, stateKeyOf } from '../rules/index.js';
 import type { Incident, IncidentEvent } from '../alerts/incident.js';
 import { openSqliteStore, type TelemetrySink } from '../store/index.js';
 import type { Config } from './config.js';
@@ -127,6 +129,19 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     // Silences and inhibition (issue #6): muted detections are stored and counted, never pushed.
     const silences = createSilenceService({ store: store.silences, clock });
     const countMuted = metrics.counter('citysense_detections_muted_total', 'Detections muted by a silence or an inhibiting incident (stored, not pushed)');
+    // Muting never eats a warning: a muted raise is kept (in the store) until its rule clears, and
+    // handed back when its silence ends or its inhibitor closes (README § Silences and inhibition).
+    const muted = createMuteLedger({
+      keys: createMutedKeys(),
+      store: store.mutedKeys,
+      silences,
+      incidents: store.incidents,
+      redo: (d) => incidents.onDetection(d),
+      release: (d) => engine.release(d.ruleId, stateKeyOf(d)),
+      clock,
+      logger: logger.child({ stage: 'alerts' }),
+    });
+    cleanups.push(() => muted.close());
     incidents = createIncidentService({
       store: store.incidents,
       router,
@@ -140,11 +155,13 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       gridOf: (loc) => grid.locate(loc),
       silences,
       onMuted: (d, why) => countMuted({ reason: why.reason, rule: d.ruleId }),
+      muted,
       logger,
       // Each operation is one store transaction, its /ws messages sent once committed
       // (issue #3: a detection's three commits were most of the main thread with 200 devices).
       unit: (fn) => hub.deferSends(() => store.writeTransaction(fn)),
     });
+    incidents = sweepAfterActions(incidents, muted);
 
     const countDetection = metrics.counter('citysense_detections_total', 'Detections emitted by rules');
     const countRuleError = metrics.counter('citysense_rule_errors_total', 'Rule evaluation errors (the reading is skipped for that rule only)');
@@ -206,6 +223,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     const deadlines = setInterval(() => {
       try {
         incidents.checkDeadlines();
+        muted.sweep(); // also sees a silence ended through another connection
       } catch (err) {
         logger.error({ err }, 'deadline check failed');
       }
@@ -241,7 +259,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       routes: [
         ...incidentRoutes({ incidents, telemetry, clock }),
         ...apiRoutes(deps),
-        ...managementRoutes({ incidents, silences, cap: { ...config.cap, utcOffsetMinutes: config.utcOffsetMinutes }, clock }),
+        ...managementRoutes({ incidents, silences: sweepAfterExpire(silences, muted), cap: { ...config.cap, utcOffsetMinutes: config.utcOffsetMinutes }, clock }),
         ...evaluationRoutes({ cases: store.cases, clock, utcOffsetMinutes: config.utcOffsetMinutes }),
       ],
       publicRoutes: publicRoutes(deps),
