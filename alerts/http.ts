@@ -5,9 +5,10 @@ import { toIssues } from '../ingest/index.js';
 import { Severity } from '../rules/detection.js';
 import type { TelemetrySink } from '../store/types.js';
 import { type Principal, type Role, auditOf, inScope } from './access.js';
-import { ActionBody, ManualReport } from './actions.js';
+import { ActionBody } from './actions.js';
 import { IncidentState } from './incident.js';
 import type { IncidentService } from './incidents.js';
+import { type IntakeRouteDeps, intakeRoute } from './intake-http.js';
 import { buildReview, renderReviewMarkdown } from './review.js';
 
 export interface Request {
@@ -23,6 +24,8 @@ export interface Reply {
   body: unknown;
   /** Defaults to JSON. */
   contentType?: string;
+  /** Extra response headers (e.g. Retry-After with a 429). */
+  headers?: Record<string, string>;
 }
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -30,6 +33,8 @@ export interface Route {
   handler: (req: Request) => Reply | Promise<Reply>;
   /** Least role allowed (issue #8); default `viewer` for GET, `admin` for anything else. */
   role?: Role;
+  /** A `reporter` token may call it too (DESIGN: a reporter may only POST /api/incidents). */
+  reporters?: boolean;
 }
 
 type Issue = { path: string; message: string };
@@ -56,14 +61,14 @@ const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
-export interface IncidentRouteDeps {
+export interface IncidentRouteDeps extends Pick<IntakeRouteDeps, 'intake' | 'limit'> {
   incidents: IncidentService;
   telemetry: TelemetrySink;
   clock?: () => number;
 }
 
 /** Routes under /api/incidents. */
-export function incidentRoutes({ incidents, telemetry, clock = Date.now }: IncidentRouteDeps): Route[] {
+export function incidentRoutes({ incidents, telemetry, clock = Date.now, intake, limit }: IncidentRouteDeps): Route[] {
   // Out of a department-scoped caller's scope reads as unknown (404): it does not learn the id exists.
   const withTimeline = (id: string, principal?: Principal) => {
     const incident = incidents.get(id);
@@ -80,18 +85,7 @@ export function incidentRoutes({ incidents, telemetry, clock = Date.now }: Incid
         return { status: 200, body: { incidents: incidents.list(department ? { ...q.data, department } : q.data) } };
       },
     },
-    {
-      method: 'POST',
-      path: '/api/incidents',
-      role: 'operator',
-      handler: ({ body, principal }) => {
-        const r = ManualReport.safeParse(body);
-        if (!r.success) return errorReply(400, 'bad_request', 'invalid report', zodIssues(r.error));
-        const incident = incidents.report(r.data, auditOf(principal));
-        // A scoped reporter gets its report back even when it is routed to another department.
-        return { status: 201, body: withTimeline(incident.id) };
-      },
-    },
+    intakeRoute({ incidents, intake, limit }),
     {
       method: 'GET',
       path: '/api/incidents/:id',

@@ -10,6 +10,7 @@ import type { ActionBody, ManualReport } from './actions.js';
 import { deadlineChanges } from './escalation.js';
 import { type Incident, type IncidentEvent, type IncidentEventType, OPEN_STATES } from './incident.js';
 import { INHIBITING, findInhibitor } from './inhibition.js';
+import { reportEntry } from './intake.js';
 import { type MutedKey, muteNote } from './muted-keys.js';
 import { type Router, deadlinesFrom } from './routing.js';
 import { transition } from './state-machine.js';
@@ -198,6 +199,8 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
         photo: r.photo,
         source: r.source,
         reportedBy: r.by,
+        reports: [reportEntry(r, now)],
+        reportCount: 1,
         grid,
         district,
         loc: r.loc,

@@ -8,6 +8,7 @@ import type { Incident, IncidentEvent, IncidentEventType } from './incident.js';
 const STAGE: Record<IncidentEventType, string> = {
   opened: '预警 warning',
   detection: '预警 warning',
+  report: '预警 report',
   escalated: '预警 warning',
   cleared: '预警 warning',
   acknowledged: '接警 acknowledged',
