@@ -23,7 +23,7 @@ export const Config = z.strictObject({
     .strictObject({ cellSizeM: z.number().positive().default(500), geojson: z.string().optional() })
     .default({ cellSizeM: 500 }),
   operatorToken: z.string().min(16, 'operatorToken must be at least 16 characters').optional(),
-  /** People's tokens (issue #8): `{name, token, role: viewer|operator|admin, department?}`; the operator token is an admin. */
+  /** People's tokens (issue #8): `{name, token, role: viewer|operator|admin|reporter, department?}`; the operator token is an admin. */
   tokens: z.array(TokenEntry).default([]),
   /** Manual reports (12345 / citizen intake): merge radius and each reporter token's rate (alerts/intake.ts). */
   intake: IntakeOptions.prefault({}),

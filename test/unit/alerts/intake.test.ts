@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Incident } from '../../../alerts/incident.js';
 import { IntakeOptions, MAX_KEPT_REPORTS, type ReportPlace, findMergeTarget, reportEntry, withReport } from '../../../alerts/intake.js';
 import { ManualReport } from '../../../alerts/actions.js';
+import { ConfigError, loadConfig } from '../../../app/config.js';
 import { T0 } from './management-helpers.js';
 
 const HERE = { lat: 31.2304, lon: 121.4737 };
@@ -57,5 +58,14 @@ describe('reports on a case', () => {
     expect(paths({ mergeRoles: ['citizen'] })).toEqual(['mergeRoles.0']);
     expect(paths({ radius: 5 })).toEqual(['']);
     expect(IntakeOptions.parse({})).toEqual({ mergeRadiusM: 200, reportsPerMinute: 10, burst: 5, mergeRoles: ['reporter'] });
+    const refused = (() => {
+      try {
+        loadConfig({}, { intake: { mergeRadiusM: 0 } });
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect((refused as ConfigError).issues.map((i) => i.path)).toEqual(['intake.mergeRadiusM']);
   });
 });
