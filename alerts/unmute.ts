@@ -8,7 +8,7 @@ import type { Detection } from '../rules/detection.js';
 import type { IncidentStore, MutedKeyStore } from '../store/types.js';
 import { OPEN_STATES } from './incident.js';
 import type { IncidentService } from './incidents.js';
-import { type MuteCause, type MutedKey, type MutedKeys, causeId, holdsRaised } from './muted-keys.js';
+import { type MuteCause, type MutedKey, type MutedKeys, causeId, currentCause, holdsRaised } from './muted-keys.js';
 import { type Silence, type SilenceService, silenceState } from './silences.js';
 
 /** What the incident service tells the ledger (alerts/incidents.ts). */
@@ -69,7 +69,7 @@ export function createMuteLedger(deps: MuteLedgerDeps): MuteLedgerRuntime {
     const cache = new Map<string, Silence | undefined>();
     let at: number | undefined;
     for (const m of keys.entries()) {
-      const ends = silenceOf(m.spans[m.spans.length - 1]!.cause, cache)?.endsAt;
+      const ends = silenceOf(currentCause(m), cache)?.endsAt;
       if (ends !== undefined && (at === undefined || ends < at)) at = ends;
     }
     return at;
@@ -129,7 +129,7 @@ export function createMuteLedger(deps: MuteLedgerDeps): MuteLedgerRuntime {
             handed++;
           } catch (err) {
             // Kept: the next sweep (the deadline tick) tries again.
-            deps.logger?.error({ err, dedupKey: m.key, cause: causeId(m.spans[m.spans.length - 1]!.cause) }, 'a muted raise could not be handed back; retrying at the next sweep');
+            deps.logger?.error({ err, dedupKey: m.key, cause: causeId(currentCause(m)) }, 'a muted raise could not be handed back; retrying at the next sweep');
           }
         }
       } finally {
