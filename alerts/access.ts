@@ -3,8 +3,12 @@
 import { z } from 'zod';
 import type { Incident } from './incident.js';
 
-/** viewer reads and watches; operator also acts on incidents; admin also changes rules, silences, Node-RED. */
-export const Role = z.enum(['viewer', 'operator', 'admin']);
+/**
+ * viewer reads and watches; operator also acts on incidents; admin also changes rules, silences,
+ * Node-RED. reporter (the 12345 hotline, a citizen app) ranks below them all: it may only make
+ * reports (a route opens itself to it with `reporters`).
+ */
+export const Role = z.enum(['viewer', 'operator', 'admin', 'reporter']);
 export type Role = z.infer<typeof Role>;
 
 /** The authenticated caller of an HTTP request or a /ws connection. */
@@ -17,7 +21,7 @@ export const Principal = z.object({
 });
 export type Principal = z.infer<typeof Principal>;
 
-const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+const RANK: Record<Role, number> = { reporter: -1, viewer: 0, operator: 1, admin: 2 };
 
 /** True when `role` is `min` or above. */
 export const roleAtLeast = (role: Role, min: Role): boolean => RANK[role] >= RANK[min];

@@ -5,10 +5,11 @@ import { toIssues } from '../ingest/index.js';
 import { Severity } from '../rules/detection.js';
 import type { TelemetrySink } from '../store/types.js';
 import { type Principal, type Role, auditOf, inScope, scopeOf } from './access.js';
-import { ActionBody, ManualReport } from './actions.js';
+import { ActionBody } from './actions.js';
 import { refusalOf } from './authority.js';
 import { IncidentState } from './incident.js';
 import type { IncidentService } from './incidents.js';
+import { type IntakeRouteDeps, intakeRoute } from './intake-http.js';
 import { buildReview, renderReviewMarkdown } from './review.js';
 
 export interface Request {
@@ -24,6 +25,8 @@ export interface Reply {
   body: unknown;
   /** Defaults to JSON. */
   contentType?: string;
+  /** Extra response headers (e.g. Retry-After with a 429). */
+  headers?: Record<string, string>;
 }
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -31,6 +34,8 @@ export interface Route {
   handler: (req: Request) => Reply | Promise<Reply>;
   /** Least role allowed (issue #8); default `viewer` for GET, `admin` for anything else. */
   role?: Role;
+  /** A `reporter` token may call it too (DESIGN: a reporter may only POST /api/incidents). */
+  reporters?: boolean;
 }
 
 type Issue = { path: string; message: string };
@@ -57,7 +62,7 @@ const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
-export interface IncidentRouteDeps {
+export interface IncidentRouteDeps extends Pick<IntakeRouteDeps, 'intake' | 'limit'> {
   incidents: IncidentService;
   telemetry: TelemetrySink;
   clock?: () => number;
@@ -66,7 +71,7 @@ export interface IncidentRouteDeps {
 }
 
 /** Routes under /api/incidents. */
-export function incidentRoutes({ incidents, telemetry, clock = Date.now, office = '' }: IncidentRouteDeps): Route[] {
+export function incidentRoutes({ incidents, telemetry, clock = Date.now, office = '', intake, limit }: IncidentRouteDeps): Route[] {
   // Out of a department-scoped caller's scope reads as unknown (404): it does not learn the id exists.
   const withTimeline = (id: string, principal?: Principal) => {
     const incident = incidents.get(id);
@@ -84,18 +89,7 @@ export function incidentRoutes({ incidents, telemetry, clock = Date.now, office 
         return { status: 200, body: { incidents: incidents.list({ ...q.data, visibleTo }) } };
       },
     },
-    {
-      method: 'POST',
-      path: '/api/incidents',
-      role: 'operator',
-      handler: ({ body, principal }) => {
-        const r = ManualReport.safeParse(body);
-        if (!r.success) return errorReply(400, 'bad_request', 'invalid report', zodIssues(r.error));
-        const incident = incidents.report(r.data, auditOf(principal));
-        // A scoped reporter gets its report back even when it is routed to another department.
-        return { status: 201, body: withTimeline(incident.id) };
-      },
-    },
+    intakeRoute({ incidents, intake, limit }),
     {
       method: 'GET',
       path: '/api/incidents/:id',

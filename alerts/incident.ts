@@ -36,6 +36,16 @@ export const Deadlines = z.object({
 });
 export type Deadlines = z.infer<typeof Deadlines>;
 
+/** One manual report of a case (社区吹哨, 12345 hotline, citizen app): the first, and each linked to it later. */
+export const IncidentReport = z.object({
+  at: z.number(),
+  source: z.string(),
+  by: z.string(),
+  description: z.string().optional(),
+  loc: Location.optional(),
+});
+export type IncidentReport = z.infer<typeof IncidentReport>;
+
 export const Incident = z.object({
   id: z.string(),
   state: IncidentState,
@@ -84,6 +94,9 @@ export const Incident = z.object({
   review: ReviewInput.optional(),
   /** The reporter's satisfaction (0–100) given with `close`, from the callback (回访). */
   satisfaction: z.number().int().min(0).max(100).optional(),
+  /** Manual reports of this case, the latest 100 (alerts/intake.ts); `reportCount` counts every one. */
+  reports: z.array(IncidentReport).optional(),
+  reportCount: z.number().int().optional(),
   /** Lower-severity detections of the same category and grid muted by this incident. */
   inhibited: z.number().int().optional(),
   /** Offices told of a missed deadline (督办; the coordination office first): they keep seeing the case after a hand-over. */
@@ -104,6 +117,8 @@ export type Incident = z.infer<typeof Incident>;
 export const IncidentEventType = z.enum([
   'opened',
   'detection',
+  /** A manual report of the same category nearby, linked to this case instead of opening another. */
+  'report',
   'escalated',
   'cleared',
   'acknowledged',

@@ -11,8 +11,11 @@ import { applyAction } from './apply-action.js';
 import { deadlineChanges } from './escalation.js';
 import { type Incident, type IncidentEvent, type IncidentEventType, OPEN_STATES } from './incident.js';
 import { INHIBITING, findInhibitor } from './inhibition.js';
+import { reportEntry } from './intake.js';
+import { type MutedKey, muteNote } from './muted-keys.js';
 import { type Router, deadlinesFrom } from './routing.js';
 import { transition } from './state-machine.js';
+import type { MuteLedger } from './unmute.js';
 
 export type ActResult =
   | { ok: true; incident: Incident; event: IncidentEvent }
@@ -27,9 +30,11 @@ export interface IncidentServiceOptions {
   newId?: () => string;
   gridOf?: (loc: Location) => { grid?: string; district?: string } | undefined;
   /** Active silences (alerts/silences.ts): a match opens nothing and pushes nothing. */
-  silences?: { match(d: Detection): { id: string } | undefined };
+  silences?: { match(d: Detection): { id: string; endsAt?: number } | undefined };
   /** Told of every muted detection, for metrics. */
   onMuted?: (d: Detection, why: { reason: 'silence'; silenceId: string } | { reason: 'inhibition'; incidentId: string }) => void;
+  /** Muted raises kept until their rule clears (alerts/unmute.ts): muting never eats a warning. */
+  muted?: MuteLedger;
   logger?: Logger;
   /**
    * Runs each operation (a detection, a report, an action, a deadline check) as one unit: the
@@ -76,7 +81,10 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
   const save = (next: Incident, ev: IncidentEvent) => emit(next, store.updateIncident(next, ev));
   const open = (incident: Incident, ev: IncidentEvent) => emit(incident, store.insertIncident(incident, ev));
 
-  function openFromDetection(d: Detection): Incident {
+  // A once-muted raise opens or attaches with a note of its mute.
+  const unmuted = (d: Detection, was?: MutedKey) => ({ note: was ? `${d.message} (${muteNote(was.spans, clock())})` : d.message, data: { ...detectionData(d), ...(was && { muted: was.spans }) } });
+
+  function openFromDetection(d: Detection, was?: MutedKey): Incident {
     const now = clock();
     const route = router.route(d);
     const incident: Incident = {
@@ -105,11 +113,11 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
       lastDetectionTs: d.readingTs ?? d.ts,
       reopened: 0,
     };
-    open(incident, event(incident, 'opened', `rule:${d.ruleId}`, { to: 'warning', note: d.message, data: detectionData(d) }));
+    open(incident, event(incident, 'opened', `rule:${d.ruleId}`, { to: 'warning', ...unmuted(d, was) }));
     return incident;
   }
 
-  function attach(current: Incident, d: Detection): Incident {
+  function attach(current: Incident, d: Detection, was?: MutedKey): Incident {
     const now = clock();
     if (d.phase === 'clear') {
       const next = { ...current, updatedAt: now };
@@ -134,7 +142,8 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
       };
     }
     const type = escalate ? 'escalated' : 'detection';
-    save(next, event(next, type, `rule:${d.ruleId}`, { note: d.message, data: { ...detectionData(d), from: current.severity } }));
+    const { note, data } = unmuted(d, was);
+    save(next, event(next, type, `rule:${d.ruleId}`, { note, data: { ...data, from: current.severity } }));
     return next;
   }
 
@@ -144,15 +153,19 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
     const note = `inhibited ${d.severity} ${d.ruleId} on ${d.deviceId} (covered by this ${by.severity} incident)`;
     save(next, event(next, 'inhibited', `rule:${d.ruleId}`, { note, data: { ...detectionData(d), dedupKey: d.dedupKey } }));
     opts.onMuted?.(d, { reason: 'inhibition', incidentId: by.id });
+    opts.muted?.muted(d, { reason: 'inhibition', incidentId: by.id });
     return next;
   }
 
   const service: IncidentService = {
     onDetection(d) {
+      // A clear ends the condition: a raise kept muted for this key is no longer owed an incident.
+      if (d.phase === 'clear') opts.muted?.settle(d.dedupKey);
       // Silenced: stored (by the caller) and counted, but no alert and no incident.
       const silence = opts.silences?.match(d);
       if (silence) {
         opts.onMuted?.(d, { reason: 'silence', silenceId: silence.id });
+        opts.muted?.muted(d, { reason: 'silence', silenceId: silence.id }, silence.endsAt);
         return undefined;
       }
       // DESIGN: repeated detections with the same dedup key attach to the open incident.
@@ -164,9 +177,11 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
         if (by) return inhibit(by, d);
       }
       publish({ type: 'alert', alert: d });
-      if (current) return attach(current, d);
-      if (d.phase === 'clear') return undefined;
-      return openFromDetection(d);
+      if (d.phase === 'clear') return current ? attach(current, d) : undefined;
+      const was = opts.muted?.get(d.dedupKey);
+      const done = current ? attach(current, d, was) : openFromDetection(d, was);
+      if (was) opts.muted?.settle(d.dedupKey);
+      return done;
     },
 
     report(r, audit) {
@@ -185,6 +200,8 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
         photo: r.photo,
         source: r.source,
         reportedBy: r.by,
+        reports: [reportEntry(r, now)],
+        reportCount: 1,
         grid,
         district,
         loc: r.loc,

@@ -10,6 +10,7 @@ import { finiteOrUndefined, safeIso, safeNumber, validTime } from './safe-format
 const STAGE: Record<IncidentEventType, string> = {
   opened: '预警 warning',
   detection: '预警 warning',
+  report: '预警 report',
   escalated: '预警 warning',
   cleared: '预警 warning',
   acknowledged: '接警 acknowledged',

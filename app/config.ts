@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { BrokerLimits } from '../broker/limits.js';
 import { Duration } from '../rules/duration.js';
 import { TokenEntry } from './auth.js';
+import { IntakeOptions } from '../alerts/intake.js';
 import { DEFAULT_RULES_PATH } from '../rules/load.js';
 import { DEFAULT_MAX_FUTURE_MS } from '../ingest/time-window.js';
 
@@ -23,8 +24,10 @@ export const Config = z.strictObject({
     .strictObject({ cellSizeM: z.number().positive().default(500), geojson: z.string().optional() })
     .default({ cellSizeM: 500 }),
   operatorToken: z.string().min(16, 'operatorToken must be at least 16 characters').optional(),
-  /** People's tokens (issue #8): `{name, token, role: viewer|operator|admin, department?}`; the operator token is an admin. */
+  /** People's tokens (issue #8): `{name, token, role: viewer|operator|admin|reporter, department?}`; the operator token is an admin. */
   tokens: z.array(TokenEntry).default([]),
+  /** Manual reports (12345 / citizen intake): merge radius and each reporter token's rate (alerts/intake.ts). */
+  intake: IntakeOptions.prefault({}),
   /** PEM files: with both, MQTT (mqtt.port) is MQTTS, the MQTT WebSocket port WSS, and the HTTP port HTTPS. */
   tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
   /** Device rate, connection rate, packet size and overload limits (broker/limits.ts). */

@@ -126,7 +126,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<{ server
       principal = a.principal;
     }
     const need = requiredRole(found.hit.route);
-    if (principal && !roleAtLeast(principal.role, need)) {
+    if (principal && !roleAtLeast(principal.role, need) && !(principal.role === 'reporter' && found.hit.route.reporters)) {
       return send(res, errorReply(403, 'forbidden', `${method} ${url.pathname} needs the ${need} role; ${principal.name} is ${principal.role}`));
     }
     let body: unknown;
@@ -139,7 +139,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<{ server
         return send(res, errorReply(400, 'bad_json', 'body is not valid JSON'));
       }
     }
-    send(res, await found.hit.route.handler({ params: found.params, query: url.searchParams, body, ...(principal ? { principal } : {}) }));
+    const reply = await found.hit.route.handler({ params: found.params, query: url.searchParams, body, ...(principal ? { principal } : {}) });
+    send(res, reply, reply.headers);
   }
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
@@ -160,6 +161,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<{ server
     }
     const a = authenticate(req, url);
     if ('refusal' in a) return refuseUpgrade(socket, a.refusal, a.retryAfterS);
+    // A reporter token makes reports and nothing else: it does not watch the stream.
+    if (!roleAtLeast(a.principal.role, 'viewer')) return refuseUpgrade(socket, errorReply(403, 'forbidden', `/ws needs the viewer role; ${a.principal.name} is ${a.principal.role}`));
     wss.handleUpgrade(req, socket, head, (ws) => opts.onWebSocket(ws, a.principal));
   });
   await new Promise<void>((resolve, reject) => {

@@ -16,14 +16,19 @@ import {
   managementRoutes,
   incidentRoutes,
   loadRoutingTable,
+  createIntake,
+  createMutedKeys,
+  createMuteLedger,
+  sweepAfterActions,
+  sweepAfterExpire,
 } from '../alerts/index.js';
 import { createBroker, loadRegistry, loadTlsFiles, TlsError } from '../broker/index.js';
 import { createFlowsBridge, type IncidentChange, startFlows } from '../flows/index.js';
 import { createConsoleMount } from '../console/index.js';
 import { createGridLocator, createIngest, type Reading } from '../ingest/index.js';
-import { createRuleEngine, type Detection, formatRuleIssue, loadRuleFileFromPath } from '../rules/index.js';
+import { createRuleEngine, type Detection, formatRuleIssue, loadRuleFileFromPath, stateKeyOf } from '../rules/index.js';
 import type { Incident, IncidentEvent } from '../alerts/incident.js';
-import { openSqliteStore, type TelemetrySink } from '../store/index.js';
+import { openSqliteStore, type LogMessage, type TelemetrySink } from '../store/index.js';
 import type { Config } from './config.js';
 import { renderBanner, serviceUrls, type ServiceUrls } from './banner.js';
 import { startDemo } from './demo.js';
@@ -36,6 +41,7 @@ import { registerMetrics } from './service-metrics.js';
 import { openInfluxSink, writeIncidentEvent } from './telemetry-sink.js';
 import { startRulesRuntime } from './rules-runtime.js';
 import { createDetectionPath } from './detection-path.js';
+import { createReportLimit } from './report-limit.js';
 
 export interface RunningService {
   token: string;
@@ -130,24 +136,41 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     // Silences and inhibition (issue #6): muted detections are stored and counted, never pushed.
     const silences = createSilenceService({ store: store.silences, clock });
     const countMuted = metrics.counter('citysense_detections_muted_total', 'Detections muted by a silence or an inhibiting incident (stored, not pushed)');
+    // Muting never eats a warning: a muted raise is kept (in the store) until its rule clears, and
+    // handed back when its silence ends or its inhibitor closes (README § Silences and inhibition).
+    const muted = createMuteLedger({
+      keys: createMutedKeys(),
+      store: store.mutedKeys,
+      silences,
+      incidents: store.incidents,
+      redo: (d) => incidents.onDetection(d),
+      release: (d) => engine.release(d.ruleId, stateKeyOf(d)),
+      clock,
+      logger: logger.child({ stage: 'alerts' }),
+    });
+    cleanups.push(() => muted.close());
+    const publish = (m: LogMessage) => {
+      const seq = hub.publish(m);
+      if (m.type === 'incident') incidentChanges.next(m as unknown as IncidentChange);
+      if (m.type === 'incident') writeIncidentEvent(telemetry, m as { incident?: Incident; event?: IncidentEvent }, logger);
+      return seq;
+    };
+    // Each operation is one store transaction, its /ws messages sent once committed
+    // (issue #3: a detection's three commits were most of the main thread with 200 devices).
+    const unit = <T>(fn: () => T): T => hub.deferSends(() => store.writeTransaction(fn));
     incidents = createIncidentService({
       store: store.incidents,
       router,
-      publish: (m) => {
-        const seq = hub.publish(m);
-        if (m.type === 'incident') incidentChanges.next(m as unknown as IncidentChange);
-        if (m.type === 'incident') writeIncidentEvent(telemetry, m as { incident?: Incident; event?: IncidentEvent }, logger);
-        return seq;
-      },
+      publish,
       clock,
       gridOf: (loc) => grid.locate(loc),
       silences,
       onMuted: (d, why) => countMuted({ reason: why.reason, rule: d.ruleId }),
+      muted,
       logger,
-      // Each operation is one store transaction, its /ws messages sent once committed
-      // (issue #3: a detection's three commits were most of the main thread with 200 devices).
-      unit: (fn) => hub.deferSends(() => store.writeTransaction(fn)),
+      unit,
     });
+    incidents = sweepAfterActions(incidents, muted);
 
     const countDetection = metrics.counter('citysense_detections_total', 'Detections emitted by rules');
     const countRuleError = metrics.counter('citysense_rule_errors_total', 'Rule evaluation errors (the reading is skipped for that rule only)');
@@ -209,6 +232,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     const deadlines = setInterval(() => {
       try {
         incidents.checkDeadlines();
+        muted.sweep(); // also sees a silence ended through another connection
       } catch (err) {
         logger.error({ err }, 'deadline check failed');
       }
@@ -242,9 +266,18 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       tls,
       logger: logger.child({ stage: 'http' }),
       routes: [
-        ...incidentRoutes({ incidents, telemetry, clock, office: router.office() }),
+        ...incidentRoutes({
+          incidents,
+          telemetry,
+          clock,
+          office: router.office(),
+          // 12345 / citizen intake: a report near an open case of its category joins it.
+          intake: createIntake({ store: store.incidents, incidents, publish, options: config.intake, gridOf: (loc) => grid.locate(loc), clock, unit }),
+          // Wall-clock time, as the auth throttle: it paces network clients.
+          limit: createReportLimit(config.intake),
+        }),
         ...apiRoutes(deps),
-        ...managementRoutes({ incidents, silences, cap: { ...config.cap, utcOffsetMinutes: config.utcOffsetMinutes }, clock }),
+        ...managementRoutes({ incidents, silences: sweepAfterExpire(silences, muted), cap: { ...config.cap, utcOffsetMinutes: config.utcOffsetMinutes }, clock }),
         ...evaluationRoutes({ cases: store.cases, clock, utcOffsetMinutes: config.utcOffsetMinutes }),
       ],
       publicRoutes: publicRoutes(deps),

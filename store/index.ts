@@ -6,6 +6,7 @@ export type {
   IncidentQuery,
   IncidentStore,
   LogMessage,
+  MutedKeyStore,
   RuleStateStore,
   SilenceStore,
   SinkHealth,

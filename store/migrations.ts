@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database, { type Database as Db } from 'better-sqlite3';
 import { StoreError } from './errors.js';
 import { RULE_STATE_SQL } from './sqlite-rule-state.js';
+import { MUTED_KEYS_SQL } from './sqlite-muted-keys.js';
 
 export interface Migration {
   version: number;
@@ -133,6 +134,11 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP TABLE IF EXISTS readings;
       DROP TABLE IF EXISTS detections;
     `,
+  },
+  {
+    version: 6,
+    description: 'muted keys: raises muted by a silence or inhibition, waiting for the mute to end',
+    sql: MUTED_KEYS_SQL,
   },
 ];
 

@@ -19,9 +19,10 @@ import { createSqliteCaseReader } from './sqlite-cases.js';
 import { createSqliteIncidentStore } from './sqlite-incidents.js';
 import { createSqliteRuleStateStore } from './sqlite-rule-state.js';
 import { createSqliteSilenceStore } from './sqlite-silences.js';
+import { createSqliteMutedKeyStore } from './sqlite-muted-keys.js';
 import { createSqliteTelemetrySink, type SqliteTelemetrySink, type TelemetryStats } from './sqlite-telemetry.js';
 import { createInlineWriter, createWorkerWriter } from './telemetry-writer.js';
-import type { CaseReader, IncidentStore, RuleStateStore, SilenceStore } from './types.js';
+import type { CaseReader, IncidentStore, MutedKeyStore, RuleStateStore, SilenceStore } from './types.js';
 import { createPruner, pruneNow } from './telemetry-rows.js';
 
 /** Run `fn` as one transaction: one commit for all of it, none of it stored if it throws. */
@@ -59,6 +60,8 @@ export interface SqliteStore {
   alertLog: SqliteAlertLog;
   telemetry: SqliteTelemetrySink;
   silences: SilenceStore;
+  /** Muted raises waiting for their mute to end (alerts/muted-keys.ts). */
+  mutedKeys: MutedKeyStore;
   cases: CaseReader;
   ruleState: RuleStateStore;
   /**
@@ -189,6 +192,7 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
     alertLog,
     telemetry,
     silences: createSqliteSilenceStore(db),
+    mutedKeys: createSqliteMutedKeyStore(db),
     cases: createSqliteCaseReader(db),
     ruleState: createSqliteRuleStateStore(db),
     maintain,

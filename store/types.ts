@@ -1,6 +1,7 @@
 // Store contracts (STYLE.md: contracts as interfaces, implementations behind them).
 // SQLite implements all of them today; the InfluxDB sink (issue #4) implements TelemetrySink.
 import type { Incident, IncidentEvent, IncidentState } from '../alerts/incident.js';
+import type { MutedKey } from '../alerts/muted-keys.js';
 import type { Silence } from '../alerts/silences.js';
 import type { Reading } from '../ingest/schemas.js';
 import type { Detection, Severity } from '../rules/detection.js';
@@ -125,4 +126,13 @@ export interface RuleStateStore {
   retain(ruleHashes: readonly string[]): void;
   /** Every saved slot, with when the newest was saved. */
   load(): { entries: RuleStateEntry[]; savedAt?: number };
+}
+
+/** Muted raises waiting for their mute to end (alerts/muted-keys.ts), kept across restarts. */
+export interface MutedKeyStore {
+  /** Insert or replace by key. */
+  put(muted: MutedKey): void;
+  delete(key: string): void;
+  /** Every kept key, longest muted first. */
+  load(): MutedKey[];
 }

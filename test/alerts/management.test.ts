@@ -66,12 +66,13 @@ describe('alert management over MQTT, /ws and HTTP', () => {
 
     const deleted = await api(svc.urls.http, `/api/silences/${id}?by=op-li`, { method: 'DELETE' });
     expect(deleted.json).toMatchObject({ id, expiredBy: 'op-li' });
-    await publish(s1, 'city/sensor/sensor-s1/telemetry', { metrics: { waterLevel: 0.1 }, loc: FAR });
-    await publish(s1, 'city/sensor/sensor-s1/telemetry', { metrics: { waterLevel: 0.9 }, loc: FAR });
+    // The level is still high and the rule still raised: the muted raise is pushed now, with no new reading.
     const alert = await op.next((m) => m.type === 'alert' && (m.alert as { deviceId: string; phase: string }).phase === 'raise');
     expect(alert.alert).toMatchObject({ deviceId: 'sensor-s1', severity: 'orange' });
-    // /ws keeps order: a silenced alert, had it been pushed, would be here before this one.
-    expect(op.messages.filter((m) => m.type === 'alert' && (m.alert as { deviceId: string }).deviceId === 'sensor-s1')).toHaveLength(2); // clear + raise
+    const opened = await op.next((m) => m.type === 'incident' && (m.incident as { deviceId?: string }).deviceId === 'sensor-s1');
+    expect((opened.event as { note: string }).note).toContain(`muted by silence ${id}`);
+    // Pushed once, when the silence ended: never while it was muted.
+    expect(op.messages.filter((m) => m.type === 'alert' && (m.alert as { deviceId: string }).deviceId === 'sensor-s1')).toHaveLength(1);
     await s1.endAsync();
   });
 
@@ -136,13 +137,14 @@ describe('alert management over MQTT, /ws and HTTP', () => {
     expect(ev.status).toBe(200);
     const hotline = ev.json.rows.find((row: { group: string }) => row.group === 'hotline_12345');
     expect(hotline).toMatchObject({ incidents: 1, manual: 1, closed: 1, closureRate: 1, satisfaction: { n: 1, average: 90, met: true } });
-    expect(ev.json.total).toMatchObject({ incidents: 3, falseAlarms: 1 });
+    // sensor-s1's once-silenced flood, sensor-a's and sensor-b's (opened when sensor-a's closed), the report.
+    expect(ev.json.total).toMatchObject({ incidents: 4, falseAlarms: 1 });
 
     const csv = await api(svc.urls.http, '/api/evaluation?groupBy=department&period=month&format=csv');
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     const lines = csv.text.trimEnd().split('\r\n');
     expect(lines[0]!.startsWith('period,group,incidents,')).toBe(true);
-    expect(lines.at(-1)!.startsWith('total,all,3,')).toBe(true);
+    expect(lines.at(-1)!.startsWith('total,all,4,')).toBe(true);
     const bad = await api(svc.urls.http, '/api/evaluation?groupBy=colour');
     expect(bad.status).toBe(400);
     expect(bad.json.error.issues[0].path).toBe('groupBy');
