@@ -7,6 +7,7 @@ export const CSV_COLUMNS = [
   'resolvedOnce', 'onTime', 'onTimeRate', 'closedOnce', 'reworked', 'reworkRate', 'falseAlarmRate',
   'ackP50Ms', 'ackP90Ms', 'dispatchP50Ms', 'dispatchP90Ms', 'resolveP50Ms', 'resolveP90Ms',
   'satisfactionN', 'satisfactionAvg', 'satisfactionTarget', 'satisfactionMet', 'transfersOut', 'transfersIn',
+  'followUpLinks', 'followUpN', 'followUpAvg', 'followUpResponseRate', 'followUpTarget', 'followUpMet',
 ] as const;
 
 /** A CSV cell: quoted when needed, and defused against spreadsheet formulas (=, +, -, @). */
@@ -29,6 +30,7 @@ export function evaluationCsv(rows: readonly EvaluationRow[], total: EvaluationR
       r.timeToResolveMs.p50, r.timeToResolveMs.p90,
       r.satisfaction.n, r.satisfaction.average === null ? null : r.satisfaction.average.toFixed(2), r.satisfaction.target, r.satisfaction.met,
       r.transfersOut, r.transfersIn,
+      r.followUp.links, r.followUp.n, r.followUp.average === null ? null : r.followUp.average.toFixed(2), rate(r.followUp.responseRate), r.followUp.target, r.followUp.met,
     ].map(csvCell).join(',');
   return [CSV_COLUMNS.join(','), ...rows.map(line), line({ ...total, period: 'total' })].join('\r\n') + '\r\n';
 }

@@ -9,6 +9,8 @@
 //   false alarms   = false_alarm incidents / incidents
 //   time to acknowledge / dispatch / resolve = first such event − createdAt; p50/p90 nearest-rank
 //   satisfaction   = mean of the scores given with `close`, against the target (85)
+//   followUp       = residents' scores through 回访 links (alerts/evaluation-follow-up.ts), against the same target
+import { type FollowUpFigures, followUpFigures } from './evaluation-follow-up.js';
 import type { Incident, IncidentEvent, IncidentEventType } from './incident.js';
 
 export const GROUP_BY = ['department', 'district', 'grid', 'rule', 'source'] as const;
@@ -53,6 +55,8 @@ export interface EvaluationRow {
   timeToDispatchMs: Percentiles;
   timeToResolveMs: Percentiles;
   satisfaction: { n: number; average: number | null; target: number; met: boolean | null };
+  /** 回访: residents' scores through follow-up links, apart from `satisfaction` typed in at close. */
+  followUp: FollowUpFigures;
 }
 
 export interface EvaluationOptions {
@@ -129,6 +133,7 @@ export function evaluateGroup(cases: readonly Case[], group: string, target = SA
     timeToDispatchMs: spread(cases, 'dispatched'),
     timeToResolveMs: spread(cases, 'resolved'),
     satisfaction: { n: scores.length, average, target, met: average === null ? null : average >= target },
+    followUp: followUpFigures(cases, target),
   };
 }
 

@@ -42,6 +42,10 @@ export const Config = z.strictObject({
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Local time for CAP `sent` and monthly evaluation rollups; default: this machine's offset. */
   utcOffsetMinutes: z.number().int().min(-720).max(840).default(() => -new Date().getTimezoneOffset()),
+  /** 回访 (alerts/follow-up.ts): link lifetime, the public base URL of `/r/{token}` (default: the HTTP URL), and which report sources get one (default: all). */
+  followUp: z
+    .strictObject({ ttl: Duration.refine((ms) => ms > 0, 'followUp.ttl must be longer than 0').default(7 * 86_400_000), baseUrl: z.url().optional(), sources: z.array(z.string().min(1)).min(1).optional() })
+    .prefault({}),
   /** CAP 1.2 `sender` (an unambiguous id of the issuing system, e.g. a domain) and its display name. */
   cap: z
     .strictObject({ sender: z.string().min(1).regex(/^[^\s,<&]+$/, 'sender: no spaces, commas, < or &').default('citysense.local'), senderName: z.string().min(1).default('citysense') })

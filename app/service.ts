@@ -12,10 +12,12 @@ import {
   createIncidentService,
   createRouter,
   createSilenceService,
+  createFollowUps,
   evaluationRoutes,
   managementRoutes,
   incidentRoutes,
   loadRoutingTable,
+  withFollowUps,
 } from '../alerts/index.js';
 import { createBroker, loadRegistry, loadTlsFiles, TlsError } from '../broker/index.js';
 import { createFlowsBridge, type IncidentChange, startFlows } from '../flows/index.js';
@@ -36,6 +38,7 @@ import { registerMetrics } from './service-metrics.js';
 import { openInfluxSink, writeIncidentEvent } from './telemetry-sink.js';
 import { startRulesRuntime } from './rules-runtime.js';
 import { createDetectionPath } from './detection-path.js';
+import { createFollowUpMount } from './follow-up-mount.js';
 
 export interface RunningService {
   token: string;
@@ -130,7 +133,10 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     // Silences and inhibition (issue #6): muted detections are stored and counted, never pushed.
     const silences = createSilenceService({ store: store.silences, clock });
     const countMuted = metrics.counter('citysense_detections_muted_total', 'Detections muted by a silence or an inhibiting incident (stored, not pushed)');
-    incidents = createIncidentService({
+    // Each operation is one store transaction, its /ws messages sent once committed
+    // (issue #3: a detection's three commits were most of the main thread with 200 devices).
+    const unit = <T>(fn: () => T): T => hub.deferSends(() => store.writeTransaction(fn));
+    const core = createIncidentService({
       store: store.incidents,
       router,
       publish: (m) => {
@@ -144,10 +150,12 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       silences,
       onMuted: (d, why) => countMuted({ reason: why.reason, rule: d.ruleId }),
       logger,
-      // Each operation is one store transaction, its /ws messages sent once committed
-      // (issue #3: a detection's three commits were most of the main thread with 200 devices).
-      unit: (fn) => hub.deferSends(() => store.writeTransaction(fn)),
+      unit,
     });
+    // 回访: a close of a reported case makes the resident's link in the close's own transaction.
+    let publicUrl = config.followUp.baseUrl ?? '';
+    const followUps = createFollowUps({ links: store.followUps, incidents: core, ttlMs: config.followUp.ttl, baseUrl: () => publicUrl, sources: config.followUp.sources, clock, unit });
+    incidents = withFollowUps(core, followUps, unit);
 
     const countDetection = metrics.counter('citysense_detections_total', 'Detections emitted by rules');
     const countRuleError = metrics.counter('citysense_rule_errors_total', 'Rule evaluation errors (the reading is skipped for that rule only)');
@@ -250,11 +258,12 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       publicRoutes: publicRoutes(deps),
       onWebSocket: (ws, principal) => hub.attach(ws, principal),
       // The operator console at / (after every API route, so it never shadows one).
-      mounts: [...(flows ? [flows.mount] : []), createConsoleMount({ cellSizeM: config.grid.cellSizeM })],
+      mounts: [createFollowUpMount(followUps), ...(flows ? [flows.mount] : []), createConsoleMount({ cellSizeM: config.grid.cellSizeM })],
     });
     cleanups.push(() => http.close());
 
     const urls = serviceUrls(config, { http: http.port, ...brokerPorts }, token, Boolean(tls), flows?.mount.prefix);
+    publicUrl ||= urls.http;
     if (config.demo) {
       const demo = startDemo({ url: urls.mqtt, logger: logger.child({ stage: 'demo' }) });
       cleanups.push(() => demo.stop());
