@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { CaseReader } from '../store/types.js';
 import { evaluate, GROUP_BY, SATISFACTION_TARGET } from './evaluation.js';
 import { evaluationCsv } from './evaluation-csv.js';
+import { DEFAULT_MODEL, type EvaluationModel, describeModel } from './evaluation-model.js';
 import { errorReply, zodIssues, type Route } from './http.js';
 
 const DAY = 86_400_000;
@@ -23,8 +24,8 @@ const EvaluationQuery = z
     format: z.enum(['json', 'csv']).default('json'),
   });
 
-/** GET /api/evaluation (综合评价) over the store's case reader; months in the city's local time. */
-export function evaluationRoutes({ cases, clock = Date.now, utcOffsetMinutes }: { cases: CaseReader; clock?: () => number; utcOffsetMinutes?: number }): Route[] {
+/** GET /api/evaluation (综合评价) over the store's case reader; months in the city's local time; `model` = config `evaluation`. */
+export function evaluationRoutes({ cases, clock = Date.now, utcOffsetMinutes, model = DEFAULT_MODEL }: { cases: CaseReader; clock?: () => number; utcOffsetMinutes?: number; model?: EvaluationModel }): Route[] {
   return [
     {
       method: 'GET',
@@ -38,8 +39,8 @@ export function evaluationRoutes({ cases, clock = Date.now, utcOffsetMinutes }: 
         // A department-scoped caller gets the figures of its own department's cases only.
         const all = cases.casesBetween(from, to);
         const mine = principal?.department === undefined ? all : all.filter((c) => c.incident.department === principal.department);
-        const { rows, total } = evaluate(mine, { ...q.data, utcOffsetMinutes });
-        if (q.data.format === 'csv') return { status: 200, body: evaluationCsv(rows, total), contentType: 'text/csv; charset=utf-8' };
+        const { rows, total } = evaluate(mine, { ...q.data, utcOffsetMinutes, model });
+        if (q.data.format === 'csv') return { status: 200, body: evaluationCsv(rows, total, model), contentType: 'text/csv; charset=utf-8' };
         return {
           status: 200,
           body: {
@@ -50,6 +51,8 @@ export function evaluationRoutes({ cases, clock = Date.now, utcOffsetMinutes }: 
             target: q.data.target,
             rows,
             total,
+            // How each row's `composite` was scored: families, indicators, weights, categories, measures.
+            families: describeModel(model),
           },
         };
       },

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { BrokerLimits } from '../broker/limits.js';
 import { Duration } from '../rules/duration.js';
 import { TokenEntry } from './auth.js';
+import { EvaluationModel } from '../alerts/evaluation-model.js';
 import { DEFAULT_RULES_PATH } from '../rules/load.js';
 
 const Port = z.coerce.number().int().min(0).max(65535);
@@ -46,6 +47,8 @@ export const Config = z.strictObject({
   followUp: z
     .strictObject({ ttl: Duration.refine((ms) => ms > 0, 'followUp.ttl must be longer than 0').default(7 * 86_400_000), baseUrl: z.url().optional(), sources: z.array(z.string().min(1)).min(1).optional() })
     .prefault({}),
+  /** 综合评价 by indicator family (alerts/evaluation-model.ts): `families` (replaces the default families as a whole) and `categoryMeasures`. */
+  evaluation: EvaluationModel.prefault({}),
   /** CAP 1.2 `sender` (an unambiguous id of the issuing system, e.g. a domain) and its display name. */
   cap: z
     .strictObject({ sender: z.string().min(1).regex(/^[^\s,<&]+$/, 'sender: no spaces, commas, < or &').default('citysense.local'), senderName: z.string().min(1).default('citysense') })

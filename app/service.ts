@@ -253,7 +253,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
         ...incidentRoutes({ incidents, telemetry, clock, office: router.office() }),
         ...apiRoutes(deps),
         ...managementRoutes({ incidents, silences, cap: { ...config.cap, utcOffsetMinutes: config.utcOffsetMinutes }, clock }),
-        ...evaluationRoutes({ cases: store.cases, clock, utcOffsetMinutes: config.utcOffsetMinutes }),
+        ...evaluationRoutes({ cases: store.cases, clock, utcOffsetMinutes: config.utcOffsetMinutes, model: config.evaluation }),
       ],
       publicRoutes: publicRoutes(deps),
       onWebSocket: (ws, principal) => hub.attach(ws, principal),
