@@ -29,6 +29,7 @@ export function weightedMean(pairs: ReadonlyArray<readonly [number | null, numbe
   return weights === 0 ? null : sum / weights;
 }
 
+/** How scoreComposite reads rates, and whether the operator's measures count. */
 export interface CompositeOptions {
   /** The rates of a set of cases (evaluation.ts computes them). */
   ratesOf: (cases: readonly Case[]) => GroupRates;

@@ -16,6 +16,7 @@ export const MEASURES = [
   'noRework', // 1 − rework rate
   'satisfaction', // residents' 回访 score / 100
 ] as const;
+/** One of MEASURES. */
 export type Measure = (typeof MEASURES)[number];
 
 /** Measures that judge the operator (the command centre), not the department the case went to. */
@@ -88,8 +89,8 @@ export const EvaluationModel = z
       }
     }
   });
+/** The model with its defaults filled in. */
 export type EvaluationModel = z.infer<typeof EvaluationModel>;
-export type EvaluationModelInput = z.input<typeof EvaluationModel>;
 
 /** The default model, parsed. */
 export const DEFAULT_MODEL: EvaluationModel = EvaluationModel.parse({});

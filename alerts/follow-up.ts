@@ -62,6 +62,7 @@ export function wantsFollowUp(incident: Incident, sources?: readonly string[]): 
   return sources === undefined || sources.includes(incident.source);
 }
 
+/** What the follow-up service is built from. */
 export interface FollowUpOptions {
   links: FollowUpStore;
   incidents: IncidentService;
@@ -77,8 +78,10 @@ export interface FollowUpOptions {
 
 /** The answer to a link: the case it is about, or why it cannot be used. */
 export type Lookup = { ok: true; link: FollowUpLink; incident: Incident } | { ok: false; status: Exclude<LinkStatus, 'open'> };
+/** The outcome of an answer: recorded, or why the link could not take it. */
 export type Answered = { ok: true; incident: Incident; score: number; answeredAt: number } | { ok: false; status: Exclude<LinkStatus, 'open'> };
 
+/** The follow-up service: make links at close, look them up, record answers. */
 export interface FollowUps {
   /** Make a link for a just-closed case when it wants one; the previous unanswered link of the case is retired. */
   issue(incident: Incident): { url: string; expiresAt: number } | undefined;
