@@ -34,8 +34,9 @@ export const FollowUpAnswer = z.object({
     .string()
     .trim()
     .max(1000, 'comment: at most 1000 characters')
-    .optional()
-    .transform((c) => (c ? c : undefined)),
+    // An empty box is no comment.
+    .transform((c) => c || undefined)
+    .optional(),
 });
 export type FollowUpAnswer = z.infer<typeof FollowUpAnswer>;
 
