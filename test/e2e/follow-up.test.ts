@@ -62,6 +62,7 @@ describe('回访: the resident follow-up link', () => {
     const before = Date.now();
     const { id, closed } = await reportAndClose(svc, '小区门口积水 water at the gate');
     expect(closed.state).toBe('closed');
+    expect(closed.followUp).toEqual({ url: expect.any(String), sentAt: expect.any(Number), expiresAt: expect.any(Number) });
     const { url, expiresAt } = closed.followUp;
     expect(url).toMatch(new RegExp(`^${svc.urls.http}/r/[A-Za-z0-9_-]{43}$`));
     expect(expiresAt).toBeGreaterThanOrEqual(before + 7 * 86_400_000);
