@@ -5,6 +5,7 @@ import type { CaseReader } from '../store/types.js';
 import { evaluate, GROUP_BY, SATISFACTION_TARGET } from './evaluation.js';
 import { evaluationCsv } from './evaluation-csv.js';
 import { MAX_FORMATTABLE_MS } from './safe-format.js';
+import { DEFAULT_MODEL, type EvaluationModel, describeModel } from './evaluation-model.js';
 import { errorReply, zodIssues, type Route } from './http.js';
 
 const DAY = 86_400_000;
@@ -25,8 +26,8 @@ const EvaluationQuery = z
     format: z.enum(['json', 'csv']).default('json'),
   });
 
-/** GET /api/evaluation (综合评价) over the store's case reader; months in the city's local time. */
-export function evaluationRoutes({ cases, clock = Date.now, utcOffsetMinutes }: { cases: CaseReader; clock?: () => number; utcOffsetMinutes?: number }): Route[] {
+/** GET /api/evaluation (综合评价) over the store's case reader; months in the city's local time; `model` = config `evaluation`. */
+export function evaluationRoutes({ cases, clock = Date.now, utcOffsetMinutes, model = DEFAULT_MODEL }: { cases: CaseReader; clock?: () => number; utcOffsetMinutes?: number; model?: EvaluationModel }): Route[] {
   return [
     {
       method: 'GET',
@@ -40,8 +41,8 @@ export function evaluationRoutes({ cases, clock = Date.now, utcOffsetMinutes }: 
         // A department-scoped caller gets the figures of its own department's cases only.
         const all = cases.casesBetween(from, to);
         const mine = principal?.department === undefined ? all : all.filter((c) => c.incident.department === principal.department);
-        const { rows, total } = evaluate(mine, { ...q.data, utcOffsetMinutes });
-        if (q.data.format === 'csv') return { status: 200, body: evaluationCsv(rows, total), contentType: 'text/csv; charset=utf-8' };
+        const { rows, total } = evaluate(mine, { ...q.data, utcOffsetMinutes, model });
+        if (q.data.format === 'csv') return { status: 200, body: evaluationCsv(rows, total, model), contentType: 'text/csv; charset=utf-8' };
         return {
           status: 200,
           body: {
@@ -52,6 +53,8 @@ export function evaluationRoutes({ cases, clock = Date.now, utcOffsetMinutes }: 
             target: q.data.target,
             rows,
             total,
+            // How each row's `composite` was scored: families, indicators, weights, categories, measures.
+            families: describeModel(model),
           },
         };
       },

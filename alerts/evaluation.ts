@@ -10,6 +10,13 @@
 //   time to acknowledge / dispatch / resolve = first such event − createdAt; p50/p90 nearest-rank
 //   satisfaction   = mean of the scores given with `close`, against the target (85)
 import { validTime } from './safe-format.js';
+//   followUp       = residents' scores through 回访 links (alerts/evaluation-follow-up.ts), against the same target
+//   onTimeSplit    = 按期处置率 split between the operator and the department (alerts/evaluation-measures.ts)
+//   composite      = scores 0–100 by indicator family (alerts/evaluation-model.ts, evaluation-composite.ts)
+import { type Composite, scoreComposite } from './evaluation-composite.js';
+import { type FollowUpFigures, followUpFigures } from './evaluation-follow-up.js';
+import { type OnTimePart, departmentOnTime, operatorOnTime } from './evaluation-measures.js';
+import { DEFAULT_MODEL, type EvaluationModel } from './evaluation-model.js';
 import type { Incident, IncidentEvent, IncidentEventType } from './incident.js';
 
 export const GROUP_BY = ['department', 'district', 'grid', 'rule', 'source'] as const;
@@ -54,12 +61,20 @@ export interface EvaluationRow {
   timeToDispatchMs: Percentiles;
   timeToResolveMs: Percentiles;
   satisfaction: { n: number; average: number | null; target: number; met: boolean | null };
+  /** 回访: residents' scores through follow-up links, apart from `satisfaction` typed in at close. */
+  followUp: FollowUpFigures;
+  /** 按期处置率 split: the operator's deadlines (acknowledge, before dispatch) and the department's (arrive, resolve). */
+  onTimeSplit: { operator: OnTimePart; department: OnTimePart };
+  /** Scores 0–100 by indicator family (alerts/evaluation-composite.ts). */
+  composite: Composite;
 }
 
 export interface EvaluationOptions {
   groupBy?: GroupBy;
   period?: 'month';
   target?: number;
+  /** The indicator families (config `evaluation.families`); default DEFAULT_MODEL. */
+  model?: EvaluationModel;
   /** Months are cut in this offset from UTC (480 for China Standard Time). */
   utcOffsetMinutes?: number;
 }
@@ -97,8 +112,8 @@ function spread(cases: readonly Case[], type: IncidentEventType): Percentiles {
   return { n: values.length, p50: percentile(values, 50), p90: percentile(values, 90) };
 }
 
-/** The figures of one group of cases. */
-export function evaluateGroup(cases: readonly Case[], group: string, target = SATISFACTION_TARGET, period?: string): EvaluationRow {
+/** Counts and rates of a set of cases: 结案率, 按期处置率, 返工率, false alarms. */
+export function ratesOf(cases: readonly Case[]) {
   const falseAlarms = cases.filter((c) => c.incident.state === 'false_alarm').length;
   const real = cases.filter((c) => c.incident.state !== 'false_alarm');
   const closed = real.filter((c) => c.incident.state === 'closed' || c.incident.state === 'reviewed').length;
@@ -107,6 +122,24 @@ export function evaluateGroup(cases: readonly Case[], group: string, target = SA
   const closedOnce = real.filter((c) => has(c.events, 'closed'));
   // 返工: sent back after a close (reopen) or by a failed verification (reject).
   const reworked = closedOnce.filter((c) => has(c.events, 'reopened') || has(c.events, 'rejected')).length;
+  return {
+    falseAlarms,
+    cases: real.length,
+    closed,
+    resolvedOnce: resolvedOnce.length,
+    onTime,
+    closedOnce: closedOnce.length,
+    reworked,
+    closureRate: ratio(closed, real.length),
+    onTimeRate: ratio(onTime, resolvedOnce.length),
+    reworkRate: ratio(reworked, closedOnce.length),
+    falseAlarmRate: ratio(falseAlarms, cases.length),
+  };
+}
+
+/** The figures of one group of cases; `model` scores it by indicator family (the default model when absent). */
+export function evaluateGroup(cases: readonly Case[], group: string, target = SATISFACTION_TARGET, period?: string, model: EvaluationModel = DEFAULT_MODEL, groupBy?: GroupBy): EvaluationRow {
+  const rates = ratesOf(cases);
   const transfers = cases.reduce((n, c) => n + c.events.filter((e) => e.type === 'transferred').length, 0);
   const scores = cases.map((c) => c.incident.satisfaction).filter((s): s is number => s !== undefined);
   const average = scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null;
@@ -115,23 +148,17 @@ export function evaluateGroup(cases: readonly Case[], group: string, target = SA
     group,
     incidents: cases.length,
     manual: cases.filter((c) => c.incident.source !== 'rule').length,
-    falseAlarms,
-    cases: real.length,
-    closed,
-    resolvedOnce: resolvedOnce.length,
-    onTime,
-    closedOnce: closedOnce.length,
-    reworked,
+    ...rates,
     transfersOut: transfers,
     transfersIn: transfers,
-    closureRate: ratio(closed, real.length),
-    onTimeRate: ratio(onTime, resolvedOnce.length),
-    reworkRate: ratio(reworked, closedOnce.length),
-    falseAlarmRate: ratio(falseAlarms, cases.length),
     timeToAcknowledgeMs: spread(cases, 'acknowledged'),
     timeToDispatchMs: spread(cases, 'dispatched'),
     timeToResolveMs: spread(cases, 'resolved'),
     satisfaction: { n: scores.length, average, target, met: average === null ? null : average >= target },
+    followUp: followUpFigures(cases, target),
+    onTimeSplit: { operator: operatorOnTime(cases), department: departmentOnTime(cases) },
+    // A department's row leaves out the operator's measures: they are the command centre's doing.
+    composite: scoreComposite(cases, model, { ratesOf, withoutOperator: groupBy === 'department' }),
   };
 }
 
@@ -159,11 +186,11 @@ export function evaluate(cases: readonly Case[], opts: EvaluationOptions = {}): 
   const rows = [...buckets.entries()]
     .sort(([, a], [, b]) => (a.period ?? '').localeCompare(b.period ?? '') || a.group.localeCompare(b.group))
     .map(([k, b]) => {
-      const row = evaluateGroup(b.cases, b.group, target, b.period);
+      const row = evaluateGroup(b.cases, b.group, target, b.period, opts.model, opts.groupBy);
       const t = transfers?.get(k);
       return transfers ? { ...row, transfersOut: t?.out ?? 0, transfersIn: t?.in ?? 0 } : row;
     });
-  return { rows, total: evaluateGroup(cases, 'all', target) };
+  return { rows, total: evaluateGroup(cases, 'all', target, undefined, opts.model) };
 }
 
 /** Transfers out of and into each department, keyed as evaluate() keys its buckets. */

@@ -111,7 +111,9 @@ export function incidentRoutes({ incidents, telemetry, clock = Date.now, office 
         if (refused) return errorReply(refused.status, refused.code, refused.message);
         const r = incidents.act(params.id!, b.data, auditOf(principal));
         if (!r.ok) return errorReply(r.status, r.code, r.message, r.issues);
-        return { status: 200, body: withTimeline(r.incident.id) };
+        // 回访: the link exists only in this answer (its token is stored hashed), for the hotline to send.
+        const updated = withTimeline(r.incident.id);
+        return { status: 200, body: r.followUp && updated ? { ...updated, followUp: { ...updated.followUp, ...r.followUp } } : updated };
       },
     },
     {

@@ -97,6 +97,10 @@ export const Incident = z.object({
   /** Manual reports of this case, the latest 100 (alerts/intake.ts); `reportCount` counts every one. */
   reports: z.array(IncidentReport).optional(),
   reportCount: z.number().int().optional(),
+  /** 回访: the resident follow-up link sent at close (alerts/follow-up.ts) and its answer; a reopen keeps it. */
+  followUp: z
+    .object({ sentAt: z.number(), expiresAt: z.number(), answeredAt: z.number().optional(), score: z.number().int().min(0).max(100).optional() })
+    .optional(),
   /** Lower-severity detections of the same category and grid muted by this incident. */
   inhibited: z.number().int().optional(),
   /** Offices told of a missed deadline (督办; the coordination office first): they keep seeing the case after a hand-over. */
@@ -141,6 +145,10 @@ export const IncidentEventType = z.enum([
   'reminder',
   /** A lower-severity detection muted by this incident (inhibition), kept on its timeline. */
   'inhibited',
+  /** 回访: a one-time follow-up link for the resident was made at close. */
+  'follow_up_sent',
+  /** 回访: the resident's answer (score 0–100, comment) through that link. */
+  'follow_up',
 ]);
 export type IncidentEventType = z.infer<typeof IncidentEventType>;
 

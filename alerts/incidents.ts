@@ -18,7 +18,7 @@ import { transition } from './state-machine.js';
 import type { MuteLedger } from './unmute.js';
 
 export type ActResult =
-  | { ok: true; incident: Incident; event: IncidentEvent }
+  | { ok: true; incident: Incident; event: IncidentEvent; followUp?: { url: string; expiresAt: number } }
   | { ok: false; status: 400 | 404 | 409; code: string; message: string; issues?: Array<{ path: string; message: string }> };
 
 export interface IncidentServiceOptions {
@@ -51,6 +51,8 @@ export interface IncidentService {
   act(id: string, body: ActionBody, audit?: Record<string, string>): ActResult;
   /** Emit `overdue` for every deadline passed since the last check, then due escalations; returns how many events. */
   checkDeadlines(): number;
+  /** Put an event that changes no state on the timeline (回访 follow-up), with `patch` applied; undefined for an unknown id. */
+  record(id: string, type: IncidentEventType, actor: string, fields?: { note?: string; data?: Record<string, unknown> }, patch?: Partial<Incident>): Incident | undefined;
   get(id: string): Incident | undefined;
   list(query: IncidentQuery): Incident[];
   timeline(id: string): IncidentEvent[];
@@ -250,6 +252,14 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
       return emitted;
     },
 
+    record(id, type, actor, fields = {}, patch = {}) {
+      const current = store.getIncident(id);
+      if (!current) return undefined;
+      const next: Incident = { ...current, ...patch, updatedAt: clock() };
+      save(next, event(next, type, actor, fields));
+      return next;
+    },
+
     get: (id) => store.getIncident(id),
     list: (q) => store.listIncidents(q),
     timeline: (id) => store.events(id),
@@ -262,6 +272,7 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
     report: (r, audit) => unit(() => service.report(r, audit)),
     act: (id, body, audit) => unit(() => service.act(id, body, audit)),
     checkDeadlines: () => unit(() => service.checkDeadlines()),
+    record: (...args) => unit(() => service.record(...args)),
   };
 }
 

@@ -16,6 +16,8 @@ export { renderCapFeed } from './cap-feed.js';
 export { evaluate, GROUP_BY, SATISFACTION_TARGET, type EvaluationRow } from './evaluation.js';
 export { evaluationCsv } from './evaluation-csv.js';
 export { evaluationRoutes } from './evaluation-http.js';
+export { createFollowUps, withFollowUps, FollowUpAnswer, FollowUpLink, type FollowUps } from './follow-up.js';
+export { followUpReply, followUpTokenOf } from './follow-up-http.js';
 export { managementRoutes, CAP_CONTENT_TYPE } from './management-http.js';
 export { createSilenceService, Silence, SilenceInput, type SilenceService } from './silences.js';
 export { ACTIONS, TRANSITIONS, transition, type Action } from './state-machine.js';

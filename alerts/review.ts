@@ -27,6 +27,8 @@ const STAGE: Record<IncidentEventType, string> = {
   closed: '核查结案 closed',
   false_alarm: '误报 false alarm',
   reviewed: '复盘 reviewed',
+  follow_up_sent: '回访 follow-up sent',
+  follow_up: '回访 follow-up',
 };
 
 export interface Series {

@@ -7,6 +7,7 @@ import { BrokerLimits } from '../broker/limits.js';
 import { Duration } from '../rules/duration.js';
 import { TokenEntry } from './auth.js';
 import { IntakeOptions } from '../alerts/intake.js';
+import { EvaluationModel } from '../alerts/evaluation-model.js';
 import { DEFAULT_RULES_PATH } from '../rules/load.js';
 import { DEFAULT_MAX_FUTURE_MS } from '../ingest/time-window.js';
 
@@ -48,6 +49,12 @@ export const Config = z.strictObject({
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Local time for CAP `sent` and monthly evaluation rollups; default: this machine's offset. */
   utcOffsetMinutes: z.number().int().min(-720).max(840).default(() => -new Date().getTimezoneOffset()),
+  /** 回访 (alerts/follow-up.ts): link lifetime, the public base URL of `/r/{token}` (default: the HTTP URL), and which report sources get one (default: all). */
+  followUp: z
+    .strictObject({ ttl: Duration.refine((ms) => ms > 0, 'followUp.ttl must be longer than 0').default(7 * 86_400_000), baseUrl: z.url().optional(), sources: z.array(z.string().min(1)).min(1).optional() })
+    .prefault({}),
+  /** 综合评价 by indicator family (alerts/evaluation-model.ts): `families` (replaces the default families as a whole) and `categoryMeasures`. */
+  evaluation: EvaluationModel.prefault({}),
   /** CAP 1.2 `sender` (an unambiguous id of the issuing system, e.g. a domain) and its display name. */
   cap: z
     .strictObject({ sender: z.string().min(1).regex(/^[^\s,<&]+$/, 'sender: no spaces, commas, < or &').default('citysense.local'), senderName: z.string().min(1).default('citysense') })

@@ -12,6 +12,7 @@ import {
   createIncidentService,
   createRouter,
   createSilenceService,
+  createFollowUps,
   evaluationRoutes,
   managementRoutes,
   incidentRoutes,
@@ -21,6 +22,7 @@ import {
   createMuteLedger,
   sweepAfterActions,
   sweepAfterExpire,
+  withFollowUps,
 } from '../alerts/index.js';
 import { createBroker, loadRegistry, loadTlsFiles, TlsError } from '../broker/index.js';
 import { createFlowsBridge, type IncidentChange, startFlows } from '../flows/index.js';
@@ -42,6 +44,7 @@ import { openInfluxSink, writeIncidentEvent } from './telemetry-sink.js';
 import { startRulesRuntime } from './rules-runtime.js';
 import { createDetectionPath } from './detection-path.js';
 import { createReportLimit } from './report-limit.js';
+import { createFollowUpMount } from './follow-up-mount.js';
 
 export interface RunningService {
   token: string;
@@ -158,7 +161,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     // Each operation is one store transaction, its /ws messages sent once committed
     // (issue #3: a detection's three commits were most of the main thread with 200 devices).
     const unit = <T>(fn: () => T): T => hub.deferSends(() => store.writeTransaction(fn));
-    incidents = createIncidentService({
+    const core = createIncidentService({
       store: store.incidents,
       router,
       publish,
@@ -170,7 +173,10 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       logger,
       unit,
     });
-    incidents = sweepAfterActions(incidents, muted);
+    // 回访: a close of a reported case makes the resident's link in the close's own transaction.
+    let publicUrl = config.followUp.baseUrl ?? '';
+    const followUps = createFollowUps({ links: store.followUps, incidents: core, ttlMs: config.followUp.ttl, baseUrl: () => publicUrl, sources: config.followUp.sources, clock, unit });
+    incidents = sweepAfterActions(withFollowUps(core, followUps, unit), muted);
 
     const countDetection = metrics.counter('citysense_detections_total', 'Detections emitted by rules');
     const countRuleError = metrics.counter('citysense_rule_errors_total', 'Rule evaluation errors (the reading is skipped for that rule only)');
@@ -278,16 +284,17 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
         }),
         ...apiRoutes(deps),
         ...managementRoutes({ incidents, silences: sweepAfterExpire(silences, muted), cap: { ...config.cap, utcOffsetMinutes: config.utcOffsetMinutes }, clock }),
-        ...evaluationRoutes({ cases: store.cases, clock, utcOffsetMinutes: config.utcOffsetMinutes }),
+        ...evaluationRoutes({ cases: store.cases, clock, utcOffsetMinutes: config.utcOffsetMinutes, model: config.evaluation }),
       ],
       publicRoutes: publicRoutes(deps),
       onWebSocket: (ws, principal) => hub.attach(ws, principal),
       // The operator console at / (after every API route, so it never shadows one).
-      mounts: [...(flows ? [flows.mount] : []), createConsoleMount({ cellSizeM: config.grid.cellSizeM })],
+      mounts: [createFollowUpMount(followUps), ...(flows ? [flows.mount] : []), createConsoleMount({ cellSizeM: config.grid.cellSizeM })],
     });
     cleanups.push(() => http.close());
 
     const urls = serviceUrls(config, { http: http.port, ...brokerPorts }, token, Boolean(tls), flows?.mount.prefix);
+    publicUrl ||= urls.http;
     if (config.demo) {
       const demo = startDemo({ url: urls.mqtt, logger: logger.child({ stage: 'demo' }) });
       cleanups.push(() => demo.stop());

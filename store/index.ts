@@ -2,6 +2,7 @@
 export type {
   AlertLog,
   CaseReader,
+  FollowUpStore,
   IncidentEventRecord,
   IncidentQuery,
   IncidentStore,

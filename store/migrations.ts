@@ -140,6 +140,21 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'muted keys: raises muted by a silence or inhibition, waiting for the mute to end',
     sql: MUTED_KEYS_SQL,
   },
+  {
+    version: 7,
+    description: '回访 follow-up links: the SHA-256 of each one-time token, never the token',
+    sql: `
+      CREATE TABLE IF NOT EXISTS follow_ups (
+        token_hash    TEXT PRIMARY KEY,
+        incident_id   TEXT NOT NULL REFERENCES incidents (id),
+        created_at    INTEGER NOT NULL,
+        expires_at    INTEGER NOT NULL,
+        answered_at   INTEGER,
+        superseded_at INTEGER
+      );
+      CREATE INDEX IF NOT EXISTS follow_ups_incident ON follow_ups (incident_id);
+    `,
+  },
 ];
 
 /**

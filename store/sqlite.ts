@@ -16,13 +16,14 @@ import { MIGRATIONS, hasTable, migrate, openTelemetryDb, telemetryFileFor } from
 import { SqliteStoreOptions, type OpenSqliteStoreOptions } from './options.js';
 import { createSqliteAlertLog, type SqliteAlertLog } from './sqlite-alert-log.js';
 import { createSqliteCaseReader } from './sqlite-cases.js';
+import { createSqliteFollowUpStore } from './sqlite-follow-ups.js';
 import { createSqliteIncidentStore } from './sqlite-incidents.js';
 import { createSqliteRuleStateStore } from './sqlite-rule-state.js';
 import { createSqliteSilenceStore } from './sqlite-silences.js';
 import { createSqliteMutedKeyStore } from './sqlite-muted-keys.js';
 import { createSqliteTelemetrySink, type SqliteTelemetrySink, type TelemetryStats } from './sqlite-telemetry.js';
 import { createInlineWriter, createWorkerWriter } from './telemetry-writer.js';
-import type { CaseReader, IncidentStore, MutedKeyStore, RuleStateStore, SilenceStore } from './types.js';
+import type { CaseReader, FollowUpStore, IncidentStore, MutedKeyStore, RuleStateStore, SilenceStore } from './types.js';
 import { createPruner, pruneNow } from './telemetry-rows.js';
 
 /** Run `fn` as one transaction: one commit for all of it, none of it stored if it throws. */
@@ -63,6 +64,7 @@ export interface SqliteStore {
   /** Muted raises waiting for their mute to end (alerts/muted-keys.ts). */
   mutedKeys: MutedKeyStore;
   cases: CaseReader;
+  followUps: FollowUpStore;
   ruleState: RuleStateStore;
   /**
    * Run `fn` (several writes of the store's file) as one transaction: one commit for all of
@@ -194,6 +196,7 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
     silences: createSqliteSilenceStore(db),
     mutedKeys: createSqliteMutedKeyStore(db),
     cases: createSqliteCaseReader(db),
+    followUps: createSqliteFollowUpStore(db),
     ruleState: createSqliteRuleStateStore(db),
     maintain,
     writeTransaction,

@@ -2,6 +2,7 @@
 // SQLite implements all of them today; the InfluxDB sink (issue #4) implements TelemetrySink.
 import type { Incident, IncidentEvent, IncidentState } from '../alerts/incident.js';
 import type { MutedKey } from '../alerts/muted-keys.js';
+import type { FollowUpLink } from '../alerts/follow-up.js';
 import type { Silence } from '../alerts/silences.js';
 import type { Reading } from '../ingest/schemas.js';
 import type { Detection, Severity } from '../rules/detection.js';
@@ -107,6 +108,16 @@ export interface SilenceStore {
   unendedAt(now: number): Silence[];
   /** A number that changes whenever the silences may have changed: a put here or a write by another connection. */
   version(): number;
+}
+
+/** 回访 follow-up links, found by the hash of their token (the token itself is never stored). */
+export interface FollowUpStore {
+  insert(link: FollowUpLink): void;
+  byHash(tokenHash: string): FollowUpLink | undefined;
+  /** Mark the link answered at `at` unless it already was; false when it was (a second answer). */
+  markAnswered(tokenHash: string, at: number): boolean;
+  /** Retire every unanswered, unretired link of the incident (a later close sends a new one); returns how many. */
+  supersede(incidentId: string, at: number): number;
 }
 
 /** Every incident created in [from, to), each with its timeline (for 综合评价). */

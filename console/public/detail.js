@@ -103,7 +103,7 @@ function timeline(events) {
     'table',
     { class: 'table timeline' },
     h('tr', {}, h('th', {}, 'time'), h('th', {}, t('state')), h('th', {}, t('operator')), h('th', {}, t('note'))),
-    events.map((e) => h('tr', { 'data-event': e.type }, h('td', { class: 'mono' }, stamp(e.ts)), h('td', {}, t(e.type), e.to ? ` → ${t(e.to)}` : ''), h('td', {}, e.actor), h('td', {}, e.note ?? (e.data?.department ? String(e.data.department) : '')))),
+    events.map((e) => h('tr', { 'data-event': e.type }, h('td', { class: 'mono' }, stamp(e.ts)), h('td', {}, t(e.type), e.to ? ` → ${t(e.to)}` : ''), h('td', {}, e.actor), h('td', {}, e.type === 'follow_up' ? `${e.data?.score ?? ''}${e.note ? ` · ${e.note}` : ''}` : e.note ?? (e.data?.department ? String(e.data.department) : '')))),
   );
 }
 

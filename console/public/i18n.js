@@ -27,6 +27,9 @@ const zh = {
   public_order: '治安', traffic: '交通', other: '其他', deviceCat: '设备', created: '发生时间', error: '出错',
   group: '对象', period: '月份', manual: '人工上报', closureRate: '结案率', onTimeRate: '按期处置率', reworkRate: '返工率', falseAlarmRate: '误报率',
   timeToAcknowledgeMs: '接警用时', timeToDispatchMs: '派遣用时', timeToResolveMs: '办结用时', satisfaction: '满意度',
+  followUp: '回访满意度', onTimeSplit: '按期（值班 / 部门）', operatorPart: '值班', departmentPart: '部门', wholeRange: '整段', byMonth: '按月',
+  follow_up_sent: '已发回访链接', follow_up: '市民回访',
+  familiesTitle: '综合评价指数：安全·韧性·健康 / 干净·整洁·有序 / 高效·精准·满意', overall: '总分', familyScore: '小计',
 };
 
 const en = {
@@ -56,6 +59,9 @@ const en = {
   public_order: 'Public order', traffic: 'Traffic', other: 'Other', deviceCat: 'Device', created: 'Created', error: 'Error',
   group: 'Group', period: 'Month', manual: 'Manual reports', closureRate: 'Closure rate', onTimeRate: 'On-time rate', reworkRate: 'Rework rate', falseAlarmRate: 'False-alarm rate',
   timeToAcknowledgeMs: 'Time to acknowledge', timeToDispatchMs: 'Time to dispatch', timeToResolveMs: 'Time to resolve', satisfaction: 'Satisfaction',
+  followUp: 'Resident satisfaction', onTimeSplit: 'On time (operator / department)', operatorPart: 'operator', departmentPart: 'department', wholeRange: 'Whole range', byMonth: 'By month',
+  follow_up_sent: 'Follow-up link sent', follow_up: 'Resident follow-up',
+  familiesTitle: 'Scores by indicator family: safe·resilient·healthy / clean·tidy·orderly / efficient·precise·satisfying', overall: 'Overall', familyScore: 'Family',
 };
 
 const dictionaries = { 'zh-CN': zh, en };

@@ -189,7 +189,13 @@ describe.skipIf(!HAVE_CHROMIUM)('operator console in Chromium', () => {
     expect(await page.isVisible('[data-view=evaluation]')).toBe(evaluation.status === 200);
     if (evaluation.status === 200) {
       await page.click('[data-view=evaluation]');
-      await page.locator('.evaluation table tr:nth-child(2)').waitFor();
+      await page.locator('.evaluation table tr:nth-child(2)').first().waitFor();
+      // Scores by indicator family: the three families of the model and their nine indicators as headings.
+      const families = page.locator('.families-table');
+      await families.waitFor();
+      const headings = await families.locator('th').allTextContents();
+      expect(headings).toEqual(expect.arrayContaining(['Overall', 'Safe, resilient, healthy', 'Clean, tidy, orderly', 'Efficient, precise, satisfying', 'Safe', 'Resilient', 'Healthy', 'Clean', 'Tidy', 'Orderly', 'Efficient', 'Precise', 'Satisfying']));
+      expect(await page.locator('.evaluation select[name=period] option').allTextContents()).toEqual(['Whole range', 'By month']);
       await page.screenshot({ path: shot('evaluation-en') });
       await page.click('[data-view=monitor]');
     }

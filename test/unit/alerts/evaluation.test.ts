@@ -1,7 +1,8 @@
 // 综合评价 on a hand-computed fixture (test/fixtures/evaluation/cases.ts has the arithmetic).
 import { describe, expect, it } from 'vitest';
 import { evaluate, percentile } from '../../../alerts/evaluation.js';
-import { CSV_COLUMNS, csvCell, evaluationCsv } from '../../../alerts/evaluation-csv.js';
+import { CSV_COLUMNS, compositeColumns, csvCell, evaluationCsv } from '../../../alerts/evaluation-csv.js';
+import { DEFAULT_MODEL } from '../../../alerts/evaluation-model.js';
 import { FIXTURE_CASES } from '../../fixtures/evaluation/cases.js';
 
 const MIN = 60_000;
@@ -70,10 +71,12 @@ describe('evaluation', () => {
   it('renders CSV: a header, one line per row, the total last', () => {
     const { rows, total } = evaluate(FIXTURE_CASES, { groupBy: 'department' });
     const lines = evaluationCsv(rows, total).trimEnd().split('\r\n');
-    expect(lines[0]).toBe(CSV_COLUMNS.join(','));
+    // The fixed columns, then one per family and per indicator of the model.
+    const header = [...CSV_COLUMNS, ...compositeColumns(DEFAULT_MODEL)];
+    expect(lines[0]).toBe(header.join(','));
     expect(lines).toHaveLength(4);
     const cells = lines.map((l) => l.split(','));
-    expect(cells.every((c) => c.length === CSV_COLUMNS.length)).toBe(true);
+    expect(cells.every((c) => c.length === header.length)).toBe(true);
     const col = (name: (typeof CSV_COLUMNS)[number]) => CSV_COLUMNS.indexOf(name);
     expect(cells[2]![col('group')]).toBe('water-affairs');
     expect(cells[2]![col('closureRate')]).toBe('0.6667');
