@@ -20,6 +20,8 @@ import { createSqliteIncidentStore } from './sqlite-incidents.js';
 import { createSqliteRuleStateStore } from './sqlite-rule-state.js';
 import { createSqliteSilenceStore } from './sqlite-silences.js';
 import { createSqliteTelemetrySink, type SqliteTelemetrySink, type TelemetryStats } from './sqlite-telemetry.js';
+import { createSqliteTelemetryReader } from './sqlite-series.js';
+import type { TelemetryReader } from './telemetry-series.js';
 import { createInlineWriter, createWorkerWriter } from './telemetry-writer.js';
 import type { CaseReader, IncidentStore, RuleStateStore, SilenceStore } from './types.js';
 import { createPruner, pruneNow } from './telemetry-rows.js';
@@ -58,6 +60,8 @@ export interface SqliteStore {
   incidents: IncidentStore;
   alertLog: SqliteAlertLog;
   telemetry: SqliteTelemetrySink;
+  /** Downsampled series and each device's latest reading, read from the telemetry file. */
+  telemetryReader: TelemetryReader;
   silences: SilenceStore;
   cases: CaseReader;
   ruleState: RuleStateStore;
@@ -188,6 +192,7 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
     incidents,
     alertLog,
     telemetry,
+    telemetryReader: createSqliteTelemetryReader(tdb, () => telemetry.flush()),
     silences: createSqliteSilenceStore(db),
     cases: createSqliteCaseReader(db),
     ruleState: createSqliteRuleStateStore(db),
