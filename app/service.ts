@@ -35,6 +35,8 @@ import { registerMetrics } from './service-metrics.js';
 import { openInfluxSink, writeIncidentEvent } from './telemetry-sink.js';
 import { startRulesRuntime } from './rules-runtime.js';
 import { createDetectionPath } from './detection-path.js';
+import { deviceRoutes } from './device-routes.js';
+import { telemetryReaderFor, trackDevices } from './device-tracking.js';
 
 export interface RunningService {
   token: string;
@@ -192,6 +194,10 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       readings$.subscribe(() => (current = undefined)),
     );
     cleanups.push(() => subs.forEach((s) => s.unsubscribe()));
+    // GET /api/devices and /api/telemetry read the same store the readings go to.
+    const telemetryReader = telemetryReaderFor(config.influx, store.telemetryReader, () => telemetry.flush());
+    const tracking = trackDevices({ broker, registry, readings$, reader: telemetryReader, clock, logger });
+    cleanups.push(() => tracking.stop());
     // QoS 1/2 (issue #8): PUBACK means stored. The reading is ingested before the ack, which waits
     // for the sink's durable point (SQLite commit; InfluxDB written or spooled), shared by all waiting.
     broker.setAckGate((client, packet) => {
@@ -241,6 +247,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       routes: [
         ...incidentRoutes({ incidents, telemetry, clock }),
         ...apiRoutes(deps),
+        ...deviceRoutes({ devices: tracking.devices, reader: telemetryReader, openIncidents: () => store.incidents.listOpen(), clock }),
         ...managementRoutes({ incidents, silences, cap: { ...config.cap, utcOffsetMinutes: config.utcOffsetMinutes }, clock }),
         ...evaluationRoutes({ cases: store.cases, clock, utcOffsetMinutes: config.utcOffsetMinutes }),
       ],
