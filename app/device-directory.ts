@@ -46,7 +46,7 @@ export interface DeviceDirectory {
   /** An MQTT connection of this identity opened or closed. */
   connected(id: string): void;
   disconnected(id: string): void;
-  /** Fill in devices from their latest stored readings (after a restart); live data wins. */
+  /** Fill in devices from their latest stored readings (after a restart; oldest applied first); live data wins. */
   restore(latest: readonly Reading[]): void;
   /** Every device, sorted by id. */
   list(): DeviceRecord[];
@@ -117,18 +117,18 @@ export function createDeviceDirectory(o: DeviceDirectoryOptions): DeviceDirector
       if (d) d.presence = 'offline';
     },
     restore(latest) {
-      for (const r of latest) {
-        const seenAt = r.receivedAt ?? r.ts;
+      // Devices heard from since the start are live: what they said wins over what was stored.
+      const live = new Set([...devices.values()].filter((d) => d.lastSeen > 0).map((d) => d.id));
+      for (const r of [...latest].sort((a, b) => a.ts - b.ts)) {
+        if (live.has(r.deviceId)) continue;
         const known = devices.get(r.deviceId);
-        if (known && known.lastSeen >= seenAt) continue;
         if (!known && unregistered >= maxDevices) continue;
         const d = known ?? add(r.deviceId, r.kind);
-        const live = d.lastSeen > 0;
         place(d, r);
-        d.lastSeen = seenAt;
+        d.lastSeen = Math.max(d.lastSeen, r.receivedAt);
         if (r.status !== undefined) d.status = r.status;
         // The connections of before the restart are gone: only a stored `offline` still says something.
-        if (!live && !connections.has(d.id)) d.presence = r.status === 'offline' ? 'offline' : 'unknown';
+        if (!connections.has(d.id)) d.presence = r.status === 'offline' ? 'offline' : 'unknown';
       }
     },
     list: () => [...devices.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),

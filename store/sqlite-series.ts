@@ -28,6 +28,10 @@ export function createSqliteTelemetryReader(db: Database, flush: () => Promise<v
   const newestOf = db.prepare<[string], ReadingRow>(
     `SELECT ${READING_ROW_COLUMNS} FROM readings WHERE device_id = ? ORDER BY ts DESC, rowid DESC LIMIT 1`,
   );
+  // Status messages are rare beside telemetry, so this walks back a few index entries only.
+  const newestPlacedOf = db.prepare<[string], ReadingRow>(
+    `SELECT ${READING_ROW_COLUMNS} FROM readings WHERE device_id = ? AND channel <> 'status' ORDER BY ts DESC, rowid DESC LIMIT 1`,
+  );
   return {
     name: 'sqlite',
     async series(q) {
@@ -37,9 +41,14 @@ export function createSqliteTelemetryReader(db: Database, flush: () => Promise<v
     async latestPerDevice(max) {
       await flush().catch(() => undefined);
       const out: Reading[] = [];
-      for (let id = nextDevice.get('')?.id; id != null && out.length < max; id = nextDevice.get(id)?.id) {
+      let devices = 0;
+      for (let id = nextDevice.get('')?.id; id != null && devices < max; id = nextDevice.get(id)?.id, devices++) {
         const row = newestOf.get(id);
-        if (row) out.push(readingFromRow(row));
+        if (!row) continue;
+        // A status carries no location: the newest other reading says where the device was.
+        const placed = row.channel === 'status' ? newestPlacedOf.get(id) : undefined;
+        if (placed) out.push(readingFromRow(placed));
+        out.push(readingFromRow(row));
       }
       return out;
     },

@@ -38,7 +38,10 @@ export interface TelemetryReader {
    * only values inside count. Metrics sorted by name.
    */
   series(q: SeriesQuery): Promise<MetricSeries[]>;
-  /** The newest reading of each device (at most `max` devices), for restoring the device list. */
+  /**
+   * The newest reading of each device (of at most `max` devices), for restoring the device list;
+   * when that is a status (which carries no location), also a newer-than-any-other placed one.
+   */
   latestPerDevice(max: number): Promise<Reading[]>;
 }
 

@@ -55,19 +55,21 @@ export function bucketRows(series: readonly InfluxSeries[]): BucketRow[] {
   return out;
 }
 
-/** The newest reading of each device (GROUP BY puts the device tag beside each series, not in its rows). */
+/** The newest reading of each measurement per device (GROUP BY puts the device tag beside each series, not in its rows). */
 export async function latestReadings(t: Transport, bucket: string, max: number): Promise<Reading[]> {
   const statement = `SELECT * FROM ${READING_MEASUREMENTS.map(ident).join(',')} WHERE time > now() - ${LATEST_LOOKBACK} GROUP BY "device" ORDER BY time DESC LIMIT 1`;
-  const newest = new Map<string, Reading>();
+  // The newest row of each measurement per device: a status, an event and a placed reading alike.
+  const byDevice = new Map<string, Reading[]>();
   for (const s of await influxQl(t, bucket, statement)) {
     const tags = Object.entries(s.tags ?? {});
     const withTags = { ...s, columns: [...s.columns, ...tags.map(([k]) => k)], values: s.values.map((row) => [...row, ...tags.map(([, v]) => v)]) };
     for (const r of seriesToReadings(withTags)) {
-      const seen = newest.get(r.deviceId);
-      if ((seen === undefined && newest.size < max) || (seen !== undefined && r.ts > seen.ts)) newest.set(r.deviceId, r);
+      const mine = byDevice.get(r.deviceId);
+      if (mine) mine.push(r);
+      else if (byDevice.size < max) byDevice.set(r.deviceId, [r]);
     }
   }
-  return [...newest.values()];
+  return [...byDevice.values()].flat();
 }
 
 /** Build the reader on its own transport (queries never wait behind the sink's writes). */

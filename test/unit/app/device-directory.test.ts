@@ -69,11 +69,14 @@ describe('device directory', () => {
       reading('live-1', T0, { grid: 'G-old' }),
       reading('gone-1', T0 + 50, { channel: 'status', status: 'offline', metrics: {}, grid: 'G-2' }),
       reading('reg-1', T0 + 60, { kind: 'camera', grid: 'G-1b' }),
+      reading('gone-2', T0 + 20, { channel: 'status', status: 'offline', metrics: {} }), // newest, unplaced
+      reading('gone-2', T0 + 10, { grid: 'G-3', loc: { lat: 5, lon: 6 } }),
     ]);
     const byId = Object.fromEntries(dir.list().map((d) => [d.id, d]));
     expect(byId['live-1']).toMatchObject({ grid: 'G-live', lastSeen: T0 + 100 });
     expect(byId['gone-1']).toMatchObject({ grid: 'G-2', lastSeen: T0 + 50, status: 'offline' });
     expect(byId['reg-1']).toMatchObject({ grid: 'G-1b', lastSeen: T0 + 60, registered: true });
+    expect(byId['gone-2']).toMatchObject({ grid: 'G-3', loc: { lat: 5, lon: 6 }, lastSeen: T0 + 20, status: 'offline', presence: 'offline' });
     at(T0 + 100);
     expect(online('gone-1')).toBe(false);
     expect(online('reg-1')).toBe(true); // seen 40 ms ago

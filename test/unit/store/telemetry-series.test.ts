@@ -53,16 +53,21 @@ describe('SQLite telemetry series', () => {
     expect(await store.telemetryReader.series({ deviceId: 'nobody', from: T0, to: T0 + MIN, stepMs: MIN })).toEqual([]);
   });
 
-  it('finds the newest reading of each device', async () => {
+  it('finds the newest reading of each device, and the newest placed one when that is a status', async () => {
     put('a-1', T0, { x: 1 }, { grid: 'g-1' });
     put('a-1', T0 + 5000, { x: 2 }, { grid: 'g-2' });
-    put('b-2', T0 + 1000, {}, { channel: 'status', status: 'offline', kind: 'camera' });
+    put('b-2', T0 + 1000, {}, { channel: 'status', status: 'offline', kind: 'camera', grid: undefined, loc: undefined });
+    put('c-3', T0, { x: 1 }, { grid: 'g-3' });
+    put('c-3', T0 + 1000, { x: 1 }, { grid: 'g-4' });
+    put('c-3', T0 + 2000, {}, { channel: 'status', status: 'offline', grid: undefined, loc: undefined });
     const latest = await store.telemetryReader.latestPerDevice(10);
     expect(latest.map((r) => [r.deviceId, r.ts, r.grid, r.status])).toEqual([
       ['a-1', T0 + 5000, 'g-2', undefined],
-      ['b-2', T0 + 1000, 'g-101', 'offline'],
+      ['b-2', T0 + 1000, undefined, 'offline'],
+      ['c-3', T0 + 1000, 'g-4', undefined],
+      ['c-3', T0 + 2000, undefined, 'offline'],
     ]);
-    expect(await store.telemetryReader.latestPerDevice(1)).toHaveLength(1);
+    expect(new Set((await store.telemetryReader.latestPerDevice(2)).map((r) => r.deviceId))).toEqual(new Set(['a-1', 'b-2']));
   });
 });
 
