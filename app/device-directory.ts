@@ -125,7 +125,8 @@ export function createDeviceDirectory(o: DeviceDirectoryOptions): DeviceDirector
         if (!known && unregistered >= maxDevices) continue;
         const d = known ?? add(r.deviceId, r.kind);
         place(d, r);
-        d.lastSeen = Math.max(d.lastSeen, r.receivedAt);
+        // InfluxDB keeps no receive time: a device's own future ts must not keep it online.
+        d.lastSeen = Math.max(d.lastSeen, Math.min(r.receivedAt, o.clock()));
         if (r.status !== undefined) d.status = r.status;
         // The connections of before the restart are gone: only a stored `offline` still says something.
         if (!connections.has(d.id)) d.presence = r.status === 'offline' ? 'offline' : 'unknown';

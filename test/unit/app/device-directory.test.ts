@@ -65,7 +65,9 @@ describe('device directory', () => {
   it('restores from stored readings: fills unknown devices, keeps newer live data, keeps a stored offline', () => {
     const { dir, online, at } = setup();
     dir.observe(reading('live-1', T0 + 100, { grid: 'G-live' }));
+    at(T0 + 100);
     dir.restore([
+      reading('future-1', T0 + 3_600_000), // a device clock ahead: seen now at the latest
       reading('live-1', T0, { grid: 'G-old' }),
       reading('gone-1', T0 + 50, { channel: 'status', status: 'offline', metrics: {}, grid: 'G-2' }),
       reading('reg-1', T0 + 60, { kind: 'camera', grid: 'G-1b' }),
@@ -77,7 +79,7 @@ describe('device directory', () => {
     expect(byId['gone-1']).toMatchObject({ grid: 'G-2', lastSeen: T0 + 50, status: 'offline' });
     expect(byId['reg-1']).toMatchObject({ grid: 'G-1b', lastSeen: T0 + 60, registered: true });
     expect(byId['gone-2']).toMatchObject({ grid: 'G-3', loc: { lat: 5, lon: 6 }, lastSeen: T0 + 20, status: 'offline', presence: 'offline' });
-    at(T0 + 100);
+    expect(byId['future-1']).toMatchObject({ lastSeen: T0 + 100 });
     expect(online('gone-1')).toBe(false);
     expect(online('reg-1')).toBe(true); // seen 40 ms ago
   });
