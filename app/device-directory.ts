@@ -27,6 +27,7 @@ export interface DeviceRecord {
   presence: Presence;
 }
 
+/** What the directory starts from, and its two tunables. */
 export interface DeviceDirectoryOptions {
   registry: readonly Device[];
   clock: () => number;
@@ -36,7 +37,9 @@ export interface DeviceDirectoryOptions {
   maxDevices?: number;
 }
 
+/** How recently a device without a status must have been heard from to count as online. */
 export const DEFAULT_RECENT_MS = 5 * 60_000;
+/** Unregistered devices kept at most. */
 export const DEFAULT_MAX_DEVICES = 10_000;
 
 /** The device directory behind GET /api/devices. */

@@ -20,6 +20,7 @@ const DeviceFilter = z.strictObject({
   token: z.string().optional(),
 });
 
+/** The directory, the time-series store and the incident store behind the two routes. */
 export interface DeviceRouteDeps {
   devices: DeviceDirectory;
   reader: TelemetryReader;

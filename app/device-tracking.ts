@@ -9,6 +9,7 @@ import { openInfluxTelemetryReader, type TelemetryReader } from '../store/index.
 import type { Config } from './config.js';
 import { DEFAULT_MAX_DEVICES, createDeviceDirectory, type DeviceDirectory } from './device-directory.js';
 
+/** What the device directory listens to and restores from. */
 export interface DeviceTrackingDeps {
   broker: CitysenseBroker;
   registry: Registry;
