@@ -45,6 +45,8 @@ import { startRulesRuntime } from './rules-runtime.js';
 import { createDetectionPath } from './detection-path.js';
 import { createReportLimit } from './report-limit.js';
 import { createFollowUpMount } from './follow-up-mount.js';
+import { deviceRoutes } from './device-routes.js';
+import { telemetryReaderFor, trackDevices } from './device-tracking.js';
 
 export interface RunningService {
   token: string;
@@ -224,6 +226,10 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       readings$.subscribe(() => (current = undefined)),
     );
     cleanups.push(() => subs.forEach((s) => s.unsubscribe()));
+    // GET /api/devices and /api/telemetry read the same store the readings go to.
+    const telemetryReader = telemetryReaderFor(config.influx, store.telemetryReader, () => telemetry.flush());
+    const tracking = trackDevices({ broker, registry, readings$, reader: telemetryReader, clock, logger });
+    cleanups.push(() => tracking.stop());
     // QoS 1/2 (issue #8): PUBACK means stored. The reading is ingested before the ack, which waits
     // for the sink's durable point (SQLite commit; InfluxDB written or spooled), shared by all waiting.
     broker.setAckGate((client, packet) => {
@@ -283,6 +289,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
           limit: createReportLimit(config.intake),
         }),
         ...apiRoutes(deps),
+        ...deviceRoutes({ devices: tracking.devices, reader: telemetryReader, openIncidents: () => store.incidents.listOpen(), clock }),
         ...managementRoutes({ incidents, silences: sweepAfterExpire(silences, muted), cap: { ...config.cap, utcOffsetMinutes: config.utcOffsetMinutes }, clock }),
         ...evaluationRoutes({ cases: store.cases, clock, utcOffsetMinutes: config.utcOffsetMinutes, model: config.evaluation }),
       ],

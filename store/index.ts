@@ -29,11 +29,14 @@ export type { SqliteAlertLog } from './sqlite-alert-log.js';
 export { createSqliteRuleStateStore } from './sqlite-rule-state.js';
 export { openSqliteReadingsReader, type ReadingsReader } from './sqlite-readings-reader.js';
 export type { SqliteTelemetrySink, TelemetryStats } from './sqlite-telemetry.js';
+export { bucketStart, toSeries, MetricSeries, SeriesPoint, SeriesQuery, type BucketRow, type TelemetryReader } from './telemetry-series.js';
+export { createSqliteTelemetryReader } from './sqlite-series.js';
 export { DEFAULT_INCIDENT_LIMIT, MAX_INCIDENT_LIMIT } from './sqlite-incidents.js';
 // The InfluxDB sink (issue #4): the same TelemetrySink, with a spool in the SQLite file.
 export {
   createInfluxSink,
   openInfluxReader,
+  openInfluxTelemetryReader,
   openSpool,
   type InfluxReader,
   type InfluxSink,

@@ -22,6 +22,8 @@ import { createSqliteRuleStateStore } from './sqlite-rule-state.js';
 import { createSqliteSilenceStore } from './sqlite-silences.js';
 import { createSqliteMutedKeyStore } from './sqlite-muted-keys.js';
 import { createSqliteTelemetrySink, type SqliteTelemetrySink, type TelemetryStats } from './sqlite-telemetry.js';
+import { createSqliteTelemetryReader } from './sqlite-series.js';
+import type { TelemetryReader } from './telemetry-series.js';
 import { createInlineWriter, createWorkerWriter } from './telemetry-writer.js';
 import type { CaseReader, FollowUpStore, IncidentStore, MutedKeyStore, RuleStateStore, SilenceStore } from './types.js';
 import { createPruner, pruneNow } from './telemetry-rows.js';
@@ -60,6 +62,8 @@ export interface SqliteStore {
   incidents: IncidentStore;
   alertLog: SqliteAlertLog;
   telemetry: SqliteTelemetrySink;
+  /** Downsampled series and each device's latest reading, read from the telemetry file. */
+  telemetryReader: TelemetryReader;
   silences: SilenceStore;
   /** Muted raises waiting for their mute to end (alerts/muted-keys.ts). */
   mutedKeys: MutedKeyStore;
@@ -193,6 +197,7 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
     incidents,
     alertLog,
     telemetry,
+    telemetryReader: createSqliteTelemetryReader(tdb, () => telemetry.flush()),
     silences: createSqliteSilenceStore(db),
     mutedKeys: createSqliteMutedKeyStore(db),
     cases: createSqliteCaseReader(db),

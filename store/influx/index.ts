@@ -6,3 +6,4 @@ export { LINE_TIME_LIMIT_MS, LOC_FIELDS, MEASUREMENT, READING_MEASUREMENTS, crea
 export { influxQl, readAllReadings, readingsStatement, type InfluxSeries } from './query.js';
 export { openInfluxReader, type InfluxReader, type InfluxReaderOptions } from './reader.js';
 export { authHeader, v1WritePath } from './transport.js';
+export { openInfluxTelemetryReader, seriesStatement, bucketRows } from './series.js';

@@ -14,6 +14,8 @@ const TAGS = new Set(['kind', 'device', 'district', 'grid', 'type']);
 
 const Series = z.object({
   name: z.string(),
+  /** The GROUP BY tags of this series (absent without GROUP BY). */
+  tags: z.record(z.string(), z.string()).optional(),
   columns: z.array(z.string()),
   values: z.array(z.array(z.unknown())).default([]),
 });
