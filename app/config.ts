@@ -8,6 +8,7 @@ import { Duration } from '../rules/duration.js';
 import { TokenEntry } from './auth.js';
 import { DEFAULT_RULES_PATH } from '../rules/load.js';
 import { DEFAULT_MAX_FUTURE_MS } from '../ingest/time-window.js';
+import { NotifyConfig } from '../notify/index.js';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 const Flag = z.union([z.boolean(), z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true')]);
@@ -79,6 +80,8 @@ export const Config = z.strictObject({
       timeout: Duration.optional(),
     })
     .optional(),
+  /** Notifications to people outside the console (DESIGN.md § Notifications; README § Notifications). */
+  notify: NotifyConfig.optional(),
 });
 export type Config = z.infer<typeof Config>;
 export type ConfigInput = z.input<typeof Config>;

@@ -36,6 +36,7 @@ import { registerMetrics } from './service-metrics.js';
 import { openInfluxSink, writeIncidentEvent } from './telemetry-sink.js';
 import { startRulesRuntime } from './rules-runtime.js';
 import { createDetectionPath } from './detection-path.js';
+import { startNotify, type NotifyHandle } from './notify.js';
 
 export interface RunningService {
   token: string;
@@ -109,6 +110,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
 
     const router = createRouter(routing.value);
     let incidents: ReturnType<typeof createIncidentService>;
+    let notify: NotifyHandle | undefined;
     const hub = createHub({
       log: store.alertLog,
       logger: logger.child({ stage: 'ws' }),
@@ -136,6 +138,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       publish: (m) => {
         const seq = hub.publish(m);
         if (m.type === 'incident') incidentChanges.next(m as unknown as IncidentChange);
+        if (m.type === 'incident') notify?.notifier.onIncidentChange(m);
         if (m.type === 'incident') writeIncidentEvent(telemetry, m as { incident?: Incident; event?: IncidentEvent }, logger);
         return seq;
       },
@@ -209,6 +212,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     const deadlines = setInterval(() => {
       try {
         incidents.checkDeadlines();
+        notify?.notifier.tick(); // the duty escalation runs on the same clock as the deadlines
       } catch (err) {
         logger.error({ err }, 'deadline check failed');
       }
@@ -232,6 +236,10 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
         })
       : undefined;
     if (flows) cleanups.push(() => flows.stop());
+    // Notifications (README § Notifications): sent from an outbox of their own, off the incident transaction.
+    let httpBase = '';
+    notify = startNotify(config, { incidents, office: router.office(), clock, logger, metrics, baseUrl: () => httpBase });
+    if (notify) cleanups.push(notify.stop);
     const deps = { store, broker, ingest, engine, incidents, hub, metrics, router, clock, influx, rules: rulesRuntime.rules, detections };
     registerMetrics(deps);
     const http = await startHttpServer({
@@ -246,8 +254,9 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
         ...apiRoutes(deps),
         ...managementRoutes({ incidents, silences, cap: { ...config.cap, utcOffsetMinutes: config.utcOffsetMinutes }, clock }),
         ...evaluationRoutes({ cases: store.cases, clock, utcOffsetMinutes: config.utcOffsetMinutes }),
+        ...(notify?.routes ?? []),
       ],
-      publicRoutes: publicRoutes(deps),
+      publicRoutes: [...publicRoutes(deps), ...(notify?.publicRoutes ?? [])],
       onWebSocket: (ws, principal) => hub.attach(ws, principal),
       // The operator console at / (after every API route, so it never shadows one).
       mounts: [...(flows ? [flows.mount] : []), createConsoleMount({ cellSizeM: config.grid.cellSizeM })],
@@ -255,6 +264,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     cleanups.push(() => http.close());
 
     const urls = serviceUrls(config, { http: http.port, ...brokerPorts }, token, Boolean(tls), flows?.mount.prefix);
+    httpBase = urls.http;
     if (config.demo) {
       const demo = startDemo({ url: urls.mqtt, logger: logger.child({ stage: 'demo' }) });
       cleanups.push(() => demo.stop());
