@@ -87,10 +87,11 @@ export function startDispatcher(o: DispatcherOptions) {
   return {
     /** Look for due messages now. */
     wake: () => setImmediate(drain),
-    /** Stop claiming; wait (bounded by the senders' timeout) for the sends under way. */
+    /** Stop claiming; cut off the HTTP sends under way (they stay `sending`, pending again at the next start). */
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      o.sender.abort();
       await Promise.allSettled([...inFlight]);
     },
   };

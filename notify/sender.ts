@@ -24,6 +24,8 @@ export function robotError(type: Receiver['type'], text: string): string | undef
 /** Sends outgoing messages; keeps one SMTP transport per e-mail receiver. */
 export function createSender(opts: { timeoutMs: number }) {
   const transports = new Map<string, Transporter>();
+  // A stop cuts off the sends under way instead of waiting out their timeout; they go again at the next start.
+  const stopping = new AbortController();
   const transportOf = (r: Extract<Receiver, { type: 'email' }>) => {
     let t = transports.get(r.name);
     if (!t) {
@@ -54,7 +56,7 @@ export function createSender(opts: { timeoutMs: number }) {
           method: 'POST',
           headers: out.request.headers,
           body: out.request.body,
-          signal: AbortSignal.timeout(opts.timeoutMs),
+          signal: AbortSignal.any([AbortSignal.timeout(opts.timeoutMs), stopping.signal]),
           redirect: 'manual',
         });
         const text = await res.text();
@@ -66,6 +68,8 @@ export function createSender(opts: { timeoutMs: number }) {
         return { ok: false, error: e.name === 'TimeoutError' ? `timeout after ${opts.timeoutMs} ms` : e.message };
       }
     },
+    /** Abort every HTTP send under way. */
+    abort: () => stopping.abort(),
     close() {
       for (const t of transports.values()) t.close();
       transports.clear();
