@@ -1,5 +1,6 @@
 // Secrets in the config file are references, so the file can be committed: `${ENV_NAME}` reads
 // the environment, `file:/path` reads a file (trailing newline dropped), anything else is literal.
+// Receiver URLs may hold `${ENV_NAME}` anywhere (a robot's key is in its URL's query).
 import { readFileSync } from 'node:fs';
 import type { NotifyConfig, Receiver } from './config.js';
 
@@ -32,6 +33,15 @@ export function resolveSecret(ref: string, path: string, env: NodeJS.ProcessEnv)
   return ref;
 }
 
+/** `text` with each `${ENV_NAME}` in it replaced (robot URLs carry their key in the query). */
+export function expandEnv(text: string, path: string, env: NodeJS.ProcessEnv): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+    const value = env[name];
+    if (value === undefined || value === '') throw new SecretError(path, `environment variable ${name} is not set`);
+    return encodeURIComponent(value);
+  });
+}
+
 /** The config with every secret reference replaced by its value. */
 export function resolveSecrets(config: NotifyConfig, env: NodeJS.ProcessEnv = process.env): NotifyConfig {
   const receivers = config.receivers.map((r, i): Receiver => {
@@ -39,8 +49,9 @@ export function resolveSecrets(config: NotifyConfig, env: NodeJS.ProcessEnv = pr
     if (r.type === 'email') {
       return r.smtp.password === undefined ? r : { ...r, smtp: { ...r.smtp, password: resolveSecret(r.smtp.password, `${at}.smtp.password`, env) } };
     }
-    if ('secret' in r && r.secret !== undefined) return { ...r, secret: resolveSecret(r.secret, `${at}.secret`, env) };
-    return r;
+    const url = expandEnv(r.url, `${at}.url`, env);
+    if ('secret' in r && r.secret !== undefined) return { ...r, url, secret: resolveSecret(r.secret, `${at}.secret`, env) };
+    return { ...r, url };
   });
   const linkSecret = config.linkSecret === undefined ? undefined : resolveSecret(config.linkSecret, 'notify.linkSecret', env);
   return { ...config, receivers, linkSecret };
