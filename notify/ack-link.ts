@@ -56,10 +56,18 @@ export function verifyLink(token: string, secret: string, now: number): LinkChec
 
 /** The configured secret, else the one kept in the data dir (made on first start, readable by the owner only). */
 export function linkSecret(configured: string | undefined, dataDir: string): string {
-  if (configured) return configured;
+  if (configured) {
+    if (configured.length < 16) throw new Error('notify.linkSecret: at least 16 characters');
+    return configured;
+  }
   if (dataDir === ':memory:') return randomBytes(32).toString('hex');
   const file = path.join(dataDir, LINK_KEY_FILE_NAME);
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) {
+    const kept = readFileSync(file, 'utf8').trim();
+    // An emptied or truncated key would make links anyone can forge: refuse to start instead.
+    if (kept.length < 32) throw new Error(`${file} holds no usable link key (delete it to have a new one made)`);
+    return kept;
+  }
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(32).toString('hex');
   writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });

@@ -40,7 +40,15 @@ export function startDispatcher(o: DispatcherOptions) {
     }
     const notices = [c.lead, ...c.rows].sort((a, b) => a.id - b.id).map((r) => r.notice);
     const batch: Batch = { head: notices[notices.length - 1]!, notices };
-    const out = buildOutgoing(batch, receiver, { now: o.clock(), deliveryId: `citysense-${c.lead.id}`, externalURL: o.externalURL(), personEmail: o.emailOf(c.lead.person) });
+    let out: ReturnType<typeof buildOutgoing>;
+    try {
+      out = buildOutgoing(batch, receiver, { now: o.clock(), deliveryId: `citysense-${c.lead.id}`, externalURL: o.externalURL(), personEmail: o.emailOf(c.lead.person) });
+    } catch (err) {
+      // The same notice would fail the same way on every attempt.
+      o.outbox.attemptFailed(c.lead.id, attempts, `cannot build the message: ${(err as Error).message}`, undefined);
+      o.count(receiver.name, 'failed');
+      return;
+    }
     const result = await o.sender.send(out, receiver);
     if (stopped && !result.ok) return; // cut off by the stop: `sending` turns pending at the next start
     if (result.ok) {

@@ -7,7 +7,7 @@ import type { Notifier } from './notifier.js';
 import { ackPage } from './ack-page.js';
 
 const IncidentId = z.object({ id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'an incident id') });
-const DutyQuery = z.strictObject({
+const DutyQuery = z.object({
   department: z.string().trim().min(1).max(128).optional(),
   at: z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)).optional(),
 });

@@ -6,7 +6,7 @@ import type { Incident, IncidentEvent, IncidentService } from '../alerts/index.j
 import { linkSecret, signLink } from './ack-link.js';
 import type { NotifyConfig, NotifyEvent, Person, Receiver, Roster } from './config.js';
 import { startDispatcher } from './dispatcher.js';
-import { nextDutyStep, type DutyState, type DutyStep } from './duty-escalation.js';
+import { DUTY_STEPS, nextDutyStep, type DutyState, type DutyStep } from './duty-escalation.js';
 import { notifyEventOf } from './events.js';
 import type { Notice } from './notice.js';
 import { openOutbox } from './outbox.js';
@@ -131,8 +131,7 @@ export function createNotifier(o: NotifierOptions) {
     const office = rosters.get(o.office);
     const byLevel = [onDuty(roster, since, o.utcOffsetMinutes).person, personOf(roster, roster.deputy)!, personOf(roster, roster.head)!, office ? onDuty(office, at, o.utcOffsetMinutes).person : undefined];
     if (typeof step === 'number') return byLevel.slice(0, step + 1).filter((p): p is Person => p !== undefined);
-    const level = ['on-duty', 'deputy', 'head', 'office'].indexOf(step);
-    const p = byLevel[level];
+    const p = byLevel[DUTY_STEPS.indexOf(step as (typeof DUTY_STEPS)[number])];
     return p ? [p] : [];
   };
 

@@ -7,6 +7,8 @@ import Database, { type Database as Db } from 'better-sqlite3';
 import { Notice } from './notice.js';
 
 export const NOTIFY_DB_FILE_NAME = 'citysense-notify.db';
+/** How long the delivery log keeps a finished message. */
+const KEEP_MS = 90 * 86_400_000;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS outbox (
@@ -102,6 +104,9 @@ export function openOutbox(dataDir: string, now: () => number) {
   db.exec(SCHEMA);
   // A send cut off by a stop or a crash was not confirmed: it goes again (the delivery id lets a receiver drop a repeat).
   db.prepare("UPDATE outbox SET state = 'pending' WHERE state = 'sending'").run();
+  // The log of finished messages is kept for KEEP_MS, then dropped at a start (rows are small, but a city sends many).
+  const finishedBefore = now() - KEEP_MS;
+  db.prepare("DELETE FROM outbox WHERE updated_at < ? AND (state IN ('delivered', 'failed') OR (state = 'grouped' AND batch_id IN (SELECT id FROM outbox WHERE state IN ('delivered', 'failed'))))").run(finishedBefore);
 
   const insert = db.prepare(
     `INSERT OR IGNORE INTO outbox (incident_id, cause, receiver, route, person, group_key, event, notice, state, due_at, created_at, updated_at)
