@@ -181,9 +181,15 @@ export function createNotifier(o: NotifierOptions) {
     /** The duty escalation's tick, run by the service's deadline check. */
     tick() {
       if (stopped) return 0;
-      const n = checkDuty();
-      if (n > 0) dispatcher.wake();
-      return n;
+      try {
+        const n = checkDuty();
+        if (n > 0) dispatcher.wake();
+        return n;
+      } catch (err) {
+        // Logged as ours: the deadline check it shares a timer with did its work.
+        logger.error({ err }, 'duty escalation check failed');
+        return 0;
+      }
     },
     /** Who is on duty for `department` at `at`. */
     duty: (department: string, at: number) => {
