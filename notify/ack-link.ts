@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path';
 import { z } from 'zod';
 
+/** The file in the data dir that keeps the generated link key. */
 export const LINK_KEY_FILE_NAME = 'notify-link.key';
 
 /** What a link token says, once its signature checks. */

@@ -19,6 +19,7 @@ export const NOTIFY_EVENTS = [
   'closed',
   'false_alarm',
 ] as const;
+/** One of NOTIFY_EVENTS. */
 export const NotifyEvent = z.enum(NOTIFY_EVENTS);
 export type NotifyEvent = z.infer<typeof NotifyEvent>;
 
@@ -28,11 +29,13 @@ const HttpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
 const Secret = z.string().min(1);
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM');
 
+/** `{from, to}` as HH:MM in the service's UTC offset; `to` before `from` runs past midnight. */
 export const QuietHours = z.strictObject({ from: HHMM, to: HHMM });
 export type QuietHours = z.infer<typeof QuietHours>;
 
 const common = { name: Name, quietHours: QuietHours.optional() };
 
+/** A channel messages go through, by `type`. */
 export const Receiver = z.discriminatedUnion('type', [
   z.strictObject({ ...common, type: z.literal('webhook'), url: HttpUrl, secret: Secret }),
   z.strictObject({ ...common, type: z.literal('alertmanager'), url: HttpUrl, secret: Secret.optional() }),
@@ -58,6 +61,7 @@ export type Receiver = z.infer<typeof Receiver>;
 
 const oneOrMany = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
 
+/** Facets of the case a route requires; each a value or a list, all must hold. */
 export const RouteMatch = z.strictObject({
   severity: oneOrMany(Severity).optional(),
   category: oneOrMany(z.string().min(1)).optional(),
@@ -67,8 +71,10 @@ export const RouteMatch = z.strictObject({
 });
 export type RouteMatch = z.infer<typeof RouteMatch>;
 
+/** The events of a route that names none. */
 export const DEFAULT_EVENTS: NotifyEvent[] = ['opened', 'dispatched', 'overdue', 'escalated', 'reminder', 'resolved', 'closed'];
 
+/** Which receiver hears which events of which cases. */
 export const NotifyRoute = z.strictObject({
   match: RouteMatch.default({}),
   receiver: Name,
@@ -83,6 +89,7 @@ export const NotifyRoute = z.strictObject({
 export type NotifyRoute = z.infer<typeof NotifyRoute>;
 
 const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+/** Someone on a roster and the receivers that reach them. */
 export const Person = z.strictObject({
   name: z.string().trim().min(1).max(64),
   /** Names of `notify.receivers` that reach this person. */
@@ -92,6 +99,7 @@ export const Person = z.strictObject({
 });
 export type Person = z.infer<typeof Person>;
 
+/** A weekday and time range with the person on duty in it. */
 export const Shift = z.strictObject({
   days: z.array(Weekday).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']),
   /** In the service's UTC offset; `to` before `from` runs past midnight into the next day. */
@@ -101,6 +109,7 @@ export const Shift = z.strictObject({
 });
 export type Shift = z.infer<typeof Shift>;
 
+/** A department's duty roster (值班表) and its escalation delays. */
 export const Roster = z
   .strictObject({
     department: z.string().min(1),
@@ -135,6 +144,7 @@ export const Roster = z
   });
 export type Roster = z.infer<typeof Roster>;
 
+/** The `notify` block of the config file. */
 export const NotifyConfig = z
   .strictObject({
     receivers: z.array(Receiver).default([]),

@@ -8,6 +8,7 @@ import type { Claim, Outbox } from './outbox.js';
 import { buildOutgoing } from './payloads/index.js';
 import type { Sender } from './sender.js';
 
+/** What the dispatcher needs: the outbox, the sender, the receivers, and the retry policy. */
 export interface DispatcherOptions {
   outbox: Outbox;
   sender: Sender;

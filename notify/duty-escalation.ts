@@ -5,6 +5,7 @@ import type { Roster } from './config.js';
 
 /** Steps in order; after `office`, reminders to everyone told so far. */
 export const DUTY_STEPS = ['on-duty', 'deputy', 'head', 'office'] as const;
+/** A step of the duty escalation, or a reminder after the last. */
 export type DutyStep = (typeof DUTY_STEPS)[number] | 'reminder';
 
 /** How far a case got: the last step index told, reminders sent, and when the last went out. */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { Incident } from '../alerts/index.js';
 import { NotifyEvent } from './config.js';
 
+/** The links a message carries. */
 export const Links = z.object({
   /** The case in the API (needs a token). */
   incident: z.string(),
@@ -14,6 +15,7 @@ export const Links = z.object({
 });
 export type Links = z.infer<typeof Links>;
 
+/** One notification's content, as the outbox stores it. */
 export const Notice = z.object({
   event: NotifyEvent,
   incident: Incident,

@@ -15,6 +15,7 @@ import { onDuty, personOf } from './roster.js';
 import { routesFor } from './route-match.js';
 import { createSender } from './sender.js';
 
+/** What createNotifier needs from the service. */
 export interface NotifierOptions {
   /** The `notify` block with its secrets resolved (resolveSecrets). */
   config: NotifyConfig;

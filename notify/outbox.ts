@@ -6,6 +6,7 @@ import path from 'node:path';
 import Database, { type Database as Db } from 'better-sqlite3';
 import { Notice } from './notice.js';
 
+/** The outbox's file in the data dir. */
 export const NOTIFY_DB_FILE_NAME = 'citysense-notify.db';
 /** How long the delivery log keeps a finished message. */
 const KEEP_MS = 90 * 86_400_000;
