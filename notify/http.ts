@@ -31,7 +31,7 @@ export function notifyRoutes(deps: { notifier: Notifier; incidents: IncidentServ
           receiver: r.receiver,
           route: r.route,
           ...(r.person ? { person: r.person } : {}),
-          ...(r.notice.step ? { step: r.notice.step } : {}),
+          ...(r.notice?.step ? { step: r.notice.step } : {}),
           state: r.state,
           attempts: r.attempts,
           createdAt: new Date(r.createdAt).toISOString(),

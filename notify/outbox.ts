@@ -70,13 +70,17 @@ export interface OutboxRow {
   deliveredAt?: number;
   lastError?: string;
   batchId?: number;
-  notice: Notice;
+  /** Undefined only for a row this version cannot read (written by another one). */
+  notice?: Notice;
 }
+
+/** A row whose notice could be read. */
+export type ReadableRow = OutboxRow & { notice: Notice };
 
 /** A claimed message: its own row first, then the rows folded into it. */
 export interface Claim {
-  lead: OutboxRow;
-  rows: OutboxRow[];
+  lead: ReadableRow;
+  rows: ReadableRow[];
 }
 
 type Raw = Record<string, unknown>;
@@ -94,8 +98,15 @@ const toRow = (r: Raw): OutboxRow => ({
   deliveredAt: (r.delivered_at as number | null) ?? undefined,
   lastError: (r.last_error as string | null) ?? undefined,
   batchId: (r.batch_id as number | null) ?? undefined,
-  notice: Notice.parse(JSON.parse(r.notice as string)),
+  notice: readNotice(r.notice as string),
 });
+
+/** A stored notice, or undefined when this build cannot read it (a row written by another version). */
+const readNotice = (text: string): Notice | undefined => {
+  const parsed = Notice.safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : undefined;
+};
+const readable = (r: OutboxRow): r is ReadableRow => r.notice !== undefined;
 
 /** Open (creating as needed) the outbox file in `dataDir`. */
 export function openOutbox(dataDir: string, now: () => number) {
@@ -159,12 +170,18 @@ export function openOutbox(dataDir: string, now: () => number) {
     for (const raw of dueLeads.all(t, limit) as Raw[]) {
       if (taken.has(raw.id as number)) continue;
       const lead = toRow(raw);
-      const rows = [...(folded.all(lead.id) as Raw[]).map(toRow)];
+      if (!readable(lead)) {
+        // Unreadable now means unreadable on every attempt: give it up instead of blocking the queue.
+        mark.run({ id: lead.id, state: 'failed', attempts: lead.attempts, dueAt: lead.dueAt, now: t, deliveredAt: null, error: 'the stored notice cannot be read by this version' });
+        continue;
+      }
+      const rows = (folded.all(lead.id) as Raw[]).map(toRow).filter(readable);
       if (raw.group_key !== null) {
         for (const g of groupDue.all(raw.group_key, t, lead.id) as Raw[]) {
+          if (!readNotice(g.notice as string)) continue; // becomes a lead of its own, and fails there
           fold.run(lead.id, t, g.id);
           taken.add(g.id as number);
-          rows.push(toRow({ ...g, state: 'grouped', batch_id: lead.id }));
+          rows.push(toRow({ ...g, state: 'grouped', batch_id: lead.id }) as ReadableRow);
         }
       }
       mark.run({ id: lead.id, state: 'sending', attempts: lead.attempts, dueAt: lead.dueAt, now: t, deliveredAt: null, error: lead.lastError ?? null });
