@@ -1,6 +1,6 @@
 // A receiver that never answers does not slow the alert path or the shutdown; a storm within a
 // route's group interval reaches the receiver as one message with a count; a secret that cannot
-// be resolved stops start-up naming its field.
+// be resolved stops start-up naming its field; an expired acknowledge link is refused.
 import { createServer, type ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, eventually, startTestService } from '../support/service.js';
@@ -79,5 +79,20 @@ describe('notifications off the alert path', () => {
         notify: { receivers: [{ name: 'x', type: 'webhook', url: 'http://127.0.0.1:9/', secret: '${CITYSENSE_TEST_NO_SUCH_SECRET}' }] },
       }),
     ).rejects.toThrow(/notify\.receivers\.0\.secret: environment variable CITYSENSE_TEST_NO_SUCH_SECRET is not set/);
+  });
+
+  it('answers an expired acknowledge link with 410 and leaves the case unacknowledged', async () => {
+    const hook = await startReceiver({ secret: 'ttl' });
+    cleanups.push(() => hook.close());
+    const svc = await startTestService({
+      notify: { receivers: [{ name: 'hook', type: 'webhook', url: hook.url, secret: 'ttl' }], routes: [{ receiver: 'hook', events: ['opened'] }], linkTtl: '1ms', pollInterval: '50ms' },
+    });
+    cleanups.push(() => svc.stop());
+    const id = (await api(svc.urls.http, '/api/incidents', { body: floodReport() })).json.id as string;
+    const msg = await eventually(() => hook.received.find((r) => r.json?.incident?.id === id));
+    const res = await fetch(msg.json.links.ack);
+    expect(res.status).toBe(410);
+    expect(await res.text()).toContain('expired');
+    expect((await api(svc.urls.http, `/api/incidents/${id}`)).json.state).toBe('warning');
   });
 });
