@@ -10,6 +10,7 @@ import { IntakeOptions } from '../alerts/intake.js';
 import { EvaluationModel } from '../alerts/evaluation-model.js';
 import { DEFAULT_RULES_PATH } from '../rules/load.js';
 import { DEFAULT_MAX_FUTURE_MS } from '../ingest/time-window.js';
+import { NotifyConfig } from '../notify/index.js';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 const Flag = z.union([z.boolean(), z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true')]);
@@ -89,6 +90,8 @@ export const Config = z.strictObject({
       timeout: Duration.optional(),
     })
     .optional(),
+  /** Notifications to people outside the console (DESIGN.md § Notifications; README § Notifications). */
+  notify: NotifyConfig.optional(),
 });
 export type Config = z.infer<typeof Config>;
 export type ConfigInput = z.input<typeof Config>;

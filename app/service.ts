@@ -47,6 +47,7 @@ import { createReportLimit } from './report-limit.js';
 import { createFollowUpMount } from './follow-up-mount.js';
 import { deviceRoutes } from './device-routes.js';
 import { telemetryReaderFor, trackDevices } from './device-tracking.js';
+import { startNotify, type NotifyHandle } from './notify.js';
 
 export interface RunningService {
   token: string;
@@ -120,6 +121,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
 
     const router = createRouter(routing.value);
     let incidents: ReturnType<typeof createIncidentService>;
+    let notify: NotifyHandle | undefined;
     const hub = createHub({
       log: store.alertLog,
       logger: logger.child({ stage: 'ws' }),
@@ -157,6 +159,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     const publish = (m: LogMessage) => {
       const seq = hub.publish(m);
       if (m.type === 'incident') incidentChanges.next(m as unknown as IncidentChange);
+      if (m.type === 'incident') notify?.notifier.onIncidentChange(m);
       if (m.type === 'incident') writeIncidentEvent(telemetry, m as { incident?: Incident; event?: IncidentEvent }, logger);
       return seq;
     };
@@ -245,6 +248,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       try {
         incidents.checkDeadlines();
         muted.sweep(); // also sees a silence ended through another connection
+        notify?.notifier.tick(); // the duty escalation runs on the same clock as the deadlines
       } catch (err) {
         logger.error({ err }, 'deadline check failed');
       }
@@ -268,6 +272,10 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
         })
       : undefined;
     if (flows) cleanups.push(() => flows.stop());
+    // Notifications (README § Notifications): sent from an outbox of their own, off the incident transaction.
+    let httpBase = '';
+    notify = startNotify(config, { incidents, office: router.office(), clock, logger, metrics, baseUrl: () => httpBase });
+    if (notify) cleanups.push(notify.stop);
     const deps = { store, broker, ingest, engine, incidents, hub, metrics, router, clock, influx, rules: rulesRuntime.rules, detections };
     registerMetrics(deps);
     const http = await startHttpServer({
@@ -292,8 +300,9 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
         ...deviceRoutes({ devices: tracking.devices, reader: telemetryReader, openIncidents: () => store.incidents.listOpen(), clock }),
         ...managementRoutes({ incidents, silences: sweepAfterExpire(silences, muted), cap: { ...config.cap, utcOffsetMinutes: config.utcOffsetMinutes }, clock }),
         ...evaluationRoutes({ cases: store.cases, clock, utcOffsetMinutes: config.utcOffsetMinutes, model: config.evaluation }),
+        ...(notify?.routes ?? []),
       ],
-      publicRoutes: publicRoutes(deps),
+      publicRoutes: [...publicRoutes(deps), ...(notify?.publicRoutes ?? [])],
       onWebSocket: (ws, principal) => hub.attach(ws, principal),
       // The operator console at / (after every API route, so it never shadows one).
       mounts: [createFollowUpMount(followUps), ...(flows ? [flows.mount] : []), createConsoleMount({ cellSizeM: config.grid.cellSizeM })],
@@ -302,6 +311,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
 
     const urls = serviceUrls(config, { http: http.port, ...brokerPorts }, token, Boolean(tls), flows?.mount.prefix);
     publicUrl ||= urls.http;
+    httpBase = urls.http;
     if (config.demo) {
       const demo = startDemo({ url: urls.mqtt, logger: logger.child({ stage: 'demo' }) });
       cleanups.push(() => demo.stop());
