@@ -34,7 +34,7 @@ export function serviceUrls(
 }
 
 /** The start-up banner. */
-export function renderBanner(urls: ServiceUrls, token: string, config: Config): string {
+export function renderBanner(urls: ServiceUrls, token: string, config: Config, verifierToken?: string): string {
   return [
     '',
     'citysense is running',
@@ -47,6 +47,7 @@ export function renderBanner(urls: ServiceUrls, token: string, config: Config): 
       ? `  Node-RED        ${urls.flows}   (user ${config.flows.user}, password ${config.flows.password ? 'as configured (CITYSENSE_FLOWS_PASSWORD)' : 'the operator token'})`
       : '',
     `  try:  curl -H "Authorization: Bearer ${token}" ${urls.http}/api/incidents`,
+    verifierToken ? `  verifier        ${urls.http}/?token=${verifierToken}   (核查结案: a close must come from someone other than the responder)` : '',
     config.demo ? '  demo simulation on (CITYSENSE_DEMO=0 turns it off)' : '',
     '',
   ].join('\n');

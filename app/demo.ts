@@ -1,6 +1,8 @@
 // The light demo simulation that `npm start` runs unless CITYSENSE_DEMO=0: a small quiet
 // fleet, with an occasional incident so the console and /ws have something to show.
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { TokenEntry } from './auth.js';
 import { runSimulation } from '../simulators/index.js';
 
 export interface DemoOptions {
@@ -26,4 +28,17 @@ export function startDemo({ url, logger, incidentEverySec = 90 }: DemoOptions): 
       await run;
     },
   };
+}
+
+/** The name of the demo's second principal: 核查结案 (close) must come from someone other than the responder. */
+export const DEMO_VERIFIER_NAME = 'demo-verifier';
+
+/**
+ * A second operator token for the demo, so one person can take a case from feedback to its
+ * verified close (a close by the principal that gave the feedback is refused as `same_actor`).
+ * None when the configured tokens already name one.
+ */
+export function demoVerifierToken(configured: readonly TokenEntry[] = []): TokenEntry | undefined {
+  if (configured.some((t) => t.name === DEMO_VERIFIER_NAME)) return undefined;
+  return { name: DEMO_VERIFIER_NAME, token: randomBytes(18).toString('base64url'), role: 'operator' };
 }

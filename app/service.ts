@@ -33,7 +33,7 @@ import type { Incident, IncidentEvent } from '../alerts/incident.js';
 import { openSqliteStore, type LogMessage, type TelemetrySink } from '../store/index.js';
 import type { Config } from './config.js';
 import { renderBanner, serviceUrls, type ServiceUrls } from './banner.js';
-import { startDemo } from './demo.js';
+import { demoVerifierToken, startDemo } from './demo.js';
 import { createAuthenticator } from './auth.js';
 import { createAuthThrottle } from './auth-throttle.js';
 import { startHttpServer } from './http-server.js';
@@ -76,9 +76,10 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
   const registry = await loadRegistry(config.devices);
   const tls = loadTls(config);
   const token = config.operatorToken ?? randomBytes(18).toString('base64url');
+  const verifier = config.demo ? demoVerifierToken(config.tokens) : undefined;
   let auth: ReturnType<typeof createAuthenticator>;
   try {
-    auth = createAuthenticator(token, config.tokens);
+    auth = createAuthenticator(token, verifier ? [...(config.tokens ?? []), verifier] : config.tokens);
   } catch (err) {
     throw new StartupError((err as Error).message);
   }
@@ -321,7 +322,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       token,
       ports: { mqtt: brokerPorts.mqttPort, mqttWs: brokerPorts.wsPort, http: http.port },
       urls,
-      banner: () => renderBanner(urls, token, config),
+      banner: () => renderBanner(urls, token, config, verifier?.token),
       stop,
     };
   } catch (err) {

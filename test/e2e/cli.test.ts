@@ -38,6 +38,16 @@ describe('citysense CLI', () => {
       return h.store.telemetry.readingsWritten > 5;
     }, 30_000);
     expect((await fetch(`${base}/api/incidents`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    // 核查结案 needs a second principal: the demo prints a verifier, so one person can walk a case to its close.
+    const verifier = /verifier\s+http:\S+\?token=(\S+)/.exec(out)![1]!;
+    const call = (t: string, path: string, body: unknown) =>
+      fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const report = (await (await call(token, '/api/incidents', { category: 'flood', title: '积水', grid: 'G-1', source: 'patrol', by: 'li' })).json()) as { id: string };
+    for (const action of ['acknowledge', 'dispatch', 'arrive', 'feedback']) expect((await call(token, `/api/incidents/${report.id}/actions`, { action, by: 'li' })).status, action).toBe(200);
+    expect((await call(token, `/api/incidents/${report.id}/actions`, { action: 'close', by: 'li' })).status).toBe(409);
+    const closed = await call(verifier, `/api/incidents/${report.id}/actions`, { action: 'close', by: 'zhao' });
+    expect(closed.status).toBe(200);
+    expect(((await closed.json()) as { state: string }).state).toBe('closed');
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
