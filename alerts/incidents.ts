@@ -9,7 +9,8 @@ import type { IncidentQuery, IncidentStore, LogMessage } from '../store/types.js
 import type { ActionBody, ManualReport } from './actions.js';
 import { applyAction } from './apply-action.js';
 import { deadlineChanges } from './escalation.js';
-import { type Incident, type IncidentEvent, type IncidentEventType, OPEN_STATES } from './incident.js';
+import { type GroupDefaults, findGroupIncident, groupOf, groupQuery, groupTitle, withMember } from './grouping.js';
+import { type Incident, type IncidentEvent, type IncidentEventType, type IncidentGroup, OPEN_STATES } from './incident.js';
 import { INHIBITING, findInhibitor } from './inhibition.js';
 import { type Router, deadlinesFrom } from './routing.js';
 import { transition } from './state-machine.js';
@@ -31,6 +32,8 @@ export interface IncidentServiceOptions {
   /** Told of every muted detection, for metrics. */
   onMuted?: (d: Detection, why: { reason: 'silence'; silenceId: string } | { reason: 'inhibition'; incidentId: string }) => void;
   logger?: Logger;
+  /** Grouping per rule kind for rules without their own `group` (config `grouping`, alerts/grouping.ts). */
+  grouping?: GroupDefaults;
   /**
    * Runs each operation (a detection, a report, an action, a deadline check) as one unit: the
    * service passes one store transaction whose /ws messages go out after its commit (issue #3).
@@ -76,7 +79,7 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
   const save = (next: Incident, ev: IncidentEvent) => emit(next, store.updateIncident(next, ev));
   const open = (incident: Incident, ev: IncidentEvent) => emit(incident, store.insertIncident(incident, ev));
 
-  function openFromDetection(d: Detection): Incident {
+  function openFromDetection(d: Detection, group?: IncidentGroup): Incident {
     const now = clock();
     const route = router.route(d);
     const incident: Incident = {
@@ -84,7 +87,7 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
       state: 'warning',
       severity: d.severity,
       category: d.category,
-      title: `${d.ruleName} · ${d.deviceId}`,
+      title: group ? groupTitle(d, group) : `${d.ruleName} · ${d.deviceId}`,
       description: d.message,
       source: 'rule',
       ruleId: d.ruleId,
@@ -104,6 +107,7 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
       firstDetectionTs: d.readingTs ?? d.ts,
       lastDetectionTs: d.readingTs ?? d.ts,
       reopened: 0,
+      ...(group ? { group, members: withMember([], d) } : {}),
     };
     open(incident, event(incident, 'opened', `rule:${d.ruleId}`, { to: 'warning', note: d.message, data: detectionData(d) }));
     return incident;
@@ -111,8 +115,11 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
 
   function attach(current: Incident, d: Detection): Incident {
     const now = clock();
+    // A grouped incident keeps each device's first and last detection, and whether it came back.
+    const members = current.group ? { members: withMember(current.members ?? [], d) } : {};
+    const joined = current.group !== undefined && !current.members?.some((m) => m.deviceId === d.deviceId);
     if (d.phase === 'clear') {
-      const next = { ...current, updatedAt: now };
+      const next = { ...current, ...members, updatedAt: now };
       save(next, event(next, 'cleared', `rule:${d.ruleId}`, { note: d.message, data: detectionData(d) }));
       return next;
     }
@@ -123,6 +130,7 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
       detections: current.detections + 1,
       lastDetectionTs: d.readingTs ?? d.ts,
       updatedAt: now,
+      ...members,
     };
     if (escalate && next.deadlines) {
       // A higher colour tightens the limits; a deadline never moves later.
@@ -134,7 +142,7 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
       };
     }
     const type = escalate ? 'escalated' : 'detection';
-    save(next, event(next, type, `rule:${d.ruleId}`, { note: d.message, data: { ...detectionData(d), from: current.severity } }));
+    save(next, event(next, type, `rule:${d.ruleId}`, { note: d.message, data: { ...detectionData(d), from: current.severity, ...(joined ? { joined: true } : {}) } }));
     return next;
   }
 
@@ -155,8 +163,12 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
         opts.onMuted?.(d, { reason: 'silence', silenceId: silence.id });
         return undefined;
       }
-      // DESIGN: repeated detections with the same dedup key attach to the open incident.
-      const current = store.findOpenByDedupKey(d.dedupKey);
+      // DESIGN: repeated detections with the same dedup key attach to the open incident; a
+      // grouped rule's detection also attaches to the open group incident listing its device, or
+      // joins one whose latest new device is within the window (alerts/grouping.ts).
+      const group = groupOf(d, opts.grouping);
+      const current =
+        store.findOpenByDedupKey(d.dedupKey) ?? (group ? findGroupIncident(store.listIncidents(groupQuery(group, d)), group, d) : undefined);
       // Inhibition mutes what would open a new case; a case already open keeps its own detections.
       if (!current && d.phase === 'raise' && d.grid !== undefined) {
         const open = store.listIncidents({ state: [...OPEN_STATES], grid: d.grid, category: d.category, severity: [...INHIBITING] });
@@ -166,7 +178,7 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
       publish({ type: 'alert', alert: d });
       if (current) return attach(current, d);
       if (d.phase === 'clear') return undefined;
-      return openFromDetection(d);
+      return openFromDetection(d, group);
     },
 
     report(r, audit) {
