@@ -4,6 +4,7 @@ import { renderActions } from './actions.js';
 import { countdown } from './board.js';
 import { clock, h, mount, stamp } from './dom.js';
 import { t } from './i18n.js';
+import { membersTable } from './members-view.js';
 import { renderReview } from './review-view.js';
 import { SEVERITY_COLOUR, gridMap, telemetryChart } from './svg.js';
 
@@ -56,6 +57,7 @@ export function createDetail(ctx) {
         h('h2', {}, inc.title),
         h('p', { class: 'meta mono' }, inc.id, ' · ', t(inc.category), ' · ', inc.department ?? '—', inc.district ? ` · ${inc.district}` : '', inc.grid ? ` · ${inc.grid}` : '', ' · ', t('source'), ': ', inc.source, inc.reportedBy ? ` (${inc.reportedBy})` : ''),
         deadlines(inc),
+        membersTable(inc),
       ),
       actions,
       h('nav', { class: 'tabs' }, tabs.map((k) => h('button', { type: 'button', class: k === tab ? 'active' : '', 'data-tab': k, onclick: () => ((tab = k), render()) }, t(k)))),
