@@ -3,6 +3,7 @@
 // responder gives feedback, someone else verifies and closes (核查结案).
 import { h, mount } from './dom.js';
 import { t } from './i18n.js';
+import { missingFields, missingMessage } from './form-check.js';
 
 const BY_STATE = {
   warning: ['acknowledge', 'false_alarm'],
@@ -13,6 +14,9 @@ const BY_STATE = {
   reviewed: [],
   false_alarm: [],
 };
+
+/** What each form cannot be sent without ([field, label]): the API refuses these, the form says so first. */
+const NEEDED = { feedback: [['by', 'responder'], ['note', 'note']], close: [['by', 'verifier']], reopen: [['note', 'note']] };
 
 const label = (action) => t(action === 'false_alarm' ? 'false_alarm_action' : action);
 const field = (name, key, input) => h('label', { class: 'field' }, h('span', {}, t(key)), input);
@@ -56,8 +60,12 @@ export function renderActions(root, inc, { user, departments, act, onReview }) {
       {
         class: 'action-form',
         'data-action': action,
+        novalidate: true,
         onsubmit: (ev) => {
           ev.preventDefault();
+          const missing = missingFields(form, NEEDED[action] ?? []);
+          if (missing.length) return void (error.textContent = missingMessage(missing));
+          error.textContent = '';
           const data = Object.fromEntries(new FormData(form));
           const body = { action, by: (data.by ?? user).trim() };
           if (data.note) body.note = data.note;

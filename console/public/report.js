@@ -2,6 +2,7 @@
 // (POST /api/incidents), placed by clicking a cell of the offline grid map or by lat/lon.
 import { h, mount } from './dom.js';
 import { t } from './i18n.js';
+import { mark, missingFields, missingMessage } from './form-check.js';
 import { gridMap, parseGrid } from './svg.js';
 
 const CATEGORIES = ['flood', 'fire', 'gas', 'public_order', 'traffic', 'device', 'other'];
@@ -39,15 +40,27 @@ export function renderReport(root, ctx) {
     'form',
     {
       class: 'report-form',
+      novalidate: true,
       onsubmit: async (ev) => {
         ev.preventDefault();
         const f = Object.fromEntries(new FormData(form));
+        // Name what is missing and keep every field as typed (alerts/actions.ts ManualReport).
+        const problems = [];
+        const missing = missingFields(form, [['title', 'title'], ['by', 'by']]);
+        if (missing.length) problems.push(missingMessage(missing));
+        const lat = String(f.lat ?? '').trim();
+        const lon = String(f.lon ?? '').trim();
+        const badLoc = (lat || lon) && !(lat && lon && Math.abs(Number(lat)) <= 90 && Math.abs(Number(lon)) <= 180);
+        for (const name of ['lat', 'lon']) mark(form.elements.namedItem(name), Boolean(badLoc));
+        if (badLoc) problems.push(t('badLatLon'));
+        const noPlace = !String(f.grid ?? '').trim() && !(lat && lon);
+        mark(gridInput, noPlace && !badLoc);
+        if (noPlace && !badLoc) problems.push(t('needPlace'));
+        if (problems.length) return void (status.textContent = problems.join(' · '));
         const body = { category: f.category, title: f.title.trim(), severity: f.severity, source: f.source, by: f.by.trim() };
         if (f.description) body.description = f.description;
         if (f.lat && f.lon) body.loc = { lat: Number(f.lat), lon: Number(f.lon) };
-        if (f.grid) body.grid = f.grid.trim();
-        // A report needs a place (alerts/actions.ts ManualReport): a grid or lat/lon.
-        if (!body.grid && !body.loc) return void (status.textContent = t('pickOnMap'));
+        if (f.grid?.trim()) body.grid = f.grid.trim();
         status.textContent = '';
         submit.disabled = true;
         try {
