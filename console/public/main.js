@@ -133,7 +133,9 @@ async function startApp(api, token, user, departments) {
   const feed = createFeed($('#alert-list'), {
     open: (m) => {
       if (m.incident) return openIncident(m.incident.id);
-      const inc = [...incidents.values()].find((i) => i.dedupKey === m.alert.dedupKey && !['closed', 'reviewed', 'false_alarm'].includes(i.state));
+      // A grouped case holds other devices' alerts too: the rule's case listing the device.
+      const holds = (i) => i.dedupKey === m.alert.dedupKey || (i.ruleId === m.alert.ruleId && i.members?.some((x) => x.deviceId === m.alert.deviceId));
+      const inc = [...incidents.values()].find((i) => holds(i) && !['closed', 'reviewed', 'false_alarm'].includes(i.state));
       if (inc) openIncident(inc.id);
     },
   });

@@ -113,6 +113,12 @@ describe.skipIf(!HAVE_CHROMIUM)('incident board in Chromium', () => {
     expect(await page.locator('.detail .members tr[data-member]').evaluateAll((els) => els.map((e) => e.getAttribute('data-member')).sort())).toEqual(['gw-s1', 'gw-s2', 'gw-s3']);
     await page.screenshot({ path: shot('board-group-zh') });
     await page.click('.close-detail');
+    // A member's alert in the stream opens the group's case, not nothing.
+    const group = (await api(svc.urls.http, '/api/incidents?category=device')).json.incidents[0];
+    const other = group.members.find((m: { deviceId: string }) => m.deviceId !== group.deviceId).deviceId; // not the dedup key's device
+    await page.click(`.alert-item[data-type=alert][data-device=${other}]`);
+    await page.locator(`.detail .members tr[data-member=${other}]`).waitFor();
+    await page.click('.close-detail');
     await page.fill('#board-search', '');
   });
 
