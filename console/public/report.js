@@ -8,6 +8,8 @@ import { gridMap, parseGrid } from './svg.js';
 const CATEGORIES = ['flood', 'fire', 'gas', 'public_order', 'traffic', 'device', 'other'];
 const SOURCES = ['grid_worker', 'patrol', 'hotline_12345', 'citizen'];
 const SEVERITIES = ['red', 'orange', 'yellow', 'blue'];
+// What was typed, by field name: leaving the page or switching language draws the form again.
+const draft = {};
 
 /** Render the report page into root. ctx: {api, user(), centre(), mapItems(), onReported(incident)}. */
 export function renderReport(root, ctx) {
@@ -18,7 +20,7 @@ export function renderReport(root, ctx) {
   const drawMap = () => {
     mount(
       mapBox,
-      gridMap({ centre, radius: 7, items: ctx.mapItems(), selected: picked, size: 34, onPick: (id) => ((picked = id), (gridInput.value = id), drawMap()) }),
+      gridMap({ centre, radius: 7, items: ctx.mapItems(), selected: picked, size: 34, onPick: (id) => ((picked = id), (gridInput.value = draft.grid = id), drawMap()) }),
       h('div', { class: 'pan' }, [['↑', 1, 0], ['↓', -1, 0], ['←', 0, -1], ['→', 0, 1]].map(([s, dr, dc]) => h('button', { type: 'button', onclick: () => pan(dr, dc) }, s))),
     );
   };
@@ -67,6 +69,7 @@ export function renderReport(root, ctx) {
           const inc = await ctx.api.report(body);
           status.textContent = `${t('sent')}: ${inc.id}`;
           form.reset();
+          for (const k of Object.keys(draft)) delete draft[k];
           picked = undefined;
           drawMap();
           ctx.onReported(inc);
@@ -88,6 +91,15 @@ export function renderReport(root, ctx) {
     h('div', { class: 'buttons' }, submit),
     status,
   );
+  for (const [name, value] of Object.entries(draft)) {
+    const el = form.elements.namedItem(name);
+    if (el) el.value = value;
+  }
+  if (draft.grid?.trim()) picked = draft.grid.trim();
+  if (parseGrid(picked)) centre = picked;
+  const keep = (e) => e.target.name && (draft[e.target.name] = e.target.value);
+  form.addEventListener('input', keep);
+  form.addEventListener('change', keep);
   mount(root, h('div', { class: 'report-layout' }, form, mapBox));
   drawMap();
 }

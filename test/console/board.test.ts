@@ -211,6 +211,7 @@ describe.skipIf(!HAVE_CHROMIUM)('incident board in Chromium', () => {
   });
 
   it('the report form names what is missing and keeps what was typed (English)', async () => {
+    await page.screenshot({ path: shot('board-en') });
     await page.click('[data-view=report]');
     await page.fill('.report-form [name=description]', 'water on the road');
     await page.fill('.report-form [name=lat]', '31.2');
@@ -222,9 +223,30 @@ describe.skipIf(!HAVE_CHROMIUM)('incident board in Chromium', () => {
     expect(await page.inputValue('.report-form [name=lat]')).toBe('31.2');
     expect(await page.inputValue('.report-form [name=description]')).toBe('water on the road');
     await page.screenshot({ path: shot('report-missing-en') });
+    await page.click('#app .lang-switch'); // 中文: the page is drawn again, the typing stays
+    await page.locator('.report-form').waitFor();
+    expect(await page.inputValue('.report-form [name=lat]')).toBe('31.2');
+    expect(await page.inputValue('.report-form [name=description]')).toBe('water on the road');
     await page.click('[data-view=monitor]');
-    await page.screenshot({ path: shot('board-en') });
-    await page.click('#app .lang-switch');
+    expect(errors).toEqual([]);
+  });
+
+  it('keeps a half-typed action form when another operator changes the incident', async () => {
+    const id = seeded.yellow![1]!;
+    await page.fill('#board-search', id);
+    await page.click(`.card[data-id="${id}"]`);
+    await page.locator('.detail .state-pill[data-state=warning]').waitFor();
+    await page.click('.action-bar [data-action=false_alarm]');
+    await page.fill('.action-form [name=note]', 'camera fogged');
+    // Acknowledged elsewhere: the drawer follows over /ws and is drawn again.
+    expect((await api(svc.urls.http, `/api/incidents/${id}/actions`, { body: { action: 'acknowledge', by: 'op-other' } })).status).toBe(200);
+    await page.locator('.detail .state-pill[data-state=acknowledged]').waitFor();
+    expect(await page.inputValue('.action-form[data-action=false_alarm] [name=note]')).toBe('camera fogged');
+    await page.click('.action-form button[type=submit]');
+    await page.locator('.detail .state-pill[data-state=false_alarm]').waitFor();
+    expect((await incident(id)).timeline.at(-1)).toMatchObject({ type: 'false_alarm', note: 'camera fogged' });
+    await page.click('.close-detail');
+    await page.fill('#board-search', '');
     expect(errors).toEqual([]);
   });
 });
