@@ -105,7 +105,7 @@ function timeline(events) {
     'table',
     { class: 'table timeline' },
     h('tr', {}, h('th', {}, 'time'), h('th', {}, t('state')), h('th', {}, t('operator')), h('th', {}, t('note'))),
-    events.map((e) => h('tr', { 'data-event': e.type }, h('td', { class: 'mono' }, stamp(e.ts)), h('td', {}, t(e.type), e.to ? ` → ${t(e.to)}` : ''), h('td', {}, e.actor), h('td', {}, e.note ?? (e.data?.department ? String(e.data.department) : '')))),
+    events.map((e) => h('tr', { 'data-event': e.type }, h('td', { class: 'mono' }, stamp(e.ts)), h('td', {}, t(e.data?.joined ? 'joined' : e.type), e.to ? ` → ${t(e.to)}` : ''), h('td', {}, e.actor), h('td', {}, e.note ?? (e.data?.department ? String(e.data.department) : '')))),
   );
 }
 

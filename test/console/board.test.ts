@@ -111,6 +111,7 @@ describe.skipIf(!HAVE_CHROMIUM)('incident board in Chromium', () => {
     await card.click();
     await page.locator('.detail .members tr[data-member]').nth(2).waitFor();
     expect(await page.locator('.detail .members tr[data-member]').evaluateAll((els) => els.map((e) => e.getAttribute('data-member')).sort())).toEqual(['gw-s1', 'gw-s2', 'gw-s3']);
+    expect(await page.locator('.detail .timeline tr[data-event=detection]').allTextContents()).toEqual([expect.stringContaining('新设备加入'), expect.stringContaining('新设备加入')]);
     await page.screenshot({ path: shot('board-group-zh') });
     await page.click('.close-detail');
     // A member's alert in the stream opens the group's case, not nothing.
