@@ -29,6 +29,24 @@ export const ReviewInput = z.object({
 });
 export type ReviewInput = z.infer<typeof ReviewInput>;
 
+/** A device of a grouped incident: when it was first and last detected, and when it came back (a `clear`). */
+export const Member = z.object({
+  deviceId: z.string(),
+  firstTs: z.number(),
+  lastTs: z.number(),
+  clearedTs: z.number().optional(),
+});
+export type Member = z.infer<typeof Member>;
+
+/** How a grouped incident was grouped (alerts/grouping.ts): `key` is rule + the shared grid/district. */
+export const IncidentGroup = z.object({
+  by: z.enum(['grid', 'district', 'rule']),
+  key: z.string(),
+  /** ms: a new device joins only within this of the latest new member. */
+  window: z.number(),
+});
+export type IncidentGroup = z.infer<typeof IncidentGroup>;
+
 export const Deadlines = z.object({
   acknowledgeBy: z.number(),
   arriveBy: z.number(),
@@ -91,6 +109,9 @@ export const Incident = z.object({
   firstDetectionTs: z.number().optional(),
   lastDetectionTs: z.number().optional(),
   reopened: z.number().int(),
+  /** Grouped incidents only: the grouping and the devices in it, first detected first. */
+  group: IncidentGroup.optional(),
+  members: z.array(Member).optional(),
   review: ReviewInput.optional(),
   /** The reporter's satisfaction (0–100) given with `close`, from the callback (回访). */
   satisfaction: z.number().int().min(0).max(100).optional(),

@@ -9,7 +9,8 @@ import type { IncidentQuery, IncidentStore, LogMessage } from '../store/types.js
 import type { ActionBody, ManualReport } from './actions.js';
 import { applyAction } from './apply-action.js';
 import { deadlineChanges } from './escalation.js';
-import { type Incident, type IncidentEvent, type IncidentEventType, OPEN_STATES } from './incident.js';
+import { type GroupDefaults, findGroupIncident, groupOf, groupQuery, groupTitle, withMember } from './grouping.js';
+import { type Incident, type IncidentEvent, type IncidentEventType, type IncidentGroup, OPEN_STATES } from './incident.js';
 import { INHIBITING, findInhibitor } from './inhibition.js';
 import { reportEntry } from './intake.js';
 import { type MutedKey, muteNote } from './muted-keys.js';
@@ -36,6 +37,8 @@ export interface IncidentServiceOptions {
   /** Muted raises kept until their rule clears (alerts/unmute.ts): muting never eats a warning. */
   muted?: MuteLedger;
   logger?: Logger;
+  /** Grouping per rule kind for rules without their own `group` (config `grouping`, alerts/grouping.ts). */
+  grouping?: GroupDefaults;
   /**
    * Runs each operation (a detection, a report, an action, a deadline check) as one unit: the
    * service passes one store transaction whose /ws messages go out after its commit (issue #3).
@@ -86,7 +89,7 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
   // A once-muted raise opens or attaches with a note of its mute.
   const unmuted = (d: Detection, was?: MutedKey) => ({ note: was ? `${d.message} (${muteNote(was.spans, clock())})` : d.message, data: { ...detectionData(d), ...(was && { muted: was.spans }) } });
 
-  function openFromDetection(d: Detection, was?: MutedKey): Incident {
+  function openFromDetection(d: Detection, was?: MutedKey, group?: IncidentGroup): Incident {
     const now = clock();
     const route = router.route(d);
     const incident: Incident = {
@@ -94,7 +97,7 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
       state: 'warning',
       severity: d.severity,
       category: d.category,
-      title: `${d.ruleName} · ${d.deviceId}`,
+      title: group ? groupTitle(d, group) : `${d.ruleName} · ${d.deviceId}`,
       description: d.message,
       source: 'rule',
       ruleId: d.ruleId,
@@ -114,6 +117,7 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
       firstDetectionTs: d.readingTs ?? d.ts,
       lastDetectionTs: d.readingTs ?? d.ts,
       reopened: 0,
+      ...(group ? { group, members: withMember([], d) } : {}),
     };
     open(incident, event(incident, 'opened', `rule:${d.ruleId}`, { to: 'warning', ...unmuted(d, was) }));
     return incident;
@@ -121,8 +125,11 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
 
   function attach(current: Incident, d: Detection, was?: MutedKey): Incident {
     const now = clock();
+    // A grouped incident keeps each device's first and last detection, and whether it came back.
+    const members = current.group ? { members: withMember(current.members ?? [], d) } : {};
+    const joined = current.group !== undefined && !current.members?.some((m) => m.deviceId === d.deviceId);
     if (d.phase === 'clear') {
-      const next = { ...current, updatedAt: now };
+      const next = { ...current, ...members, updatedAt: now };
       save(next, event(next, 'cleared', `rule:${d.ruleId}`, { note: d.message, data: detectionData(d) }));
       return next;
     }
@@ -133,6 +140,7 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
       detections: current.detections + 1,
       lastDetectionTs: d.readingTs ?? d.ts,
       updatedAt: now,
+      ...members,
     };
     if (escalate && next.deadlines) {
       // A higher colour tightens the limits; a deadline never moves later.
@@ -145,7 +153,7 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
     }
     const type = escalate ? 'escalated' : 'detection';
     const { note, data } = unmuted(d, was);
-    save(next, event(next, type, `rule:${d.ruleId}`, { note, data: { ...data, from: current.severity } }));
+    save(next, event(next, type, `rule:${d.ruleId}`, { note, data: { ...data, from: current.severity, ...(joined ? { joined: true } : {}) } }));
     return next;
   }
 
@@ -170,8 +178,12 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
         opts.muted?.muted(d, { reason: 'silence', silenceId: silence.id }, silence.endsAt);
         return undefined;
       }
-      // DESIGN: repeated detections with the same dedup key attach to the open incident.
-      const current = store.findOpenByDedupKey(d.dedupKey);
+      // DESIGN: repeated detections with the same dedup key attach to the open incident; a
+      // grouped rule's detection also attaches to the open group incident listing its device, or
+      // joins one whose latest new device is within the window (alerts/grouping.ts).
+      const group = groupOf(d, opts.grouping);
+      const current =
+        store.findOpenByDedupKey(d.dedupKey) ?? (group ? findGroupIncident(store.listIncidents(groupQuery(group, d)), group, d) : undefined);
       // Inhibition mutes what would open a new case; a case already open keeps its own detections.
       if (!current && d.phase === 'raise' && d.grid !== undefined) {
         const open = store.listIncidents({ state: [...OPEN_STATES], grid: d.grid, category: d.category, severity: [...INHIBITING] });
@@ -181,7 +193,7 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
       publish({ type: 'alert', alert: d });
       if (d.phase === 'clear') return current ? attach(current, d) : undefined;
       const was = opts.muted?.get(d.dedupKey);
-      const done = current ? attach(current, d, was) : openFromDetection(d, was);
+      const done = current ? attach(current, d, was) : openFromDetection(d, was, group);
       if (was) opts.muted?.settle(d.dedupKey);
       return done;
     },

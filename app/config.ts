@@ -5,6 +5,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BrokerLimits } from '../broker/limits.js';
 import { Duration } from '../rules/duration.js';
+import { GroupSpec } from '../rules/group.js';
+import { RULE_KINDS, type RuleKind } from '../rules/schema.js';
 import { TokenEntry } from './auth.js';
 import { IntakeOptions } from '../alerts/intake.js';
 import { EvaluationModel } from '../alerts/evaluation-model.js';
@@ -47,6 +49,13 @@ export const Config = z.strictObject({
     .strictObject({ attempts: z.number().int().min(1).max(100).default(5), delay: Duration.default(200), maxDelay: Duration.default(5_000), queue: z.number().int().positive().default(1_000) })
     .prefault({}),
   deadlineCheckInterval: Duration.default(5_000),
+  /**
+   * Grouping per rule kind for rules without their own `group` (README § Grouping): by default a
+   * burst of device-offline detections in one grid is one incident listing the devices.
+   */
+  grouping: z
+    .partialRecord(z.enum(RULE_KINDS as [RuleKind, ...RuleKind[]]), GroupSpec)
+    .default({ absence: { by: 'grid', window: 120_000 } }),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Local time for CAP `sent` and monthly evaluation rollups; default: this machine's offset. */
   utcOffsetMinutes: z.number().int().min(-720).max(840).default(() => -new Date().getTimezoneOffset()),

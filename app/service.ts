@@ -174,6 +174,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       clock,
       gridOf: (loc) => grid.locate(loc),
       silences,
+      grouping: config.grouping,
       onMuted: (d, why) => countMuted({ reason: why.reason, rule: d.ruleId }),
       muted,
       logger,

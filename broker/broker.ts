@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { DeviceId } from '../ingest/schemas.js';
 import { type AckGate, createAckHold } from './ack-gate.js';
+import { createWillTracker } from './departure.js';
 import { DROP_TOPIC, decidePublish, decideSubscribe, drop, kindOf, type Identity } from './acl.js';
 import { BrokerLimits, capPacketSize, createPublishGate, createTokenBuckets, remoteAddressOf } from './limits.js';
 import { createRateHold } from './rate-hold.js';
@@ -85,6 +86,8 @@ export interface CitysenseBroker {
   close(): Promise<void>;
   /** The identity a connected client authenticated as (undefined for internal publishes). */
   identityOf(client: Client | null | undefined): Identity | undefined;
+  /** Whether the broker published this client's last will: its connection was lost, it did not say goodbye. */
+  willFired(client: Client): boolean;
   /** Listen to ACL refusals of publishes; returns the function that stops listening. */
   onRefused(listener: (refusal: BrokerRefusal) => void): () => void;
   stats(): BrokerStats;
@@ -103,6 +106,7 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
   const { registry } = options;
   const log = options.logger.child({ stage: 'broker' });
   const identities = new WeakMap<Client, Identity>();
+  const wills = createWillTracker();
   const listeners = new Set<(refusal: BrokerRefusal) => void>();
   const counts = { connectsRefused: 0, publishesRefused: 0, subscribesRefused: 0, connectsRateLimited: 0, packetsTooLarge: 0, overloadCloses: 0 };
   const acks = createAckHold(log);
@@ -167,6 +171,7 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
     },
 
     authorizePublish(client, packet, callback) {
+      wills.note(client, packet);
       // client is null only for a will left behind by a broker of a cluster that died;
       // ingest ignores those, so only the reserved namespaces need guarding here.
       if (client === null) {
@@ -261,6 +266,7 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
       await transports.close();
     },
     identityOf: (client) => (client ? identities.get(client) : undefined),
+    willFired: (client) => wills.willFired(client),
     onRefused(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -6,6 +6,7 @@ export { loadRegistry, createRegistry, Device, DeviceEntry, RegistryFile } from 
 export type { Registry, DeviceEntryInput } from './registry.js';
 export { hashPassword, verifyPassword } from './password.js';
 export { RegistryError } from './errors.js';
+export { disconnectedCleanly } from './departure.js';
 export type { Identity } from './acl.js';
 export { Rejection, RejectReason, Issue, rejectionTopic, publishRejection, REJECTED_PREFIX } from './rejection.js';
 export { BrokerLimits, createTokenBuckets, type BrokerLimitsInput } from './limits.js';

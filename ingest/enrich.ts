@@ -14,10 +14,12 @@ export interface EnrichInput {
   /** The registry entry of the device, when it is registered. */
   device?: Device | undefined;
   grid: GridLocator;
+  /** The broker published this message as the device's last will (its connection was lost). */
+  will?: boolean;
 }
 
 /** Build the Reading for one accepted message. */
-export function enrich({ route, body, receivedAt, device, grid }: EnrichInput): Reading {
+export function enrich({ route, body, receivedAt, device, grid, will }: EnrichInput): Reading {
   const ownLoc = body.channel === 'status' ? undefined : body.data.loc;
   // DESIGN: "Location falls back to the device registry".
   const loc: Location | undefined = ownLoc ?? device?.loc;
@@ -37,6 +39,8 @@ export function enrich({ route, body, receivedAt, device, grid }: EnrichInput): 
   // Fields are set one by one (no spread or Object.entries): this runs for every message.
   if (body.channel === 'status') {
     reading.status = body.data;
+    // Only the broker publishes a last will; an `offline` the device sent itself is a goodbye.
+    if (body.data === 'offline' && will !== true) reading.departed = true;
   } else if (body.kind === 'sensor') {
     reading.metrics = body.data.metrics;
   } else if (body.kind === 'camera') {

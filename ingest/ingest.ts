@@ -3,7 +3,7 @@
 import type { AedesPublishPacket, Client, PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import { Observable, Subject } from 'rxjs';
-import { publishRejection, type BrokerRefusal, type CitysenseBroker, type Registry, type RejectReason } from '../broker/index.js';
+import { disconnectedCleanly, publishRejection, type BrokerRefusal, type CitysenseBroker, type Registry, type RejectReason } from '../broker/index.js';
 import { createDeadLetters, type DeadLetter, type DeadLetters } from './dead-letter.js';
 import type { GridLocator } from './grid.js';
 import { INGEST_STEPS, runPipeline, type PipelineDeps } from './pipeline.js';
@@ -70,9 +70,11 @@ export function createIngest({ broker, registry, grid, logger, deadLetterSize, n
       if (packet.retain && payload.length === 0) return;
       const identity = broker.identityOf(client) ?? { id: client.id };
       const receivedAt = now();
-      const outcome = runPipeline(INGEST_STEPS, { topic: packet.topic, payload, clientId: client.id, identity, receivedAt }, deps);
+      const will = broker.willFired(client);
+      const outcome = runPipeline(INGEST_STEPS, { topic: packet.topic, payload, clientId: client.id, identity, receivedAt, will }, deps);
       if (outcome.ok) {
         stats.accepted++;
+        if (outcome.ctx.reading) lastReading.set(client, outcome.ctx.reading);
         return;
       }
       const { reason, issues } = outcome.refusal;
@@ -88,6 +90,21 @@ export function createIngest({ broker, registry, grid, logger, deadLetterSize, n
   };
   broker.aedes.on('publish', onPublish);
 
+  // A device that ends with MQTT DISCONNECT (no will fired) said goodbye: its absence rules hear a
+  // departed `offline`, so the deadman clock stops instead of raising `after` later.
+  const lastReading = new WeakMap<Client, Reading>();
+  const onDisconnect = (client: Client) => {
+    const last = lastReading.get(client);
+    if (!last || !disconnectedCleanly(client) || last.departed) return;
+    const at = now();
+    const bye: Reading = { ts: at, receivedAt: at, deviceId: last.deviceId, kind: last.kind, channel: 'status', status: 'offline', departed: true, metrics: {}, events: [] };
+    if (last.loc !== undefined) bye.loc = last.loc;
+    if (last.district !== undefined) bye.district = last.district;
+    if (last.grid !== undefined) bye.grid = last.grid;
+    readings.next(bye);
+  };
+  broker.aedes.on('clientDisconnect', onDisconnect);
+
   const offRefused = broker.onRefused((r: BrokerRefusal) => {
     record({ ts: r.ts, topic: r.topic, clientId: r.clientId, reason: r.reason, issues: r.issues });
   });
@@ -102,6 +119,7 @@ export function createIngest({ broker, registry, grid, logger, deadLetterSize, n
     deadLetters,
     close() {
       broker.aedes.off('publish', onPublish);
+      broker.aedes.off('clientDisconnect', onDisconnect);
       offRefused();
       readings.complete();
     },

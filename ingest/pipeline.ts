@@ -17,6 +17,8 @@ export interface Incoming {
   clientId: string;
   identity: Identity;
   receivedAt: number;
+  /** The broker is publishing the client's last will. */
+  will?: boolean;
 }
 
 export interface PipelineContext extends Incoming {
@@ -103,7 +105,7 @@ const enrichStep: Step = {
   run(ctx, deps) {
     const route = need(ctx.route, 'route');
     const device = ctx.identity.device ?? deps.device(route.deviceId);
-    ctx.reading = enrich({ route, body: need(ctx.body, 'body'), receivedAt: ctx.receivedAt, device, grid: deps.grid });
+    ctx.reading = enrich({ route, body: need(ctx.body, 'body'), receivedAt: ctx.receivedAt, device, grid: deps.grid, will: ctx.will });
     return undefined;
   },
 };

@@ -94,6 +94,11 @@ export const Reading = z.object({
   /** Camera event, or drone detections. */
   events: z.array(SeenEvent),
   status: Status.optional(),
+  /**
+   * An `offline` the device meant (it published it itself, or ended with MQTT DISCONNECT): a
+   * goodbye, not an outage; absence rules do not raise on it. Unset on a fired last will.
+   */
+  departed: z.literal(true).optional(),
   mission: z.string().optional(),
 });
 export type Reading = z.infer<typeof Reading>;

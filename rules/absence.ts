@@ -1,5 +1,6 @@
 // Kind `absence` (deadman): a device that was seen and then went quiet for `after`, or
-// published `offline` (its last will). Clears when it reports again (DESIGN.md § Rules). Pure.
+// lost its connection (the broker published its `offline` last will). Clears when it reports
+// again (DESIGN.md § Rules). An `offline` it meant (`departed`) stops the clock instead. Pure.
 import { z } from 'zod';
 import type { Reading } from '../ingest/schemas.js';
 import { Severity } from './detection.js';
@@ -23,6 +24,8 @@ export type AbsenceRule = z.infer<typeof AbsenceRule>;
 export interface AbsenceState {
   raised: boolean;
   last?: Reading;
+  /** The device said goodbye (a departed `offline`): no deadman clock until it is heard again. */
+  away?: boolean;
 }
 
 /** Readings that count as "heard from": status messages match on the device fields alone. */
@@ -39,10 +42,13 @@ export const absence: RuleLogic<AbsenceRule, AbsenceState> = {
 
   /** Offline status raises at once; anything else clears a raise and restarts the clock. */
   step(rule, state, reading, now) {
+    // A goodbye is not an outage: nothing raised, and no wake-up, so silence after it raises nothing.
+    if (reading.status === 'offline' && reading.departed) return { state: { raised: state.raised, last: reading, away: true }, emit: [] };
     if (reading.status === 'offline') {
       if (state.raised) return { state: { ...state, last: reading }, emit: [] };
       const message = raiseMessage(rule.name, phrases(rule.name).offline, reading.deviceId);
-      return { state: { raised: true, last: reading }, emit: [{ phase: 'raise', severity: rule.severity, ts: reading.ts, reading, message }] };
+      const placed = withPlace(reading, state.last);
+      return { state: { raised: true, last: placed }, emit: [{ phase: 'raise', severity: rule.severity, ts: reading.ts, reading: placed, message }] };
     }
     const emit = state.raised
       ? [{ phase: 'clear' as const, severity: rule.severity, ts: reading.ts, reading, message: clearMessage(rule.name, phrases(rule.name).back, reading.deviceId) }]
@@ -52,8 +58,20 @@ export const absence: RuleLogic<AbsenceRule, AbsenceState> = {
 
   /** Silence lasted `after`: raise once, at scheduler time, on the last reading seen. */
   tick(rule, state, now) {
-    if (state.raised || !state.last) return { state, emit: [] };
+    if (state.raised || !state.last || state.away) return { state, emit: [] };
     const message = raiseMessage(rule.name, silenceDetail(rule.name, rule.after), state.last.deviceId);
     return { state: { ...state, raised: true }, emit: [{ phase: 'raise', severity: rule.severity, ts: now, reading: state.last, message }] };
   },
 };
+
+/**
+ * A status message carries no position, and an unregistered device has none in the registry: the
+ * last place it reported from is where it went offline (the incident's grid, and its group).
+ */
+function withPlace(status: Reading, last: Reading | undefined): Reading {
+  if (!last || status.grid !== undefined || last.grid === undefined) return status;
+  const placed: Reading = { ...status, grid: last.grid };
+  if (last.district !== undefined) placed.district = last.district;
+  if (last.loc !== undefined) placed.loc = last.loc;
+  return placed;
+}

@@ -35,5 +35,7 @@ export const Detection = z.object({
   department: z.string().optional(),
   /** ts of the reading(s) that triggered it, so a review can point at them. */
   readingTs: z.number().optional(),
+  /** The rule's `group` (window in ms): alerts/ folds such detections into one incident per group. */
+  group: z.object({ by: z.enum(['grid', 'district', 'rule', 'device']), window: z.number() }).optional(),
 });
 export type Detection = z.infer<typeof Detection>;

@@ -2,6 +2,7 @@
 // file extends it with its own fields; `schema.ts` joins the kinds into one union.
 import { z } from 'zod';
 import { DeviceKind } from '../ingest/schemas.js';
+import { GroupSpec } from './group.js';
 
 /** Which readings a rule looks at; every given field must match. */
 export const Select = z.strictObject({
@@ -29,6 +30,8 @@ export const Envelope = z.strictObject({
   select: Select.default({}),
   category: z.string().min(1),
   routing: RuleRouting.optional(),
+  /** One incident for the rule's detections in one grid/district within a window (rules/group.ts). */
+  group: GroupSpec.optional(),
   enabled: z.boolean().default(true),
 });
 

@@ -2,6 +2,7 @@
 export { Detection, Severity, SEVERITY_RANK } from './detection.js';
 export { Duration, PositiveDuration, parseDuration, formatDuration } from './duration.js';
 export { Select } from './envelope.js';
+export { GroupBy, GroupSpec, type GroupSpecInput } from './group.js';
 export { Rule, RuleSet, RULE_KINDS, parseRuleSet, formatRuleIssue } from './schema.js';
 export type { RuleInput, RuleKind, RuleIssue, RuleSetResult } from './schema.js';
 export { loadRuleFile, loadRuleFileFromPath, DEFAULT_RULES_PATH } from './load.js';

@@ -29,6 +29,7 @@ export function toDetection(rule: Rule, d: Decision, id: string, key: string = d
     ...(rule.routing?.department !== undefined ? { department: rule.routing.department } : {}),
     message: d.message,
     readingTs: r.ts,
+    ...(rule.group !== undefined ? { group: rule.group } : {}),
   };
 }
 

@@ -23,7 +23,10 @@ Options:
   -h, --help            show this help
 
 Each device has its own MQTT connection (client id = device id), a retained "offline" last
-will and publishes "online" on connect. Refusals are counted from citysense/rejected/#.`;
+will and publishes "online" on connect. Refusals are counted from citysense/rejected/#.
+At the end (or Ctrl-C) each device publishes "offline" and disconnects cleanly: a goodbye, which
+raises no device-offline. In the outage scenario the devices that vanish fire their last wills:
+one device-offline incident per grid, listing them.`;
 
 // Flag → option key, and whether the value is numeric.
 const FLAGS = {

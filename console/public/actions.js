@@ -3,6 +3,7 @@
 // responder gives feedback, someone else verifies and closes (核查结案).
 import { h, mount } from './dom.js';
 import { t } from './i18n.js';
+import { missingFields, missingMessage } from './form-check.js';
 
 const BY_STATE = {
   warning: ['acknowledge', 'false_alarm'],
@@ -13,6 +14,13 @@ const BY_STATE = {
   reviewed: [],
   false_alarm: [],
 };
+
+/** What each form cannot be sent without ([field, label]): the API refuses these, the form says so first. */
+const NEEDED = { feedback: [['by', 'responder'], ['note', 'note']], close: [['by', 'verifier']], reopen: [['note', 'note']] };
+
+// The open action form and what was typed in it: the drawer is drawn again whenever the incident
+// changes (a detection attaching, another operator), and the form must come back as it was.
+let draft; // { id, action, values: { [name]: value } }
 
 const label = (action) => t(action === 'false_alarm' ? 'false_alarm_action' : action);
 const field = (name, key, input) => h('label', { class: 'field' }, h('span', {}, t(key)), input);
@@ -30,6 +38,7 @@ export function renderActions(root, inc, { user, departments, act, onReview }) {
     if (button) button.disabled = true;
     try {
       await act(body);
+      draft = undefined;
     } catch (e) {
       error.textContent = `${t('error')}: ${e.message}`;
       if (button) button.disabled = false;
@@ -47,7 +56,7 @@ export function renderActions(root, inc, { user, departments, act, onReview }) {
     false_alarm: () => [field('note', 'note', text('note'))],
   };
 
-  function open(action) {
+  function open(action, restore = false) {
     if (action === 'review') return onReview();
     if (action === 'acknowledge') return run({ action, by: user }, bar.querySelector('[data-action=acknowledge]'));
     const submit = h('button', { type: 'submit', class: 'primary' }, label(action));
@@ -56,8 +65,12 @@ export function renderActions(root, inc, { user, departments, act, onReview }) {
       {
         class: 'action-form',
         'data-action': action,
+        novalidate: true,
         onsubmit: (ev) => {
           ev.preventDefault();
+          const missing = missingFields(form, NEEDED[action] ?? []);
+          if (missing.length) return void (error.textContent = missingMessage(missing));
+          error.textContent = '';
           const data = Object.fromEntries(new FormData(form));
           const body = { action, by: (data.by ?? user).trim() };
           if (data.note) body.note = data.note;
@@ -67,8 +80,16 @@ export function renderActions(root, inc, { user, departments, act, onReview }) {
       },
       forms[action](),
       submit,
-      h('button', { type: 'button', onclick: () => mount(formArea) }, t('cancel')),
+      h('button', { type: 'button', onclick: () => ((draft = undefined), mount(formArea)) }, t('cancel')),
     );
+    if (!restore) draft = { id: inc.id, action, values: {} };
+    for (const [name, value] of Object.entries(draft.values)) {
+      const el = form.elements.namedItem(name);
+      if (el) el.value = value;
+    }
+    const keep = (e) => e.target.name && (draft.values[e.target.name] = e.target.value);
+    form.addEventListener('input', keep);
+    form.addEventListener('change', keep);
     if (action === 'close') {
       // DESIGN: 核查结案 — the responder cannot verify their own work; say so before the 409.
       const by = form.elements.namedItem('by');
@@ -83,7 +104,7 @@ export function renderActions(root, inc, { user, departments, act, onReview }) {
       check();
     }
     mount(formArea, form);
-    form.querySelector('input, select')?.focus();
+    if (!restore) form.querySelector('input, select')?.focus();
   }
 
   const bar = h(
@@ -94,4 +115,5 @@ export function renderActions(root, inc, { user, departments, act, onReview }) {
     ),
   );
   mount(root, bar, formArea, error);
+  if (draft?.id === inc.id && BY_STATE[inc.state].includes(draft.action)) open(draft.action, true);
 }

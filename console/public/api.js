@@ -30,6 +30,7 @@ export function createApi(token) {
     review: (id) => call(`/api/incidents/${encodeURIComponent(id)}/review`),
     reviewMarkdown: (id) => call(`/api/incidents/${encodeURIComponent(id)}/review?format=md`, { text: true }),
     cap: (id) => optional(`/api/incidents/${encodeURIComponent(id)}/cap`, { text: true }),
+    silence: (body) => call('/api/silences', { body }),
     evaluation: (query = '') => optional(`/api/evaluation${query ? `?${query}` : ''}`),
   };
 }

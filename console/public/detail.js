@@ -4,6 +4,7 @@ import { renderActions } from './actions.js';
 import { countdown } from './board.js';
 import { clock, h, mount, stamp } from './dom.js';
 import { t } from './i18n.js';
+import { membersTable } from './members-view.js';
 import { renderReview } from './review-view.js';
 import { SEVERITY_COLOUR, gridMap, telemetryChart } from './svg.js';
 
@@ -56,6 +57,7 @@ export function createDetail(ctx) {
         h('h2', {}, inc.title),
         h('p', { class: 'meta mono' }, inc.id, ' · ', t(inc.category), ' · ', inc.department ?? '—', inc.district ? ` · ${inc.district}` : '', inc.grid ? ` · ${inc.grid}` : '', ' · ', t('source'), ': ', inc.source, inc.reportedBy ? ` (${inc.reportedBy})` : ''),
         deadlines(inc),
+        membersTable(inc),
       ),
       actions,
       h('nav', { class: 'tabs' }, tabs.map((k) => h('button', { type: 'button', class: k === tab ? 'active' : '', 'data-tab': k, onclick: () => ((tab = k), render()) }, t(k)))),
@@ -103,7 +105,7 @@ function timeline(events) {
     'table',
     { class: 'table timeline' },
     h('tr', {}, h('th', {}, 'time'), h('th', {}, t('state')), h('th', {}, t('operator')), h('th', {}, t('note'))),
-    events.map((e) => h('tr', { 'data-event': e.type }, h('td', { class: 'mono' }, stamp(e.ts)), h('td', {}, t(e.type), e.to ? ` → ${t(e.to)}` : ''), h('td', {}, e.actor), h('td', {}, e.type === 'follow_up' ? `${e.data?.score ?? ''}${e.note ? ` · ${e.note}` : ''}` : e.note ?? (e.data?.department ? String(e.data.department) : '')))),
+    events.map((e) => h('tr', { 'data-event': e.type }, h('td', { class: 'mono' }, stamp(e.ts)), h('td', {}, t(e.data?.joined ? 'joined' : e.type), e.to ? ` → ${t(e.to)}` : ''), h('td', {}, e.actor), h('td', {}, e.type === 'follow_up' ? `${e.data?.score ?? ''}${e.note ? ` · ${e.note}` : ''}` : e.note ?? (e.data?.department ? String(e.data.department) : '')))),
   );
 }
 

@@ -3,6 +3,8 @@
 import { createAlarm } from './alarm.js';
 import { createApi } from './api.js';
 import { renderBoard, tickCountdowns } from './board.js';
+import { onBoard } from './board-order.js';
+import { createBulk } from './bulk.js';
 import { createDetail } from './detail.js';
 import { renderEvaluation } from './evaluation.js';
 import { createFeed } from './feed.js';
@@ -90,13 +92,31 @@ async function startApp(api, token, user, departments) {
     drawBoard();
   };
 
+  // The board's own view: the stream's filter, the search text, columns opened past +N, picked cards.
+  const board = { filter: {}, search: '', expanded: new Set(), picked: new Set() };
+  const bulk = createBulk($('#bulk'), {
+    api,
+    user: () => user,
+    picked: board.picked,
+    incidents,
+    visible: () => [...incidents.values()].filter((i) => onBoard(i, board.filter, board.search)).map((i) => i.id),
+    onChanged: (inc) => upsert(inc),
+    onPicked: () => drawBoard(),
+  });
+  $('#board-search').oninput = (e) => { board.search = e.target.value; drawBoard(); };
   let boardQueued = false;
   const drawBoard = () => {
     if (boardQueued) return;
     boardQueued = true;
     requestAnimationFrame(() => {
       boardQueued = false;
-      renderBoard($('#board'), incidents, { onOpen: openIncident, selected: detailEl.hidden ? undefined : detail.currentId() });
+      renderBoard($('#board'), incidents, {
+        ...board,
+        onOpen: openIncident,
+        selected: detailEl.hidden ? undefined : detail.currentId(),
+        onExpand: (state, open) => (open ? board.expanded.add(state) : board.expanded.delete(state), drawBoard()),
+        onPick: (id, on) => (on ? board.picked.add(id) : board.picked.delete(id), bulk.render()),
+      });
     });
   };
   // Replays carry older snapshots: keep the newest one.
@@ -106,12 +126,16 @@ async function startApp(api, token, user, departments) {
     incidents.set(inc.id, inc);
     drawBoard();
   };
-  for (const inc of await api.incidents()) upsert(inc);
+  // Every open case, however old, and the latest of the rest: an old red case must be on the board.
+  const [open, recent] = await Promise.all([api.incidents('state=warning,acknowledged,dispatched,resolved&limit=1000'), api.incidents()]);
+  for (const inc of [...open, ...recent]) upsert(inc);
 
   const feed = createFeed($('#alert-list'), {
     open: (m) => {
       if (m.incident) return openIncident(m.incident.id);
-      const inc = [...incidents.values()].find((i) => i.dedupKey === m.alert.dedupKey && !['closed', 'reviewed', 'false_alarm'].includes(i.state));
+      // A grouped case holds other devices' alerts too: the rule's case listing the device.
+      const holds = (i) => i.dedupKey === m.alert.dedupKey || (i.ruleId === m.alert.ruleId && i.members?.some((x) => x.deviceId === m.alert.deviceId));
+      const inc = [...incidents.values()].find((i) => holds(i) && !['closed', 'reviewed', 'false_alarm'].includes(i.state));
       if (inc) openIncident(inc.id);
     },
   });
@@ -153,6 +177,8 @@ async function startApp(api, token, user, departments) {
     }
     stream.setFilter(filter);
     feed.setFilter(filter);
+    board.filter = filter; // the chips filter the board too, not only the stream
+    drawBoard();
   };
   $('#filters').onreset = () => setTimeout(() => $('#filters').requestSubmit());
 
@@ -185,6 +211,7 @@ async function startApp(api, token, user, departments) {
       relabel(document);
       $('#who').textContent = `${t('operator')}: ${user}`;
       feed.relabel();
+      bulk.render();
       if (lastStatus) paintStatus(lastStatus);
       drawBoard();
       if (!detailEl.hidden && detail.currentId()) detail.open(detail.currentId(), true);

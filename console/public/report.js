@@ -2,11 +2,14 @@
 // (POST /api/incidents), placed by clicking a cell of the offline grid map or by lat/lon.
 import { h, mount } from './dom.js';
 import { t } from './i18n.js';
+import { mark, missingFields, missingMessage } from './form-check.js';
 import { gridMap, parseGrid } from './svg.js';
 
 const CATEGORIES = ['flood', 'fire', 'gas', 'public_order', 'traffic', 'device', 'other'];
 const SOURCES = ['grid_worker', 'patrol', 'hotline_12345', 'citizen'];
 const SEVERITIES = ['red', 'orange', 'yellow', 'blue'];
+// What was typed, by field name: leaving the page or switching language draws the form again.
+const draft = {};
 
 /** Render the report page into root. ctx: {api, user(), centre(), mapItems(), onReported(incident)}. */
 export function renderReport(root, ctx) {
@@ -17,7 +20,7 @@ export function renderReport(root, ctx) {
   const drawMap = () => {
     mount(
       mapBox,
-      gridMap({ centre, radius: 7, items: ctx.mapItems(), selected: picked, size: 34, onPick: (id) => ((picked = id), (gridInput.value = id), drawMap()) }),
+      gridMap({ centre, radius: 7, items: ctx.mapItems(), selected: picked, size: 34, onPick: (id) => ((picked = id), (gridInput.value = draft.grid = id), drawMap()) }),
       h('div', { class: 'pan' }, [['↑', 1, 0], ['↓', -1, 0], ['←', 0, -1], ['→', 0, 1]].map(([s, dr, dc]) => h('button', { type: 'button', onclick: () => pan(dr, dc) }, s))),
     );
   };
@@ -39,21 +42,34 @@ export function renderReport(root, ctx) {
     'form',
     {
       class: 'report-form',
+      novalidate: true,
       onsubmit: async (ev) => {
         ev.preventDefault();
         const f = Object.fromEntries(new FormData(form));
+        // Name what is missing and keep every field as typed (alerts/actions.ts ManualReport).
+        const problems = [];
+        const missing = missingFields(form, [['title', 'title'], ['by', 'by']]);
+        if (missing.length) problems.push(missingMessage(missing));
+        const lat = String(f.lat ?? '').trim();
+        const lon = String(f.lon ?? '').trim();
+        const badLoc = (lat || lon) && !(lat && lon && Math.abs(Number(lat)) <= 90 && Math.abs(Number(lon)) <= 180);
+        for (const name of ['lat', 'lon']) mark(form.elements.namedItem(name), Boolean(badLoc));
+        if (badLoc) problems.push(t('badLatLon'));
+        const noPlace = !String(f.grid ?? '').trim() && !(lat && lon);
+        mark(gridInput, noPlace && !badLoc);
+        if (noPlace && !badLoc) problems.push(t('needPlace'));
+        if (problems.length) return void (status.textContent = problems.join(' · '));
         const body = { category: f.category, title: f.title.trim(), severity: f.severity, source: f.source, by: f.by.trim() };
         if (f.description) body.description = f.description;
         if (f.lat && f.lon) body.loc = { lat: Number(f.lat), lon: Number(f.lon) };
-        if (f.grid) body.grid = f.grid.trim();
-        // A report needs a place (alerts/actions.ts ManualReport): a grid or lat/lon.
-        if (!body.grid && !body.loc) return void (status.textContent = t('pickOnMap'));
+        if (f.grid?.trim()) body.grid = f.grid.trim();
         status.textContent = '';
         submit.disabled = true;
         try {
           const inc = await ctx.api.report(body);
           status.textContent = `${t('sent')}: ${inc.id}`;
           form.reset();
+          for (const k of Object.keys(draft)) delete draft[k];
           picked = undefined;
           drawMap();
           ctx.onReported(inc);
@@ -75,6 +91,15 @@ export function renderReport(root, ctx) {
     h('div', { class: 'buttons' }, submit),
     status,
   );
+  for (const [name, value] of Object.entries(draft)) {
+    const el = form.elements.namedItem(name);
+    if (el) el.value = value;
+  }
+  if (draft.grid?.trim()) picked = draft.grid.trim();
+  if (parseGrid(picked)) centre = picked;
+  const keep = (e) => e.target.name && (draft[e.target.name] = e.target.value);
+  form.addEventListener('input', keep);
+  form.addEventListener('change', keep);
   mount(root, h('div', { class: 'report-layout' }, form, mapBox));
   drawMap();
 }

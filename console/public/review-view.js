@@ -2,6 +2,7 @@
 // once the incident is closed, and the Markdown export for the case file.
 import { duration, h, mount } from './dom.js';
 import { t } from './i18n.js';
+import { checkActionRows, missingFields, missingMessage } from './form-check.js';
 
 const ms = (v) => (v === null || v === undefined ? '—' : duration(v));
 
@@ -36,38 +37,58 @@ export function renderReview(root, { inc, record, user, act, exportMarkdown }) {
   mount(root, parts);
 }
 
+// Drafts of review forms by incident id: a redraw (a detection attaching, another operator's change,
+// a language switch) rebuilds the form, and what was typed must come back with it.
+const drafts = new Map();
+
 function reviewForm(inc, user, act) {
+  const draft = drafts.get(inc.id) ?? { rootCause: '', lessons: '', rows: [{ action: '', owner: inc.department ?? '', due: '' }] };
+  drafts.set(inc.id, draft);
   const rows = h('div', { class: 'review-actions' });
-  const addRow = () =>
-    rows.append(
-      h('div', { class: 'row' }, h('input', { name: 'a-action', placeholder: t('action') }), h('input', { name: 'a-owner', placeholder: t('owner'), value: inc.department ?? '' }), h('input', { name: 'a-due', type: 'date' })),
-    );
-  addRow();
+  const bound = (obj, key, attrs) => h('input', { ...attrs, value: obj[key], oninput: (e) => (obj[key] = e.target.value) });
+  const rowInputs = [];
+  const addRow = (row) => {
+    const inputs = {
+      action: bound(row, 'action', { name: 'a-action', placeholder: t('action') }),
+      owner: bound(row, 'owner', { name: 'a-owner', placeholder: t('owner') }),
+      due: bound(row, 'due', { name: 'a-due', type: 'date', 'aria-label': t('due') }),
+    };
+    rowInputs.push(inputs);
+    rows.append(h('div', { class: 'row' }, inputs.action, inputs.owner, inputs.due));
+  };
+  draft.rows.forEach(addRow);
   const error = h('p', { class: 'action-error', role: 'alert' });
   const submit = h('button', { type: 'submit', class: 'primary' }, t('review'));
+  const text = (name) => h('textarea', { name, rows: 2, oninput: (e) => (draft[name] = e.target.value) }, draft[name]);
   const form = h(
     'form',
     {
       class: 'review-form',
+      novalidate: true,
       onsubmit: async (ev) => {
         ev.preventDefault();
-        const f = new FormData(form);
-        const [as, os, ds] = ['a-action', 'a-owner', 'a-due'].map((k) => f.getAll(k).map(String));
-        const actions = as.map((a, i) => ({ action: a.trim(), owner: os[i].trim(), due: ds[i] })).filter((a) => a.action && a.owner && a.due);
+        // Refuse here, naming what is missing, rather than drop a row: `reviewed` is final.
+        const missing = missingFields(form, [['rootCause', 'rootCause'], ['lessons', 'lessons']]);
+        const { actions, problems } = checkActionRows(draft.rows.map((r, i) => ({ ...r, inputs: rowInputs[i] })));
+        if (missing.length || problems.length) {
+          error.textContent = [missing.length ? missingMessage(missing) : '', ...problems].filter(Boolean).join(' · ');
+          return;
+        }
         submit.disabled = true;
         error.textContent = '';
         try {
-          await act({ action: 'review', by: user, review: { rootCause: f.get('rootCause'), lessons: f.get('lessons'), actions } });
+          await act({ action: 'review', by: user, review: { rootCause: draft.rootCause.trim(), lessons: draft.lessons.trim(), actions } });
+          drafts.delete(inc.id);
         } catch (e) {
           error.textContent = `${t('error')}: ${e.message}`;
           submit.disabled = false;
         }
       },
     },
-    h('label', { class: 'field' }, h('span', {}, t('rootCause')), h('textarea', { name: 'rootCause', required: true, rows: 2 })),
-    h('label', { class: 'field' }, h('span', {}, t('lessons')), h('textarea', { name: 'lessons', required: true, rows: 2 })),
+    h('label', { class: 'field' }, h('span', {}, t('rootCause')), text('rootCause')),
+    h('label', { class: 'field' }, h('span', {}, t('lessons')), text('lessons')),
     h('div', { class: 'field' }, h('span', {}, t('actions')), rows),
-    h('div', { class: 'buttons' }, h('button', { type: 'button', onclick: addRow }, t('addAction')), submit),
+    h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'add-action', onclick: () => { const row = { action: '', owner: inc.department ?? '', due: '' }; draft.rows.push(row); addRow(row); } }, t('addAction')), submit),
     error,
   );
   return form;

@@ -8,12 +8,12 @@ import { parseTopic } from '../../../ingest/topic.js';
 const grid = createGridLocator({ cellSizeM: 500 });
 const receivedAt = 1_700_000_000_000;
 
-function read(topic: string, payload: unknown, device?: Device) {
+function read(topic: string, payload: unknown, device?: Device, will?: boolean) {
   const route = parseTopic(topic);
   if (!route.ok) throw new Error('bad topic');
   const body = parsePayload(route.value, Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)));
   if (!body.ok) throw new Error(JSON.stringify(body.issues));
-  return enrich({ route: route.value, body: body.value, receivedAt, device, grid });
+  return enrich({ route: route.value, body: body.value, receivedAt, device, grid, will });
 }
 
 const registered: Device = {
@@ -89,5 +89,11 @@ describe('enrich', () => {
   it('carries status', () => {
     const r = read('city/drone/d1/status', 'offline');
     expect(r).toMatchObject({ channel: 'status', status: 'offline', ts: receivedAt, metrics: {}, events: [] });
+  });
+
+  it('marks an offline the device sent itself as departed, never a fired last will or an online', () => {
+    expect(read('city/sensor/s1/status', 'offline').departed).toBe(true);
+    expect(read('city/sensor/s1/status', 'offline', undefined, true).departed).toBeUndefined();
+    expect(read('city/sensor/s1/status', 'online').departed).toBeUndefined();
   });
 });

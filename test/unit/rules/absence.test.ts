@@ -24,6 +24,24 @@ describe('absence', () => {
     expect(absence.step(rule, r.state, status('s1', 'online'), 7).emit).toMatchObject([{ phase: 'clear' }]);
   });
 
+  it('a departed offline (a goodbye) raises nothing and stops the clock until the device is back', () => {
+    const seen = absence.step(rule, absence.init(rule), sensor('s1', { t: 1 }, { ts: 1_000 }), 1_000);
+    const bye = absence.step(rule, seen.state, status('s1', 'offline', { ts: 2_000, departed: true }), 2_000);
+    expect(bye.emit).toEqual([]);
+    expect(bye.wakeAt).toBeUndefined();
+    expect(absence.tick(rule, bye.state, 1e9).emit).toEqual([]);
+    // Back again: the clock runs as before, and a later silence raises.
+    const back = absence.step(rule, bye.state, sensor('s1', { t: 1 }, { ts: 10_000 }), 10_000);
+    expect(back).toMatchObject({ emit: [], wakeAt: 130_000 });
+    expect(absence.tick(rule, back.state, 130_000).emit).toMatchObject([{ phase: 'raise' }]);
+  });
+
+  it('places an offline raise where the device last reported (status messages carry no position)', () => {
+    const seen = absence.step(rule, absence.init(rule), sensor('s1', { t: 1 }, { grid: 'G-7', district: 'd-1' }), 1);
+    const r = absence.step(rule, seen.state, status('s1', 'offline', { ts: 5 }), 5);
+    expect(r.emit[0]!.reading).toMatchObject({ status: 'offline', grid: 'G-7', district: 'd-1' });
+  });
+
   it('never raises for a device it has not seen', () => {
     expect(absence.tick(rule, absence.init(rule), 1e9).emit).toEqual([]);
   });
