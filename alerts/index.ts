@@ -16,3 +16,4 @@ export { managementRoutes, CAP_CONTENT_TYPE } from './management-http.js';
 export { createSilenceService, Silence, SilenceInput, type SilenceService } from './silences.js';
 export { ACTIONS, TRANSITIONS, transition, type Action } from './state-machine.js';
 export { ClientMessage, Filter } from './ws-protocol.js';
+export { collectEvidence, detectionsOf, evidenceWindow, type Evidence, type EvidenceDetection, type EvidenceSources } from './evidence.js';

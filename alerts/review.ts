@@ -2,7 +2,9 @@
 // telemetry around the incident read back from the time-series sink, and the lessons.
 import type { Reading } from '../ingest/schemas.js';
 import type { TelemetrySink } from '../store/types.js';
+import type { Evidence } from './evidence.js';
 import type { Incident, IncidentEvent, IncidentEventType } from './incident.js';
+import { evidenceMarkdown, reviewReadings, summarizeEvidence, type EvidenceSummary } from './review-evidence.js';
 import { mdBlock, mdCell, mdCode, mdInline } from './markdown-text.js';
 import { finiteOrUndefined, safeIso, safeNumber, validTime } from './safe-format.js';
 
@@ -52,6 +54,8 @@ export interface ReviewRecord {
     reopened: number;
   };
   telemetry: { from: number; to: number; source: string; series: Series[] };
+  /** The case's frozen evidence (README § Reviews); `live` until the case is closed or found false. */
+  evidence?: EvidenceSummary;
   rootCause: string | null;
   lessons: string | null;
   actions: Array<{ action: string; owner: string; due: string }>;
@@ -61,12 +65,13 @@ export interface ReviewRecord {
 /** How far around the incident the review reads telemetry. */
 export const REVIEW_WINDOW = { beforeMs: 15 * 60_000, afterMs: 5 * 60_000 };
 
-/** Assemble the 复盘 record of one incident. */
+/** Assemble the 复盘 record of one incident; its telemetry is the frozen evidence when there is some. */
 export async function buildReview(
   incident: Incident,
   events: IncidentEvent[],
   telemetry: TelemetrySink,
   now: number,
+  evidence?: Evidence,
 ): Promise<ReviewRecord> {
   // A stored time no date can carry (a device ts of 1e300 from before ingest checked it) moves
   // the window to the next time known, so the review reads the readings around the incident.
@@ -74,11 +79,7 @@ export async function buildReview(
   const end = validTime(incident.closedAt) ?? validTime(incident.resolvedAt) ?? now;
   const from = start - REVIEW_WINDOW.beforeMs;
   const to = Math.min(now, end + REVIEW_WINDOW.afterMs);
-  const readings = incident.deviceId
-    ? await telemetry.queryReadings({ deviceIds: [incident.deviceId], from, to })
-    : incident.grid
-      ? await telemetry.queryReadings({ grid: incident.grid, from, to })
-      : [];
+  const read = await reviewReadings(incident, events, telemetry, { from, to }, evidence);
   const created = validTime(incident.createdAt);
   const since = (t?: number) => {
     const at = validTime(t);
@@ -108,7 +109,8 @@ export async function buildReview(
       detections: incident.detections,
       reopened: incident.reopened,
     },
-    telemetry: { from, to, source: telemetry.name, series: toSeries(readings) },
+    telemetry: { from: read.from, to: read.to, source: read.source, series: toSeries(read.readings) },
+    evidence: summarizeEvidence(evidence),
     rootCause: incident.review?.rootCause ?? null,
     lessons: incident.review?.lessons ?? null,
     actions: incident.review?.actions ?? [],
@@ -185,6 +187,7 @@ export function renderReviewMarkdown(r: ReviewRecord): string {
     '',
     ...r.telemetry.series.map((s) => `- ${mdInline(s.deviceId)} ${mdInline(s.metric)}: ${summary(s.points)}`),
     '',
+    ...(r.evidence ? [...evidenceMarkdown(r.evidence), ''] : []),
     '## Root cause',
     '',
     r.rootCause === null ? '_not reviewed yet_' : mdBlock(r.rootCause),

@@ -36,6 +36,8 @@ import { registerMetrics } from './service-metrics.js';
 import { openInfluxSink, writeIncidentEvent } from './telemetry-sink.js';
 import { startRulesRuntime } from './rules-runtime.js';
 import { createDetectionPath } from './detection-path.js';
+import { createEvidenceFreezer } from './evidence-freezer.js';
+import { evidenceSources } from './evidence-sources.js';
 
 export interface RunningService {
   token: string;
@@ -130,6 +132,15 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     // Silences and inhibition (issue #6): muted detections are stored and counted, never pushed.
     const silences = createSilenceService({ store: store.silences, clock });
     const countMuted = metrics.counter('citysense_detections_muted_total', 'Detections muted by a silence or an inhibiting incident (stored, not pushed)');
+    // The evidence of a case, frozen at close or false alarm (README § Reviews).
+    const freezer = createEvidenceFreezer({
+      store: store.evidence,
+      incidents: { get: (id) => incidents.get(id), timeline: (id) => incidents.timeline(id) },
+      sources: evidenceSources(config, telemetry, store, () => rulesRuntime),
+      clock,
+      logger,
+    });
+    cleanups.push(() => freezer.stop());
     incidents = createIncidentService({
       store: store.incidents,
       router,
@@ -137,6 +148,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
         const seq = hub.publish(m);
         if (m.type === 'incident') incidentChanges.next(m as unknown as IncidentChange);
         if (m.type === 'incident') writeIncidentEvent(telemetry, m as { incident?: Incident; event?: IncidentEvent }, logger);
+        if (m.type === 'incident') freezer.onIncidentEvent(m.incident as Incident, m.event as IncidentEvent);
         return seq;
       },
       clock,
@@ -161,6 +173,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
 
     // Before the engine is subscribed: saved `for` timers and windows go on where they were.
     const rulesRuntime = startRulesRuntime({ engine, initial: ruleFile, path: config.rules, stateStore: store.ruleState, logger, clock });
+    freezer.resume();
     const readings$ = ingest.readings$.pipe(share());
     // The one path of every detection, from rules and from Node-RED's `citysense alert` nodes alike.
     // The alert path's own latency (issue #3): a reading out of ingest → the detection it raised
@@ -242,7 +255,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       tls,
       logger: logger.child({ stage: 'http' }),
       routes: [
-        ...incidentRoutes({ incidents, telemetry, clock, office: router.office() }),
+        ...incidentRoutes({ incidents, telemetry, clock, office: router.office(), evidence: (id) => store.evidence.get(id) }),
         ...apiRoutes(deps),
         ...managementRoutes({ incidents, silences, cap: { ...config.cap, utcOffsetMinutes: config.utcOffsetMinutes }, clock }),
         ...evaluationRoutes({ cases: store.cases, clock, utcOffsetMinutes: config.utcOffsetMinutes }),

@@ -2,6 +2,7 @@
 export type {
   AlertLog,
   CaseReader,
+  EvidenceStore,
   IncidentEventRecord,
   IncidentQuery,
   IncidentStore,

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import Database, { type Database as Db } from 'better-sqlite3';
 import { StoreError } from './errors.js';
+import { EVIDENCE_SQL } from './sqlite-evidence.js';
 import { RULE_STATE_SQL } from './sqlite-rule-state.js';
 
 export interface Migration {
@@ -133,6 +134,11 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP TABLE IF EXISTS readings;
       DROP TABLE IF EXISTS detections;
     `,
+  },
+  {
+    version: 6,
+    description: 'evidence frozen with a case at close or false alarm',
+    sql: EVIDENCE_SQL,
   },
 ];
 

@@ -16,12 +16,13 @@ import { MIGRATIONS, hasTable, migrate, openTelemetryDb, telemetryFileFor } from
 import { SqliteStoreOptions, type OpenSqliteStoreOptions } from './options.js';
 import { createSqliteAlertLog, type SqliteAlertLog } from './sqlite-alert-log.js';
 import { createSqliteCaseReader } from './sqlite-cases.js';
+import { createSqliteEvidenceStore } from './sqlite-evidence.js';
 import { createSqliteIncidentStore } from './sqlite-incidents.js';
 import { createSqliteRuleStateStore } from './sqlite-rule-state.js';
 import { createSqliteSilenceStore } from './sqlite-silences.js';
 import { createSqliteTelemetrySink, type SqliteTelemetrySink, type TelemetryStats } from './sqlite-telemetry.js';
 import { createInlineWriter, createWorkerWriter } from './telemetry-writer.js';
-import type { CaseReader, IncidentStore, RuleStateStore, SilenceStore } from './types.js';
+import type { CaseReader, EvidenceStore, IncidentStore, RuleStateStore, SilenceStore } from './types.js';
 import { createPruner, pruneNow } from './telemetry-rows.js';
 
 /** Run `fn` as one transaction: one commit for all of it, none of it stored if it throws. */
@@ -61,6 +62,7 @@ export interface SqliteStore {
   silences: SilenceStore;
   cases: CaseReader;
   ruleState: RuleStateStore;
+  evidence: EvidenceStore;
   /**
    * Run `fn` (several writes of the store's file) as one transaction: one commit for all of
    * it. If `fn` throws, none of it is stored.
@@ -191,6 +193,7 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
     silences: createSqliteSilenceStore(db),
     cases: createSqliteCaseReader(db),
     ruleState: createSqliteRuleStateStore(db),
+    evidence: createSqliteEvidenceStore(db),
     maintain,
     writeTransaction,
     health(): StoreHealth {

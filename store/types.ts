@@ -1,6 +1,7 @@
 // Store contracts (STYLE.md: contracts as interfaces, implementations behind them).
 // SQLite implements all of them today; the InfluxDB sink (issue #4) implements TelemetrySink.
 import type { Incident, IncidentEvent, IncidentState } from '../alerts/incident.js';
+import type { Evidence } from '../alerts/evidence.js';
 import type { Silence } from '../alerts/silences.js';
 import type { Reading } from '../ingest/schemas.js';
 import type { Detection, Severity } from '../rules/detection.js';
@@ -125,4 +126,17 @@ export interface RuleStateStore {
   retain(ruleHashes: readonly string[]): void;
   /** Every saved slot, with when the newest was saved. */
   load(): { entries: RuleStateEntry[]; savedAt?: number };
+}
+
+/** Frozen case evidence (alerts/evidence.ts), one row per incident, kept with the case. */
+export interface EvidenceStore {
+  /** Note (in the caller's transaction) that the evidence of this close is to be frozen at dueAt. */
+  markFreezing(placeholder: Evidence, ruleId: string | undefined, dueAt: number): void;
+  /** Store evidence unless a later close replaced its row meanwhile; false when it did. */
+  putIfCurrent(evidence: Evidence): boolean;
+  get(incidentId: string): Evidence | undefined;
+  /** Evidence still to freeze (after a restart, too), soonest due first. */
+  pending(): Array<{ incidentId: string; dueAt: number; triggeredAt: number }>;
+  /** Frozen evidence of a rule's cases closed since `since`, oldest first. */
+  frozenOfRule(ruleId: string, since: number): Evidence[];
 }
