@@ -2,14 +2,18 @@
 import type { EvidenceSources } from '../alerts/index.js';
 import type { SqliteStore, TelemetrySink } from '../store/index.js';
 import type { Config } from './config.js';
+import type { RuleHistory } from './rule-history.js';
 import type { RulesRuntime } from './rules-runtime.js';
 
 /** The telemetry sink, the running rule set, silences and incidents as EvidenceSources. */
-export function evidenceSources(config: Config, telemetry: TelemetrySink, store: SqliteStore, runtime: () => RulesRuntime): EvidenceSources {
+export function evidenceSources(config: Config, telemetry: TelemetrySink, store: SqliteStore, rules: () => { runtime: RulesRuntime; history: RuleHistory }): EvidenceSources {
   return {
     telemetry,
-    ruleAt: (ruleId) => {
-      const definition = runtime().rules.written().find((r) => (r as { id?: unknown }).id === ruleId);
+    // The version in force when the case began; the running set's when no history covers it.
+    ruleAt: (ruleId, at) => {
+      const stored = rules().history.ruleAt(ruleId, at);
+      if (stored) return stored;
+      const definition = rules().runtime.rules.written().find((r) => (r as { id?: unknown }).id === ruleId);
       return definition === undefined ? undefined : { definition };
     },
     silences: () => store.silences.list(),

@@ -37,6 +37,8 @@ import { openInfluxSink, writeIncidentEvent } from './telemetry-sink.js';
 import { startRulesRuntime } from './rules-runtime.js';
 import { createDetectionPath } from './detection-path.js';
 import { createEvidenceFreezer } from './evidence-freezer.js';
+import { createRuleHistory } from './rule-history.js';
+import { ruleVersionRoutes } from './rule-version-routes.js';
 import { evidenceSources } from './evidence-sources.js';
 
 export interface RunningService {
@@ -136,7 +138,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     const freezer = createEvidenceFreezer({
       store: store.evidence,
       incidents: { get: (id) => incidents.get(id), timeline: (id) => incidents.timeline(id) },
-      sources: evidenceSources(config, telemetry, store, () => rulesRuntime),
+      sources: evidenceSources(config, telemetry, store, () => ({ runtime: rulesRuntime, history: ruleHistory })),
       clock,
       logger,
     });
@@ -163,8 +165,11 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
 
     const countDetection = metrics.counter('citysense_detections_total', 'Detections emitted by rules');
     const countRuleError = metrics.counter('citysense_rule_errors_total', 'Rule evaluation errors (the reading is skipped for that rule only)');
+    // README § Rule versions: the set PUT over the API when the file could not take it, and every rule's history.
+    const ruleHistory = createRuleHistory({ store: store.ruleVersions, path: config.rules, clock, logger });
+    const startRules = ruleHistory.start(ruleFile);
     const engine = createRuleEngine({
-      rules: ruleFile.rules,
+      rules: startRules.rules,
       onError: (err, ctx) => {
         countRuleError({ rule: ctx.ruleId });
         logger.warn({ err, ruleId: ctx.ruleId }, 'rule failed on a reading');
@@ -172,7 +177,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     });
 
     // Before the engine is subscribed: saved `for` timers and windows go on where they were.
-    const rulesRuntime = startRulesRuntime({ engine, initial: ruleFile, path: config.rules, stateStore: store.ruleState, logger, clock });
+    const rulesRuntime = startRulesRuntime({ engine, initial: startRules, path: config.rules, stateStore: store.ruleState, logger, clock, onApplied: ruleHistory.onApplied });
     freezer.resume();
     const readings$ = ingest.readings$.pipe(share());
     // The one path of every detection, from rules and from Node-RED's `citysense alert` nodes alike.
@@ -257,6 +262,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       routes: [
         ...incidentRoutes({ incidents, telemetry, clock, office: router.office(), evidence: (id) => store.evidence.get(id) }),
         ...apiRoutes(deps),
+        ...ruleVersionRoutes({ history: ruleHistory, rules: rulesRuntime.rules }),
         ...managementRoutes({ incidents, silences, cap: { ...config.cap, utcOffsetMinutes: config.utcOffsetMinutes }, clock }),
         ...evaluationRoutes({ cases: store.cases, clock, utcOffsetMinutes: config.utcOffsetMinutes }),
       ],

@@ -8,6 +8,8 @@ export type {
   IncidentStore,
   LogMessage,
   RuleStateStore,
+  RuleVersion,
+  RuleVersionStore,
   SilenceStore,
   SinkHealth,
   TelemetryQuery,

@@ -5,6 +5,7 @@ import Database, { type Database as Db } from 'better-sqlite3';
 import { StoreError } from './errors.js';
 import { EVIDENCE_SQL } from './sqlite-evidence.js';
 import { RULE_STATE_SQL } from './sqlite-rule-state.js';
+import { RULE_VERSIONS_SQL } from './sqlite-rule-versions.js';
 
 export interface Migration {
   version: number;
@@ -139,6 +140,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 6,
     description: 'evidence frozen with a case at close or false alarm',
     sql: EVIDENCE_SQL,
+  },
+  {
+    version: 7,
+    description: 'rule versions, and the rule set PUT over the API when the rule file cannot be written',
+    sql: RULE_VERSIONS_SQL,
   },
 ];
 

@@ -19,10 +19,11 @@ import { createSqliteCaseReader } from './sqlite-cases.js';
 import { createSqliteEvidenceStore } from './sqlite-evidence.js';
 import { createSqliteIncidentStore } from './sqlite-incidents.js';
 import { createSqliteRuleStateStore } from './sqlite-rule-state.js';
+import { createSqliteRuleVersionStore } from './sqlite-rule-versions.js';
 import { createSqliteSilenceStore } from './sqlite-silences.js';
 import { createSqliteTelemetrySink, type SqliteTelemetrySink, type TelemetryStats } from './sqlite-telemetry.js';
 import { createInlineWriter, createWorkerWriter } from './telemetry-writer.js';
-import type { CaseReader, EvidenceStore, IncidentStore, RuleStateStore, SilenceStore } from './types.js';
+import type { CaseReader, EvidenceStore, IncidentStore, RuleStateStore, RuleVersionStore, SilenceStore } from './types.js';
 import { createPruner, pruneNow } from './telemetry-rows.js';
 
 /** Run `fn` as one transaction: one commit for all of it, none of it stored if it throws. */
@@ -63,6 +64,7 @@ export interface SqliteStore {
   cases: CaseReader;
   ruleState: RuleStateStore;
   evidence: EvidenceStore;
+  ruleVersions: RuleVersionStore;
   /**
    * Run `fn` (several writes of the store's file) as one transaction: one commit for all of
    * it. If `fn` throws, none of it is stored.
@@ -194,6 +196,7 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
     cases: createSqliteCaseReader(db),
     ruleState: createSqliteRuleStateStore(db),
     evidence: createSqliteEvidenceStore(db),
+    ruleVersions: createSqliteRuleVersionStore(db),
     maintain,
     writeTransaction,
     health(): StoreHealth {

@@ -140,3 +140,31 @@ export interface EvidenceStore {
   /** Frozen evidence of a rule's cases closed since `since`, oldest first. */
   frozenOfRule(ruleId: string, since: number): Evidence[];
 }
+
+/** One stored version of a rule: `rule` is the rule as written (null when it was removed). */
+export interface RuleVersion {
+  ruleId: string;
+  /** 1, 2, 3… per rule id, one per change (not the rule's own `version` field). */
+  version: number;
+  time: number;
+  /** The token name for PUT /api/rules and adoptions, `file` for the rule file. */
+  author: string;
+  rule: unknown;
+  /** Field by field against the previous version. */
+  diff: Array<{ path: string; from?: unknown; to?: unknown }>;
+}
+
+/** The history of every rule, and the rule set kept in the store when the rule file cannot be written. */
+export interface RuleVersionStore {
+  /** Store new versions (numbered here), in one transaction. */
+  append(entries: ReadonlyArray<Omit<RuleVersion, 'version'>>): RuleVersion[];
+  latest(ruleId: string): RuleVersion | undefined;
+  latestOfEach(): RuleVersion[];
+  /** Every version of a rule, oldest first. */
+  list(ruleId: string): RuleVersion[];
+  /** The version in force at `ts`. */
+  at(ruleId: string, ts: number): RuleVersion | undefined;
+  override(): { time: number; author: string; fileHash: string; rules: unknown[] } | undefined;
+  setOverride(o: { time: number; author: string; fileHash: string; rules: unknown[] }): void;
+  clearOverride(): void;
+}
