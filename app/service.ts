@@ -16,6 +16,7 @@ import {
   managementRoutes,
   incidentRoutes,
   loadRoutingTable,
+  replayRoutes,
 } from '../alerts/index.js';
 import { createBroker, loadRegistry, loadTlsFiles, TlsError } from '../broker/index.js';
 import { createFlowsBridge, type IncidentChange, startFlows } from '../flows/index.js';
@@ -135,10 +136,11 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     const silences = createSilenceService({ store: store.silences, clock });
     const countMuted = metrics.counter('citysense_detections_muted_total', 'Detections muted by a silence or an inhibiting incident (stored, not pushed)');
     // The evidence of a case, frozen at close or false alarm (README § Reviews).
+    const caseSources = evidenceSources(config, telemetry, store, () => ({ runtime: rulesRuntime, history: ruleHistory }));
     const freezer = createEvidenceFreezer({
       store: store.evidence,
       incidents: { get: (id) => incidents.get(id), timeline: (id) => incidents.timeline(id) },
-      sources: evidenceSources(config, telemetry, store, () => ({ runtime: rulesRuntime, history: ruleHistory })),
+      sources: caseSources,
       clock,
       logger,
     });
@@ -263,6 +265,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
         ...incidentRoutes({ incidents, telemetry, clock, office: router.office(), evidence: (id) => store.evidence.get(id) }),
         ...apiRoutes(deps),
         ...ruleVersionRoutes({ history: ruleHistory, rules: rulesRuntime.rules }),
+        ...replayRoutes({ incidents, evidence: store.evidence, sources: caseSources, clock, office: router.office() }),
         ...managementRoutes({ incidents, silences, cap: { ...config.cap, utcOffsetMinutes: config.utcOffsetMinutes }, clock }),
         ...evaluationRoutes({ cases: store.cases, clock, utcOffsetMinutes: config.utcOffsetMinutes }),
       ],
