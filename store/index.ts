@@ -41,3 +41,4 @@ export {
   type InfluxSinkOptionsInput,
   type InfluxSinkStats,
 } from './influx/index.js';
+export { openCaseFile, type CaseFile } from './sqlite-case-file.js';

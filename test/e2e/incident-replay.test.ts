@@ -3,6 +3,7 @@
 // tighter candidate would not have raised; a bad candidate is refused naming the rule path.
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runReplay } from '../../app/replay.js';
 import { api, connectMqtt, eventually, publish, startTestService, tempFile } from '../support/service.js';
 
 const rule = (yellow: number, orange: number) => ({
@@ -64,5 +65,22 @@ describe('replay of an incident over its evidence', () => {
     expect(none.status).toBe(400);
     expect(none.json.error.issues.map((i: { path: string }) => i.path)).toContain('rules');
     expect((await api(svc.urls.http, '/api/incidents/INC-nope/replay', { body: { rules: [rule(0.3, 0.5)] } })).status).toBe(404);
+  });
+
+  it('prints the same side by side from the CLI, reading the store file of the running service', async () => {
+    const logs: string[] = [];
+    const errors: string[] = [];
+    const io = { log: (x: string) => logs.push(x), error: (x: string) => errors.push(x) };
+    const candidate = tempFile('tight.yaml', { rules: [rule(0.7, 0.9)] });
+    expect(await runReplay(['--incident', id, '--rules', candidate, '--data-dir', svc.dataDir], io)).toBe(0);
+    const text = logs.join('\n');
+    expect(text).toContain('reproduces them exactly');
+    expect(text).toMatch(/^raised\s+\S+T\S+Z\s+would not have raised$/m);
+    expect(text).toContain('Verdict: the candidate would not have raised');
+    logs.length = 0;
+    expect(await runReplay(['--incident', id, '--data-dir', svc.dataDir, '--json'], io)).toBe(0);
+    expect(JSON.parse(logs.join('')).current.reproducesLive).toBe(true);
+    expect(await runReplay(['--incident', 'INC-nope', '--data-dir', svc.dataDir], io)).toBe(1);
+    expect(errors.join('\n')).toContain('no incident INC-nope');
   });
 });
