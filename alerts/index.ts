@@ -20,3 +20,5 @@ export { collectEvidence, detectionsOf, evidenceWindow, type Evidence, type Evid
 export { replayIncident, verdictOf, type IncidentReplay, type ReplaySide } from './incident-replay.js';
 export { evidenceFor, firedRule } from './case-evidence.js';
 export { replayRoutes, ReplayBody } from './replay-http.js';
+export { suggestChange, type EvidencedCase, type RuleSuggestion } from './rule-suggestion.js';
+export type { ReviewInputs } from './review-evidence.js';

@@ -5,7 +5,15 @@ import type { TelemetrySink } from '../store/types.js';
 import { detectionsOf, isAreaCase, type Evidence } from './evidence.js';
 import type { Incident, IncidentEvent } from './incident.js';
 import { mdInline } from './markdown-text.js';
+import type { RuleSuggestion } from './rule-suggestion.js';
 import { safeIso } from './safe-format.js';
+
+/** What a review reads besides the incident: its frozen evidence, the computed suggestion, the rule versions adopted from it. */
+export interface ReviewInputs {
+  evidence?: Evidence;
+  suggestion?: RuleSuggestion;
+  adopted?: Array<{ ruleId: string; version: number; author: string; time: number; diff: Array<{ path: string; from?: unknown; to?: unknown }> }>;
+}
 
 /** `live`: no evidence frozen (yet); the review reads the time-series store, which retention prunes. */
 export interface EvidenceSummary {
@@ -70,4 +78,22 @@ export function evidenceMarkdown(s: EvidenceSummary): string[] {
     `- Detections: ${s.detections} · Silences that applied: ${s.silences.length ? s.silences.map((x) => `${mdInline(x.id)} (${mdInline(x.comment)})`).join(', ') : 'none'}`,
     `- Inhibition: muted ${s.inhibited} detection(s) of others; ${s.inhibitors.length ? `inhibiting cases nearby: ${s.inhibitors.map((i) => `${mdInline(i.incidentId)} (${i.severity})`).join(', ')}` : 'no inhibiting case nearby'}`,
   ];
+}
+
+const shown = (v: unknown) => (v === undefined ? '—' : mdInline(typeof v === 'string' ? v : JSON.stringify(v)));
+
+/** The Markdown lines of the improvement (优化): the suggestion's replay counts, and the adopted change. */
+export function improvementMarkdown(s: RuleSuggestion | undefined, adopted: ReviewInputs['adopted']): string[] {
+  const lines: string[] = [];
+  if (s) {
+    const t = s.trueIncidents;
+    lines.push('', '## Replay (优化)', '', `- True incidents of the rule with evidence: ${t.total}; raised by the rule as it fired: ${t.reproduced}; still raised with the change: ${t.stillRaised}`);
+    for (const k of [...(s.change ? [s.change] : []), ...s.alternatives]) {
+      lines.push(`- ${mdInline(k.path)}: ${shown(k.from)} → ${shown(k.to)}${k.reason ? ` — ${mdInline(k.reason)}` : k === s.change ? ' — this false alarm would not have raised (suggested)' : ''}`);
+    }
+  }
+  for (const a of adopted ?? []) {
+    lines.push('', `## Adopted: ${mdInline(a.ruleId)} version ${a.version}`, '', `- By ${mdInline(a.author)} at ${safeIso(a.time)}`, ...a.diff.map((d) => `- ${mdInline(d.path)}: ${shown(d.from)} → ${shown(d.to)}`));
+  }
+  return lines;
 }

@@ -2,9 +2,8 @@
 // telemetry around the incident read back from the time-series sink, and the lessons.
 import type { Reading } from '../ingest/schemas.js';
 import type { TelemetrySink } from '../store/types.js';
-import type { Evidence } from './evidence.js';
 import type { Incident, IncidentEvent, IncidentEventType } from './incident.js';
-import { evidenceMarkdown, reviewReadings, summarizeEvidence, type EvidenceSummary } from './review-evidence.js';
+import { evidenceMarkdown, improvementMarkdown, reviewReadings, summarizeEvidence, type EvidenceSummary, type ReviewInputs } from './review-evidence.js';
 import { mdBlock, mdCell, mdCode, mdInline } from './markdown-text.js';
 import { finiteOrUndefined, safeIso, safeNumber, validTime } from './safe-format.js';
 
@@ -59,7 +58,16 @@ export interface ReviewRecord {
   rootCause: string | null;
   lessons: string | null;
   actions: Array<{ action: string; owner: string; due: string }>;
-  rule: { id: string; version: number; falseAlarm: boolean; suggestion?: string } | null;
+  rule: {
+    id: string;
+    version: number;
+    falseAlarm: boolean;
+    suggestion?: string;
+    /** The computed suggestion in full (README § Reviews): the change, its alternatives, the true incidents it keeps. */
+    suggested?: ReviewInputs['suggestion'];
+    /** Rule versions adopted from this review. */
+    adopted?: ReviewInputs['adopted'];
+  } | null;
 }
 
 /** How far around the incident the review reads telemetry. */
@@ -71,8 +79,9 @@ export async function buildReview(
   events: IncidentEvent[],
   telemetry: TelemetrySink,
   now: number,
-  evidence?: Evidence,
+  inputs: ReviewInputs = {},
 ): Promise<ReviewRecord> {
+  const { evidence, suggestion, adopted } = inputs;
   // A stored time no date can carry (a device ts of 1e300 from before ingest checked it) moves
   // the window to the next time known, so the review reads the readings around the incident.
   const start = validTime(incident.firstDetectionTs) ?? validTime(incident.createdAt) ?? now;
@@ -120,8 +129,10 @@ export async function buildReview(
           version: incident.ruleVersion ?? 1,
           falseAlarm,
           ...(falseAlarm
-            ? { suggestion: `check rule ${incident.ruleId}: raise its threshold or lengthen its "for", then replay it over this window` }
+            ? { suggestion: suggestion?.text ?? `check rule ${incident.ruleId}: replay it over this case (POST /api/incidents/${incident.id}/replay) once its evidence is frozen` }
             : {}),
+          ...(falseAlarm && suggestion ? { suggested: suggestion } : {}),
+          ...(adopted?.length ? { adopted } : {}),
         }
       : null,
   };
@@ -202,6 +213,7 @@ export function renderReviewMarkdown(r: ReviewRecord): string {
       ? ['| action | owner | due |', '|---|---|---|', ...r.actions.map((a) => `| ${mdCell(a.action)} | ${mdCell(a.owner)} | ${mdCell(a.due)} |`)]
       : ['_none_']),
     ...(r.rule?.suggestion ? ['', `> Suggestion: ${mdInline(r.rule.suggestion)}`] : []),
+    ...improvementMarkdown(r.rule?.suggested, r.rule?.adopted),
     '',
   ];
   return lines.join('\n');

@@ -39,6 +39,7 @@ import { startRulesRuntime } from './rules-runtime.js';
 import { createDetectionPath } from './detection-path.js';
 import { createEvidenceFreezer } from './evidence-freezer.js';
 import { createRuleHistory } from './rule-history.js';
+import { createReviewInputs } from './review-inputs.js';
 import { ruleVersionRoutes } from './rule-version-routes.js';
 import { evidenceSources } from './evidence-sources.js';
 
@@ -262,7 +263,10 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       tls,
       logger: logger.child({ stage: 'http' }),
       routes: [
-        ...incidentRoutes({ incidents, telemetry, clock, office: router.office(), evidence: (id) => store.evidence.get(id) }),
+        ...incidentRoutes({
+          incidents, telemetry, clock, office: router.office(),
+          reviewInputs: createReviewInputs({ evidence: store.evidence, incidents, history: ruleHistory, lookbackMs: config.review.suggestionLookback, clock }),
+        }),
         ...apiRoutes(deps),
         ...ruleVersionRoutes({ history: ruleHistory, rules: rulesRuntime.rules }),
         ...replayRoutes({ incidents, evidence: store.evidence, sources: caseSources, clock, office: router.office() }),

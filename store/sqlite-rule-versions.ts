@@ -40,11 +40,11 @@ export function createSqliteRuleVersionStore(db: Database): RuleVersionStore {
     ON CONFLICT (id) DO UPDATE SET ts = excluded.ts, author = excluded.author, file_hash = excluded.file_hash, body = excluded.body`);
   const clearOverride = db.prepare('DELETE FROM rule_set_override');
   // Bodies were written by this module from typed values, so they are read back as such.
-  const parse = (r: Row): RuleVersion => ({ ruleId: r.rule_id, version: r.version, time: r.ts, author: r.author, ...(JSON.parse(r.body) as Pick<RuleVersion, 'rule' | 'diff'>) });
+  const parse = (r: Row): RuleVersion => ({ ruleId: r.rule_id, version: r.version, time: r.ts, author: r.author, ...(JSON.parse(r.body) as Pick<RuleVersion, 'rule' | 'diff' | 'incidentId'>) });
   const append = db.transaction((entries: ReadonlyArray<Omit<RuleVersion, 'version'>>) =>
     entries.map((e) => {
       const version = (last.get(e.ruleId)?.version ?? 0) + 1;
-      insert.run(e.ruleId, version, e.time, e.author, JSON.stringify({ rule: e.rule, diff: e.diff }));
+      insert.run(e.ruleId, version, e.time, e.author, JSON.stringify({ rule: e.rule, diff: e.diff, ...(e.incidentId ? { incidentId: e.incidentId } : {}) }));
       return { ...e, version };
     }),
   );

@@ -152,6 +152,8 @@ export interface RuleVersion {
   rule: unknown;
   /** Field by field against the previous version. */
   diff: Array<{ path: string; from?: unknown; to?: unknown }>;
+  /** The case whose review adopted this version, if one did. */
+  incidentId?: string;
 }
 
 /** The history of every rule, and the rule set kept in the store when the rule file cannot be written. */

@@ -67,6 +67,16 @@ describe('replay of an incident over its evidence', () => {
     expect((await api(svc.urls.http, '/api/incidents/INC-nope/replay', { body: { rules: [rule(0.3, 0.5)] } })).status).toBe(404);
   });
 
+  it('puts the suggestion computed over the evidence in the review record and its Markdown', async () => {
+    const r = await api(svc.urls.http, `/api/incidents/${id}/review`);
+    expect(r.json.rule.suggestion).toMatch(/^levels\[\*\]\.above 0\.3 → 0\.6: this false alarm would not have raised; 0 of 0 true incident/);
+    expect(r.json.rule.suggested.change.rule.levels).toEqual([{ severity: 'yellow', above: 0.6 }, { severity: 'orange', above: 0.8 }]);
+    // The suggested rule, replayed: it would not have raised.
+    expect((await replayOf([r.json.rule.suggested.change.rule])).json.verdict).toBe('would not have raised');
+    const md = await api(svc.urls.http, `/api/incidents/${id}/review?format=md`);
+    expect(md.text).toContain('## Replay (优化)');
+  });
+
   it('prints the same side by side from the CLI, reading the store file of the running service', async () => {
     const logs: string[] = [];
     const errors: string[] = [];
