@@ -19,7 +19,7 @@ export interface RuleHistory {
   readonly persistence: 'file' | 'store';
   /** The set to start with (the stored one when it is newer than the file), its rules recorded. */
   start(fromFile: RuleSetOk): RuleSetOk;
-  /** For createRuleSet's onApplied: record the changed rules, and persist a set not read from the file. */
+  /** For createRuleSet's onApplied: record the changed rules, and persist a set not read from the file (`api`, `adopt:INCIDENT`). */
   onApplied(written: unknown[], source: string, author?: string): void;
   versions(ruleId: string): RuleVersion[];
   /** The rule as it was at `ts` (its stored revision), for a case's evidence. */
@@ -54,14 +54,14 @@ export function createRuleHistory(opts: { store: RuleVersionStore; path: string;
     }
   };
 
-  const record = (written: readonly unknown[], author: string) => {
+  const record = (written: readonly unknown[], author: string, incidentId?: string) => {
     const latest = new Map(store.latestOfEach().map((v) => [v.ruleId, v]));
     const time = clock();
     const ids = new Set(written.map(idOf));
     const entries: Array<Omit<RuleVersion, 'version'>> = [];
     for (const rule of written) {
       const prev = latest.get(idOf(rule))?.rule ?? null;
-      if (canonicalJson(prev) !== canonicalJson(rule)) entries.push({ ruleId: idOf(rule), time, author, rule, diff: jsonDiff(prev, rule) });
+      if (canonicalJson(prev) !== canonicalJson(rule)) entries.push({ ruleId: idOf(rule), time, author, rule, diff: jsonDiff(prev, rule), ...(incidentId ? { incidentId } : {}) });
     }
     // A removed rule is a change too: its last version says so.
     for (const v of latest.values()) {
@@ -112,7 +112,8 @@ export function createRuleHistory(opts: { store: RuleVersionStore; path: string;
     },
     onApplied(written, source, author) {
       const fromFile = source.startsWith('file:');
-      record(written, author ?? (fromFile ? 'file' : source));
+      // `adopt:INC-…`: adopted from that case's review, which lists the version.
+      record(written, author ?? (fromFile ? 'file' : source), source.startsWith('adopt:') ? source.slice('adopt:'.length) : undefined);
       if (!fromFile) persist(written, author ?? source);
       // An edit of the file replaces whatever the API set: the running set is the file's now.
       else if (persistence === 'store' && store.override()) store.clearOverride();

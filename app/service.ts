@@ -16,7 +16,6 @@ import {
   managementRoutes,
   incidentRoutes,
   loadRoutingTable,
-  replayRoutes,
 } from '../alerts/index.js';
 import { createBroker, loadRegistry, loadTlsFiles, TlsError } from '../broker/index.js';
 import { createFlowsBridge, type IncidentChange, startFlows } from '../flows/index.js';
@@ -37,11 +36,7 @@ import { registerMetrics } from './service-metrics.js';
 import { openInfluxSink, writeIncidentEvent } from './telemetry-sink.js';
 import { startRulesRuntime } from './rules-runtime.js';
 import { createDetectionPath } from './detection-path.js';
-import { createEvidenceFreezer } from './evidence-freezer.js';
-import { createRuleHistory } from './rule-history.js';
-import { createReviewInputs } from './review-inputs.js';
-import { ruleVersionRoutes } from './rule-version-routes.js';
-import { evidenceSources } from './evidence-sources.js';
+import { createImprovement } from './improvement.js';
 
 export interface RunningService {
   token: string;
@@ -136,16 +131,9 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     // Silences and inhibition (issue #6): muted detections are stored and counted, never pushed.
     const silences = createSilenceService({ store: store.silences, clock });
     const countMuted = metrics.counter('citysense_detections_muted_total', 'Detections muted by a silence or an inhibiting incident (stored, not pushed)');
-    // The evidence of a case, frozen at close or false alarm (README § Reviews).
-    const caseSources = evidenceSources(config, telemetry, store, () => ({ runtime: rulesRuntime, history: ruleHistory }));
-    const freezer = createEvidenceFreezer({
-      store: store.evidence,
-      incidents: { get: (id) => incidents.get(id), timeline: (id) => incidents.timeline(id) },
-      sources: caseSources,
-      clock,
-      logger,
-    });
-    cleanups.push(() => freezer.stop());
+    // 复盘 → 优化: rule versions (and the set to start with), evidence frozen at close, replay, adoption.
+    const improvement = createImprovement({ config, store, telemetry, ruleFile, clock, logger, incidents: () => incidents, rules: () => rulesRuntime });
+    cleanups.push(() => improvement.stop());
     incidents = createIncidentService({
       store: store.incidents,
       router,
@@ -153,7 +141,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
         const seq = hub.publish(m);
         if (m.type === 'incident') incidentChanges.next(m as unknown as IncidentChange);
         if (m.type === 'incident') writeIncidentEvent(telemetry, m as { incident?: Incident; event?: IncidentEvent }, logger);
-        if (m.type === 'incident') freezer.onIncidentEvent(m.incident as Incident, m.event as IncidentEvent);
+        if (m.type === 'incident') improvement.freezer.onIncidentEvent(m.incident as Incident, m.event as IncidentEvent);
         return seq;
       },
       clock,
@@ -168,11 +156,8 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
 
     const countDetection = metrics.counter('citysense_detections_total', 'Detections emitted by rules');
     const countRuleError = metrics.counter('citysense_rule_errors_total', 'Rule evaluation errors (the reading is skipped for that rule only)');
-    // README § Rule versions: the set PUT over the API when the file could not take it, and every rule's history.
-    const ruleHistory = createRuleHistory({ store: store.ruleVersions, path: config.rules, clock, logger });
-    const startRules = ruleHistory.start(ruleFile);
     const engine = createRuleEngine({
-      rules: startRules.rules,
+      rules: improvement.startRules.rules,
       onError: (err, ctx) => {
         countRuleError({ rule: ctx.ruleId });
         logger.warn({ err, ruleId: ctx.ruleId }, 'rule failed on a reading');
@@ -180,8 +165,8 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     });
 
     // Before the engine is subscribed: saved `for` timers and windows go on where they were.
-    const rulesRuntime = startRulesRuntime({ engine, initial: startRules, path: config.rules, stateStore: store.ruleState, logger, clock, onApplied: ruleHistory.onApplied });
-    freezer.resume();
+    const rulesRuntime = startRulesRuntime({ engine, initial: improvement.startRules, path: config.rules, stateStore: store.ruleState, logger, clock, onApplied: improvement.history.onApplied });
+    improvement.freezer.resume();
     const readings$ = ingest.readings$.pipe(share());
     // The one path of every detection, from rules and from Node-RED's `citysense alert` nodes alike.
     // The alert path's own latency (issue #3): a reading out of ingest → the detection it raised
@@ -263,13 +248,9 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       tls,
       logger: logger.child({ stage: 'http' }),
       routes: [
-        ...incidentRoutes({
-          incidents, telemetry, clock, office: router.office(),
-          reviewInputs: createReviewInputs({ evidence: store.evidence, incidents, history: ruleHistory, lookbackMs: config.review.suggestionLookback, clock }),
-        }),
+        ...incidentRoutes({ incidents, telemetry, clock, office: router.office(), reviewInputs: improvement.reviewInputs }),
         ...apiRoutes(deps),
-        ...ruleVersionRoutes({ history: ruleHistory, rules: rulesRuntime.rules }),
-        ...replayRoutes({ incidents, evidence: store.evidence, sources: caseSources, clock, office: router.office() }),
+        ...improvement.routes(router.office()),
         ...managementRoutes({ incidents, silences, cap: { ...config.cap, utcOffsetMinutes: config.utcOffsetMinutes }, clock }),
         ...evaluationRoutes({ cases: store.cases, clock, utcOffsetMinutes: config.utcOffsetMinutes }),
       ],

@@ -11,6 +11,9 @@ const rule = (yellow: number, orange: number) => ({
   levels: [{ severity: 'yellow', above: yellow }, { severity: 'orange', above: orange }], clear: { below: 0.25 }, category: 'flood',
 });
 
+const REVIEWER = 'reviewer-token-0123456789';
+const OPERATOR = 'duty-operator-token-0123456789';
+
 describe('replay of an incident over its evidence', () => {
   let svc: Awaited<ReturnType<typeof startTestService>>;
   let gw: MqttClient;
@@ -19,7 +22,11 @@ describe('replay of an incident over its evidence', () => {
   const replayOf = (rules: unknown[]) => api(svc.urls.http, `/api/incidents/${id}/replay`, { body: { rules } });
 
   beforeAll(async () => {
-    svc = await startTestService({ rules: tempFile('rules.json', { rules: [rule(0.3, 0.5)] }), review: { evidenceAfter: '50ms' } });
+    svc = await startTestService({
+      rules: tempFile('rules.json', { rules: [rule(0.3, 0.5)] }),
+      review: { evidenceAfter: '50ms' },
+      tokens: [{ name: 'reviewer-zhou', token: REVIEWER, role: 'admin' }, { name: 'duty-op', token: OPERATOR, role: 'operator' }],
+    });
     gw = await connectMqtt(svc.urls.mqtt, { clientId: 'rp-1' });
     for (const [i, v] of [0.1, 0.35, 0.6, 0.2, 0.45, 0.1].entries()) await publish(gw, 'city/sensor/rp-1/telemetry', { ts: t0 + i * 1000, metrics: { waterLevel: v } });
     id = await eventually(async () => {
@@ -92,5 +99,24 @@ describe('replay of an incident over its evidence', () => {
     expect(JSON.parse(logs.join('')).current.reproducesLive).toBe(true);
     expect(await runReplay(['--incident', 'INC-nope', '--data-dir', svc.dataDir], io)).toBe(1);
     expect(errors.join('\n')).toContain('no incident INC-nope');
+  });
+
+  it('adopts the suggestion as the next rule version: admin only, recorded in the history and the review, and running', async () => {
+    const adopt = (body: unknown, token = REVIEWER) => api(svc.urls.http, `/api/incidents/${id}/adopt`, { body, token });
+    expect((await adopt({}, OPERATOR)).status).toBe(403);
+    const wrong = await adopt({ rule: { ...rule(0.3, 0.5), levels: [{ severity: 'yellow', above: 'x' }] } });
+    expect([wrong.status, wrong.json.error.issues[0].path]).toEqual([400, 'rule.levels[0].above']);
+    expect((await adopt({ rule: { ...rule(0.6, 0.8), id: 'other' } })).json.error.issues[0].path).toBe('rule.id');
+    const r = await adopt({ note: 'a truck wave is not a flood' });
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ ruleId: 'water-high', version: 2, author: 'reviewer-zhou', diff: [{ path: 'levels[0].above', from: 0.3, to: 0.6 }, { path: 'levels[1].above', from: 0.5, to: 0.8 }] });
+    expect((await api(svc.urls.http, '/api/rules')).json.rules).toEqual([rule(0.6, 0.8)]);
+    const versions = (await api(svc.urls.http, '/api/rules/water-high/versions')).json;
+    expect(versions.map((v: { version: number; author: string }) => [v.version, v.author])).toEqual([[1, 'file'], [2, 'reviewer-zhou']]);
+    const review = await api(svc.urls.http, `/api/incidents/${id}/review`);
+    expect(review.json.rule.adopted).toEqual([expect.objectContaining({ ruleId: 'water-high', version: 2, author: 'reviewer-zhou' })]);
+    const md = await api(svc.urls.http, `/api/incidents/${id}/review?format=md`);
+    expect(md.text).toContain('## Adopted: water-high version 2');
+    expect((await adopt({ rule: rule(0.6, 0.8) })).json.error.code).toBe('unchanged');
   });
 });
