@@ -8,6 +8,7 @@ import type { TelemetrySink } from '../store/types.js';
 import { downsampleReadings } from './evidence-downsample.js';
 import type { Incident, IncidentEvent } from './incident.js';
 import { INHIBITING } from './inhibition.js';
+import { validTime } from './safe-format.js';
 import { compileSilence, type Silence } from './silences.js';
 
 /** `freezing` until the readings are copied (after the `evidenceAfter` margin), then `frozen`; `failed` says why. */
@@ -99,7 +100,8 @@ export function detectionsOf(events: readonly IncidentEvent[], types = ['opened'
 
 /** The window evidence covers: from before the first detection to after the close. */
 export function evidenceWindow(incident: Incident, triggeredAt: number, margins: { before: number; after: number }): { from: number; to: number } {
-  const start = Number.isFinite(incident.firstDetectionTs) ? incident.firstDetectionTs! : incident.createdAt;
+  // A stored device time no date can carry (1e300 from before ingest checked it) falls back, as the review does.
+  const start = validTime(incident.firstDetectionTs) ?? validTime(incident.createdAt) ?? triggeredAt;
   return { from: start - margins.before, to: triggeredAt + margins.after };
 }
 

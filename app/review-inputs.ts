@@ -5,6 +5,9 @@ import { suggestChange, type EvidencedCase, type Incident, type IncidentService,
 import type { EvidenceStore } from '../store/index.js';
 import type { RuleHistory } from './rule-history.js';
 
+/** At most this many true cases (the newest) are replayed: a suggestion is computed while the review request waits. */
+const MAX_TRUE_CASES = 100;
+
 /** Cases whose evidence a suggestion must keep raising on: closed or reviewed, never found false. */
 const isTrueCase = (i: Incident) => (i.state === 'closed' || i.state === 'reviewed') && i.falseAlarmBy === undefined;
 
@@ -18,7 +21,8 @@ export function createReviewInputs(deps: { evidence: EvidenceStore; incidents: P
       .flatMap((e) => {
         const other = e.incidentId === incident.id ? undefined : deps.incidents.get(e.incidentId);
         return other && isTrueCase(other) ? [{ incident: other, evidence: e }] : [];
-      });
+      })
+      .slice(-MAX_TRUE_CASES);
     const key = `${incident.id}|${evidence.frozenAt}|${trueCases.map((c) => `${c.incident.id}@${c.evidence.frozenAt}`).join(',')}`;
     if (!memo.has(key)) {
       if (memo.size >= 200) memo.delete(memo.keys().next().value!);

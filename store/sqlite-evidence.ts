@@ -40,10 +40,11 @@ export function createSqliteEvidenceStore(db: Database): EvidenceStore {
       put(e, ruleId, dueAt);
     },
     // Compare-and-set on triggeredAt: a freeze that finishes after a reopen and a second close
-    // must not overwrite the newer case's evidence.
+    // must not overwrite the newer case's evidence, nor store any for a close whose transaction
+    // rolled back (it never wrote its `freezing` row).
     putIfCurrent(e) {
       const current = one.get(e.incidentId);
-      if (current && parse(current).triggeredAt !== e.triggeredAt) return false;
+      if (!current || parse(current).triggeredAt !== e.triggeredAt) return false;
       put(e, undefined, e.triggeredAt);
       return true;
     },

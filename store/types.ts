@@ -132,7 +132,7 @@ export interface RuleStateStore {
 export interface EvidenceStore {
   /** Note (in the caller's transaction) that the evidence of this close is to be frozen at dueAt. */
   markFreezing(placeholder: Evidence, ruleId: string | undefined, dueAt: number): void;
-  /** Store evidence unless a later close replaced its row meanwhile; false when it did. */
+  /** Store evidence over the `freezing` row of the same close; false when there is none (a later close replaced it, or it rolled back). */
   putIfCurrent(evidence: Evidence): boolean;
   get(incidentId: string): Evidence | undefined;
   /** Evidence still to freeze (after a restart, too), soonest due first. */

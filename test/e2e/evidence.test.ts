@@ -61,7 +61,8 @@ describe('evidence frozen with the case', () => {
     const closed = await act(closedId, { action: 'close', by: 'inspector-zhao' }, INSPECTOR);
     expect(closed.json.state).toBe('closed');
     const review = await frozen(closedId);
-    expect(review.evidence).toMatchObject({ devices: ['ev-water-1'], detections: 2, readings: { total: 3, kept: 3, downsampled: false } });
+    // The rule as it ran: its first stored revision (the rule file's, at start).
+    expect(review.evidence).toMatchObject({ devices: ['ev-water-1'], detections: 2, readings: { total: 3, kept: 3, downsampled: false }, ruleRevision: 1 });
     expect(review.telemetry.source).toMatch(/^evidence/);
     expect(review.telemetry.series[0].points.map((p: { value: number }) => p.value)).toEqual([0.2, 0.7, 0.2]);
   });
