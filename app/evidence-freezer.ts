@@ -19,8 +19,7 @@ export interface EvidenceFreezer {
   onIncidentEvent(incident: Incident, event: IncidentEvent): void;
   /** Schedule the freezes a previous run left pending. */
   resume(): void;
-  /** Freeze now what is due (tests, shutdown); resolves when the running freezes are done. */
-  settle(): Promise<void>;
+  /** Cancel the timers (their rows stay `freezing`, resumed at the next start) and wait for running freezes. */
   stop(): Promise<void>;
 }
 
@@ -81,9 +80,6 @@ export function createEvidenceFreezer({ store, incidents, sources, clock, logger
     resume() {
       for (const p of store.pending()) schedule(p.incidentId, p.triggeredAt, p.dueAt);
       if (timers.size) log.info({ pending: timers.size }, 'evidence freezes resumed');
-    },
-    async settle() {
-      await Promise.all([...running]);
     },
     async stop() {
       stopped = true;

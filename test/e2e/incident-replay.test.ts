@@ -101,6 +101,26 @@ describe('replay of an incident over its evidence', () => {
     expect(errors.join('\n')).toContain('no incident INC-nope');
   });
 
+  it('mutes in the replay what a recorded silence muted live', async () => {
+    const gw2 = await connectMqtt(svc.urls.mqtt, { clientId: 'rp-2' });
+    try {
+      await publish(gw2, 'city/sensor/rp-2/telemetry', { ts: Date.now() - 5000, metrics: { waterLevel: 0.35 } });
+      const other = await eventually(async () => (await api(svc.urls.http, '/api/incidents')).json.incidents.find((i: { dedupKey: string }) => i.dedupKey === 'water-high:rp-2')?.id as string | undefined);
+      const silence = await api(svc.urls.http, '/api/silences', { body: { matchers: { device: 'rp-2' }, createdBy: 'op-li', comment: 'sensor being serviced', duration: '1h' } });
+      expect(silence.status).toBe(201);
+      await publish(gw2, 'city/sensor/rp-2/telemetry', { ts: Date.now(), metrics: { waterLevel: 0.6 } }); // would escalate: silenced
+      await eventually(async () => (await api(svc.urls.http, '/metrics', { token: null })).text.includes('citysense_detections_muted_total{reason="silence"'));
+      await api(svc.urls.http, `/api/incidents/${other}/actions`, { body: { action: 'false_alarm', by: 'op-li' } });
+      await eventually(async () => (await api(svc.urls.http, `/api/incidents/${other}/review`)).json.evidence.status === 'frozen');
+      const r = (await api(svc.urls.http, `/api/incidents/${other}/replay`, { body: { rules: [rule(0.3, 0.5)] } })).json;
+      expect(r.current.detections.map((d: { severity: string }) => d.severity)).toEqual(['yellow']);
+      expect(r.current.muted).toEqual([{ detection: expect.objectContaining({ severity: 'orange', value: 0.6 }), reason: { silence: silence.json.id } }]);
+      expect(r.current.reproducesLive).toBe(true);
+    } finally {
+      await gw2.endAsync();
+    }
+  });
+
   it('adopts the suggestion as the next rule version: admin only, recorded in the history and the review, and running', async () => {
     const adopt = (body: unknown, token = REVIEWER) => api(svc.urls.http, `/api/incidents/${id}/adopt`, { body, token });
     expect((await adopt({}, OPERATOR)).status).toBe(403);
