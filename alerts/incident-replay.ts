@@ -62,12 +62,16 @@ export function verdictOf(current: ReplaySide['summary'], candidate: ReplaySide[
   return `would have raised ${when}${candidate.severity !== current.severity ? `, ${candidate.severity} instead of ${current.severity}` : ''}`;
 }
 
+/** Whether a side gives exactly the detections the case recorded live (its own dedup key, up to the close). */
+export function reproducesLive(side: ReplaySide, evidence: Evidence, incident: Incident): boolean {
+  return same(evidence.detections, side.detections.filter((d) => d.dedupKey === incident.dedupKey && d.ts <= evidence.triggeredAt));
+}
+
 /** Replay the case's evidence under the rule that fired and under the candidate. */
 export function replayIncident(incident: Incident, evidence: Evidence, current: readonly Rule[], candidate: readonly Rule[]): IncidentReplay {
   const a = replaySide(current, evidence, incident);
   const b = replaySide(candidate, evidence, incident);
   const live = evidence.detections;
-  const ownCase = a.detections.filter((d) => d.dedupKey === incident.dedupKey && d.ts <= evidence.triggeredAt);
   return {
     incidentId: incident.id,
     evidence: {
@@ -78,7 +82,7 @@ export function replayIncident(incident: Incident, evidence: Evidence, current: 
       ...(evidence.readingCount.note ? { note: evidence.readingCount.note } : {}),
     },
     live: { detections: live },
-    current: { ...a, reproducesLive: same(live, ownCase) },
+    current: { ...a, reproducesLive: reproducesLive(a, evidence, incident) },
     candidate: b,
     verdict: verdictOf(a.summary, b.summary),
   };

@@ -17,7 +17,7 @@ export { createSilenceService, Silence, SilenceInput, type SilenceService } from
 export { ACTIONS, TRANSITIONS, transition, type Action } from './state-machine.js';
 export { ClientMessage, Filter } from './ws-protocol.js';
 export { collectEvidence, detectionsOf, evidenceWindow, type Evidence, type EvidenceDetection, type EvidenceSources } from './evidence.js';
-export { replayIncident, verdictOf, type IncidentReplay, type ReplaySide } from './incident-replay.js';
+export { replayIncident, replaySide, reproducesLive, verdictOf, type IncidentReplay, type ReplaySide } from './incident-replay.js';
 export { evidenceFor, firedRule } from './case-evidence.js';
 export { replayRoutes, ReplayBody } from './replay-http.js';
 export { suggestChange, type EvidencedCase, type RuleSuggestion } from './rule-suggestion.js';

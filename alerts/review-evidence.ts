@@ -5,12 +5,15 @@ import type { TelemetrySink } from '../store/types.js';
 import { detectionsOf, isAreaCase, type Evidence } from './evidence.js';
 import type { Incident, IncidentEvent } from './incident.js';
 import { mdInline } from './markdown-text.js';
+import type { ReplaySide } from './incident-replay.js';
 import type { RuleSuggestion } from './rule-suggestion.js';
 import { safeIso } from './safe-format.js';
 
 /** What a review reads besides the incident: its frozen evidence, the computed suggestion, the rule versions adopted from it. */
 export interface ReviewInputs {
   evidence?: Evidence;
+  /** The rule that fired, replayed over the frozen evidence. */
+  replay?: ReplaySide['summary'] & { reproducesLive: boolean };
   suggestion?: RuleSuggestion;
   adopted?: Array<{ ruleId: string; version: number; author: string; time: number; diff: Array<{ path: string; from?: unknown; to?: unknown }> }>;
 }
@@ -82,12 +85,17 @@ export function evidenceMarkdown(s: EvidenceSummary): string[] {
 
 const shown = (v: unknown) => (v === undefined ? '—' : mdInline(typeof v === 'string' ? v : JSON.stringify(v)));
 
-/** The Markdown lines of the improvement (优化): the suggestion's replay counts, and the adopted change. */
-export function improvementMarkdown(s: RuleSuggestion | undefined, adopted: ReviewInputs['adopted']): string[] {
+/** The Markdown lines of the improvement (优化): the replay of the rule that fired, the suggestion's counts, and the adopted change. */
+export function improvementMarkdown(replay: ReviewInputs['replay'], s: RuleSuggestion | undefined, adopted: ReviewInputs['adopted']): string[] {
   const lines: string[] = [];
+  if (replay || s) lines.push('', '## Replay (优化)', '');
+  if (replay) {
+    const when = replay.raised ? `raised ${safeIso(replay.raisedAt)} (${mdInline(replay.severity)}), cleared ${safeIso(replay.clearedAt)}` : 'would not have raised';
+    lines.push(`- The rule as it fired, replayed over the evidence: ${when}; ${replay.reproducesLive ? 'the same detections as live' : 'not the detections of live (downsampled evidence, or state from before the window)'}`);
+  }
   if (s) {
     const t = s.trueIncidents;
-    lines.push('', '## Replay (优化)', '', `- True incidents of the rule with evidence: ${t.total}; raised by the rule as it fired: ${t.reproduced}; still raised with the change: ${t.stillRaised}`);
+    lines.push(`- True incidents of the rule with evidence: ${t.total}; raised by the rule as it fired: ${t.reproduced}; still raised with the change: ${t.stillRaised}`);
     for (const k of [...(s.change ? [s.change] : []), ...s.alternatives]) {
       lines.push(`- ${mdInline(k.path)}: ${shown(k.from)} → ${shown(k.to)}${k.reason ? ` — ${mdInline(k.reason)}` : k === s.change ? ' — this false alarm would not have raised (suggested)' : ''}`);
     }

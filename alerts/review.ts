@@ -67,6 +67,8 @@ export interface ReviewRecord {
     suggested?: ReviewInputs['suggestion'];
     /** Rule versions adopted from this review. */
     adopted?: ReviewInputs['adopted'];
+    /** The rule that fired, replayed over the frozen evidence: when it raised and cleared, and whether as live. */
+    replay?: ReviewInputs['replay'];
   } | null;
 }
 
@@ -81,7 +83,7 @@ export async function buildReview(
   now: number,
   inputs: ReviewInputs = {},
 ): Promise<ReviewRecord> {
-  const { evidence, suggestion, adopted } = inputs;
+  const { evidence, suggestion, adopted, replay } = inputs;
   // A stored time no date can carry (a device ts of 1e300 from before ingest checked it) moves
   // the window to the next time known, so the review reads the readings around the incident.
   const start = validTime(incident.firstDetectionTs) ?? validTime(incident.createdAt) ?? now;
@@ -133,6 +135,7 @@ export async function buildReview(
             : {}),
           ...(falseAlarm && suggestion ? { suggested: suggestion } : {}),
           ...(adopted?.length ? { adopted } : {}),
+          ...(replay ? { replay } : {}),
         }
       : null,
   };
@@ -213,7 +216,7 @@ export function renderReviewMarkdown(r: ReviewRecord): string {
       ? ['| action | owner | due |', '|---|---|---|', ...r.actions.map((a) => `| ${mdCell(a.action)} | ${mdCell(a.owner)} | ${mdCell(a.due)} |`)]
       : ['_none_']),
     ...(r.rule?.suggestion ? ['', `> Suggestion: ${mdInline(r.rule.suggestion)}`] : []),
-    ...improvementMarkdown(r.rule?.suggested, r.rule?.adopted),
+    ...improvementMarkdown(r.rule?.replay, r.rule?.suggested, r.rule?.adopted),
     '',
   ];
   return lines.join('\n');

@@ -1,7 +1,7 @@
 // What GET /api/incidents/{id}/review reads besides the incident (README § Reviews): the frozen
 // evidence, for a false alarm the suggestion computed over it and the rule's true cases, and the
 // rule versions adopted from the review.
-import { suggestChange, type EvidencedCase, type Incident, type IncidentService, type ReviewInputs, type RuleSuggestion } from '../alerts/index.js';
+import { firedRule, replaySide, reproducesLive, suggestChange, type EvidencedCase, type Incident, type IncidentService, type ReviewInputs, type RuleSuggestion } from '../alerts/index.js';
 import type { EvidenceStore } from '../store/index.js';
 import type { RuleHistory } from './rule-history.js';
 
@@ -36,8 +36,11 @@ export function createReviewInputs(deps: { evidence: EvidenceStore; incidents: P
     const adopted = incident.ruleId
       ? deps.history.versions(incident.ruleId).filter((v) => v.incidentId === incident.id).map(({ ruleId, version, author, time, diff }) => ({ ruleId, version, author, time, diff }))
       : [];
+    const fired = evidence?.status === 'frozen' ? firedRule(evidence) : undefined;
+    const side = fired && evidence ? replaySide([fired], evidence, incident) : undefined;
     return {
       ...(evidence ? { evidence } : {}),
+      ...(side && evidence ? { replay: { ...side.summary, reproducesLive: reproducesLive(side, evidence, incident) } } : {}),
       ...(falseAlarm && incident.ruleId && evidence?.status === 'frozen' ? { suggestion: suggestion(incident, evidence) } : {}),
       ...(adopted.length ? { adopted } : {}),
     };

@@ -103,5 +103,9 @@ describe('evidence frozen with the case', () => {
     const md = await api(svc.urls.http, `/api/incidents/${closedId}/review?format=md`);
     expect(md.text).toContain('## Evidence');
     expect(md.text).toMatch(/3 of 3 readings from 1 device/);
+    // The rule that fired, replayed over the evidence the store no longer has elsewhere.
+    expect(r.json.rule.replay).toMatchObject({ raised: true, raisedAt: t0 + 1000, clearedAt: t0 + 2000, severity: 'orange', reproducesLive: true });
+    expect(md.text).toContain('- The rule as it fired, replayed over the evidence: raised');
+    expect(md.text).toContain('the same detections as live');
   });
 });
