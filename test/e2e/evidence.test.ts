@@ -109,3 +109,31 @@ describe('evidence frozen with the case', () => {
     expect(md.text).toContain('the same detections as live');
   });
 });
+
+describe('a freeze still pending at shutdown', () => {
+  it('is noted "freezing" at once and finished by the next start', async () => {
+    const rules = tempFile('rules.json', RULES);
+    const config = { rules, review: { evidenceAfter: '1s' } };
+    let svc = await startTestService(config);
+    try {
+      const gw = await connectMqtt(svc.urls.mqtt, { clientId: 'ev-pending-1' });
+      await publish(gw, 'city/sensor/ev-pending-1/telemetry', { ts: Date.now() - 2000, metrics: { waterLevel: 0.8 } });
+      await gw.endAsync();
+      const id = await eventually(async () => (await api(svc.urls.http, '/api/incidents')).json.incidents[0]?.id as string | undefined);
+      expect((await api(svc.urls.http, `/api/incidents/${id}/actions`, { body: { action: 'false_alarm', by: 'op-li' } })).status).toBe(200);
+      const pending = await api(svc.urls.http, `/api/incidents/${id}/review`);
+      expect(pending.json.evidence.status).toBe('freezing');
+      expect(pending.json.telemetry.source).toBe('sqlite'); // read live meanwhile
+      const { dataDir } = svc;
+      await svc.stop();
+      svc = await startTestService({ ...config, dataDir });
+      const done = await eventually(async () => {
+        const r = await api(svc.urls.http, `/api/incidents/${id}/review`);
+        return r.json.evidence.status === 'frozen' ? r.json : undefined;
+      });
+      expect(done.evidence.readings).toMatchObject({ total: 1, kept: 1 });
+    } finally {
+      await svc.stop();
+    }
+  });
+});
