@@ -22,3 +22,4 @@ export { evidenceFor, firedRule } from './case-evidence.js';
 export { replayRoutes, ReplayBody } from './replay-http.js';
 export { suggestChange, type EvidencedCase, type RuleSuggestion } from './rule-suggestion.js';
 export type { ReviewInputs } from './review-evidence.js';
+export { bodyIssues } from './body-issues.js';

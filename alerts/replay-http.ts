@@ -7,7 +7,8 @@ import type { EvidenceStore } from '../store/types.js';
 import { inScope, scopeOf } from './access.js';
 import { evidenceFor, firedRule } from './case-evidence.js';
 import type { EvidenceSources } from './evidence.js';
-import { errorReply, zodIssues, type Route } from './http.js';
+import { bodyIssues } from './body-issues.js';
+import { errorReply, type Route } from './http.js';
 import { replayIncident } from './incident-replay.js';
 import type { IncidentService } from './incidents.js';
 
@@ -31,7 +32,7 @@ export function replayRoutes({ incidents, evidence, sources, clock, office = '' 
       role: 'operator',
       handler: async ({ params, body, principal }) => {
         const b = ReplayBody.safeParse(body);
-        if (!b.success) return errorReply(400, 'bad_request', 'invalid replay', zodIssues(b.error));
+        if (!b.success) return errorReply(400, 'bad_request', 'invalid replay', bodyIssues(b.error));
         const candidate = parseRuleSet(b.data);
         if (!candidate.ok) {
           const issues = candidate.issues.map((i) => ({ path: i.path || 'rules', message: formatRuleIssue(i) }));

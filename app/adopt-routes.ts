@@ -4,14 +4,13 @@
 // (the token name) as author and the case's id, applied to the running rule set and persisted
 // as PUT /api/rules is.
 import { z } from 'zod';
-import { errorReply, inScope, scopeOf, zodIssues, type Incident, type ReviewInputs, type Route } from '../alerts/index.js';
+import { bodyIssues, errorReply, inScope, scopeOf, type Incident, type ReviewInputs, type Route } from '../alerts/index.js';
 import { formatRuleIssue, parseRuleSet, type RuleSetHolder } from '../rules/index.js';
 import type { RuleHistory } from './rule-history.js';
 
-/** The body: the rule to adopt (default: the suggestion), and why. */
+/** The body: the rule to adopt (default: the suggestion). Why goes into the review's lessons and actions. */
 export const AdoptBody = z.strictObject({
   rule: z.record(z.string(), z.unknown()).optional(),
-  note: z.string().max(4000).optional(),
 });
 
 /** States whose review may adopt a change: the case is over and its evidence frozen or freezing. */
@@ -32,7 +31,7 @@ export function adoptRoutes(deps: {
       role: 'admin',
       handler: async ({ params, body, principal }) => {
         const b = AdoptBody.safeParse(body ?? {});
-        if (!b.success) return errorReply(400, 'bad_request', 'invalid adoption', zodIssues(b.error));
+        if (!b.success) return errorReply(400, 'bad_request', 'invalid adoption', bodyIssues(b.error));
         const incident = deps.incidents.get(params.id!);
         if (!incident || !inScope(principal, scopeOf(incident, deps.office ?? ''))) return errorReply(404, 'not_found', `no incident ${params.id}`);
         if (!incident.ruleId) return errorReply(409, 'no_rule', `incident ${incident.id} was not raised by a rule`);
@@ -55,7 +54,7 @@ export function adoptRoutes(deps: {
         if (!version || version.version === before) return errorReply(409, 'unchanged', `the rule is already ${incident.ruleId} as running`);
         return {
           status: 200,
-          body: { incidentId: incident.id, ruleId: version.ruleId, version: version.version, author: version.author, time: new Date(version.time).toISOString(), rule: version.rule, diff: version.diff, ...(b.data.note ? { note: b.data.note } : {}), ruleSet: { version: r.info.version, hash: r.info.hash } },
+          body: { incidentId: incident.id, ruleId: version.ruleId, version: version.version, author: version.author, time: new Date(version.time).toISOString(), rule: version.rule, diff: version.diff, ruleSet: { version: r.info.version, hash: r.info.hash } },
         };
       },
     },

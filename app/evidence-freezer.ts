@@ -17,7 +17,7 @@ export interface EvidenceFreezerDeps {
 export interface EvidenceFreezer {
   /** Called with every incident message, inside its transaction: a close or false alarm notes `freezing`. */
   onIncidentEvent(incident: Incident, event: IncidentEvent): void;
-  /** Schedule the freezes a previous run left pending. */
+  /** Schedule the freezes a previous run left pending or saw fail. */
   resume(): void;
   /** Cancel the timers (their rows stay `freezing`, resumed at the next start) and wait for running freezes. */
   stop(): Promise<void>;

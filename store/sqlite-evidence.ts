@@ -26,7 +26,7 @@ export function createSqliteEvidenceStore(db: Database): EvidenceStore {
       triggered_at = excluded.triggered_at, due_at = excluded.due_at, body = excluded.body`);
   const one = db.prepare<[string], { body: string }>('SELECT body FROM evidence WHERE incident_id = ?');
   const due = db.prepare<[], { incident_id: string; due_at: number; triggered_at: number }>(
-    "SELECT incident_id, due_at, triggered_at FROM evidence WHERE status = 'freezing' ORDER BY due_at",
+    "SELECT incident_id, due_at, triggered_at FROM evidence WHERE status IN ('freezing', 'failed') ORDER BY due_at",
   );
   const ofRule = db.prepare<[string, number], { body: string }>(
     "SELECT body FROM evidence WHERE rule_id = ? AND status = 'frozen' AND triggered_at >= ? ORDER BY triggered_at",

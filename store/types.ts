@@ -135,7 +135,7 @@ export interface EvidenceStore {
   /** Store evidence over the `freezing` row of the same close; false when there is none (a later close replaced it, or it rolled back). */
   putIfCurrent(evidence: Evidence): boolean;
   get(incidentId: string): Evidence | undefined;
-  /** Evidence still to freeze (after a restart, too), soonest due first. */
+  /** Evidence still to freeze, or whose freeze failed (retried at each start), soonest due first. */
   pending(): Array<{ incidentId: string; dueAt: number; triggeredAt: number }>;
   /** Frozen evidence of a rule's cases closed since `since`, oldest first. */
   frozenOfRule(ruleId: string, since: number): Evidence[];
