@@ -69,7 +69,12 @@ export function createRuleSet({ engine, initial, source, clock = Date.now, logge
     info = infoOf(r, info.version + 1, from);
     written = r.written ?? r.rules;
     logger?.info({ source: from, version: info.version, hash: info.hash, kept, changed }, 'rules reloaded');
-    onApplied?.(written, from, author);
+    try {
+      onApplied?.(written, from, author);
+    } catch (err) {
+      // The set runs already; a history or write-back that failed is logged, not undone.
+      logger?.error({ err, source: from }, 'rule set applied, but its versions or write-back failed');
+    }
     return { ok: true, info, changed, kept };
   };
 
