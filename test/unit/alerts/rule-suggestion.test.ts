@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { suggestChange } from '../../../alerts/rule-suggestion.js';
 import { caseOf, silent, smoke, water, type Series } from '../../fixtures/suggestion/cases.js';
 
+const average = { ...water, id: 'water-avg', kind: 'window', window: '3s', aggregate: 'avg' };
+
 const spike = (peak: number): Series => [0.2, peak, 0.2, 0.2];
 const sustained = (level: number, seconds: number): Series => [0.2, ...Array<number>(seconds).fill(level), 0.2];
 
@@ -29,6 +31,13 @@ describe('suggestChange', () => {
     expect(s.change).toBeUndefined();
     expect(s.text).toMatch(/^no single change of above, for avoids this false alarm while keeping the 1 true incident/);
     expect(s.trueIncidents.stillRaised).toBe(0);
+  });
+
+  it('moves a window rule\'s bound just past the aggregate the false alarm reached', () => {
+    // avg of 0.2 and 0.9 is 0.55, the highest the false alarm's 3 s average got.
+    const s = suggestChange(caseOf('fa', average, spike(0.9)), [caseOf('t1', average, sustained(0.9, 4))])!;
+    expect(s.change).toMatchObject({ path: 'above', from: 0.5, to: 0.55 });
+    expect(s.trueIncidents).toEqual({ total: 1, reproduced: 1, stillRaised: 1 });
   });
 
   it('raises the count of an event rule (within a minute when it had none)', () => {
