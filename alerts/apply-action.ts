@@ -97,6 +97,8 @@ export function applyAction(current: Incident, next: Incident, body: ActionBody,
       break;
     }
     case 'review':
+      // A false alarm keeps its state when reviewed, so the table cannot refuse a second review.
+      if (current.reviewedAt !== undefined) return refuse(409, 'already_reviewed', `the incident was already reviewed at ${new Date(current.reviewedAt).toISOString()}`);
       next.reviewedAt = now;
       next.review = body.review;
       break;

@@ -4,10 +4,11 @@ import { z } from 'zod';
 import { toIssues } from '../ingest/index.js';
 import { Severity } from '../rules/detection.js';
 import type { TelemetrySink } from '../store/types.js';
+import type { ReviewInputs } from './review-evidence.js';
 import { type Principal, type Role, auditOf, inScope, scopeOf } from './access.js';
 import { ActionBody } from './actions.js';
 import { refusalOf } from './authority.js';
-import { IncidentState } from './incident.js';
+import { type Incident, IncidentState } from './incident.js';
 import type { IncidentService } from './incidents.js';
 import { type IntakeRouteDeps, intakeRoute } from './intake-http.js';
 import { buildReview, renderReviewMarkdown } from './review.js';
@@ -68,10 +69,12 @@ export interface IncidentRouteDeps extends Pick<IntakeRouteDeps, 'intake' | 'lim
   clock?: () => number;
   /** The coordination office (一办): its scope also sees every escalated or overdue case. */
   office?: string;
+  /** A case's frozen evidence, computed suggestion and adopted rule versions (README § Reviews). */
+  reviewInputs?: (incident: Incident) => Promise<ReviewInputs>;
 }
 
 /** Routes under /api/incidents. */
-export function incidentRoutes({ incidents, telemetry, clock = Date.now, office = '', intake, limit }: IncidentRouteDeps): Route[] {
+export function incidentRoutes({ incidents, telemetry, clock = Date.now, office = '', intake, limit, reviewInputs }: IncidentRouteDeps): Route[] {
   // Out of a department-scoped caller's scope reads as unknown (404): it does not learn the id exists.
   const withTimeline = (id: string, principal?: Principal) => {
     const incident = incidents.get(id);
@@ -122,7 +125,7 @@ export function incidentRoutes({ incidents, telemetry, clock = Date.now, office 
       handler: async ({ params, query, principal }) => {
         const incident = incidents.get(params.id!);
         if (!incident || !inScope(principal, scopeOf(incident, office))) return errorReply(404, 'not_found', `no incident ${params.id}`);
-        const record = await buildReview(incident, incidents.timeline(incident.id), telemetry, clock());
+        const record = await buildReview(incident, incidents.timeline(incident.id), telemetry, clock(), await reviewInputs?.(incident));
         const format = query.get('format') ?? 'json';
         if (format === 'md') return { status: 200, body: renderReviewMarkdown(record), contentType: 'text/markdown; charset=utf-8' };
         if (format !== 'json') return errorReply(400, 'bad_query', 'format must be json or md', [{ path: 'format', message: `unknown format ${format}` }]);

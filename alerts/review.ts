@@ -3,6 +3,7 @@
 import type { Reading } from '../ingest/schemas.js';
 import type { TelemetrySink } from '../store/types.js';
 import type { Incident, IncidentEvent, IncidentEventType } from './incident.js';
+import { evidenceMarkdown, improvementMarkdown, reviewReadings, summarizeEvidence, type EvidenceSummary, type ReviewInputs } from './review-evidence.js';
 import { mdBlock, mdCell, mdCode, mdInline } from './markdown-text.js';
 import { finiteOrUndefined, safeIso, safeNumber, validTime } from './safe-format.js';
 
@@ -55,33 +56,44 @@ export interface ReviewRecord {
     reopened: number;
   };
   telemetry: { from: number; to: number; source: string; series: Series[] };
+  /** The case's frozen evidence (README § Reviews); `live` until the case is closed or found false. */
+  evidence?: EvidenceSummary;
   rootCause: string | null;
   lessons: string | null;
   actions: Array<{ action: string; owner: string; due: string }>;
-  rule: { id: string; version: number; falseAlarm: boolean; suggestion?: string } | null;
+  rule: {
+    id: string;
+    version: number;
+    falseAlarm: boolean;
+    suggestion?: string;
+    /** The computed suggestion in full (README § Reviews): the change, its alternatives, the true incidents it keeps. */
+    suggested?: ReviewInputs['suggestion'];
+    /** Rule versions adopted from this review. */
+    adopted?: ReviewInputs['adopted'];
+    /** The rule that fired, replayed over the frozen evidence: when it raised and cleared, and whether as live. */
+    replay?: ReviewInputs['replay'];
+  } | null;
 }
 
 /** How far around the incident the review reads telemetry. */
 export const REVIEW_WINDOW = { beforeMs: 15 * 60_000, afterMs: 5 * 60_000 };
 
-/** Assemble the 复盘 record of one incident. */
+/** Assemble the 复盘 record of one incident; its telemetry is the frozen evidence when there is some. */
 export async function buildReview(
   incident: Incident,
   events: IncidentEvent[],
   telemetry: TelemetrySink,
   now: number,
+  inputs: ReviewInputs = {},
 ): Promise<ReviewRecord> {
+  const { evidence, suggestion, adopted, replay } = inputs;
   // A stored time no date can carry (a device ts of 1e300 from before ingest checked it) moves
   // the window to the next time known, so the review reads the readings around the incident.
   const start = validTime(incident.firstDetectionTs) ?? validTime(incident.createdAt) ?? now;
   const end = validTime(incident.closedAt) ?? validTime(incident.resolvedAt) ?? now;
   const from = start - REVIEW_WINDOW.beforeMs;
   const to = Math.min(now, end + REVIEW_WINDOW.afterMs);
-  const readings = incident.deviceId
-    ? await telemetry.queryReadings({ deviceIds: [incident.deviceId], from, to })
-    : incident.grid
-      ? await telemetry.queryReadings({ grid: incident.grid, from, to })
-      : [];
+  const read = await reviewReadings(incident, events, telemetry, { from, to }, evidence);
   const created = validTime(incident.createdAt);
   const since = (t?: number) => {
     const at = validTime(t);
@@ -111,7 +123,8 @@ export async function buildReview(
       detections: incident.detections,
       reopened: incident.reopened,
     },
-    telemetry: { from, to, source: telemetry.name, series: toSeries(readings) },
+    telemetry: { from: read.from, to: read.to, source: read.source, series: toSeries(read.readings) },
+    evidence: summarizeEvidence(evidence),
     rootCause: incident.review?.rootCause ?? null,
     lessons: incident.review?.lessons ?? null,
     actions: incident.review?.actions ?? [],
@@ -121,8 +134,11 @@ export async function buildReview(
           version: incident.ruleVersion ?? 1,
           falseAlarm,
           ...(falseAlarm
-            ? { suggestion: `check rule ${incident.ruleId}: raise its threshold or lengthen its "for", then replay it over this window` }
+            ? { suggestion: suggestion?.text ?? `check rule ${incident.ruleId}: replay it over this case (POST /api/incidents/${incident.id}/replay) once its evidence is frozen` }
             : {}),
+          ...(falseAlarm && suggestion ? { suggested: suggestion } : {}),
+          ...(adopted?.length ? { adopted } : {}),
+          ...(replay ? { replay } : {}),
         }
       : null,
   };
@@ -188,6 +204,7 @@ export function renderReviewMarkdown(r: ReviewRecord): string {
     '',
     ...r.telemetry.series.map((s) => `- ${mdInline(s.deviceId)} ${mdInline(s.metric)}: ${summary(s.points)}`),
     '',
+    ...(r.evidence ? [...evidenceMarkdown(r.evidence), ''] : []),
     '## Root cause',
     '',
     r.rootCause === null ? '_not reviewed yet_' : mdBlock(r.rootCause),
@@ -202,6 +219,7 @@ export function renderReviewMarkdown(r: ReviewRecord): string {
       ? ['| action | owner | due |', '|---|---|---|', ...r.actions.map((a) => `| ${mdCell(a.action)} | ${mdCell(a.owner)} | ${mdCell(a.due)} |`)]
       : ['_none_']),
     ...(r.rule?.suggestion ? ['', `> Suggestion: ${mdInline(r.rule.suggestion)}`] : []),
+    ...improvementMarkdown(r.rule?.replay, r.rule?.suggested, r.rule?.adopted),
     '',
   ];
   return lines.join('\n');

@@ -20,6 +20,8 @@ interface Edge {
   from: readonly IncidentState[];
   to: IncidentState;
   event: IncidentEventType;
+  /** From these states the action leaves the state as it is. */
+  keep?: readonly IncidentState[];
 }
 
 /** warning → acknowledged → dispatched → resolved → closed → reviewed; arrive, transfer, reject, false_alarm, reopen. */
@@ -31,7 +33,8 @@ export const TRANSITIONS: Record<Action, Edge> = {
   feedback: { from: ['dispatched'], to: 'resolved', event: 'resolved' }, // 反馈
   close: { from: ['resolved'], to: 'closed', event: 'closed' }, // 核查结案
   reject: { from: ['resolved'], to: 'dispatched', event: 'rejected' }, // verification failed (返工)
-  review: { from: ['closed'], to: 'reviewed', event: 'reviewed' }, // 复盘
+  // 复盘. DESIGN: a false alarm can be reviewed; it stays a false alarm, so it is still counted as one.
+  review: { from: ['closed', 'false_alarm'], to: 'reviewed', event: 'reviewed', keep: ['false_alarm'] },
   // Found on site, or by the verifier, as well as before anyone went out.
   false_alarm: { from: ['warning', 'acknowledged', 'dispatched', 'resolved'], to: 'false_alarm', event: 'false_alarm' },
   reopen: { from: ['closed'], to: 'dispatched', event: 'reopened' }, // rework (返工)
@@ -50,5 +53,5 @@ export function transition(from: IncidentState, action: Action): TransitionResul
       message: `cannot ${action} an incident in state ${from} (allowed from: ${edge.from.join(', ')})`,
     };
   }
-  return { ok: true, to: edge.to, event: edge.event };
+  return { ok: true, to: edge.keep?.includes(from) ? from : edge.to, event: edge.event };
 }

@@ -38,7 +38,10 @@ const RULES_HELP = `citysense rules check FILE — validate a rule file (YAML or
 Prints each error with the rule id and path; exit status 1 when the file is invalid.
 
 citysense rules replay FILE --from telemetry.jsonl | --since T [--until T] [--compare OTHER] [--json]
-  runs the rules over recorded telemetry on a virtual clock ("citysense rules replay --help").`;
+  runs the rules over recorded telemetry on a virtual clock ("citysense rules replay --help").
+
+citysense rules replay --incident ID [--rules CANDIDATE.yaml] [--json] [--data-dir DIR]
+  the rule that fired on a closed case and a candidate, over the case's frozen evidence.`;
 
 type Out = { log: (s: string) => void; error: (s: string) => void };
 

@@ -13,6 +13,7 @@ import { EvaluationModel } from '../alerts/evaluation-model.js';
 import { DEFAULT_RULES_PATH } from '../rules/load.js';
 import { DEFAULT_MAX_FUTURE_MS } from '../ingest/time-window.js';
 import { NotifyConfig } from '../notify/index.js';
+import { ReviewConfig } from './review-config.js';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 const Flag = z.union([z.boolean(), z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true')]);
@@ -42,6 +43,8 @@ export const Config = z.strictObject({
   /** `maxFuture`: how far ahead of the broker's clock a device `ts` may be (README § Payloads). */
   ingest: z.strictObject({ maxFuture: Duration.default(DEFAULT_MAX_FUTURE_MS) }).prefault({}),
   telemetryRetention: Duration.default(7 * 86_400_000),
+  /** Evidence frozen with a case at close or false alarm (README § Reviews): its window, size and the suggestion's look-back. */
+  review: ReviewConfig.prefault({}),
   /** How long a store write waits for another connection's lock before it fails (SQLITE_BUSY); it blocks the thread meanwhile. */
   storeBusyTimeout: Duration.default(5_000),
   /** A detection whose incident transaction fails (README § Durability): tries in all, backoff, and how many may wait. */

@@ -8,11 +8,14 @@ import {
 import { safeIso } from '../alerts/safe-format.js';
 import { loadConfig } from './config.js';
 import { readInfluxReadings, readReplayFile, readStoredReadings, type LoadedReadings } from './replay-input.js';
+import { runIncidentReplay } from './replay-incident.js';
 
 export const REPLAY_HELP = `citysense rules replay — run rules over recorded telemetry on a virtual clock
 
 Usage: citysense rules replay RULES.yaml --from telemetry.jsonl [options]
        citysense rules replay RULES.yaml --since 2h [--until 2026-05-01T12:00:00Z] [options]
+       citysense rules replay --incident ID [--rules CANDIDATE.yaml] [--json] [--data-dir DIR]
+         (the rule that fired on a closed case, and the candidate, over its frozen evidence, side by side)
 
 Input (one of):
   --from FILE.jsonl     one JSON object per line: a Reading (as stored), or a raw MQTT message
@@ -86,6 +89,7 @@ async function rulesOf(path: string, out: Out): Promise<Rule[] | undefined> {
 
 /** The `rules replay` subcommand; returns the exit code. */
 export async function runReplay(argv: string[], out: Out, env: NodeJS.ProcessEnv = process.env, now = Date.now()): Promise<number> {
+  if (argv.includes('--incident')) return runIncidentReplay(argv, out, env);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -93,8 +93,9 @@ function ruleRoutes(engine: RuleEngine, ruleSet: RuleSetHolder | undefined): Rou
       method: 'PUT',
       path: '/api/rules',
       role: 'admin',
-      handler: ({ body }) => {
-        const r = ruleSet.replace(body, 'api');
+      handler: ({ body, principal }) => {
+        // The token name is the author of the rule versions this makes (README § Rule versions).
+        const r = ruleSet.replace(body, 'api', principal?.name);
         if (!r.ok) {
           const issues = r.issues.map((i) => ({ path: i.path || '(body)', message: formatRuleIssue(i), ...(i.ruleId ? { ruleId: i.ruleId } : {}) }));
           return errorReply(400, 'invalid_rules', `rule set refused (${issues.length} error(s)); the running set is unchanged`, issues);

@@ -18,6 +18,8 @@ export interface RulesRuntimeDeps {
   saveChunk?: number;
   /** Debounce of file changes (default 200 ms). */
   debounceMs?: number;
+  /** Told of every accepted rule set (app/rule-history.ts: versions and persistence). */
+  onApplied?: (written: unknown[], source: string, author?: string) => void;
 }
 
 export interface RulesRuntime {
@@ -37,7 +39,7 @@ export function startRulesRuntime(deps: RulesRuntimeDeps): RulesRuntime {
   const restored = engine.restore(saved.entries);
   if (saved.entries.length) logger.info({ restored, dropped: saved.entries.length - restored, savedAt: saved.savedAt }, 'rule state restored');
 
-  const rules = createRuleSet({ engine, initial: deps.initial, source: `file:${deps.path}`, clock, logger });
+  const rules = createRuleSet({ engine, initial: deps.initial, source: `file:${deps.path}`, clock, logger, onApplied: deps.onApplied });
 
   // Issue #3: one save used to rewrite every slot on the main thread in one transaction, a pause
   // that grew with devices × rules (~1 s with 50,000 devices, `npm run bench:rule-state`). Now a

@@ -48,6 +48,7 @@ import { createFollowUpMount } from './follow-up-mount.js';
 import { deviceRoutes } from './device-routes.js';
 import { telemetryReaderFor, trackDevices } from './device-tracking.js';
 import { startNotify, type NotifyHandle } from './notify.js';
+import { createImprovement } from './improvement.js';
 
 export interface RunningService {
   token: string;
@@ -144,6 +145,9 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     // Silences and inhibition (issue #6): muted detections are stored and counted, never pushed.
     const silences = createSilenceService({ store: store.silences, clock });
     const countMuted = metrics.counter('citysense_detections_muted_total', 'Detections muted by a silence or an inhibiting incident (stored, not pushed)');
+    // 复盘 → 优化: rule versions (and the set to start with), evidence frozen at close, replay, adoption.
+    const improvement = createImprovement({ config, store, telemetry, ruleFile, clock, logger, incidents: () => incidents, rules: () => rulesRuntime });
+    cleanups.push(() => improvement.stop());
     // Muting never eats a warning: a muted raise is kept (in the store) until its rule clears, and
     // handed back when its silence ends or its inhibitor closes (README § Silences and inhibition).
     const muted = createMuteLedger({
@@ -162,6 +166,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       if (m.type === 'incident') incidentChanges.next(m as unknown as IncidentChange);
       if (m.type === 'incident') notify?.notifier.onIncidentChange(m);
       if (m.type === 'incident') writeIncidentEvent(telemetry, m as { incident?: Incident; event?: IncidentEvent }, logger);
+      if (m.type === 'incident') improvement.freezer.onIncidentEvent(m.incident as Incident, m.event as IncidentEvent);
       return seq;
     };
     // Each operation is one store transaction, its /ws messages sent once committed
@@ -188,7 +193,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     const countDetection = metrics.counter('citysense_detections_total', 'Detections emitted by rules');
     const countRuleError = metrics.counter('citysense_rule_errors_total', 'Rule evaluation errors (the reading is skipped for that rule only)');
     const engine = createRuleEngine({
-      rules: ruleFile.rules,
+      rules: improvement.startRules.rules,
       onError: (err, ctx) => {
         countRuleError({ rule: ctx.ruleId });
         logger.warn({ err, ruleId: ctx.ruleId }, 'rule failed on a reading');
@@ -196,7 +201,8 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     });
 
     // Before the engine is subscribed: saved `for` timers and windows go on where they were.
-    const rulesRuntime = startRulesRuntime({ engine, initial: ruleFile, path: config.rules, stateStore: store.ruleState, logger, clock });
+    const rulesRuntime = startRulesRuntime({ engine, initial: improvement.startRules, path: config.rules, stateStore: store.ruleState, logger, clock, onApplied: improvement.history.onApplied });
+    improvement.freezer.resume();
     const readings$ = ingest.readings$.pipe(share());
     // The one path of every detection, from rules and from Node-RED's `citysense alert` nodes alike.
     // The alert path's own latency (issue #3): a reading out of ingest → the detection it raised
@@ -297,8 +303,10 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
           intake: createIntake({ store: store.incidents, incidents, publish, options: config.intake, gridOf: (loc) => grid.locate(loc), clock, unit }),
           // Wall-clock time, as the auth throttle: it paces network clients.
           limit: createReportLimit(config.intake),
+          reviewInputs: improvement.reviewInputs,
         }),
         ...apiRoutes(deps),
+        ...improvement.routes(router.office()),
         ...deviceRoutes({ devices: tracking.devices, reader: telemetryReader, openIncidents: () => store.incidents.listOpen(), clock }),
         ...managementRoutes({ incidents, silences: sweepAfterExpire(silences, muted), cap: { ...config.cap, utcOffsetMinutes: config.utcOffsetMinutes }, clock }),
         ...evaluationRoutes({ cases: store.cases, clock, utcOffsetMinutes: config.utcOffsetMinutes, model: config.evaluation }),

@@ -3,12 +3,15 @@ export type {
   AlertLog,
   CaseReader,
   FollowUpStore,
+  EvidenceStore,
   IncidentEventRecord,
   IncidentQuery,
   IncidentStore,
   LogMessage,
   MutedKeyStore,
   RuleStateStore,
+  RuleVersion,
+  RuleVersionStore,
   SilenceStore,
   SinkHealth,
   TelemetryQuery,
@@ -43,3 +46,4 @@ export {
   type InfluxSinkOptionsInput,
   type InfluxSinkStats,
 } from './influx/index.js';
+export { openCaseFile, type CaseFile } from './sqlite-case-file.js';

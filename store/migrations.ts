@@ -3,8 +3,10 @@
 import path from 'node:path';
 import Database, { type Database as Db } from 'better-sqlite3';
 import { StoreError } from './errors.js';
+import { EVIDENCE_SQL } from './sqlite-evidence.js';
 import { RULE_STATE_SQL } from './sqlite-rule-state.js';
 import { MUTED_KEYS_SQL } from './sqlite-muted-keys.js';
+import { RULE_VERSIONS_SQL } from './sqlite-rule-versions.js';
 
 export interface Migration {
   version: number;
@@ -154,6 +156,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX IF NOT EXISTS follow_ups_incident ON follow_ups (incident_id);
     `,
+  },
+  {
+    version: 8,
+    description: 'evidence frozen with a case at close or false alarm',
+    sql: EVIDENCE_SQL,
+  },
+  {
+    version: 9,
+    description: 'rule versions, and the rule set PUT over the API when the rule file cannot be written',
+    sql: RULE_VERSIONS_SQL,
   },
 ];
 

@@ -17,15 +17,17 @@ import { SqliteStoreOptions, type OpenSqliteStoreOptions } from './options.js';
 import { createSqliteAlertLog, type SqliteAlertLog } from './sqlite-alert-log.js';
 import { createSqliteCaseReader } from './sqlite-cases.js';
 import { createSqliteFollowUpStore } from './sqlite-follow-ups.js';
+import { createSqliteEvidenceStore } from './sqlite-evidence.js';
 import { createSqliteIncidentStore } from './sqlite-incidents.js';
 import { createSqliteRuleStateStore } from './sqlite-rule-state.js';
+import { createSqliteRuleVersionStore } from './sqlite-rule-versions.js';
 import { createSqliteSilenceStore } from './sqlite-silences.js';
 import { createSqliteMutedKeyStore } from './sqlite-muted-keys.js';
 import { createSqliteTelemetrySink, type SqliteTelemetrySink, type TelemetryStats } from './sqlite-telemetry.js';
 import { createSqliteTelemetryReader } from './sqlite-series.js';
 import type { TelemetryReader } from './telemetry-series.js';
 import { createInlineWriter, createWorkerWriter } from './telemetry-writer.js';
-import type { CaseReader, FollowUpStore, IncidentStore, MutedKeyStore, RuleStateStore, SilenceStore } from './types.js';
+import type { CaseReader, EvidenceStore, FollowUpStore, IncidentStore, MutedKeyStore, RuleStateStore, RuleVersionStore, SilenceStore } from './types.js';
 import { createPruner, pruneNow } from './telemetry-rows.js';
 
 /** Run `fn` as one transaction: one commit for all of it, none of it stored if it throws. */
@@ -70,6 +72,8 @@ export interface SqliteStore {
   cases: CaseReader;
   followUps: FollowUpStore;
   ruleState: RuleStateStore;
+  evidence: EvidenceStore;
+  ruleVersions: RuleVersionStore;
   /**
    * Run `fn` (several writes of the store's file) as one transaction: one commit for all of
    * it. If `fn` throws, none of it is stored.
@@ -203,6 +207,8 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
     cases: createSqliteCaseReader(db),
     followUps: createSqliteFollowUpStore(db),
     ruleState: createSqliteRuleStateStore(db),
+    evidence: createSqliteEvidenceStore(db),
+    ruleVersions: createSqliteRuleVersionStore(db),
     maintain,
     writeTransaction,
     health(): StoreHealth {

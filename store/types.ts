@@ -3,6 +3,7 @@
 import type { Incident, IncidentEvent, IncidentState } from '../alerts/incident.js';
 import type { MutedKey } from '../alerts/muted-keys.js';
 import type { FollowUpLink } from '../alerts/follow-up.js';
+import type { Evidence } from '../alerts/evidence.js';
 import type { Silence } from '../alerts/silences.js';
 import type { Reading } from '../ingest/schemas.js';
 import type { Detection, Severity } from '../rules/detection.js';
@@ -146,4 +147,47 @@ export interface MutedKeyStore {
   delete(key: string): void;
   /** Every kept key, longest muted first. */
   load(): MutedKey[];
+}
+
+/** Frozen case evidence (alerts/evidence.ts), one row per incident, kept with the case. */
+export interface EvidenceStore {
+  /** Note (in the caller's transaction) that the evidence of this close is to be frozen at dueAt. */
+  markFreezing(placeholder: Evidence, ruleId: string | undefined, dueAt: number): void;
+  /** Store evidence over the `freezing` row of the same close; false when there is none (a later close replaced it, or it rolled back). */
+  putIfCurrent(evidence: Evidence): boolean;
+  get(incidentId: string): Evidence | undefined;
+  /** Evidence still to freeze, or whose freeze failed (retried at each start), soonest due first. */
+  pending(): Array<{ incidentId: string; dueAt: number; triggeredAt: number }>;
+  /** Frozen evidence of a rule's cases closed since `since`, oldest first. */
+  frozenOfRule(ruleId: string, since: number): Evidence[];
+}
+
+/** One stored version of a rule: `rule` is the rule as written (null when it was removed). */
+export interface RuleVersion {
+  ruleId: string;
+  /** 1, 2, 3… per rule id, one per change (not the rule's own `version` field). */
+  version: number;
+  time: number;
+  /** The token name for PUT /api/rules and adoptions, `file` for the rule file. */
+  author: string;
+  rule: unknown;
+  /** Field by field against the previous version. */
+  diff: Array<{ path: string; from?: unknown; to?: unknown }>;
+  /** The case whose review adopted this version, if one did. */
+  incidentId?: string;
+}
+
+/** The history of every rule, and the rule set kept in the store when the rule file cannot be written. */
+export interface RuleVersionStore {
+  /** Store new versions (numbered here), in one transaction. */
+  append(entries: ReadonlyArray<Omit<RuleVersion, 'version'>>): RuleVersion[];
+  latest(ruleId: string): RuleVersion | undefined;
+  latestOfEach(): RuleVersion[];
+  /** Every version of a rule, oldest first. */
+  list(ruleId: string): RuleVersion[];
+  /** The version in force at `ts`. */
+  at(ruleId: string, ts: number): RuleVersion | undefined;
+  override(): { time: number; author: string; fileHash: string; rules: unknown[] } | undefined;
+  setOverride(o: { time: number; author: string; fileHash: string; rules: unknown[] }): void;
+  clearOverride(): void;
 }

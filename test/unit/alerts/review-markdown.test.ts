@@ -46,6 +46,7 @@ describe('review Markdown escapes what people typed', () => {
       '## Timeline',
       '## Response',
       '## Telemetry',
+      '## Evidence',
       '## Root cause',
       '## Lessons',
       '## Actions (优化)',
