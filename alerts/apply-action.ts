@@ -1,7 +1,7 @@
 // What each action does to an incident besides its state (DESIGN.md § Incidents: the closed
 // loop): deadlines, arrival, hand-overs, the verifier check. Pure: the service stores the result.
 import type { ActionBody } from './actions.js';
-import type { Incident } from './incident.js';
+import type { Incident } from '../model/incident.js';
 import { type Router, deadlinesFrom } from './routing.js';
 
 /** The incident after an action and what goes into its event's data, or the refusal. */

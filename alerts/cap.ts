@@ -2,8 +2,8 @@
 // history is derived from the incident's event log, so it needs no storage of its own and is
 // the same on every call and every process: `opened` is the Alert, each later state change or
 // severity raise an Update, a false alarm the Cancel, each referencing the messages before it.
-import type { Severity } from '../rules/detection.js';
-import type { Incident, IncidentEvent, IncidentEventType } from './incident.js';
+import type { Severity } from '../model/detection.js';
+import type { Incident, IncidentEvent, IncidentEventType } from '../model/incident.js';
 import { finiteOrUndefined, firstValidTime, validTime } from './safe-format.js';
 
 export type CapMsgType = 'Alert' | 'Update' | 'Cancel';

@@ -1,9 +1,9 @@
 // The evidence a replay or a suggestion runs over: the frozen evidence when there is some, else
 // the same assembled now from live telemetry (a case still open, or one whose freeze failed).
 import { parseRuleSet, type Rule } from '../rules/index.js';
-import type { EvidenceStore } from '../store/types.js';
+import type { EvidenceStore } from '../store/index.js';
 import { collectEvidence, type Evidence, type EvidenceSources } from './evidence.js';
-import type { Incident, IncidentEvent } from './incident.js';
+import type { Incident, IncidentEvent } from '../model/incident.js';
 
 /** The evidence of a case, and whether it is frozen or read live. */
 export async function evidenceFor(

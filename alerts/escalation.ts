@@ -1,7 +1,7 @@
 // Escalation of missed deadlines (吹哨报到 → 督办): after the `overdue` event the case climbs
 // the routing chain (department → … → coordination office) one level per interval, then the
 // top keeps getting reminders until someone acts. Pure: the service stores what it returns.
-import type { Incident, IncidentState } from './incident.js';
+import type { Incident, IncidentState } from '../model/incident.js';
 
 export const DEADLINE_NAMES = ['acknowledge', 'arrive', 'resolve'] as const;
 export type DeadlineName = (typeof DEADLINE_NAMES)[number];

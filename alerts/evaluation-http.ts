@@ -1,7 +1,7 @@
 // GET /api/evaluation (综合评价): `from`, `to` (ms epoch or ISO-8601; default the last 30 days),
 // `groupBy`, `period=month`, `target` (satisfaction, default 85), `format=json|csv`.
 import { z } from 'zod';
-import type { CaseReader } from '../store/types.js';
+import type { CaseReader } from '../store/index.js';
 import { evaluate, GROUP_BY, SATISFACTION_TARGET } from './evaluation.js';
 import { evaluationCsv } from './evaluation-csv.js';
 import { MAX_FORMATTABLE_MS } from './safe-format.js';

@@ -17,7 +17,7 @@ import { type Composite, scoreComposite } from './evaluation-composite.js';
 import { type FollowUpFigures, followUpFigures } from './evaluation-follow-up.js';
 import { type OnTimePart, departmentOnTime, operatorOnTime } from './evaluation-measures.js';
 import { DEFAULT_MODEL, type EvaluationModel } from './evaluation-model.js';
-import type { Incident, IncidentEvent, IncidentEventType } from './incident.js';
+import type { Incident, IncidentEvent, IncidentEventType } from '../model/incident.js';
 
 export const GROUP_BY = ['department', 'district', 'grid', 'rule', 'source'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];

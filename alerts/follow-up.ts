@@ -4,21 +4,12 @@
 // and answers once. The answer goes on the incident's timeline (`follow_up`) and into 综合评价.
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { FollowUpStore } from '../store/types.js';
-import type { Incident } from './incident.js';
+import type { FollowUpLink } from '../model/follow-up.js';
+import type { FollowUpStore } from '../store/index.js';
+import type { Incident } from '../model/incident.js';
 import type { IncidentService } from './incidents.js';
 
-/** A stored link: never the token, only its hash. */
-export const FollowUpLink = z.object({
-  tokenHash: z.string(),
-  incidentId: z.string(),
-  createdAt: z.number(),
-  expiresAt: z.number(),
-  answeredAt: z.number().optional(),
-  /** A later close of the same case sent a newer link. */
-  supersededAt: z.number().optional(),
-});
-export type FollowUpLink = z.infer<typeof FollowUpLink>;
+export { FollowUpLink } from '../model/follow-up.js';
 
 /** 43 base64url characters: 32 random bytes. Anything else cannot be a token and is not looked up. */
 export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;

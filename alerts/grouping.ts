@@ -1,10 +1,10 @@
 // Grouping (Alertmanager's group_by): a rule's detections that share a grid (or district, or
 // just the rule) and arrive within a window become one incident listing its member devices, so a
 // gateway or power cut is one case, not one per device. Pure: incidents.ts does the storing.
-import type { Detection } from '../rules/detection.js';
-import type { GroupSpec } from '../rules/group.js';
-import type { IncidentQuery } from '../store/types.js';
-import { type Incident, type IncidentGroup, type Member, OPEN_STATES } from './incident.js';
+import type { Detection } from '../model/detection.js';
+import type { GroupSpec } from '../rules/index.js';
+import type { IncidentQuery } from '../store/index.js';
+import { type Incident, type IncidentGroup, type Member, OPEN_STATES } from '../model/incident.js';
 
 /** Config defaults per rule kind (`grouping:` in the config file), used when a rule has no `group`. */
 export type GroupDefaults = Partial<Record<string, GroupSpec>>;

@@ -2,13 +2,13 @@
 // from a parsed request to a reply; app/ owns the server, auth and JSON I/O.
 import { z } from 'zod';
 import { toIssues } from '../ingest/index.js';
-import { Severity } from '../rules/detection.js';
-import type { TelemetrySink } from '../store/types.js';
+import { Severity } from '../model/detection.js';
+import type { TelemetrySink } from '../store/index.js';
 import type { ReviewInputs } from './review-evidence.js';
 import { type Principal, type Role, auditOf, inScope, scopeOf } from './access.js';
 import { ActionBody } from './actions.js';
 import { refusalOf } from './authority.js';
-import { type Incident, IncidentState } from './incident.js';
+import { type Incident, IncidentState } from '../model/incident.js';
 import type { IncidentService } from './incidents.js';
 import { type IntakeRouteDeps, intakeRoute } from './intake-http.js';
 import { buildReview, renderReviewMarkdown } from './review.js';

@@ -3,7 +3,8 @@
 // reconnecting operator gets every message after its `since`, in seq order, exactly once.
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import type { AlertLog, LogMessage } from '../store/types.js';
+import type { LogMessage, ServerMessage } from '../model/ws.js';
+import type { AlertLog } from '../store/index.js';
 import { type DepartmentOf, type Principal, inScope, roleAtLeast } from './access.js';
 import { ClientMessage, type Filter, facetsOf, matchesFilter } from './ws-protocol.js';
 
@@ -153,7 +154,7 @@ export function createHub(opts: HubOptions): Hub {
   }
 
   // Replies to one client are not part of the log and carry no seq.
-  const reply = (c: Client, body: Record<string, unknown>) => void send(c, JSON.stringify(body));
+  const reply = (c: Client, body: ServerMessage) => void send(c, JSON.stringify(body));
 
   return {
     publish(message) {
@@ -191,7 +192,7 @@ export function createHub(opts: HubOptions): Hub {
     attach(ws, principal) {
       const c: Client = { ws, cursor: log.lastSeq(), live: false, gen: 0, filter: {}, principal, resumed: false };
       clients.add(c);
-      ws.send(JSON.stringify({ type: 'hello', seq: c.cursor }));
+      ws.send(JSON.stringify({ type: 'hello', seq: c.cursor } satisfies ServerMessage));
       c.grace = setTimeout(() => catchUp(c), graceMs);
       ws.on('message', (data, isBinary) => {
         if (isBinary) return reply(c, { type: 'error', error: { code: 'bad_message', message: 'binary frames are not accepted' } });

@@ -2,9 +2,9 @@
 // operators (rules/replay.ts) over the case's evidence, muted and grouped as live — what each
 // would have raised and cleared, and whether the candidate would have raised at all.
 import { replay, type Rule } from '../rules/index.js';
-import type { Detection } from '../rules/detection.js';
+import type { Detection } from '../model/detection.js';
 import { type Evidence, type EvidenceDetection } from './evidence.js';
-import type { Incident } from './incident.js';
+import type { Incident } from '../model/incident.js';
 import { casesOf, muteAsRecorded, type MutedDetection, type ReplayedCase } from './replay-mute.js';
 
 /** One side of the replay. */

@@ -3,14 +3,14 @@
 // stored event and one published `incident` message.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Location } from '../ingest/schemas.js';
-import { type Detection, SEVERITY_RANK } from '../rules/detection.js';
-import type { IncidentQuery, IncidentStore, LogMessage } from '../store/types.js';
+import type { Location } from '../model/reading.js';
+import { type Detection, SEVERITY_RANK } from '../model/detection.js';
+import type { IncidentQuery, IncidentStore, LogMessage } from '../store/index.js';
 import type { ActionBody, ManualReport } from './actions.js';
 import { applyAction } from './apply-action.js';
 import { deadlineChanges } from './escalation.js';
 import { type GroupDefaults, findGroupIncident, groupOf, groupQuery, groupTitle, withMember } from './grouping.js';
-import { type Incident, type IncidentEvent, type IncidentEventType, type IncidentGroup, OPEN_STATES } from './incident.js';
+import { type Incident, type IncidentEvent, type IncidentEventType, type IncidentGroup, OPEN_STATES } from '../model/incident.js';
 import { INHIBITING, findInhibitor } from './inhibition.js';
 import { reportEntry } from './intake.js';
 import { type MutedKey, muteNote } from './muted-keys.js';

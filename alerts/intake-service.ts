@@ -1,10 +1,10 @@
 // The intake of manual reports: join the open case nearby (alerts/intake.ts), else open a new one
 // through the incident service. A join is one stored `report` event and one `incident` message.
-import type { Location } from '../ingest/schemas.js';
-import type { IncidentStore, LogMessage } from '../store/types.js';
+import type { Location } from '../model/reading.js';
+import type { IncidentStore, LogMessage } from '../store/index.js';
 import type { Role } from './access.js';
 import type { ManualReport } from './actions.js';
-import { type Incident, type IncidentEvent, OPEN_STATES } from './incident.js';
+import { type Incident, type IncidentEvent, OPEN_STATES } from '../model/incident.js';
 import type { IncidentService } from './incidents.js';
 import { type IntakeOptions, findMergeTarget, reportEntry, withReport } from './intake.js';
 

@@ -4,10 +4,10 @@ import { inScope } from './access.js';
 import { type CapOptions, renderCap } from './cap.js';
 import { renderCapFeed } from './cap-feed.js';
 import { errorReply, zodIssues, type Route } from './http.js';
-import { OPEN_STATES } from './incident.js';
+import { OPEN_STATES } from '../model/incident.js';
 import type { IncidentService } from './incidents.js';
 import { SilenceInput, type SilenceService } from './silences.js';
-import { Duration } from '../rules/duration.js';
+import { Duration } from '../model/duration.js';
 
 export const CAP_CONTENT_TYPE = 'application/cap+xml; charset=utf-8';
 

@@ -3,7 +3,7 @@
 // with when each would have raised and cleared, and a verdict.
 import { z } from 'zod';
 import { formatRuleIssue, parseRuleSet } from '../rules/index.js';
-import type { EvidenceStore } from '../store/types.js';
+import type { EvidenceStore } from '../store/index.js';
 import { inScope, scopeOf } from './access.js';
 import { evidenceFor, firedRule } from './case-evidence.js';
 import type { EvidenceSources } from './evidence.js';

@@ -1,7 +1,7 @@
 // Replaying a case as the live service handled it: the silences and inhibitors recorded in its
 // evidence mute what they muted live, and detections group into incidents by dedup key as
 // alerts/incidents.ts does (a raise opens, later detections attach until the case was closed).
-import { SEVERITY_RANK, type Detection, type Severity } from '../rules/detection.js';
+import { SEVERITY_RANK, type Detection, type Severity } from '../model/detection.js';
 import type { Evidence } from './evidence.js';
 import { compileSilence } from './silences.js';
 

@@ -1,9 +1,9 @@
 // The evidence part of the review record (README § Reviews): where its telemetry came from,
 // how much of it there is, and what else was frozen with the case.
-import type { Reading } from '../ingest/schemas.js';
-import type { TelemetrySink } from '../store/types.js';
+import type { Reading } from '../model/reading.js';
+import type { TelemetrySink } from '../store/index.js';
 import { detectionsOf, isAreaCase, type Evidence } from './evidence.js';
-import type { Incident, IncidentEvent } from './incident.js';
+import type { Incident, IncidentEvent } from '../model/incident.js';
 import { mdInline } from './markdown-text.js';
 import type { ReplaySide } from './incident-replay.js';
 import type { RuleSuggestion } from './rule-suggestion.js';

@@ -1,8 +1,8 @@
 // The review record (复盘) of DESIGN.md § The review record: timeline, response metrics, the
 // telemetry around the incident read back from the time-series sink, and the lessons.
-import type { Reading } from '../ingest/schemas.js';
-import type { TelemetrySink } from '../store/types.js';
-import type { Incident, IncidentEvent, IncidentEventType } from './incident.js';
+import type { Reading } from '../model/reading.js';
+import type { TelemetrySink } from '../store/index.js';
+import type { Incident, IncidentEvent, IncidentEventType } from '../model/incident.js';
 import { evidenceMarkdown, improvementMarkdown, reviewReadings, summarizeEvidence, type EvidenceSummary, type ReviewInputs } from './review-evidence.js';
 import { mdBlock, mdCell, mdCode, mdInline } from './markdown-text.js';
 import { finiteOrUndefined, safeIso, safeNumber, validTime } from './safe-format.js';

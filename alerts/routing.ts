@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { toIssues } from '../ingest/index.js';
-import { Duration } from '../rules/duration.js';
-import type { Severity } from '../rules/detection.js';
-import type { Deadlines } from './incident.js';
+import { Duration } from '../model/duration.js';
+import type { Severity } from '../model/detection.js';
+import type { Deadlines } from '../model/incident.js';
 
 const Limits = z.object({ acknowledge: Duration, arrive: Duration, resolve: Duration });
 const DeadlinesBySeverity = z.object({

@@ -5,7 +5,7 @@
 import { parseRuleSet, type Rule } from '../rules/index.js';
 import type { Evidence } from './evidence.js';
 import { replaySide } from './incident-replay.js';
-import type { Incident } from './incident.js';
+import type { Incident } from '../model/incident.js';
 import { knobsOf, type Knob } from './suggestion-knobs.js';
 
 /** A case and its evidence. */

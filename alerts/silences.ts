@@ -3,27 +3,13 @@
 // counted, but opens no incident and pushes no alert.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { Detection } from '../rules/detection.js';
-import { globToRegExp } from '../rules/select.js';
-import type { SilenceStore } from '../store/types.js';
-import { Duration } from '../rules/duration.js';
+import { Silence, SilenceMatchers } from '../model/silence.js';
+import type { Detection } from '../model/detection.js';
+import { globToRegExp } from '../rules/index.js';
+import type { SilenceStore } from '../store/index.js';
+import { Duration } from '../model/duration.js';
 
-const Pattern = z.string().trim().min(1).max(128);
-
-/** What a silence matches; each given field must match (AND). `*` and `?` are globs, else exact. */
-export const SilenceMatchers = z
-  .object({
-    device: Pattern.optional(),
-    grid: Pattern.optional(),
-    district: Pattern.optional(),
-    rule: Pattern.optional(),
-    category: Pattern.optional(),
-  })
-  .strict()
-  .refine((m) => Object.values(m).some((v) => v !== undefined), {
-    message: 'a silence needs at least one of device, grid, district, rule, category',
-  });
-export type SilenceMatchers = z.infer<typeof SilenceMatchers>;
+export { Silence, SilenceMatchers } from '../model/silence.js';
 
 const Instant = z.union([
   z.number().int().nonnegative(),
@@ -46,18 +32,7 @@ export const SilenceInput = z
   });
 export type SilenceInput = z.input<typeof SilenceInput>;
 
-export const Silence = z.object({
-  id: z.string(),
-  matchers: SilenceMatchers,
-  createdBy: z.string(),
-  comment: z.string(),
-  startsAt: z.number(),
-  endsAt: z.number(),
-  createdAt: z.number(),
-  /** Who ended it early (DELETE), if anyone. */
-  expiredBy: z.string().optional(),
-});
-export type Silence = z.infer<typeof Silence>;
+
 
 export type SilenceState = 'pending' | 'active' | 'expired';
 

@@ -1,6 +1,6 @@
 // The closed loop as a pure transition table (DESIGN.md § Incidents: the closed loop).
 // Any transition not listed here is refused (HTTP 409) and leaves the incident unchanged.
-import type { IncidentEventType, IncidentState } from './incident.js';
+import type { IncidentEventType, IncidentState } from '../model/incident.js';
 
 export const ACTIONS = [
   'acknowledge',

@@ -4,9 +4,9 @@
 // then checks the raise against the silences and inhibitors still in force, as for a new one:
 // one still active keeps it muted, else its incident opens with a note of the mute.
 import type { Logger } from 'pino';
-import type { Detection } from '../rules/detection.js';
-import type { IncidentStore, MutedKeyStore } from '../store/types.js';
-import { OPEN_STATES } from './incident.js';
+import type { Detection } from '../model/detection.js';
+import type { IncidentStore, MutedKeyStore } from '../store/index.js';
+import { OPEN_STATES } from '../model/incident.js';
 import type { IncidentService } from './incidents.js';
 import { type MuteCause, type MutedKey, type MutedKeys, causeId, currentCause, holdsRaised } from './muted-keys.js';
 import { type Silence, type SilenceService, silenceState } from './silences.js';

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
-import { type Principal, Role } from '../alerts/access.js';
+import { type Principal, Role } from '../alerts/index.js';
 
 /** One entry of the config's `tokens` list. */
 export const TokenEntry = z.strictObject({

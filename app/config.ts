@@ -3,15 +3,15 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { BrokerLimits } from '../broker/limits.js';
-import { Duration } from '../rules/duration.js';
-import { GroupSpec } from '../rules/group.js';
-import { RULE_KINDS, type RuleKind } from '../rules/schema.js';
+import { BrokerLimits } from '../broker/index.js';
+import { Duration } from '../model/duration.js';
+import { GroupSpec } from '../rules/index.js';
+import { RULE_KINDS, type RuleKind } from '../rules/index.js';
 import { TokenEntry } from './auth.js';
-import { IntakeOptions } from '../alerts/intake.js';
-import { EvaluationModel } from '../alerts/evaluation-model.js';
-import { DEFAULT_RULES_PATH } from '../rules/load.js';
-import { DEFAULT_MAX_FUTURE_MS } from '../ingest/time-window.js';
+import { IntakeOptions } from '../alerts/index.js';
+import { EvaluationModel } from '../alerts/index.js';
+import { DEFAULT_RULES_PATH } from '../rules/index.js';
+import { DEFAULT_MAX_FUTURE_MS } from '../ingest/index.js';
 import { NotifyConfig } from '../notify/index.js';
 import { ReviewConfig } from './review-config.js';
 

@@ -4,7 +4,7 @@
 // once the `evidenceAfter` margin has passed, and the evidence is stored with the case.
 import type { Logger } from 'pino';
 import { collectEvidence, evidenceWindow, type Evidence, type EvidenceSources, type Incident, type IncidentEvent, type IncidentService } from '../alerts/index.js';
-import type { EvidenceStore } from '../store/types.js';
+import type { EvidenceStore } from '../store/index.js';
 
 export interface EvidenceFreezerDeps {
   store: EvidenceStore;

@@ -3,7 +3,7 @@
 // from the store file, read-only), printed side by side — what POST /api/incidents/{id}/replay answers.
 import { parseArgs } from 'node:util';
 import { firedRule, replayIncident, type IncidentReplay, type ReplaySide } from '../alerts/index.js';
-import { safeIso } from '../alerts/safe-format.js';
+import { safeIso } from '../alerts/index.js';
 import { formatRuleIssue, loadRuleFileFromPath, type Rule } from '../rules/index.js';
 import { openCaseFile } from '../store/index.js';
 

@@ -5,7 +5,7 @@ import {
   compareReplays, formatRuleIssue, loadRuleFileFromPath, parseDuration, replay,
   type ReplayComparison, type ReplayResult, type Rule,
 } from '../rules/index.js';
-import { safeIso } from '../alerts/safe-format.js';
+import { safeIso } from '../alerts/index.js';
 import { loadConfig } from './config.js';
 import { readInfluxReadings, readReplayFile, readStoredReadings, type LoadedReadings } from './replay-input.js';
 import { runIncidentReplay } from './replay-incident.js';

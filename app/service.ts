@@ -29,7 +29,7 @@ import { createFlowsBridge, type IncidentChange, startFlows } from '../flows/ind
 import { createConsoleMount } from '../console/index.js';
 import { createGridLocator, createIngest, type Reading } from '../ingest/index.js';
 import { createRuleEngine, type Detection, formatRuleIssue, loadRuleFileFromPath, stateKeyOf } from '../rules/index.js';
-import type { Incident, IncidentEvent } from '../alerts/incident.js';
+import type { Incident, IncidentEvent } from '../model/incident.js';
 import { openSqliteStore, type LogMessage, type TelemetrySink } from '../store/index.js';
 import type { Config } from './config.js';
 import { renderBanner, serviceUrls, type ServiceUrls } from './banner.js';
@@ -135,7 +135,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
         return r.ok ? { ok: true } : r;
       },
       // An incident message reaches its department and whoever its escalation told (一办 included).
-      departmentOf: (m) => (m.type === 'incident' ? scopeOf(m.incident as Incident, router.office()) : m.alert ? departmentOfAlert(m.alert as Detection) : undefined),
+      departmentOf: (m) => (m.type === 'incident' ? scopeOf(m.incident, router.office()) : m.alert ? departmentOfAlert(m.alert) : undefined),
     });
     const departmentOfAlert = (d: Detection) => d.department ?? router.route(d).department;
     cleanups.push(() => hub.close());

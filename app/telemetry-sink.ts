@@ -2,7 +2,7 @@
 // SQLite file while it is away), else the SQLite store itself (DESIGN.md § Storage).
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Incident, IncidentEvent } from '../alerts/incident.js';
+import type { Incident, IncidentEvent } from '../model/incident.js';
 import { DB_FILE_NAME, createInfluxSink, openSpool, type InfluxSink, type TelemetrySink } from '../store/index.js';
 import type { Config } from './config.js';
 

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import type { Reading } from '../ingest/schemas.js';
-import { createInfluxSink, createLineEncoder, dbrp, openSpool } from '../store/influx/index.js';
-import { authHeader } from '../store/influx/transport.js';
-import { startInfluxd } from '../test/influx/influxd.js';
+import type { Reading } from '../model/reading.js';
+import { createInfluxSink, createLineEncoder, dbrp, openSpool } from '../store/index.js';
+import { authHeader } from '../store/index.js';
+import { startInfluxd } from '../harness/index.js';
 
 const { values: flags } = parseArgs({
   options: {

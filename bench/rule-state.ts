@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Subject } from 'rxjs';
-import { startRulesRuntime } from '../app/rules-runtime.js';
+import { startRulesRuntime } from '../app/index.js';
 import { createGridLocator, enrich, parsePayload, parseTopic, type Reading } from '../ingest/index.js';
 import { createRuleEngine, loadRuleFileFromPath } from '../rules/index.js';
 import { openSqliteStore } from '../store/index.js';

@@ -1,6 +1,6 @@
 // Who may publish and subscribe where: pure decisions, wired into aedes by broker.ts.
 import type { PublishPacket } from 'aedes';
-import { DeviceKind } from '../ingest/schemas.js';
+import { DeviceKind } from '../model/reading.js';
 import type { Device } from './registry.js';
 import type { Issue, RejectReason } from './rejection.js';
 import { REJECTED_PREFIX } from './rejection.js';

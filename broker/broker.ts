@@ -3,7 +3,7 @@
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { DeviceId } from '../ingest/schemas.js';
+import { DeviceId } from '../model/reading.js';
 import { type AckGate, createAckHold } from './ack-gate.js';
 import { createWillTracker } from './departure.js';
 import { DROP_TOPIC, decidePublish, decideSubscribe, drop, kindOf, type Identity } from './acl.js';

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { DeviceId, DeviceKind, Location } from '../ingest/schemas.js';
+import { DeviceId, DeviceKind, Location } from '../model/reading.js';
 import { RegistryError } from './errors.js';
 import { hashPassword, isPasswordHash, verifyPassword } from './password.js';
 

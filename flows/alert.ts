@@ -1,8 +1,8 @@
 // What a `citysense alert` node raises: its config and the message it got → a Detection, the
 // same value a rule emits, so a flow's alert becomes an incident like any rule's (issue #5).
 import { z } from 'zod';
-import { DeviceKind, Location, Reading } from '../ingest/schemas.js';
-import { type Detection, Severity } from '../rules/detection.js';
+import { DeviceKind, Location, Reading } from '../model/reading.js';
+import { type Detection, Severity } from '../model/detection.js';
 
 /** Node-RED's editor stores unset text fields as "": treat them as absent. */
 export const blank = (v: unknown) => (v === '' || v === null ? undefined : v);

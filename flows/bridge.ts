@@ -5,10 +5,10 @@ import { randomUUID } from 'node:crypto';
 import type { Observable } from 'rxjs';
 import { z } from 'zod';
 import { type Incident, IncidentEvent } from '../alerts/index.js';
-import type { Reading } from '../ingest/schemas.js';
-import { type Detection, SEVERITY_RANK, Severity } from '../rules/detection.js';
-import { Select } from '../rules/envelope.js';
-import { compileSelect } from '../rules/select.js';
+import type { Reading } from '../model/reading.js';
+import { type Detection, SEVERITY_RANK, Severity } from '../model/detection.js';
+import { Select } from '../rules/index.js';
+import { compileSelect } from '../rules/index.js';
 import { type AlertInput, type AlertResult, blank, flowDetection } from './alert.js';
 
 /** An incident change, as the /ws hub publishes it. */

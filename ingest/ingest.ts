@@ -7,7 +7,7 @@ import { disconnectedCleanly, publishRejection, type BrokerRefusal, type Citysen
 import { createDeadLetters, type DeadLetter, type DeadLetters } from './dead-letter.js';
 import type { GridLocator } from './grid.js';
 import { INGEST_STEPS, runPipeline, type PipelineDeps } from './pipeline.js';
-import type { Reading } from './schemas.js';
+import type { Reading } from '../model/reading.js';
 import { createTopicParser } from './topic.js';
 
 export interface IngestDeps {

@@ -1,11 +1,11 @@
 // The ingest pipeline as an array of named steps (STYLE, after aedes' publishActions):
 // each step reads what earlier ones put on the context and either passes or refuses.
-import type { Identity, Issue, RejectReason } from '../broker/index.js';
-import type { Device } from '../broker/index.js';
+import type { Device, Identity } from '../broker/index.js';
+import type { Issue, RejectReason } from '../model/index.js';
 import { enrich } from './enrich.js';
 import type { GridLocator } from './grid.js';
 import { parsePayload, type Body } from './parse.js';
-import type { Reading } from './schemas.js';
+import type { Reading } from '../model/reading.js';
 import type { Result } from './result.js';
 import { timestampProblem } from './time-window.js';
 import { parseTopic, type TopicRoute } from './topic.js';

@@ -1,5 +1,5 @@
 // The discriminated result every edge parser returns (STYLE: safeParse at the edges).
-import type { Issue } from '../broker/index.js';
+import type { Issue } from '../model/index.js';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };
 

@@ -2,8 +2,8 @@
 // routes, duty rosters. Secrets stay references here (`${ENV}`, `file:/path`); secrets.ts
 // resolves them once at start-up so a missing one stops the service naming the field.
 import { z } from 'zod';
-import { Duration } from '../rules/duration.js';
-import { Severity } from '../rules/detection.js';
+import { Duration } from '../model/duration.js';
+import { Severity } from '../model/detection.js';
 
 /** The events a route may ask for; incident event types are mapped onto them in events.ts. */
 export const NOTIFY_EVENTS = [

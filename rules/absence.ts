@@ -2,9 +2,9 @@
 // lost its connection (the broker published its `offline` last will). Clears when it reports
 // again (DESIGN.md § Rules). An `offline` it meant (`departed`) stops the clock instead. Pure.
 import { z } from 'zod';
-import type { Reading } from '../ingest/schemas.js';
-import { Severity } from './detection.js';
-import { PositiveDuration } from './duration.js';
+import type { Reading } from '../model/reading.js';
+import { Severity } from '../model/detection.js';
+import { PositiveDuration } from '../model/duration.js';
 import { Envelope, unused } from './envelope.js';
 import type { RuleLogic } from './logic.js';
 import { clearMessage, phrases, raiseMessage, silenceDetail } from './messages.js';

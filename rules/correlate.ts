@@ -4,9 +4,9 @@
 // key are per grid. Levels escalate as more sources join; it clears when the evidence has
 // left the window. Pure: no RxJS; the state is plain JSON.
 import { z } from 'zod';
-import type { Reading } from '../ingest/schemas.js';
-import { SEVERITY_RANK, Severity } from './detection.js';
-import { formatDuration, PositiveDuration } from './duration.js';
+import type { Reading } from '../model/reading.js';
+import { SEVERITY_RANK, Severity } from '../model/detection.js';
+import { formatDuration, PositiveDuration } from '../model/duration.js';
 import { Envelope, Select, unused } from './envelope.js';
 import type { Decision, RuleLogic, StepResult } from './logic.js';
 import { clearMessage, raiseMessage } from './messages.js';

@@ -4,8 +4,8 @@
 // so a reload leaves unchanged rules untouched, the states that changed can be saved
 // (`takeChanged`) and brought back after a restart (`restore`).
 import { asyncScheduler, catchError, EMPTY, Observable, Subject, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
-import type { Reading } from '../ingest/schemas.js';
-import type { Detection } from './detection.js';
+import type { Reading } from '../model/reading.js';
+import type { Detection } from '../model/detection.js';
 import { ruleFor } from './operators/rule-for.js';
 import type { RuleOperatorOptions, RuleSlot, RuleSlots } from './operators/rule-operator.js';
 import type { Rule } from './schema.js';

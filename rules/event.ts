@@ -1,10 +1,10 @@
 // Kind `event`: a camera event or drone detection of one type with at least
 // `minConfidence`, optionally `count` of them within `window` (DESIGN.md § Rules). Pure.
 import { z } from 'zod';
-import type { SeenEvent } from '../ingest/schemas.js';
-import { Severity } from './detection.js';
+import type { SeenEvent } from '../model/reading.js';
+import { Severity } from '../model/detection.js';
 import { Envelope, unused } from './envelope.js';
-import { PositiveDuration } from './duration.js';
+import { PositiveDuration } from '../model/duration.js';
 import type { RuleLogic } from './logic.js';
 import { countDetail, num, raiseMessage } from './messages.js';
 

@@ -1,6 +1,6 @@
 // Plane and sphere helpers for geofences: point in polygon, distance in metres. City-sized
 // areas are small enough for a flat lon/lat ray cast.
-import type { Location } from '../ingest/schemas.js';
+import type { Location } from '../model/reading.js';
 
 const EARTH_RADIUS_M = 6_371_008.8;
 

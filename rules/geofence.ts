@@ -2,9 +2,9 @@
 // allowed area, and/or outside altitude limits, held for `for`; clears when it complies
 // again (DESIGN.md § Rules). Pure: no RxJS; the state is plain JSON.
 import { z } from 'zod';
-import type { Reading } from '../ingest/schemas.js';
-import { Severity } from './detection.js';
-import { Duration } from './duration.js';
+import type { Reading } from '../model/reading.js';
+import { Severity } from '../model/detection.js';
+import { Duration } from '../model/duration.js';
 import { Envelope, unused } from './envelope.js';
 import { distanceM, insidePolygon } from './geo.js';
 import type { Decision, RuleLogic, StepResult } from './logic.js';

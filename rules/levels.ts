@@ -3,9 +3,9 @@
 // and `clear` hysteresis (DESIGN.md § Rules). Pure; state is plain JSON (null, not undefined,
 // so it survives the rule-state store's round trip unchanged).
 import { z } from 'zod';
-import type { Reading } from '../ingest/schemas.js';
-import { SEVERITY_RANK, Severity } from './detection.js';
-import { Duration } from './duration.js';
+import type { Reading } from '../model/reading.js';
+import { SEVERITY_RANK, Severity } from '../model/detection.js';
+import { Duration } from '../model/duration.js';
 import type { Decision, StepResult } from './logic.js';
 import { clearMessage, num, raiseMessage } from './messages.js';
 

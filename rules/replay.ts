@@ -3,8 +3,8 @@
 // incidents they would have opened (grouped by dedup key as alerts/ does). Pure apart from
 // the virtual scheduler; no I/O.
 import { Observable, VirtualTimeScheduler, type SchedulerAction, type Subscriber } from 'rxjs';
-import type { Reading } from '../ingest/schemas.js';
-import { SEVERITY_RANK, type Detection, type Severity } from './detection.js';
+import type { Reading } from '../model/reading.js';
+import { SEVERITY_RANK, type Detection, type Severity } from '../model/detection.js';
 import { createRuleEngine } from './engine.js';
 import type { Rule } from './schema.js';
 

@@ -3,7 +3,7 @@
 // leave the window on a timer too, so a count or sum falls (and clears) without new
 // readings. Pure: no RxJS; the state is plain JSON.
 import { z } from 'zod';
-import { formatDuration, PositiveDuration } from './duration.js';
+import { formatDuration, PositiveDuration } from '../model/duration.js';
 import { Envelope } from './envelope.js';
 import { initLevels, levelFields, levelsOf, refineLevels, stepLevels, type LevelSpec, type LevelState } from './levels.js';
 import type { RuleLogic, StepResult } from './logic.js';

@@ -1,6 +1,6 @@
 // A fleet of simulated devices: ids, kinds, sensor types and positions around a centre.
 import { z } from 'zod';
-import { LatLon, type DeviceKind } from '../ingest/schemas.js';
+import { LatLon, type DeviceKind } from '../model/reading.js';
 import { createRng } from './random.js';
 
 export const SHANGHAI = { lat: 31.2304, lon: 121.4737 } as const;

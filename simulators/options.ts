@@ -2,8 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { toIssues as issuesOf } from '../ingest/result.js';
-import { DeviceId, LatLon } from '../ingest/schemas.js';
+import { toIssues as issuesOf } from '../ingest/index.js';
+import { DeviceId, LatLon } from '../model/reading.js';
 import type { Issue } from './errors.js';
 import { SHANGHAI } from './fleet.js';
 import { ScenarioName } from './scenarios.js';

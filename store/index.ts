@@ -45,5 +45,8 @@ export {
   type InfluxSink,
   type InfluxSinkOptionsInput,
   type InfluxSinkStats,
+  authHeader,
+  createLineEncoder,
+  dbrp,
 } from './influx/index.js';
 export { openCaseFile, type CaseFile } from './sqlite-case-file.js';

@@ -44,7 +44,7 @@ export function createSqliteAlertLog(db: Database, options: AlertLogOptions): Sq
   return {
     append(message: LogMessage): number {
       if (message.type !== 'alert' && message.type !== 'incident') {
-        throw new StoreError('invalid', `unknown log message type ${String(message.type)}`);
+        throw new StoreError('invalid', `unknown log message type ${String((message as { type: unknown }).type)}`);
       }
       const seq = Number(insert.run(options.now(), message.type, JSON.stringify(message)).lastInsertRowid);
       if (++appendsSincePrune >= options.pruneEvery) prune();

@@ -2,8 +2,8 @@
 // its timeline and its frozen evidence, read beside a running service (WAL) without locking it.
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Evidence } from '../alerts/evidence.js';
-import type { Incident, IncidentEvent } from '../alerts/incident.js';
+import type { Evidence } from '../model/index.js';
+import type { Incident, IncidentEvent } from '../model/incident.js';
 import { StoreError } from './errors.js';
 import { hasTable } from './migrations.js';
 import { DB_FILE_NAME } from './sqlite.js';

@@ -1,7 +1,7 @@
 // EvidenceStore on SQLite: a case's frozen evidence as JSON in the store's own file, beside
 // the incident (telemetry retention prunes the telemetry file only, never this table).
 import type { Database } from 'better-sqlite3';
-import type { Evidence } from '../alerts/evidence.js';
+import type { Evidence } from '../model/index.js';
 import type { EvidenceStore } from './types.js';
 
 /** The evidence table (store migration 6). */

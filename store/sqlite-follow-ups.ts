@@ -1,6 +1,6 @@
 // FollowUpStore on SQLite: one row per 回访 link, keyed by the SHA-256 of its token.
 import type { Database } from 'better-sqlite3';
-import type { FollowUpLink } from '../alerts/follow-up.js';
+import type { FollowUpLink } from '../model/index.js';
 import type { FollowUpStore } from './types.js';
 
 interface Row {

@@ -1,7 +1,7 @@
 // IncidentStore on SQLite: the incident as JSON plus indexed columns, and the append-only
 // incident_events table. Statements are prepared once, when the store opens.
 import type { Database } from 'better-sqlite3';
-import { OPEN_STATES, type Incident, type IncidentEvent } from '../alerts/incident.js';
+import { OPEN_STATES, type Incident, type IncidentEvent } from '../model/incident.js';
 import { StoreError } from './errors.js';
 import type { IncidentQuery, IncidentStore } from './types.js';
 

@@ -2,7 +2,7 @@
 // key. Each save writes only the slots that changed since the last (issue #3: rewriting the
 // whole table on the main thread grew with devices × rules).
 import type { Database } from 'better-sqlite3';
-import type { RuleStateEntry } from '../rules/state.js';
+import type { RuleStateEntry } from '../rules/index.js';
 import type { RuleStateStore } from './types.js';
 
 /** Migration 2. IF NOT EXISTS: a database that passed version 2 before this table existed gets it at open. */

@@ -1,6 +1,6 @@
 import { asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import type { Reading } from '../../ingest/schemas.js';
-import type { Detection } from '../detection.js';
+import type { Reading } from '../../model/reading.js';
+import type { Detection } from '../../model/detection.js';
 import { correlate, type CorrelateRule } from '../correlate.js';
 import { ruleOperator, type RuleOperatorOptions } from './rule-operator.js';
 

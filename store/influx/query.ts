@@ -2,7 +2,7 @@
 // the readings of a review window, rebuilt from the measurements of schema.ts.
 import type { Transport } from '@influxdata/influxdb-client';
 import { z } from 'zod';
-import { DeviceKind, type Reading } from '../../ingest/schemas.js';
+import { DeviceKind, type Reading } from '../../model/reading.js';
 import type { TelemetryQuery } from '../types.js';
 import { StoreError } from '../errors.js';
 import { dbrp } from './options.js';

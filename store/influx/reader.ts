@@ -1,6 +1,6 @@
 // A read-only view of the readings in InfluxDB for tools (`citysense rules replay --since`):
 // the same transport as the sink (auth, v1 or v2 API) and InfluxQL paged over a whole window.
-import type { Reading } from '../../ingest/schemas.js';
+import type { Reading } from '../../model/reading.js';
 import type { TelemetryQuery } from '../types.js';
 import { readAllReadings } from './query.js';
 import { createTrackedTransport } from './transport.js';

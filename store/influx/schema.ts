@@ -3,8 +3,8 @@
 // district, grid, type, rule, severity, category, phase, stage, department); anything unbounded
 // (ids, messages, notes, missions) is a field, so the series count stays bounded by the fleet.
 import { Point } from '@influxdata/influxdb-client';
-import type { Reading } from '../../ingest/schemas.js';
-import type { Detection } from '../../rules/detection.js';
+import type { Reading } from '../../model/reading.js';
+import type { Detection } from '../../model/detection.js';
 import type { IncidentEventRecord } from '../types.js';
 
 export const MEASUREMENT = {

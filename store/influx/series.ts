@@ -1,7 +1,7 @@
 // TelemetryReader on InfluxDB: InfluxQL on /query (query.ts), which 1.x, 2.x and 3.x answer.
 // Buckets are InfluxDB's own `GROUP BY time(step)`, so only the buckets cross the wire.
 import type { Transport } from '@influxdata/influxdb-client';
-import type { Reading } from '../../ingest/schemas.js';
+import type { Reading } from '../../model/reading.js';
 import { toSeries, type BucketRow, type SeriesQuery, type TelemetryReader } from '../telemetry-series.js';
 import { ident, influxQl, literal, seriesToReadings, type InfluxSeries } from './query.js';
 import { LOC_FIELDS, MEASUREMENT, READING_MEASUREMENTS } from './schema.js';

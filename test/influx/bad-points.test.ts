@@ -5,10 +5,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Reading } from '../../ingest/schemas.js';
+import type { Reading } from '../../model/reading.js';
 import { createInfluxSink, openSpool } from '../../store/index.js';
 import { captureLogger } from '../unit/store/fixtures.js';
-import { influxdInstalled, startInfluxd, type Influxd } from './influxd.js';
+import { influxdInstalled, startInfluxd, type Influxd } from '../../harness/influxd.js';
 
 const T0 = Date.UTC(2026, 5, 1);
 const reading = (i: number, ts = T0 + i * 1000): Reading => ({

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Reading } from '../../ingest/schemas.js';
+import type { Reading } from '../../model/reading.js';
 import { createInfluxSink, openSpool, type InfluxSink } from '../../store/index.js';
 import { api, connectMqtt, eventually, publish, startTestService } from '../support/service.js';
-import { influxdInstalled, startInfluxd, type Influxd } from './influxd.js';
+import { influxdInstalled, startInfluxd, type Influxd } from '../../harness/influxd.js';
 
 const installed = influxdInstalled();
 if (!installed) console.warn('influxd is not installed (Debian package `influxdb`): InfluxDB fault tests skipped');

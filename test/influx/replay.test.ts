@@ -7,11 +7,11 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readReplayFile } from '../../app/replay-input.js';
 import { runReplay } from '../../app/replay.js';
-import type { Reading } from '../../ingest/schemas.js';
+import type { Reading } from '../../model/reading.js';
 import type { Detection } from '../../rules/index.js';
 import { createInfluxSink, openInfluxReader, openSpool } from '../../store/index.js';
 import { EXPECTED, at, brief, fixture } from '../fixtures/replay/expected.js';
-import { influxdInstalled, startInfluxd, type Influxd } from './influxd.js';
+import { influxdInstalled, startInfluxd, type Influxd } from '../../harness/influxd.js';
 
 const installed = influxdInstalled();
 

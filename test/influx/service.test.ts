@@ -5,7 +5,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../app/service.js';
 import { api, connectMqtt, eventually, publish, startTestService, tempFile } from '../support/service.js';
-import { influxdInstalled, startInfluxd, type Influxd } from './influxd.js';
+import { influxdInstalled, startInfluxd, type Influxd } from '../../harness/influxd.js';
 
 const installed = influxdInstalled();
 if (!installed) console.warn('influxd is not installed (Debian package `influxdb`): InfluxDB integration tests skipped');

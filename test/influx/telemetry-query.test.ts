@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIN, knownSeries, wholeMinuteAgo } from '../fixtures/telemetry/series.js';
 import { api, connectMqtt, eventually, publish, startTestService } from '../support/service.js';
-import { influxdInstalled, startInfluxd, type Influxd } from './influxd.js';
+import { influxdInstalled, startInfluxd, type Influxd } from '../../harness/influxd.js';
 
 const installed = influxdInstalled();
 if (!installed) console.warn('influxd is not installed (Debian package `influxdb`): InfluxDB telemetry query tests skipped');

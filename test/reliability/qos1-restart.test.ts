@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteReadingsReader } from '../../store/index.js';
-import { freePort } from '../influx/influxd.js';
+import { freePort } from '../../harness/influxd.js';
 import { eventually } from '../support/service.js';
 import { type Child, crashRig } from './child.js';
 

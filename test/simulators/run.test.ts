@@ -3,7 +3,7 @@ import net from 'node:net';
 import { Aedes } from 'aedes';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CameraEvent, DroneTelemetry, SensorTelemetry } from '../../ingest/schemas.js';
+import { CameraEvent, DroneTelemetry, SensorTelemetry } from '../../model/reading.js';
 import { runSimulation, type SimulationProgress } from '../../simulators/index.js';
 
 const TOPIC = /^city\/(sensor|camera|drone)\/([A-Za-z0-9_-]{1,64})\/(telemetry|event|status)$/;

@@ -1,7 +1,7 @@
 // Escalation of missed deadlines (吹哨报到 → 督办) on a controlled clock, real in-memory SQLite.
 import { afterEach, describe, expect, it } from 'vitest';
 import { deadlinePending } from '../../../alerts/escalation.js';
-import type { IncidentEvent } from '../../../alerts/incident.js';
+import type { IncidentEvent } from '../../../model/incident.js';
 import { type Harness, T0, detection, harness } from './management-helpers.js';
 
 const MIN = 60_000;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { FollowUpAnswer, TOKEN_PATTERN, hashToken, linkStatus, newToken, wantsFollowUp, type FollowUpLink } from '../../../alerts/follow-up.js';
 import { followUpFigures, residentScore } from '../../../alerts/evaluation-follow-up.js';
 import type { Case } from '../../../alerts/evaluation.js';
-import type { Incident, IncidentEvent } from '../../../alerts/incident.js';
+import type { Incident, IncidentEvent } from '../../../model/incident.js';
 
 const link: FollowUpLink = { tokenHash: 'h', incidentId: 'INC-1', createdAt: 1_000, expiresAt: 2_000 };
 

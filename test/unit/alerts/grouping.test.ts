@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findGroupIncident, groupOf, withMember } from '../../../alerts/grouping.js';
-import type { Incident } from '../../../alerts/incident.js';
+import type { Incident } from '../../../model/incident.js';
 import { createIncidentService, type IncidentService } from '../../../alerts/incidents.js';
 import { DEFAULT_ROUTING, RoutingTable, createRouter } from '../../../alerts/routing.js';
-import type { Detection } from '../../../rules/detection.js';
+import type { Detection } from '../../../model/detection.js';
 import { type SqliteStore, openSqliteStore } from '../../../store/index.js';
 import { formatRuleIssue, parseRuleSet } from '../../../rules/index.js';
 import { ConfigError, loadConfig } from '../../../app/config.js';

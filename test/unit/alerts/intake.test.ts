@@ -1,6 +1,6 @@
 // 12345 / citizen intake, pure parts: which open case a report joins, and the case with it added.
 import { describe, expect, it } from 'vitest';
-import type { Incident } from '../../../alerts/incident.js';
+import type { Incident } from '../../../model/incident.js';
 import { IntakeOptions, MAX_KEPT_REPORTS, type ReportPlace, findMergeTarget, reportEntry, withReport } from '../../../alerts/intake.js';
 import { ManualReport } from '../../../alerts/actions.js';
 import { ConfigError, loadConfig } from '../../../app/config.js';

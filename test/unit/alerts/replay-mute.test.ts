@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { casesOf, muteAsRecorded } from '../../../alerts/replay-mute.js';
 import type { Silence } from '../../../alerts/silences.js';
-import type { Detection } from '../../../rules/detection.js';
+import type { Detection } from '../../../model/detection.js';
 
 const det = (ts: number, over: Partial<Detection> = {}): Detection => ({
   id: `d${ts}`, ts, phase: 'raise', ruleId: 'water-high', ruleVersion: 1, ruleName: 'w', ruleKind: 'threshold', severity: 'yellow', category: 'flood',

@@ -8,7 +8,7 @@ import { renderCapFeed } from '../../../alerts/cap-feed.js';
 import { evaluate } from '../../../alerts/evaluation.js';
 import { evaluationCsv } from '../../../alerts/evaluation-csv.js';
 import { evaluationRoutes } from '../../../alerts/evaluation-http.js';
-import type { Incident } from '../../../alerts/incident.js';
+import type { Incident } from '../../../model/incident.js';
 import { buildReview, renderReviewMarkdown } from '../../../alerts/review.js';
 import { type SqliteStore, openSqliteStore } from '../../../store/index.js';
 import { T0, makeEvent, makeIncident, makeReading, tempDir } from '../store/fixtures.js';

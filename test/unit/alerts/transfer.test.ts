@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Principal, scopeOf } from '../../../alerts/access.js';
 import { refusalOf } from '../../../alerts/authority.js';
-import type { Incident } from '../../../alerts/incident.js';
+import type { Incident } from '../../../model/incident.js';
 import { type Harness, detection, harness } from './management-helpers.js';
 
 const MIN = 60_000;

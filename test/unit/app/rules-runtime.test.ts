@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { Subject } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRulesRuntime, type RulesRuntime } from '../../../app/rules-runtime.js';
-import type { Reading } from '../../../ingest/schemas.js';
+import type { Reading } from '../../../model/reading.js';
 import { createRuleEngine, loadRuleFile, type RuleEngine } from '../../../rules/index.js';
 import { DB_FILE_NAME, openSqliteStore, type SqliteStore } from '../../../store/index.js';
 import { captureLogger, tempDir } from '../store/fixtures.js';

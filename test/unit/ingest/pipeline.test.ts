@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createGridLocator } from '../../../ingest/grid.js';
 import { INGEST_STEPS, runPipeline, type Incoming, type PipelineDeps, type Step } from '../../../ingest/pipeline.js';
-import type { Reading } from '../../../ingest/schemas.js';
+import type { Reading } from '../../../model/reading.js';
 
 function harness() {
   const emitted: Reading[] = [];

@@ -1,7 +1,7 @@
 // Table-driven checks of the wire schemas (DESIGN § MQTT topics and payloads).
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { CameraEvent, DroneTelemetry, SensorTelemetry, Status } from '../../../ingest/schemas.js';
+import { CameraEvent, DroneTelemetry, SensorTelemetry, Status } from '../../../model/reading.js';
 import { toIssues } from '../../../ingest/result.js';
 
 type Case = { name: string; schema: z.ZodType; input: unknown; path?: string };

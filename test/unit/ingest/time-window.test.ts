@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createGridLocator } from '../../../ingest/grid.js';
 import { INGEST_STEPS, runPipeline, type PipelineDeps } from '../../../ingest/pipeline.js';
-import type { Reading } from '../../../ingest/schemas.js';
+import type { Reading } from '../../../model/reading.js';
 import { DEFAULT_MAX_FUTURE_MS, EARLIEST_DEVICE_TS, timestampProblem } from '../../../ingest/time-window.js';
 
 const NOW = Date.UTC(2026, 11, 4, 10, 0, 0);

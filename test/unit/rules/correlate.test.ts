@@ -1,6 +1,7 @@
 // `correlate`: distinct sources in one grid within a window (pure), and the operator on marbles.
 import { describe, expect, it } from 'vitest';
-import { correlate, correlateRule, type CorrelateState } from '../../../rules/index.js';
+import { correlate, type CorrelateState } from '../../../rules/correlate.js';
+import { correlateRule } from '../../../rules/operators/correlate-rule.js';
 import { brief, camera, correlateOf, counterIds, sensor, testScheduler } from './helpers.js';
 
 const fire = correlateOf({

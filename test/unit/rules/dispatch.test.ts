@@ -2,9 +2,11 @@
 // match, and must decide exactly as if it saw them all.
 import { firstValueFrom, from, merge, toArray, type SchedulerLike } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { Reading } from '../../../ingest/schemas.js';
-import type { Detection } from '../../../rules/detection.js';
-import { absenceRule, createRuleEngine, ruleFor } from '../../../rules/index.js';
+import type { Reading } from '../../../model/reading.js';
+import type { Detection } from '../../../model/detection.js';
+import { createRuleEngine } from '../../../rules/index.js';
+import { absenceRule } from '../../../rules/operators/absence-rule.js';
+import { ruleFor } from '../../../rules/operators/rule-for.js';
 import { absenceOf, brief, camera, counterIds, drone, eventOf, sensor, status, testScheduler, thresholdOf } from './helpers.js';
 
 const rules = [

@@ -2,7 +2,7 @@
 // unrelated rule, and a saved snapshot (JSON round trip, as in SQLite) fires after a "restart".
 import { Subject, VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { Reading } from '../../../ingest/schemas.js';
+import type { Reading } from '../../../model/reading.js';
 import { createRuleEngine, RuleStateEntry, type Rule } from '../../../rules/index.js';
 import { brief, eventOf, sensor, testScheduler, thresholdOf, windowOf } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { firstValueFrom, from, Subject, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { Reading } from '../../../ingest/schemas.js';
-import type { Detection } from '../../../rules/detection.js';
+import type { Reading } from '../../../model/reading.js';
+import type { Detection } from '../../../model/detection.js';
 import { createRuleEngine, DEFAULT_RULES_PATH, loadRuleFileFromPath } from '../../../rules/index.js';
 import { absenceOf, brief, camera, counterIds, eventOf, reading, sensor, testScheduler, thresholdOf } from './helpers.js';
 

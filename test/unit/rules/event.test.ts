@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { event, type EventRule } from '../../../rules/index.js';
+import { event, type EventRule } from '../../../rules/event.js';
 import { camera, eventOf, reading } from './helpers.js';
 
 /** Run (time, confidence) pairs of smoke events; return the times of raises. */

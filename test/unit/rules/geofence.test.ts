@@ -1,6 +1,8 @@
 // `geofence`: point-in-area geometry and the violation logic (pure), and the operator on marbles.
 import { describe, expect, it } from 'vitest';
-import { distanceM, geofence, geofenceRule, insidePolygon, violation } from '../../../rules/index.js';
+import { distanceM, insidePolygon } from '../../../rules/index.js';
+import { geofence, violation } from '../../../rules/geofence.js';
+import { geofenceRule } from '../../../rules/operators/geofence-rule.js';
 import { brief, drone, geofenceOf, testScheduler } from './helpers.js';
 
 // A square no-fly zone around (31.23, 121.47), ~1.1 km a side.

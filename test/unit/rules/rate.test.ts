@@ -1,6 +1,7 @@
 // `rate`: the pure decision (rateOf, step/tick by hand) and the operator on marbles.
 import { describe, expect, it } from 'vitest';
-import { rate, rateOf, rateRule, type RateState } from '../../../rules/index.js';
+import { rate, rateOf, type RateState } from '../../../rules/rate.js';
+import { rateRule } from '../../../rules/operators/rate-rule.js';
 import { brief, rateOf as rateRuleOf, sensor, testScheduler } from './helpers.js';
 
 const rising = rateRuleOf({ select: { metric: 'waterLevel' }, window: '10s', per: '1s', above: 0.05, severity: 'orange' });

@@ -1,6 +1,6 @@
 // Marble tests: the `threshold` operator on a TestScheduler's virtual clock (1 frame = 1ms).
 import { describe, it } from 'vitest';
-import { thresholdRule } from '../../../rules/index.js';
+import { thresholdRule } from '../../../rules/operators/threshold-rule.js';
 import { brief, counterIds, sensor, testScheduler, thresholdOf } from './helpers.js';
 
 const w = (v: number, deviceId = 's1') => sensor(deviceId, { waterLevel: v });

@@ -1,6 +1,6 @@
 // Pure decision tests: feed readings through `threshold.step`/`tick` by hand, no RxJS.
 import { describe, expect, it } from 'vitest';
-import { threshold, type ThresholdRule, type ThresholdState } from '../../../rules/index.js';
+import { threshold, type ThresholdRule, type ThresholdState } from '../../../rules/threshold.js';
 import { sensor, thresholdOf } from './helpers.js';
 
 /** Run (time, value) pairs through step; return what was emitted as `phase:severity@ts`. */

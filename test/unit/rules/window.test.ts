@@ -1,6 +1,7 @@
 // `window`: aggregates (pure) and the operator on marbles, including expiry on a timer.
 import { describe, expect, it } from 'vitest';
-import { aggregateOf, slidingWindow, windowRule, type WindowState } from '../../../rules/index.js';
+import { aggregateOf, slidingWindow, type WindowState } from '../../../rules/window.js';
+import { windowRule } from '../../../rules/operators/window-rule.js';
 import { brief, sensor, testScheduler, windowOf } from './helpers.js';
 
 const t = (v: number, id = 's1') => sensor(id, { temperature: v });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeviceId } from '../../../ingest/schemas.js';
+import { DeviceId } from '../../../model/reading.js';
 import { createFleet, distanceKm, SHANGHAI } from '../../../simulators/fleet.js';
 
 describe('createFleet', () => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createInfluxSink, openSpool, type InfluxSink } from '../../../store/index.js';
-import { freePort } from '../../influx/influxd.js';
+import { freePort } from '../../../harness/influxd.js';
 import { captureLogger, makeReading, tempDir } from './fixtures.js';
 
 describe('InfluxDB sink flush', () => {

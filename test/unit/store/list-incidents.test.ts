@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Incident } from '../../../alerts/incident.js';
+import type { Incident } from '../../../model/incident.js';
 import { openSqliteStore, type IncidentQuery, type SqliteStore } from '../../../store/index.js';
 import { T0, captureLogger, makeEvent, makeIncident } from './fixtures.js';
 

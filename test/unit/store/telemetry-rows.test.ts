@@ -1,6 +1,6 @@
 // A Reading as a readings row and back: the columns, and the rest as the body.
 import { describe, expect, it } from 'vitest';
-import type { Reading } from '../../../ingest/schemas.js';
+import type { Reading } from '../../../model/reading.js';
 import { ROW_WIDTH, readingFromRow, readingValues } from '../../../store/telemetry-rows.js';
 import { T0, makeReading } from './fixtures.js';
 

@@ -8,6 +8,7 @@ import { DB_FILE_NAME, TELEMETRY_DB_FILE_NAME, openSqliteStore } from '../../../
 import { RowEncoder, concatRows } from '../../../store/row-codec.js';
 import { createBatchWriter, readingValues } from '../../../store/telemetry-rows.js';
 import { T0, captureLogger, makeEvent, makeIncident, makeReading, tempDir } from './fixtures.js';
+import type { LogMessage } from '../../../model/index.js';
 
 const DAY = 86_400_000;
 
@@ -49,7 +50,7 @@ describe('the store and its writer thread', () => {
       const incident = makeIncident();
       const seq = store.writeTransaction(() => {
         store.incidents.insertIncident(incident, makeEvent(incident.id));
-        return store.alertLog.append({ type: 'incident', incident: { id: incident.id } });
+        return store.alertLog.append({ type: 'incident', incident: { id: incident.id } } as object as LogMessage);
       });
       expect(seq).toBe(1);
       expect(store.incidents.getIncident(incident.id)?.id).toBe(incident.id);

@@ -1,7 +1,7 @@
 // The Incident and its event log: the closed loop of DESIGN.md § Incidents.
 import { z } from 'zod';
-import { DeviceKind, Location } from '../ingest/schemas.js';
-import { Severity } from '../rules/detection.js';
+import { DeviceKind, Location } from './reading.js';
+import { Severity } from './detection.js';
 
 export const IncidentState = z.enum([
   'warning', // 预警

@@ -1,0 +1,4 @@
+// Public face of app/, the composition root: what the CLI, the tests' in-process service and the benchmarks start.
+export { main } from './cli.js';
+export { startService, StartupError, type RunningService } from './service.js';
+export { startRulesRuntime } from './rules-runtime.js';

@@ -1,0 +1,3 @@
+// Processes the tests and the benchmarks both start: a real influxd, the service as a child process.
+export * from './influxd.js';
+export * from './spawn-service.js';
