@@ -32,3 +32,4 @@ export { bodyIssues } from './body-issues.js';
 export { EvaluationModel } from './evaluation-model.js';
 export { FOLLOW_UP_CSP } from './follow-up-page.js';
 export { safeIso } from './safe-format.js';
+export { createAlerts, type Alerts, type AlertsDeps, type IncidentListener } from './alerts.js';
