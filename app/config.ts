@@ -12,6 +12,7 @@ import { IntakeOptions } from '../alerts/index.js';
 import { EvaluationModel } from '../alerts/index.js';
 import { DEFAULT_RULES_PATH } from '../rules/index.js';
 import { DEFAULT_MAX_FUTURE_MS } from '../ingest/index.js';
+import { InfluxSinkOptions } from '../store/index.js';
 import { NotifyConfig } from '../notify/index.js';
 import { ReviewConfig } from './review-config.js';
 
@@ -83,25 +84,8 @@ export const Config = z.strictObject({
       allowUnsafeNodes: Flag.default(false),
     })
     .default({ enabled: true, user: 'admin', allowUnsafeNodes: false }),
-  influx: z
-    .strictObject({
-      url: z.url(),
-      token: z.string().optional(),
-      org: z.string().optional(),
-      bucket: z.string().min(1),
-      api: z.enum(['v2', 'v1']).default('v2'),
-      // File-only tuning of the sink (README § InfluxDB); defaults in store/influx/options.ts.
-      batchSize: z.number().int().positive().optional(),
-      flushInterval: Duration.optional(),
-      maxRetries: z.number().int().nonnegative().optional(),
-      maxRetryTime: Duration.optional(),
-      minRetryDelay: Duration.optional(),
-      maxRetryDelay: Duration.optional(),
-      maxBufferLines: z.number().int().positive().optional(),
-      replayInterval: Duration.optional(),
-      timeout: Duration.optional(),
-    })
-    .optional(),
+  /** The InfluxDB sink (README § InfluxDB): the sink's own schema, so the file names its options exactly. */
+  influx: InfluxSinkOptions.optional(),
   /** Notifications to people outside the console (DESIGN.md § Notifications; README § Notifications). */
   notify: NotifyConfig.optional(),
 });

@@ -93,7 +93,7 @@ async function main() {
 
   // The sink: from the first writeReadings to close(), which returns after every acknowledgement.
   const sink = createInfluxSink(
-    { url, token, org, bucket: sinkBucket, api, batchSize: BATCH, flushIntervalMs: 1000, maxInFlight: CONCURRENCY },
+    { url, token, org, bucket: sinkBucket, api, batchSize: BATCH, flushInterval: 1000, maxInFlight: CONCURRENCY },
     { spool: openSpool(join(dir, 'citysense.db'), { rowLines: BATCH }), logger: pino({ level: 'warn' }) },
   );
   const sinkStart = performance.now();

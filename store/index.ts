@@ -37,6 +37,7 @@ export { createSqliteTelemetryReader } from './sqlite-series.js';
 export { DEFAULT_INCIDENT_LIMIT, MAX_INCIDENT_LIMIT } from './sqlite-incidents.js';
 // The InfluxDB sink (issue #4): the same TelemetrySink, with a spool in the SQLite file.
 export {
+  InfluxSinkOptions,
   createInfluxSink,
   openInfluxReader,
   openInfluxTelemetryReader,
