@@ -4,7 +4,7 @@
 import type { Detection } from '../model/detection.js';
 import type { GroupSpec } from '../rules/index.js';
 import type { IncidentQuery } from '../store/index.js';
-import { type Incident, type IncidentGroup, type Member, OPEN_STATES } from '../model/incident.js';
+import { type Incident, type IncidentGroup, type Member, MAX_INCIDENT_LIMIT, OPEN_STATES } from '../model/incident.js';
 
 /** Config defaults per rule kind (`grouping:` in the config file), used when a rule has no `group`. */
 export type GroupDefaults = Partial<Record<string, GroupSpec>>;
@@ -21,7 +21,7 @@ export function groupOf(d: Detection, defaults: GroupDefaults = {}): IncidentGro
 /** The store query that finds every open incident a detection of this group could belong to. */
 export function groupQuery(g: IncidentGroup, d: Detection): IncidentQuery {
   const place = g.by === 'grid' ? { grid: d.grid } : g.by === 'district' ? { district: d.district } : {};
-  return { state: [...OPEN_STATES], category: d.category, ...place, limit: 1000 };
+  return { state: [...OPEN_STATES], category: d.category, ...place, limit: MAX_INCIDENT_LIMIT };
 }
 
 /** When the group last took in a new device: the window is counted from there. */

@@ -8,7 +8,7 @@ import type { ReviewInputs } from './review-evidence.js';
 import { type Principal, type Role, auditOf, inScope, scopeOf } from './access.js';
 import { ActionBody } from './actions.js';
 import { refusalOf } from './authority.js';
-import { type Incident, IncidentState } from '../model/incident.js';
+import { DEFAULT_INCIDENT_LIMIT, type Incident, IncidentState, MAX_INCIDENT_LIMIT } from '../model/incident.js';
 import type { IncidentService } from './incidents.js';
 import { type IntakeRouteDeps, intakeRoute } from './intake-http.js';
 import { buildReview, renderReviewMarkdown } from './review.js';
@@ -60,7 +60,7 @@ const ListQuery = z.object({
   grid: z.string().min(1).optional(),
   district: z.string().min(1).optional(),
   since: z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))]).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: z.coerce.number().int().min(1).max(MAX_INCIDENT_LIMIT).default(DEFAULT_INCIDENT_LIMIT),
 });
 
 export interface IncidentRouteDeps extends Pick<IntakeRouteDeps, 'intake' | 'limit'> {

@@ -4,7 +4,7 @@ import type { Location } from '../model/reading.js';
 import type { IncidentStore, LogMessage } from '../store/index.js';
 import type { Role } from './access.js';
 import type { ManualReport } from './actions.js';
-import { type Incident, type IncidentEvent, OPEN_STATES } from '../model/incident.js';
+import { type Incident, type IncidentEvent, MAX_INCIDENT_LIMIT, OPEN_STATES } from '../model/incident.js';
 import type { IncidentService } from './incidents.js';
 import { type IntakeOptions, findMergeTarget, reportEntry, withReport } from './intake.js';
 
@@ -39,7 +39,7 @@ export function createIntake(deps: IntakeDeps): Intake {
   const unit = deps.unit ?? (<T>(fn: () => T) => fn());
   const join = (r: ManualReport, audit?: Record<string, string>) => {
     const grid = r.grid ?? (r.loc ? deps.gridOf?.(r.loc)?.grid : undefined);
-    const open = deps.store.listIncidents({ state: [...OPEN_STATES], category: r.category, limit: 1000 });
+    const open = deps.store.listIncidents({ state: [...OPEN_STATES], category: r.category, limit: MAX_INCIDENT_LIMIT });
     const target = findMergeTarget(open, { category: r.category, loc: r.loc, grid }, deps.options.mergeRadiusM);
     if (!target) return undefined;
     const now = clock();

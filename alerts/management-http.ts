@@ -4,7 +4,7 @@ import { inScope } from './access.js';
 import { type CapOptions, renderCap } from './cap.js';
 import { renderCapFeed } from './cap-feed.js';
 import { errorReply, zodIssues, type Route } from './http.js';
-import { OPEN_STATES } from '../model/incident.js';
+import { MAX_INCIDENT_LIMIT, OPEN_STATES } from '../model/incident.js';
 import type { IncidentService } from './incidents.js';
 import { SilenceInput, type SilenceService } from './silences.js';
 import { Duration } from '../model/duration.js';
@@ -13,7 +13,7 @@ export const CAP_CONTENT_TYPE = 'application/cap+xml; charset=utf-8';
 
 const FeedQuery = z
   .object({
-    limit: z.coerce.number().int().min(1).max(1000).default(200),
+    limit: z.coerce.number().int().min(1).max(MAX_INCIDENT_LIMIT).default(200),
     /** Closed, cancelled and reviewed incidents stay in the feed this long after their last change. */
     window: Duration.default(86_400_000),
   });

@@ -1,5 +1,6 @@
 // What evidence is collected from, wired from the running service's parts.
 import type { EvidenceSources } from '../alerts/index.js';
+import { MAX_INCIDENT_LIMIT } from '../model/index.js';
 import type { SqliteStore, TelemetrySink } from '../store/index.js';
 import type { Config } from './config.js';
 import type { RuleHistory } from './rule-history.js';
@@ -17,7 +18,7 @@ export function evidenceSources(config: Config, telemetry: TelemetrySink, store:
       return definition === undefined ? undefined : { definition };
     },
     silences: () => store.silences.list(),
-    incidentsOf: (grid, category) => store.incidents.listIncidents({ grid, category, limit: 1000 }),
+    incidentsOf: (grid, category) => store.incidents.listIncidents({ grid, category, limit: MAX_INCIDENT_LIMIT }),
     marginsMs: { before: config.review.evidenceBefore, after: config.review.evidenceAfter },
     maxReadings: config.review.evidenceMaxReadings,
   };

@@ -14,6 +14,10 @@ export const IncidentState = z.enum([
 ]);
 export type IncidentState = z.infer<typeof IncidentState>;
 
+/** Incidents one list query returns: when the query names no limit, and at most (store, HTTP and callers alike). */
+export const DEFAULT_INCIDENT_LIMIT = 100;
+export const MAX_INCIDENT_LIMIT = 1000;
+
 /** States in which new detections attach to the incident instead of opening another. */
 export const OPEN_STATES: readonly IncidentState[] = ['warning', 'acknowledged', 'dispatched', 'resolved'];
 

@@ -34,7 +34,7 @@ export { openSqliteReadingsReader, type ReadingsReader } from './sqlite-readings
 export type { SqliteTelemetrySink, TelemetryStats } from './sqlite-telemetry.js';
 export { bucketStart, toSeries, MetricSeries, SeriesPoint, SeriesQuery, type BucketRow, type TelemetryReader } from './telemetry-series.js';
 export { createSqliteTelemetryReader } from './sqlite-series.js';
-export { DEFAULT_INCIDENT_LIMIT, MAX_INCIDENT_LIMIT } from './sqlite-incidents.js';
+export { DEFAULT_INCIDENT_LIMIT, MAX_INCIDENT_LIMIT } from '../model/incident.js';
 // The InfluxDB sink (issue #4): the same TelemetrySink, with a spool in the SQLite file.
 export {
   InfluxSinkOptions,

@@ -1,12 +1,10 @@
 // IncidentStore on SQLite: the incident as JSON plus indexed columns, and the append-only
 // incident_events table. Statements are prepared once, when the store opens.
 import type { Database } from 'better-sqlite3';
-import { OPEN_STATES, type Incident, type IncidentEvent } from '../model/incident.js';
+import { DEFAULT_INCIDENT_LIMIT, MAX_INCIDENT_LIMIT, OPEN_STATES, type Incident, type IncidentEvent } from '../model/incident.js';
 import { StoreError } from './errors.js';
 import type { IncidentQuery, IncidentStore } from './types.js';
 
-export const DEFAULT_INCIDENT_LIMIT = 100;
-export const MAX_INCIDENT_LIMIT = 1000;
 
 interface BodyRow {
   body: string;
