@@ -12,6 +12,7 @@ import { DEFAULT_INCIDENT_LIMIT, type Incident, IncidentState, MAX_INCIDENT_LIMI
 import type { IncidentService } from './incidents.js';
 import { type IntakeRouteDeps, intakeRoute } from './intake-http.js';
 import { buildReview, renderReviewMarkdown } from './review.js';
+import { issuesOf } from '../model/issues.js';
 
 export interface Request {
   params: Record<string, string>;
@@ -45,7 +46,7 @@ export const errorReply = (status: number, code: string, message: string, issues
   status,
   body: { error: { code, message, ...(issues ? { issues } : {}) } },
 });
-export const zodIssues = (e: z.ZodError): Issue[] => toIssues(e.issues).map((i) => ({ ...i, path: i.path || '(body)' }));
+export const zodIssues = (e: z.ZodError): Issue[] => issuesOf(e, { root: '(body)' });
 
 const csv = <T extends z.ZodType<string, string>>(item: T) =>
   z

@@ -7,6 +7,7 @@ import type { LogMessage, ServerMessage } from '../model/ws.js';
 import type { AlertLog } from '../store/index.js';
 import { type DepartmentOf, type Principal, inScope, roleAtLeast } from './access.js';
 import { ClientMessage, type Filter, facetsOf, matchesFilter } from './ws-protocol.js';
+import { issuesOf } from '../model/issues.js';
 
 /** Acknowledge over /ws; `principal` is the connection's (scope and audit are the handler's to check). */
 export type AckHandler = (incidentId: string, by: string, principal?: Principal) => { ok: true } | { ok: false; status: number; code: string; message: string };
@@ -125,7 +126,7 @@ export function createHub(opts: HubOptions): Hub {
     }
     const parsed = ClientMessage.safeParse(json);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      const issues = issuesOf(parsed.error);
       return reply(c, { type: 'error', error: { code: 'bad_message', message: 'invalid message', issues } });
     }
     const msg = parsed.data;

@@ -13,6 +13,7 @@ import { EvaluationModel } from '../alerts/index.js';
 import { DEFAULT_RULES_PATH } from '../rules/index.js';
 import { DEFAULT_MAX_FUTURE_MS } from '../ingest/index.js';
 import { InfluxSinkOptions } from '../store/index.js';
+import { issuesOf } from '../model/index.js';
 import { NotifyConfig } from '../notify/index.js';
 import { ReviewConfig } from './review-config.js';
 
@@ -151,10 +152,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const result = Config.safeParse(raw);
   if (!result.success) {
     throw new ConfigError(
-      result.error.issues.map((i) => {
-        const path = i.path.join('.');
-        const viaEnv = envPath.get(path);
-        return { path: viaEnv ? `${viaEnv} (${path})` : path || '(root)', message: i.message };
+      issuesOf(result.error, { root: '(root)' }).map((i) => {
+        const viaEnv = envPath.get(i.path);
+        return viaEnv ? { ...i, path: `${viaEnv} (${i.path})` } : i;
       }),
       source,
     );

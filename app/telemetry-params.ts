@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DeviceId } from '../ingest/index.js';
 import { formatDuration, parseDuration } from '../rules/index.js';
 import type { SeriesQuery } from '../store/index.js';
+import { issuesOf } from '../model/index.js';
 
 /** The window when `from` is not given: the hour before `to` (by default now). */
 export const DEFAULT_SPAN_MS = 3_600_000;
@@ -75,11 +76,7 @@ export function parseTelemetryParams(query: URLSearchParams, now: number): { ok:
 
 /** Zod issues of a query string → issues naming the parameter (an unknown one by its name). */
 export function queryIssues(error: z.ZodError): Array<{ path: string; message: string }> {
-  return error.issues.flatMap((i) =>
-    i.code === 'unrecognized_keys'
-      ? i.keys.map((k) => ({ path: k, message: `unknown parameter ${k}` }))
-      : [{ path: i.path.map(String).join('.') || '(query)', message: i.message }],
-  );
+  return issuesOf(error, { root: '(query)', unknownKey: (k) => `unknown parameter ${k}`, unknownKeyPath: 'name' });
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { DeviceKind, Location, Reading } from '../model/reading.js';
 import { type Detection, Severity } from '../model/detection.js';
+import { issuesOf, issuesText } from '../model/index.js';
 
 /** Node-RED's editor stores unset text fields as "": treat them as absent. */
 export const blank = (v: unknown) => (v === '' || v === null ? undefined : v);
@@ -51,15 +52,14 @@ export interface AlertInput {
 /** The detection, or why the alert was refused (naming the field). */
 export type AlertResult = { ok: true; detection: Detection } | { ok: false; message: string };
 
-const issuesText = (where: string, error: z.ZodError) =>
-  error.issues.map((i) => `${where}${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`).join('; ');
+const refusal = (where: string, error: z.ZodError) => issuesText(issuesOf(error), where);
 
 /** Build the Detection for one alert; a bad field is named (`msg.alert.severity: …`). */
 export function flowDetection(input: AlertInput, ctx: { id: string; now: number }): AlertResult {
   const cfg = AlertNodeConfig.safeParse(input.config ?? {});
-  if (!cfg.success) return { ok: false, message: issuesText('config', cfg.error) };
+  if (!cfg.success) return { ok: false, message: refusal('config', cfg.error) };
   const over = MsgAlert.safeParse(input.msg.alert ?? {});
-  if (!over.success) return { ok: false, message: issuesText('msg.alert', over.error) };
+  if (!over.success) return { ok: false, message: refusal('msg.alert', over.error) };
   // The reading: msg.reading as `citysense in` sets it, else a reading-shaped payload.
   const fromMsg = Reading.safeParse(input.msg.reading);
   const fromPayload = fromMsg.success ? undefined : Reading.safeParse(input.msg.payload);

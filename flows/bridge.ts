@@ -10,6 +10,7 @@ import { type Detection, SEVERITY_RANK, Severity } from '../model/detection.js';
 import { Select } from '../rules/index.js';
 import { compileSelect } from '../rules/index.js';
 import { type AlertInput, type AlertResult, blank, flowDetection } from './alert.js';
+import { issuesOf, issuesText } from '../model/index.js';
 
 /** An incident change, as the /ws hub publishes it. */
 export interface IncidentChange {
@@ -66,7 +67,7 @@ export const IncidentFilter = z.object({
 
 const fail = (where: string, error: z.ZodError) => ({
   ok: false as const,
-  message: error.issues.map((i) => `${where}.${i.path.join('.')}: ${i.message}`).join('; '),
+  message: issuesText(issuesOf(error), where),
 });
 
 /** Build the bridge over the service's streams and detection handler. */

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { issuesOf } from '../model/index.js';
 
 /** The per-address throttle the login shares with the API (app/auth-throttle.ts). */
 export interface LoginThrottle {
@@ -58,7 +59,7 @@ export function createLoginHandler(o: LoginOptions): (req: IncomingMessage, res:
     if (form === undefined) return answer(res, 400, { error: { code: 'bad_request', message: `the login form must be JSON or form-encoded, at most ${MAX_BODY} bytes` } });
     const parsed = LoginRequest.safeParse(form);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+      const issues = issuesOf(parsed.error, { root: '(body)' });
       return answer(res, 400, { error: { code: 'bad_request', message: 'invalid login form', issues } });
     }
     const { username, password, client_id: client, scope } = parsed.data;

@@ -10,3 +10,4 @@ export * from './evidence.js';
 export * from './follow-up.js';
 export * from './muted-key.js';
 export * from './ws.js';
+export * from './issues.js';

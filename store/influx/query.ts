@@ -7,6 +7,7 @@ import type { TelemetryQuery } from '../types.js';
 import { StoreError } from '../errors.js';
 import { dbrp } from './options.js';
 import { LOC_FIELDS, MEASUREMENT, READING_MEASUREMENTS } from './schema.js';
+import { issuesOf } from '../../model/index.js';
 
 export const DEFAULT_QUERY_LIMIT = 5000;
 const MAX_QUERY_LIMIT = 100_000;
@@ -59,8 +60,8 @@ export async function influxQl(t: Transport, bucket: string, statement: string):
   }
   const parsed = QueryResponse.safeParse(body);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new StoreError('invalid', `InfluxDB query answer: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'unexpected'}`);
+    const [issue] = issuesOf(parsed.error);
+    throw new StoreError('invalid', `InfluxDB query answer: ${issue?.path ?? ''}: ${issue?.message ?? 'unexpected'}`);
   }
   const error = parsed.data.error ?? parsed.data.results.find((r) => r.error)?.error;
   if (error) throw new StoreError('invalid', `InfluxDB query refused: ${error}`);

@@ -13,6 +13,7 @@ import { createLineEncoder } from './schema.js';
 import type { Spool } from './spool.js';
 import { createTrackedTransport } from './transport.js';
 import { createSpoolReplayer } from './replay.js';
+import { issuesOf } from '../../model/index.js';
 
 export interface InfluxSinkStats {
   state: 'ok' | 'retrying' | 'replaying' | 'unreachable' | 'closed';
@@ -68,8 +69,8 @@ const WRITE_TIMEOUT_MS = 10_000;
 export function createInfluxSink(input: InfluxSinkOptionsInput, deps: InfluxSinkDeps): InfluxSink {
   const parsed = InfluxSinkOptions.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new StoreError('invalid', `influx option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+    const [issue] = issuesOf(parsed.error);
+    throw new StoreError('invalid', `influx option ${issue?.path ?? ''}: ${issue?.message ?? 'invalid'}`);
   }
   const o = parsed.data;
   const { spool } = deps;
