@@ -16,6 +16,7 @@ import { InfluxSinkOptions } from '../store/index.js';
 import { issuesOf } from '../model/index.js';
 import { NotifyConfig } from '../notify/index.js';
 import { ReviewConfig } from './review-config.js';
+import { ConfigError } from './errors.js';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 const Flag = z.union([z.boolean(), z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true')]);
@@ -121,12 +122,6 @@ const ENV: Array<[string, string[]]> = [
   ['CITYSENSE_FLOWS_UNSAFE_NODES', ['flows', 'allowUnsafeNodes']],
 ];
 
-export class ConfigError extends Error {
-  readonly code = 'invalid_config';
-  constructor(readonly issues: Array<{ path: string; message: string }>, readonly source: string) {
-    super(`invalid configuration (${source}):\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`);
-  }
-}
 
 /** Load and validate the configuration; throws ConfigError naming each bad field. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigInput = {}): Config {

@@ -3,7 +3,8 @@
 import type { Logger } from 'pino';
 import type { IncidentService, Route } from '../alerts/index.js';
 import { ackRoutes, createNotifier, type Notifier, notifyRoutes, resolveSecrets, SecretError } from '../notify/index.js';
-import { type Config, ConfigError } from './config.js';
+import type { Config } from './config.js';
+import { ConfigError } from './errors.js';
 import type { MetricsRegistry } from './metrics.js';
 
 /** The running notifier and its routes. */

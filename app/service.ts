@@ -29,6 +29,7 @@ import { deviceRoutes } from './device-routes.js';
 import { telemetryReaderFor, trackDevices } from './device-tracking.js';
 import { startNotify, type NotifyHandle } from './notify.js';
 import { createImprovement } from './improvement.js';
+import { StartupError } from './errors.js';
 
 export interface RunningService {
   token: string;
@@ -40,9 +41,6 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-export class StartupError extends Error {
-  readonly code = 'startup_failed';
-}
 
 /** Start every stage on the given configuration. */
 export async function startService(config: Config, opts: { logger?: Logger; clock?: () => number } = {}): Promise<RunningService> {

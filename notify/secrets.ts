@@ -3,14 +3,8 @@
 // Receiver URLs may hold `${ENV_NAME}` anywhere (a robot's key is in its URL's query).
 import { readFileSync } from 'node:fs';
 import type { NotifyConfig, Receiver } from './config.js';
+import { SecretError } from './errors.js';
 
-/** A secret reference that could not be resolved, with the config path that named it. */
-export class SecretError extends Error {
-  readonly code = 'missing_secret';
-  constructor(readonly path: string, message: string) {
-    super(`${path}: ${message}`);
-  }
-}
 
 /** The value of one secret reference; throws SecretError naming `path`. */
 export function resolveSecret(ref: string, path: string, env: NodeJS.ProcessEnv): string {

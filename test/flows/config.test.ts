@@ -1,6 +1,7 @@
 // The flows block of the configuration: on by default for `npm start`, overridable by environment.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../app/config.js';
+import { loadConfig } from '../../app/config.js';
+import { ConfigError } from '../../app/errors.js';
 
 describe('flows configuration', () => {
   it('is on by default, admin user, password left to the operator token, unsafe nodes off', () => {

@@ -6,7 +6,8 @@ import { DEFAULT_ROUTING, RoutingTable, createRouter } from '../../../alerts/rou
 import type { Detection } from '../../../model/detection.js';
 import { type SqliteStore, openSqliteStore } from '../../../store/index.js';
 import { formatRuleIssue, parseRuleSet } from '../../../rules/index.js';
-import { ConfigError, loadConfig } from '../../../app/config.js';
+import { loadConfig } from '../../../app/config.js';
+import { ConfigError } from '../../../app/errors.js';
 import { T0, detection } from './management-helpers.js';
 
 /** A device-offline detection of the absence rule on `device` in `grid`. */

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { Incident } from '../../../model/incident.js';
 import { IntakeOptions, MAX_KEPT_REPORTS, type ReportPlace, findMergeTarget, reportEntry, withReport } from '../../../alerts/intake.js';
 import { ManualReport } from '../../../alerts/actions.js';
-import { ConfigError, loadConfig } from '../../../app/config.js';
+import { loadConfig } from '../../../app/config.js';
+import { ConfigError } from '../../../app/errors.js';
 import { T0 } from './management-helpers.js';
 
 const HERE = { lat: 31.2304, lon: 121.4737 };

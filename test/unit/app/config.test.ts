@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../app/config.js';
+import { loadConfig } from '../../../app/config.js';
+import { ConfigError } from '../../../app/errors.js';
 
 const tmpFile = (name: string, text: string) => {
   const p = join(mkdtempSync(join(tmpdir(), 'cs-cfg-')), name);
