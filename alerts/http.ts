@@ -1,7 +1,6 @@
 // The incident part of the HTTP API (DESIGN.md § HTTP API). Handlers are plain functions
 // from a parsed request to a reply; app/ owns the server, auth and JSON I/O.
 import { z } from 'zod';
-import { toIssues } from '../ingest/index.js';
 import { Severity } from '../model/detection.js';
 import type { TelemetrySink } from '../store/index.js';
 import type { ReviewInputs } from './review-evidence.js';

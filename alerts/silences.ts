@@ -3,7 +3,7 @@
 // counted, but opens no incident and pushes no alert.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { Silence, SilenceMatchers } from '../model/silence.js';
+import { type Silence, SilenceMatchers } from '../model/silence.js';
 import type { Detection } from '../model/detection.js';
 import { globToRegExp } from '../rules/index.js';
 import type { SilenceStore } from '../store/index.js';

@@ -21,8 +21,8 @@ Input (one of):
   --from FILE.jsonl     one JSON object per line: a Reading (as stored), or a raw MQTT message
                         {"topic": "city/sensor/s-1/telemetry", "payload": {...} or "text", "ts": receive time}
   --since T, --until T  the readings a service stored: in InfluxDB when the configuration names one
-                        (CITYSENSE_INFLUX_URL/_BUCKET/_API/_TOKEN or \$CITYSENSE_CONFIG), else in SQLite
-                        (\$CITYSENSE_DATA_DIR or --data-dir, opened read-only).
+                        (CITYSENSE_INFLUX_URL/_BUCKET/_API/_TOKEN or $CITYSENSE_CONFIG), else in SQLite
+                        ($CITYSENSE_DATA_DIR or --data-dir, opened read-only).
                         T: ms epoch, ISO-8601, or a duration back from now ("2h").
 Options:
   --source S            with --since: read from "influx" or "sqlite" instead of the configured sink

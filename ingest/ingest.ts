@@ -2,7 +2,7 @@
 // or a refusal published on citysense/rejected/…, counted and dead-lettered.
 import type { AedesPublishPacket, Client, PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
-import { Observable, Subject } from 'rxjs';
+import { type Observable, Subject } from 'rxjs';
 import { disconnectedCleanly, publishRejection, type BrokerRefusal, type CitysenseBroker, type Registry, type RejectReason } from '../broker/index.js';
 import { createDeadLetters, type DeadLetter, type DeadLetters } from './dead-letter.js';
 import type { GridLocator } from './grid.js';

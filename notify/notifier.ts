@@ -82,7 +82,6 @@ export function createNotifier(o: NotifierOptions) {
     }
   };
 
-  const dutyRow = outbox.db.prepare('SELECT * FROM duty_steps WHERE incident_id = ?');
   const putDuty = outbox.db.prepare(
     'INSERT INTO duty_steps (incident_id, department, since, level, reminders, last_at) VALUES (@id, @department, @since, @level, @reminders, @lastAt) ON CONFLICT (incident_id) DO UPDATE SET department = excluded.department, since = excluded.since, level = excluded.level, reminders = excluded.reminders, last_at = excluded.last_at',
   );

@@ -5,7 +5,7 @@
 import type { MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKEN, api, connectMqtt, eventually, publish, startTestService, tempFile } from '../support/service.js';
+import { TOKEN, api, connectMqtt, publish, startTestService, tempFile } from '../support/service.js';
 import { HAVE_CHROMIUM, launchChromium, shot } from './browser.js';
 
 const RULES = { rules: [{ id: 'device-offline', version: 1, name: '设备离线', kind: 'absence', select: { kind: 'sensor' }, after: '1m', severity: 'blue', category: 'device' }] };

@@ -56,7 +56,7 @@ describe.skipIf(!HAVE_CHROMIUM)('operator console in Chromium', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.routeWebSocket(/\/ws/, (ws) => {
       if (gateOpen) ws.connectToServer();
-      else ws.close();
+      else void ws.close();
     });
   });
   afterAll(async () => {

@@ -3,7 +3,6 @@
 // transaction fails with SQLITE_BUSY, and lets it go. A short busy timeout keeps each failed try
 // short (it blocks the service's thread while it waits).
 import Database from 'better-sqlite3';
-import type { MqttClient } from 'mqtt';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_FILE_NAME } from '../../store/index.js';
