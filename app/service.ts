@@ -230,7 +230,8 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       readings$.subscribe((r) => {
         current = r;
         currentAt = performance.now();
-        telemetry.writeReadings([r]);
+        // A goodbye ingest made from an MQTT DISCONNECT was never published: rules hear it, the store does not.
+        if (r.departed !== 'disconnect') telemetry.writeReadings([r]);
       }),
       engine.detections(readings$).subscribe(handleDetection),
       // After the engine's synchronous turn on this reading: later (timer) detections are not its own.
