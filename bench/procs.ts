@@ -119,6 +119,13 @@ export function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** CPU time (user + system) a process has used so far, in ms, from /proc (clock ticks at 100 Hz, Linux's USER_HZ). */
+export function cpuMs(pid: number): number {
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** The service's /metrics as { 'name{labels}': value }. */
 export async function scrape(http: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
