@@ -296,7 +296,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       publicRoutes: publicRoutes(deps),
       onWebSocket: (ws, principal) => hub.attach(ws, principal),
       // The operator console at / (after every API route, so it never shadows one).
-      mounts: [createFollowUpMount(followUps), ...(flows ? [flows.mount] : []), createConsoleMount({ cellSizeM: config.grid.cellSizeM })],
+      mounts: [createFollowUpMount(followUps), ...(flows ? [flows.mount] : []), createConsoleMount({ cellSizeM: config.grid.cellSizeM, gridGeojsonPath: config.grid.geojson, flowsPath: flows?.mount.prefix })],
     });
     cleanups.push(() => http.close());
 
