@@ -1,5 +1,6 @@
 // zh-CN (default) and English labels. Elements with data-i18n="key" are relabelled on a switch;
 // code calls t(key) for what it builds.
+import * as views from './i18n-views.js';
 const zh = {
   brand: '城市感知预警 · 值班台',
   login: '登录', token: '值班令牌', operator: '值班员', logout: '退出', loginHint: '令牌见服务启动时打印的 operator token。',
@@ -64,7 +65,7 @@ const en = {
   familiesTitle: 'Scores by indicator family: safe·resilient·healthy / clean·tidy·orderly / efficient·precise·satisfying', overall: 'Overall', familyScore: 'Family',
 };
 
-const dictionaries = { 'zh-CN': zh, en };
+const dictionaries = { 'zh-CN': { ...zh, ...views.zh }, en: { ...en, ...views.en } };
 let current = sessionStorage.getItem('citysense.lang') === 'en' ? 'en' : 'zh-CN';
 
 /** The label for key in the current language (the key itself when unknown). */

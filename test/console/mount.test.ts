@@ -27,6 +27,23 @@ describe('console mount', () => {
     expect(settings.cellSizeM).toBe(250);
   });
 
+  it('serves the pinned map and chart libraries and the base map from node_modules and console/public/geo', async () => {
+    const leaflet = await fetch(`${svc.urls.http}/console/vendor/leaflet.js`);
+    expect(leaflet.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await leaflet.text()).toContain('Leaflet 1.9.4');
+    expect(await (await fetch(`${svc.urls.http}/console/vendor/uplot.js`)).text()).toContain('export { uPlot as default }');
+    expect((await fetch(`${svc.urls.http}/console/vendor/leaflet.css`)).headers.get('content-type')).toMatch(/^text\/css/);
+    const districts = (await (await fetch(`${svc.urls.http}/console/geo/districts.geojson`)).json()) as { type: string; features: unknown[] };
+    expect(districts.type).toBe('FeatureCollection');
+    expect(districts.features.length).toBeGreaterThan(1);
+    const settings = (await (await fetch(`${svc.urls.http}/console/settings.json`)).json()) as { gridCells: boolean; flows: string | null };
+    expect(settings).toMatchObject({ gridCells: false, flows: null });
+    // Only the listed files: not the rest of a package, nor configured cells that do not exist.
+    for (const path of ['/console/vendor/leaflet-src.js', '/console/vendor/package.json', '/console/vendor/..%2Fpackage.json', '/console/grid-cells.geojson', '/console/geo/../index.html']) {
+      expect((await fetch(`${svc.urls.http}${path}`)).status, path).toBe(404);
+    }
+  });
+
   it('answers HEAD without a body and leaves other paths to the API', async () => {
     const head = await fetch(`${svc.urls.http}/console/style.css`, { method: 'HEAD' });
     expect(head.status).toBe(200);
