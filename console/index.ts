@@ -20,6 +20,9 @@ export interface ConsoleOptions {
   flowsPath?: string;
 }
 
+/** The demo city's district outlines (the map's base layer); the demo locates districts with them. */
+export const DEMO_DISTRICTS_PATH = join(dirname(fileURLToPath(import.meta.url)), 'public', 'geo', 'districts.geojson');
+
 /** A raw handler for a path prefix, as `startHttpServer({ mounts })` takes it. */
 export interface ConsoleMount {
   prefix: string;
