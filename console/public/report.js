@@ -8,6 +8,8 @@ import { createCityMap } from './map.js';
 const CATEGORIES = ['flood', 'fire', 'gas', 'public_order', 'traffic', 'device', 'other'];
 const SOURCES = ['grid_worker', 'patrol', 'hotline_12345', 'citizen'];
 const SEVERITIES = ['red', 'orange', 'yellow', 'blue'];
+// What was typed, kept while the page lives: a language switch renders the form anew.
+let draft;
 
 /** Render the report page into root. ctx: {api, user(), settings, devices(), incidents(), onReported(incident)}. */
 export function renderReport(root, ctx) {
@@ -50,6 +52,7 @@ export function renderReport(root, ctx) {
           const inc = await ctx.api.report(body);
           status.textContent = `${t('sent')}: ${inc.id}`;
           form.reset();
+          draft = undefined;
           ctx.onReported(inc);
         } catch (e) {
           status.textContent = `${t('error')}: ${e.message}`;
@@ -70,6 +73,8 @@ export function renderReport(root, ctx) {
     status,
   );
   mount(root, h('div', { class: 'report-layout' }, form, mapBox));
+  for (const [name, value] of Object.entries(draft ?? {})) form.elements[name].value = value;
+  form.addEventListener('input', () => (draft = Object.fromEntries(new FormData(form))));
   map = createCityMap(mapBox, {
     settings: ctx.settings,
     onPick: ({ lat, lon, grid }) => {
@@ -78,7 +83,9 @@ export function renderReport(root, ctx) {
       // Configured (GeoJSON) cells are the server's to find from lat/lon.
       gridInput.value = grid ?? '';
       status.textContent = '';
+      draft = Object.fromEntries(new FormData(form));
     },
   });
   map.update({ devices: ctx.devices(), incidents: ctx.incidents() });
+  if (latInput.value && lonInput.value) typedPlace();
 }

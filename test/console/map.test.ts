@@ -134,6 +134,13 @@ describe.skipIf(!HAVE_CHROMIUM)('console map, device view, silences and rules in
     expect(await page.inputValue('.report-form [name=grid]')).toBe(squareCell(lat, lon, CELL_M));
     await page.fill('.report-form [name=title]', 'Tree down across the road');
     await page.selectOption('.report-form [name=category]', 'traffic');
+    // A language switch renders the form anew, with what was typed and picked.
+    await page.click('#app .lang-switch');
+    await page.locator('#view-report .pick-marker').waitFor();
+    expect(await page.inputValue('.report-form [name=title]')).toBe('Tree down across the road');
+    expect(Number(await page.inputValue('.report-form [name=lat]'))).toBe(lat);
+    await page.click('#app .lang-switch');
+    expect(await page.inputValue('.report-form [name=category]')).toBe('traffic');
     await page.screenshot({ path: shot('report-map-en') });
     await page.click('.report-form button[type=submit]');
     await page.locator('.detail .state-pill[data-state=warning]').waitFor();
