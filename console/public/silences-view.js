@@ -99,7 +99,7 @@ export function renderSilences(root, ctx) {
         submit.disabled = true;
         try {
           const s = await ctx.api.createSilence({ matchers, createdBy: draft.createdBy.trim(), comment: draft.comment.trim(), endsAt: new Date(draft.endsAt).getTime() });
-          status.textContent = `${t('sent')}: ${s.id}`;
+          status.textContent = `${t('silenceCreated')}: ${s.id}`;
           for (const k of [...MATCHERS, 'comment', 'endsAt']) {
             delete draft[k];
             form.elements[k].value = '';

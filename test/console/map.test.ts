@@ -115,6 +115,12 @@ describe.skipIf(!HAVE_CHROMIUM)('console map, device view, silences and rules in
     const grid = squareCell(PLACES['sensor-m1']!.lat, PLACES['sensor-m1']!.lon, CELL_M);
     await page.locator(`.detail .city-map .incident-cell[data-grid="${grid}"]`).waitFor();
     await page.locator('.detail .city-map .device-marker[data-device="sensor-m1"]').waitFor();
+    // The drawer covers the monitor map's incident marker, and stays on top of it (Leaflet's panes are z-index 400+).
+    const m = (await page.locator('#monitor-map .incident-marker').boundingBox())!;
+    const drawer = (await page.locator('#detail').boundingBox())!;
+    expect(m.x).toBeGreaterThan(drawer.x);
+    const hit = await page.evaluate(([x, y]) => document.elementFromPoint(x!, y!)?.closest('#detail, #monitor-map')?.id, [m.x + m.width / 2, m.y + m.height / 2]);
+    expect(hit).toBe('detail');
     await page.screenshot({ path: shot('detail-map-zh') });
     await page.click('.close-detail');
   });
