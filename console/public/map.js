@@ -12,12 +12,17 @@ const OPEN = new Set(['warning', 'acknowledged', 'dispatched', 'resolved']);
 const ONLINE = '#2e9e44';
 const OFFLINE = '#8c96a8';
 
-/** The highest severity of the open incidents in `list`, or undefined. */
-export const worstSeverity = (list) => list.filter((i) => OPEN.has(i.state)).map((i) => i.severity).sort((a, b) => RANK[b] - RANK[a])[0];
+/** The worst severity of the open incidents of each device: deviceId → severity. */
+function worstByDevice(incidents) {
+  const worst = new Map();
+  for (const i of incidents) {
+    if (OPEN.has(i.state) && i.deviceId && RANK[i.severity] > (RANK[worst.get(i.deviceId)] ?? 0)) worst.set(i.deviceId, i.severity);
+  }
+  return worst;
+}
 
 /** What colour and state name a device marker gets: its worst open incident, else online/offline. */
-export function deviceState(device, incidents) {
-  const severity = worstSeverity(incidents.filter((i) => i.deviceId === device.id));
+export function deviceState(device, severity) {
   if (severity) return { state: severity, colour: SEVERITY_COLOUR[severity] };
   return device.online ? { state: 'online', colour: ONLINE } : { state: 'offline', colour: OFFLINE };
 }
@@ -34,6 +39,8 @@ export function createCityMap(el, ctx) {
   el.classList.add('city-map');
   const incidentLayer = layerGroup();
   const deviceLayer = layerGroup();
+  // Kept and restyled, not rebuilt: every incident change redraws, and a fleet can be thousands.
+  const deviceMarkers = new Map();
   let pickMarker;
   let grid;
   let last = { devices: [], incidents: [] }; // and `focus`: an incident id drawn whatever its state
@@ -52,7 +59,6 @@ export function createCityMap(el, ctx) {
   function draw() {
     if (!grid) return;
     incidentLayer.clearLayers();
-    deviceLayer.clearLayers();
     const open = last.incidents.filter((i) => OPEN.has(i.state) || i.id === last.focus).sort((a, b) => RANK[a.severity] - RANK[b.severity]);
     for (const inc of open) {
       const colour = SEVERITY_COLOUR[inc.severity];
@@ -67,14 +73,30 @@ export function createCityMap(el, ctx) {
       const icon = divIcon({ className: '', html: h('span', { class: `incident-marker sev-${inc.severity}`, dataset: { incident: inc.id, severity: inc.severity } }, '▲'), iconSize: [18, 18], iconAnchor: [9, 24] }); // above the point, so the device marker under it stays clickable
       marker(at, { icon, title: `${inc.id} ${inc.title}`, zIndexOffset: 1000 }).on('click', onclick).addTo(incidentLayer);
     }
+    drawDevices();
+  }
+
+  function drawDevices() {
+    const worst = worstByDevice(last.incidents);
+    const shown = new Set();
     for (const d of last.devices) {
       if (!d.loc) continue;
-      const s = deviceState(d, last.incidents);
-      const m = circleMarker([d.loc.lat, d.loc.lon], { radius: 7, color: '#fff', weight: 2, fillColor: s.colour, fillOpacity: 1, className: `device-marker state-${s.state}`, bubblingMouseEvents: false });
-      m.on('click', () => ctx.onDevice?.(d.id))
-        .bindTooltip(`${d.id} · ${t(d.kind)} · ${t(s.state === 'offline' ? 'deviceOffline' : s.state === 'online' ? 'deviceOnline' : s.state)}`)
-        .addTo(deviceLayer);
+      shown.add(d.id);
+      const s = deviceState(d, worst.get(d.id));
+      let m = deviceMarkers.get(d.id);
+      if (!m) {
+        m = circleMarker([d.loc.lat, d.loc.lon], { radius: 7, color: '#fff', weight: 2, fillOpacity: 1, className: 'device-marker', bubblingMouseEvents: false });
+        m.on('click', () => ctx.onDevice?.(d.id)).bindTooltip('').addTo(deviceLayer);
+        deviceMarkers.set(d.id, m);
+      }
+      m.setLatLng([d.loc.lat, d.loc.lon]).setStyle({ fillColor: s.colour });
+      m.setTooltipContent(`${d.id} · ${t(d.kind)} · ${t(s.state === 'offline' ? 'deviceOffline' : s.state === 'online' ? 'deviceOnline' : s.state)}`);
       tag(m, { device: d.id, state: s.state });
+    }
+    for (const [id, m] of deviceMarkers) {
+      if (shown.has(id)) continue;
+      m.remove();
+      deviceMarkers.delete(id);
     }
   }
 

@@ -162,7 +162,7 @@ describe.skipIf(!HAVE_CHROMIUM)('operator console in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
-  it('raises an incident from the 吹哨 form on the grid map, in English, and marks it a false alarm', async () => {
+  it('raises an incident from the 吹哨 form on the city map, in English, and marks it a false alarm', async () => {
     await page.click('#app .lang-switch');
     expect(await page.textContent('[data-view=report]')).toBe('Report');
     await page.click('[data-view=report]');

@@ -119,7 +119,7 @@ describe.skipIf(!HAVE_CHROMIUM)('console map, device view, silences and rules in
     const m = (await page.locator('#monitor-map .incident-marker').boundingBox())!;
     const drawer = (await page.locator('#detail').boundingBox())!;
     expect(m.x).toBeGreaterThan(drawer.x);
-    const hit = await page.evaluate(([x, y]) => document.elementFromPoint(x!, y!)?.closest('#detail, #monitor-map')?.id, [m.x + m.width / 2, m.y + m.height / 2]);
+    const hit = await page.evaluate(`document.elementFromPoint(${m.x + m.width / 2}, ${m.y + m.height / 2})?.closest('#detail, #monitor-map')?.id`);
     expect(hit).toBe('detail');
     await page.screenshot({ path: shot('detail-map-zh') });
     await page.click('.close-detail');
