@@ -38,6 +38,13 @@ describe('citysense CLI', () => {
       return h.store.telemetry.readingsWritten > 5;
     }, 30_000);
     expect((await fetch(`${base}/api/incidents`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    // The demo publishes no district: the demo city's outlines (the console's base map) give one.
+    const districts = await eventually(async () => {
+      const { devices } = (await (await fetch(`${base}/api/devices`, { headers: { authorization: `Bearer ${token}` } })).json()) as { devices: Array<{ district: string | null }> };
+      const named = devices.map((d) => d.district).filter((d) => d !== null);
+      return named.length > 0 ? named : undefined;
+    }, 30_000);
+    expect(districts.every((d) => ['静安', '虹口', '黄浦', '徐汇', '浦东'].includes(d))).toBe(true);
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
