@@ -10,6 +10,8 @@ const SOURCES = ['grid_worker', 'patrol', 'hotline_12345', 'citizen'];
 const SEVERITIES = ['red', 'orange', 'yellow', 'blue'];
 // What was typed, kept while the page lives: a language switch renders the form anew.
 let draft;
+// The map of the last render: removed before the next (Leaflet listens on window until removed).
+let shownMap;
 
 /** Render the report page into root. ctx: {api, user(), settings, devices(), incidents(), onReported(incident)}. */
 export function renderReport(root, ctx) {
@@ -75,7 +77,8 @@ export function renderReport(root, ctx) {
   mount(root, h('div', { class: 'report-layout' }, form, mapBox));
   for (const [name, value] of Object.entries(draft ?? {})) form.elements[name].value = value;
   form.addEventListener('input', () => (draft = Object.fromEntries(new FormData(form))));
-  map = createCityMap(mapBox, {
+  shownMap?.remove();
+  shownMap = map = createCityMap(mapBox, {
     settings: ctx.settings,
     onPick: ({ lat, lon, grid }) => {
       latInput.value = String(lat);
