@@ -18,6 +18,13 @@ const load = (url) => {
   return files.get(url);
 };
 
+/** Whether `map` has been removed since this call: layers added to a removed map throw. */
+const removal = (map) => {
+  let removed = false;
+  map.once('unload', () => (removed = true));
+  return () => removed;
+};
+
 /** The bounds [[south, west], [north, east]] of a square cell `G-<row>-<col>` (ingest/grid.ts squareCell). */
 export function squareCellBounds(id, cellSizeM) {
   const p = parseGrid(id);
@@ -32,7 +39,9 @@ export function squareCellBounds(id, cellSizeM) {
 
 /** The district outlines and roads, added to `map` under everything else; labels follow the language. */
 export async function addBaseLayers(map) {
+  const gone = removal(map);
   const [districts, roads] = await Promise.all([load('/console/geo/districts.geojson'), load('/console/geo/roads.geojson')]);
+  if (gone()) return undefined;
   const label = (p) => (lang() === 'en' ? p.nameEn ?? p.name : p.name);
   if (districts) {
     let i = 0;
@@ -57,8 +66,10 @@ export async function addBaseLayers(map) {
  * outline of a cell for the incident layer (undefined when the cell is unknown here).
  */
 export async function createGridLayer(map, settings) {
-  const group = layerGroup().addTo(map);
+  const gone = removal(map);
   const cells = settings.gridCells ? await load('/console/grid-cells.geojson') : undefined;
+  const group = layerGroup();
+  if (!gone()) group.addTo(map);
   const byId = new Map();
   if (cells) {
     geoJSON(cells, {
@@ -68,7 +79,7 @@ export async function createGridLayer(map, settings) {
     }).addTo(group);
   }
   const drawSquares = () => {
-    if (cells) return;
+    if (cells || gone()) return;
     group.clearLayers();
     const b = map.getBounds();
     const sw = parseGrid(squareCell(b.getSouth(), b.getWest(), settings.cellSizeM));

@@ -43,11 +43,14 @@ export function createCityMap(el, ctx) {
   const deviceMarkers = new Map();
   let pickMarker;
   let grid;
+  let removed = false; // remove() may come while the base layers still load
   let last = { devices: [], incidents: [] }; // and `focus`: an incident id drawn whatever its state
 
   const ready = (async () => {
     await addBaseLayers(map);
+    if (removed) return;
     grid = await createGridLayer(map, settings);
+    if (removed) return;
     incidentLayer.addTo(map);
     deviceLayer.addTo(map);
     draw();
@@ -124,13 +127,18 @@ export function createCityMap(el, ctx) {
     /** Centre on a place (a location, else a cell) and zoom in to street level. */
     async focus({ loc, grid: id, zoom = 15 }) {
       await ready;
+      if (removed) return;
       const at = loc ? [loc.lat, loc.lon] : id ? grid.centre(id) : undefined;
-      if (at) map.setView(at, zoom);
+      // No animation: a map removed mid-animation throws from Leaflet's pending frame.
+      if (at) map.setView(at, zoom, { animate: false });
     },
     pick,
     /** After the element was shown or resized (Leaflet measures it). */
     resize: () => map.invalidateSize(),
-    remove: () => map.remove(),
+    remove() {
+      removed = true;
+      map.remove();
+    },
   };
 }
 
