@@ -2,7 +2,7 @@
 // headers that keep it offline and the token out of referrers; nothing else is reachable.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../app/service.js';
-import { api, startTestService } from '../support/service.js';
+import { api, startTestService, tempFile } from '../support/service.js';
 
 describe('console mount', () => {
   let svc: RunningService;
@@ -41,6 +41,19 @@ describe('console mount', () => {
     // Only the listed files: not the rest of a package, nor configured cells that do not exist.
     for (const path of ['/console/vendor/leaflet-src.js', '/console/vendor/package.json', '/console/vendor/..%2Fpackage.json', '/console/grid-cells.geojson', '/console/geo/../index.html']) {
       expect((await fetch(`${svc.urls.http}${path}`)).status, path).toBe(404);
+    }
+  });
+
+  it('serves the configured grid cells for the map', async () => {
+    const cells = { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { grid: 'HP-01', district: '黄浦' }, geometry: { type: 'Polygon', coordinates: [[[121.47, 31.23], [121.48, 31.23], [121.48, 31.24], [121.47, 31.23]]] } }] };
+    const withCells = await startTestService({ grid: { cellSizeM: 250, geojson: tempFile('cells.geojson', cells) } });
+    try {
+      expect(((await (await fetch(`${withCells.urls.http}/console/settings.json`)).json()) as { gridCells: boolean }).gridCells).toBe(true);
+      const served = await fetch(`${withCells.urls.http}/console/grid-cells.geojson`);
+      expect(served.headers.get('content-type')).toBe('application/geo+json');
+      expect(await served.json()).toEqual(cells);
+    } finally {
+      await withCells.stop();
     }
   });
 
