@@ -26,7 +26,7 @@ export const Config = z.strictObject({
   devices: z.string().min(1).optional(),
   routing: z.string().min(1).optional(),
   grid: z
-    .strictObject({ cellSizeM: z.number().positive().default(500), geojson: z.string().optional() })
+    .strictObject({ cellSizeM: z.number().positive().default(500), geojson: z.string().optional(), districts: z.string().optional() })
     .default({ cellSizeM: 500 }),
   operatorToken: z.string().min(16, 'operatorToken must be at least 16 characters').optional(),
   /** People's tokens (issue #8): `{name, token, role: viewer|operator|admin|reporter, department?}`; the operator token is an admin. */

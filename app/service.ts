@@ -26,7 +26,7 @@ import {
 } from '../alerts/index.js';
 import { createBroker, loadRegistry, loadTlsFiles, TlsError } from '../broker/index.js';
 import { createFlowsBridge, type IncidentChange, startFlows } from '../flows/index.js';
-import { createConsoleMount } from '../console/index.js';
+import { DEMO_DISTRICTS_PATH, createConsoleMount } from '../console/index.js';
 import { createGridLocator, createIngest, type Reading } from '../ingest/index.js';
 import { createRuleEngine, type Detection, formatRuleIssue, loadRuleFileFromPath, stateKeyOf } from '../rules/index.js';
 import type { Incident, IncidentEvent } from '../alerts/incident.js';
@@ -84,7 +84,9 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
   } catch (err) {
     throw new StartupError((err as Error).message);
   }
-  const grid = createGridLocator({ cellSizeM: config.grid.cellSizeM, geojsonPath: config.grid.geojson });
+  // The demo's devices publish no district: the demo city's outlines (the console's base map) give one.
+  const districtsPath = config.grid.districts ?? (config.demo ? DEMO_DISTRICTS_PATH : undefined);
+  const grid = createGridLocator({ cellSizeM: config.grid.cellSizeM, geojsonPath: config.grid.geojson, districtsPath });
 
   const store = openSqliteStore({ dataDir: config.dataDir, telemetryRetentionMs: config.telemetryRetention, busyTimeoutMs: config.storeBusyTimeout, logger });
   const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
@@ -316,7 +318,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       publicRoutes: [...publicRoutes(deps), ...(notify?.publicRoutes ?? [])],
       onWebSocket: (ws, principal) => hub.attach(ws, principal),
       // The operator console at / (after every API route, so it never shadows one).
-      mounts: [createFollowUpMount(followUps), ...(flows ? [flows.mount] : []), createConsoleMount({ cellSizeM: config.grid.cellSizeM })],
+      mounts: [createFollowUpMount(followUps), ...(flows ? [flows.mount] : []), createConsoleMount({ cellSizeM: config.grid.cellSizeM, gridGeojsonPath: config.grid.geojson, flowsPath: flows?.mount.prefix })],
     });
     cleanups.push(() => http.close());
 

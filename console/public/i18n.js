@@ -1,5 +1,6 @@
 // zh-CN (default) and English labels. Elements with data-i18n="key" are relabelled on a switch;
 // code calls t(key) for what it builds.
+import * as views from './i18n-views.js';
 const zh = {
   brand: '城市感知预警 · 值班台',
   login: '登录', token: '值班令牌', operator: '值班员', logout: '退出', loginHint: '令牌见服务启动时打印的 operator token。',
@@ -18,7 +19,7 @@ const zh = {
   addAction: '添加措施', exportMd: '导出 Markdown', notReviewed: '结案后可复盘', metrics: '处置时效',
   tAck: '接警用时', tDispatch: '派遣用时', tResolve: '反馈用时', tClose: '结案用时', deadlineMet: '按期', yes: '是', no: '否',
   reportTitle: '社区吹哨：人工上报事件', title: '标题', description: '描述', source: '来源', by: '上报人', place: '位置',
-  lat: '纬度', lon: '经度', pickOnMap: '在地图上点选网格，或填写经纬度', sent: '已上报',
+  lat: '纬度', lon: '经度', pickOnMap: '在地图上点选位置，或填写经纬度或网格', sent: '已上报',
   grid_worker: '网格员', patrol: '巡查', hotline_12345: '12345 热线', citizen: '市民',
   groupBy: '维度', from: '起', to: '止', load: '查询', incidents: '事件数', noEvaluation: '暂无数据',
   by_department: '部门', by_district: '区', by_grid: '网格', by_rule: '规则',
@@ -55,7 +56,7 @@ const en = {
   addAction: 'Add action', exportMd: 'Export Markdown', notReviewed: 'Review once closed', metrics: 'Response times',
   tAck: 'To acknowledge', tDispatch: 'To dispatch', tResolve: 'To resolve', tClose: 'To close', deadlineMet: 'Deadlines met', yes: 'yes', no: 'no',
   reportTitle: 'Community whistle: report an incident', title: 'Title', description: 'Description', source: 'Source', by: 'Reported by', place: 'Place',
-  lat: 'Latitude', lon: 'Longitude', pickOnMap: 'Click a grid cell on the map, or enter lat/lon', sent: 'Reported',
+  lat: 'Latitude', lon: 'Longitude', pickOnMap: 'Click the map, or enter lat/lon or a grid', sent: 'Reported',
   grid_worker: 'Grid worker', patrol: 'Patrol', hotline_12345: '12345 hotline', citizen: 'Citizen',
   groupBy: 'Group by', from: 'From', to: 'To', load: 'Load', incidents: 'Incidents', noEvaluation: 'No data',
   by_department: 'Department', by_district: 'District', by_grid: 'Grid', by_rule: 'Rule',
@@ -74,7 +75,7 @@ const en = {
   needTitle: 'Enter a title', needBy: 'Enter who reports', needPlace: 'Pick a grid cell on the map or enter lat/lon', badLatLon: 'Latitude and longitude go together and must be in range',
 };
 
-const dictionaries = { 'zh-CN': zh, en };
+const dictionaries = { 'zh-CN': { ...zh, ...views.zh }, en: { ...en, ...views.en } };
 let current = sessionStorage.getItem('citysense.lang') === 'en' ? 'en' : 'zh-CN';
 
 /** The label for key in the current language (the key itself when unknown). */
