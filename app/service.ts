@@ -144,14 +144,14 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     // Incident changes as a stream, for Node-RED's `citysense incident` nodes.
     const incidentChanges = new Subject<IncidentChange>();
     cleanups.push(() => incidentChanges.complete());
-    // Silences and inhibition (issue #6): muted detections are stored and counted, never pushed.
+    // Silences and inhibition: muted detections are stored and counted, never pushed.
     const silences = createSilenceService({ store: store.silences, clock });
     const countMuted = metrics.counter('citysense_detections_muted_total', 'Detections muted by a silence or an inhibiting incident (stored, not pushed)');
     // 复盘 → 优化: rule versions (and the set to start with), evidence frozen at close, replay, adoption.
     const improvement = createImprovement({ config, store, telemetry, ruleFile, clock, logger, incidents: () => incidents, rules: () => rulesRuntime });
     cleanups.push(() => improvement.stop());
     // Muting never eats a warning: a muted raise is kept (in the store) until its rule clears, and
-    // handed back when its silence ends or its inhibitor closes (README § Silences and inhibition).
+    // handed back when its silence ends or its inhibitor closes (docs/alerts.md § Muting never eats a warning).
     const muted = createMuteLedger({
       keys: createMutedKeys(),
       store: store.mutedKeys,
@@ -172,7 +172,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       return seq;
     };
     // Each operation is one store transaction, its /ws messages sent once committed
-    // (issue #3: a detection's three commits were most of the main thread with 200 devices).
+    //.
     const unit = <T>(fn: () => T): T => hub.deferSends(() => store.writeTransaction(fn));
     const core = createIncidentService({
       store: store.incidents,
@@ -207,13 +207,13 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     improvement.freezer.resume();
     const readings$ = ingest.readings$.pipe(share());
     // The one path of every detection, from rules and from Node-RED's `citysense alert` nodes alike.
-    // The alert path's own latency (issue #3): a reading out of ingest → the detection it raised
+    // The alert path's own latency: a reading out of ingest → the detection it raised
     // handled (incident committed, alert sent on /ws). Timer-fired detections are not counted.
     const observeAlertPath = metrics.summary('citysense_alert_path_seconds', 'From a reading leaving ingest to the alert it raised sent on /ws (last 4096)');
     // Two variables, not an object per reading: this runs for every reading.
     let current: Reading | undefined;
     let currentAt = 0;
-    // A store failure is retried, and a detection given up resets its rule's key (README § Durability).
+    // A store failure is retried, and a detection given up resets its rule's key (docs/operations.md § Durability).
     const { attempts, delay, maxDelay, queue } = config.detectionRetry;
     const detections = createDetectionPath({
       write: (d) => telemetry.writeDetections([d]),
@@ -244,7 +244,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     const telemetryReader = telemetryReaderFor(config.influx, store.telemetryReader, () => telemetry.flush());
     const tracking = trackDevices({ broker, registry, readings$, reader: telemetryReader, clock, logger });
     cleanups.push(() => tracking.stop());
-    // QoS 1/2 (issue #8): PUBACK means stored. The reading is ingested before the ack, which waits
+    // QoS 1/2: PUBACK means stored. The reading is ingested before the ack, which waits
     // for the sink's durable point (SQLite commit; InfluxDB written or spooled), shared by all waiting.
     broker.setAckGate((client, packet) => {
       if (!packet.topic.startsWith('city/')) return undefined;
@@ -270,7 +270,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     // One throttle for the API, /ws and the Node-RED login: the login password defaults to the
     // operator token. Wall-clock time, not the service clock: it paces network clients.
     const throttle = createAuthThrottle();
-    // Node-RED at /flows (issue #5); its admin password defaults to the operator token.
+    // Node-RED at /flows; its admin password defaults to the operator token.
     const flows = config.flows.enabled
       ? await startFlows({
           userDir: config.flows.userDir ?? join(config.dataDir, 'flows'),
@@ -283,7 +283,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
         })
       : undefined;
     if (flows) cleanups.push(() => flows.stop());
-    // Notifications (README § Notifications): sent from an outbox of their own, off the incident transaction.
+    // Notifications (docs/notifications.md): sent from an outbox of their own, off the incident transaction.
     let httpBase = '';
     notify = startNotify(config, { incidents, office: router.office(), clock, logger, metrics, baseUrl: () => httpBase });
     if (notify) cleanups.push(notify.stop);
@@ -343,7 +343,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
   }
 }
 
-/** The certificate and key when TLS is configured (README § Security and production). */
+/** The certificate and key when TLS is configured (docs/operations.md). */
 function loadTls(config: Config) {
   if (!config.tls) return undefined;
   try {

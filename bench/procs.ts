@@ -81,7 +81,7 @@ export async function startService(env: Record<string, string>): Promise<Service
   const svc = await spawnService({
     env: {
       CITYSENSE_OPERATOR_TOKEN: token,
-      // A bench device publishes thousands of messages/s: the per-device limit (issue #8) is off.
+      // A bench device publishes thousands of messages/s: the per-device limit is off.
       CITYSENSE_DEVICE_RATE: '0',
       // All the bench's devices connect from 127.0.0.1, hundreds per phase with --devices: the
       // per-source connection limit (burst 200) would refuse the latency phase's with CONNACK 3.

@@ -1,4 +1,4 @@
-// `npm run bench`: the real service against the brokers' own limits, in one run (issue #3).
+// `npm run bench`: the real service against the brokers' own limits, in one run.
 // Prints a table and a final `RESULT {json}` line. A run in which any process crashed reports
 // no numbers (aedes 1.2 can overflow its stack under overload).
 import { execFileSync, spawn } from 'node:child_process';
