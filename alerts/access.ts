@@ -1,4 +1,4 @@
-// Who may do what with incidents (issue #8): roles in rank order, and department scoping.
+// Who may do what with incidents: roles in rank order, and department scoping.
 // app/auth.ts turns a bearer token into a Principal; the handlers here only ask these questions.
 import { z } from 'zod';
 import type { Incident } from '../model/incident.js';

@@ -99,7 +99,7 @@ export function createAlerts(deps: AlertsDeps): Alerts {
   const silences = createSilenceService({ store: store.silences, clock });
   const alertsLogger = logger.child({ stage: 'alerts' });
   // Muting never eats a warning: a muted raise is kept (in the store) until its rule clears, and
-  // handed back when its silence ends or its inhibitor closes (README § Silences and inhibition).
+  // handed back when its silence ends or its inhibitor closes (docs/alerts.md § Muting never eats a warning).
   const muted = createMuteLedger({
     keys: createMutedKeys(),
     store: store.mutedKeys,

@@ -33,7 +33,7 @@ export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   handler: (req: Request) => Reply | Promise<Reply>;
-  /** Least role allowed (issue #8); default `viewer` for GET, `admin` for anything else. */
+  /** Least role allowed; default `viewer` for GET, `admin` for anything else. */
   role?: Role;
   /** A `reporter` token may call it too (DESIGN: a reporter may only POST /api/incidents). */
   reporters?: boolean;
@@ -69,7 +69,7 @@ export interface IncidentRouteDeps extends Pick<IntakeRouteDeps, 'intake' | 'lim
   clock?: () => number;
   /** The coordination office (一办): its scope also sees every escalated or overdue case. */
   office?: string;
-  /** A case's frozen evidence, computed suggestion and adopted rule versions (README § Reviews). */
+  /** A case's frozen evidence, computed suggestion and adopted rule versions (docs/reviews.md). */
   reviewInputs?: (incident: Incident) => Promise<ReviewInputs>;
 }
 

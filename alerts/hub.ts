@@ -21,7 +21,7 @@ export interface HubOptions {
   /** A client whose unsent buffer passes this is cut off, so it never stalls the others. */
   maxBufferedBytes?: number;
   replayPage?: number;
-  /** The department of a log message: a department-scoped client gets only its own (issue #8). */
+  /** The department of a log message: a department-scoped client gets only its own. */
   departmentOf?: DepartmentOf;
 }
 

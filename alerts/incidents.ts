@@ -41,7 +41,7 @@ export interface IncidentServiceOptions {
   grouping?: GroupDefaults;
   /**
    * Runs each operation (a detection, a report, an action, a deadline check) as one unit: the
-   * service passes one store transaction whose /ws messages go out after its commit (issue #3).
+   * service passes one store transaction whose /ws messages go out after its commit.
    * Default: the writes as they come.
    */
   unit?: <T>(fn: () => T) => T;
@@ -49,7 +49,7 @@ export interface IncidentServiceOptions {
 
 export interface IncidentService {
   onDetection(detection: Detection): Incident | undefined;
-  /** `audit` (the authenticated principal, issue #8) goes into the event's `data`. */
+  /** `audit` (the authenticated principal) goes into the event's `data`. */
   report(report: ManualReport, audit?: Record<string, string>): Incident;
   act(id: string, body: ActionBody, audit?: Record<string, string>): ActResult;
   /** Emit `overdue` for every deadline passed since the last check, then due escalations; returns how many events. */

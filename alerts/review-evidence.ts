@@ -1,4 +1,4 @@
-// The evidence part of the review record (README § Reviews): where its telemetry came from,
+// The evidence part of the review record (docs/reviews.md): where its telemetry came from,
 // how much of it there is, and what else was frozen with the case.
 import type { Reading } from '../model/reading.js';
 import type { TelemetrySink } from '../store/index.js';

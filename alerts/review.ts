@@ -56,7 +56,7 @@ export interface ReviewRecord {
     reopened: number;
   };
   telemetry: { from: number; to: number; source: string; series: Series[] };
-  /** The case's frozen evidence (README § Reviews); `live` until the case is closed or found false. */
+  /** The case's frozen evidence (docs/reviews.md); `live` until the case is closed or found false. */
   evidence?: EvidenceSummary;
   rootCause: string | null;
   lessons: string | null;
@@ -66,7 +66,7 @@ export interface ReviewRecord {
     version: number;
     falseAlarm: boolean;
     suggestion?: string;
-    /** The computed suggestion in full (README § Reviews): the change, its alternatives, the true incidents it keeps. */
+    /** The computed suggestion in full (docs/reviews.md): the change, its alternatives, the true incidents it keeps. */
     suggested?: ReviewInputs['suggestion'];
     /** Rule versions adopted from this review. */
     adopted?: ReviewInputs['adopted'];

@@ -78,7 +78,7 @@ export interface SilenceService {
 
 /**
  * Silences over a store. Every detection is matched against them, so the ones not yet ended are
- * kept compiled in memory (issue #3: a query and a RegExp per matcher per detection before).
+ * kept compiled in memory.
  * They are read again when the store changed (here or, through another connection, elsewhere)
  * and once the first of them has ended; a pending one starts by the clock alone.
  */

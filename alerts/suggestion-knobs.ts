@@ -1,4 +1,4 @@
-// The settings a suggestion may change, per rule kind (README § Reviews): the bounds of
+// The settings a suggestion may change, per rule kind (docs/reviews.md): the bounds of
 // threshold, rate and window rules (every `above` up and `below` down by the same amount, so
 // the levels keep their order), their `for`; an event rule's `count` (within its window); an
 // absence rule's `after`. Each works on the rule as written (durations as strings).

@@ -1,4 +1,4 @@
-// POST /api/incidents/{id}/adopt (README § Reviews; DESIGN names no route for it): a review
+// POST /api/incidents/{id}/adopt (docs/reviews.md; DESIGN names no route for it): a review
 // adopts a candidate as the next version of the rule that raised the case — the computed
 // suggestion when the body names no rule. Admin only. The version is stored with the reviewer
 // (the token name) as author and the case's id, applied to the running rule set and persisted

@@ -1,4 +1,4 @@
-// People's access (issue #8): bearer tokens, each naming a principal with a role and, for a
+// People's access: bearer tokens, each naming a principal with a role and, for a
 // department's responders, a department. The operator token of DESIGN.md is an admin token.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';

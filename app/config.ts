@@ -29,10 +29,10 @@ export const Config = z.strictObject({
   devices: z.string().min(1).optional(),
   routing: z.string().min(1).optional(),
   grid: z
-    .strictObject({ cellSizeM: z.number().positive().default(500), geojson: z.string().optional() })
+    .strictObject({ cellSizeM: z.number().positive().default(500), geojson: z.string().optional(), districts: z.string().optional() })
     .default({ cellSizeM: 500 }),
   operatorToken: z.string().min(16, 'operatorToken must be at least 16 characters').optional(),
-  /** People's tokens (issue #8): `{name, token, role: viewer|operator|admin|reporter, department?}`; the operator token is an admin. */
+  /** People's tokens: `{name, token, role: viewer|operator|admin|reporter, department?}`; the operator token is an admin. */
   tokens: z.array(TokenEntry).default([]),
   /** Manual reports (12345 / citizen intake): merge radius and each reporter token's rate (alerts/intake.ts). */
   intake: IntakeOptions.prefault({}),
@@ -43,20 +43,20 @@ export const Config = z.strictObject({
   demo: Flag.default(true),
   /** Default: on in the demo, off otherwise (DESIGN: the demo default). */
   allowAnonymous: Flag.optional(),
-  /** `maxFuture`: how far ahead of the broker's clock a device `ts` may be (README § Payloads). */
+  /** `maxFuture`: how far ahead of the broker's clock a device `ts` may be (docs/architecture.md § MQTT topics and payloads). */
   ingest: z.strictObject({ maxFuture: Duration.default(DEFAULT_MAX_FUTURE_MS) }).prefault({}),
   telemetryRetention: Duration.default(7 * 86_400_000),
-  /** Evidence frozen with a case at close or false alarm (README § Reviews): its window, size and the suggestion's look-back. */
+  /** Evidence frozen with a case at close or false alarm (docs/reviews.md): its window, size and the suggestion's look-back. */
   review: ReviewConfig.prefault({}),
   /** How long a store write waits for another connection's lock before it fails (SQLITE_BUSY); it blocks the thread meanwhile. */
   storeBusyTimeout: Duration.default(5_000),
-  /** A detection whose incident transaction fails (README § Durability): tries in all, backoff, and how many may wait. */
+  /** A detection whose incident transaction fails (docs/operations.md § Durability): tries in all, backoff, and how many may wait. */
   detectionRetry: z
     .strictObject({ attempts: z.number().int().min(1).max(100).default(5), delay: Duration.default(200), maxDelay: Duration.default(5_000), queue: z.number().int().positive().default(1_000) })
     .prefault({}),
   deadlineCheckInterval: Duration.default(5_000),
   /**
-   * Grouping per rule kind for rules without their own `group` (README § Grouping): by default a
+   * Grouping per rule kind for rules without their own `group` (docs/rules.md § Grouping): by default a
    * burst of device-offline detections in one grid is one incident listing the devices.
    */
   grouping: z
@@ -75,7 +75,7 @@ export const Config = z.strictObject({
   cap: z
     .strictObject({ sender: z.string().min(1).regex(/^[^\s,<&]+$/, 'sender: no spaces, commas, < or &').default('citysense.local'), senderName: z.string().min(1).default('citysense') })
     .default({ sender: 'citysense.local', senderName: 'citysense' }),
-  /** Node-RED at /flows (issue #5): admin `user`, `password` (default: the operator token), `userDir` (default `${dataDir}/flows`). */
+  /** Node-RED at /flows: admin `user`, `password` (default: the operator token), `userDir` (default `${dataDir}/flows`). */
   flows: z
     .strictObject({
       enabled: Flag.default(true),
@@ -86,9 +86,9 @@ export const Config = z.strictObject({
       allowUnsafeNodes: Flag.default(false),
     })
     .default({ enabled: true, user: 'admin', allowUnsafeNodes: false }),
-  /** The InfluxDB sink (README § InfluxDB): the sink's own schema, so the file names its options exactly. */
+  /** The InfluxDB sink (docs/operations.md § InfluxDB): the sink's own schema, so the file names its options exactly. */
   influx: InfluxSinkOptions.optional(),
-  /** Notifications to people outside the console (DESIGN.md § Notifications; README § Notifications). */
+  /** Notifications to people outside the console (DESIGN.md § Notifications; docs/notifications.md). */
   notify: NotifyConfig.optional(),
 });
 export type Config = z.infer<typeof Config>;

@@ -1,4 +1,4 @@
-// The alert path of one detection (README § Durability): its telemetry write and its incident
+// The alert path of one detection (docs/operations.md § Durability): its telemetry write and its incident
 // handling, neither skipped when the other fails. A store failure of the incident side is
 // retried with backoff, in arrival order per dedup key (retry-queue.ts); a detection that still
 // fails is counted, logged, shown in /api/health, and its rule forgets the key's raised state,

@@ -53,7 +53,7 @@ export interface DeviceDirectory {
   restore(latest: readonly Reading[]): void;
   /** Every device, sorted by id. */
   list(): DeviceRecord[];
-  /** DESIGN rule, README § API: whether this device counts as online now. */
+  /** DESIGN rule, docs/architecture.md § HTTP API: whether this device counts as online now. */
   isOnline(d: DeviceRecord): boolean;
   /** Whether an MQTT connection of this identity is open. */
   isConnected(id: string): boolean;

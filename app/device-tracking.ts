@@ -29,7 +29,8 @@ export function telemetryReaderFor(influx: Config['influx'], sqlite: TelemetryRe
 /** Start keeping the device directory; stop() detaches it from the broker and ingest. */
 export function trackDevices({ broker, registry, readings$, reader, clock, logger }: DeviceTrackingDeps): { devices: DeviceDirectory; stop(): void } {
   const devices = createDeviceDirectory({ registry: registry.all(), clock });
-  const sub = readings$.subscribe((r) => devices.observe(r));
+  // A goodbye made from an MQTT DISCONNECT is no message heard: the connection side below has it.
+  const sub = readings$.subscribe((r) => r.departed !== 'disconnect' && devices.observe(r));
   // Only clients that authenticated: 'client' follows a successful CONNECT, and each such
   // client ends with one 'clientDisconnect' (a taken-over session's old client too).
   const counted = new WeakSet<Client>();

@@ -1,4 +1,4 @@
-// Freezing a case's evidence (README § Reviews) when it closes or is marked a false alarm.
+// Freezing a case's evidence (docs/reviews.md) when it closes or is marked a false alarm.
 // The transition's own transaction only notes `freezing` (so the action's 200 is not held up
 // and a crash loses no freeze: pending rows are resumed at start); the readings are read later,
 // once the `evidenceAfter` margin has passed, and the evidence is stored with the case.

@@ -1,5 +1,5 @@
-// The 复盘 → 优化 (review → improvement) parts wired together (README § Reviews, § Rule
-// versions, § Replay): the rule history and the set it starts with, the evidence freezer, the
+// The 复盘 → 优化 (review → improvement) parts wired together (docs/reviews.md, docs/rules.md §
+// Versions and § Replay): the rule history and the set it starts with, the evidence freezer, the
 // review's inputs, and the routes for rule versions, replay and adoption.
 import type { Logger } from 'pino';
 import { replayRoutes, type IncidentService, type Route } from '../alerts/index.js';

@@ -29,7 +29,7 @@ export function startReadingPath({ readings$, engine, telemetry, incidents, metr
   // Two variables, not an object per reading: this runs for every reading.
   let current: Reading | undefined;
   let currentAt = 0;
-  // A store failure is retried, and a detection given up resets its rule's key (README § Durability).
+  // A store failure is retried, and a detection given up resets its rule's key (docs/operations.md § Durability).
   const { attempts, delay, maxDelay, queue } = retry;
   const detections = createDetectionPath({
     write: (d) => telemetry.writeDetections([d]),
@@ -47,7 +47,8 @@ export function startReadingPath({ readings$, engine, telemetry, incidents, metr
     readings$.subscribe((r) => {
       current = r;
       currentAt = performance.now();
-      telemetry.writeReadings([r]);
+      // A goodbye ingest made from an MQTT DISCONNECT was never published: rules hear it, the store does not.
+      if (r.departed !== 'disconnect') telemetry.writeReadings([r]);
     }),
     engine.detections(readings$).subscribe(handleDetection),
     // After the engine's synchronous turn on this reading: later (timer) detections are not its own.

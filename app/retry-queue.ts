@@ -1,4 +1,4 @@
-// The retry core of the alert path (README § Durability): which item to try when, and when to
+// The retry core of the alert path (docs/operations.md § Durability): which item to try when, and when to
 // give up. No timers and no I/O: the caller passes the time and says how each try went, so the
 // policy is tested without sleeping (test/unit/app/retry-queue.test.ts).
 import { z } from 'zod';

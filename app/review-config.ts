@@ -1,4 +1,4 @@
-// The `review` block of the configuration (README § Reviews): how much evidence a case keeps.
+// The `review` block of the configuration (docs/reviews.md): how much evidence a case keeps.
 import { z } from 'zod';
 import { Duration } from '../model/duration.js';
 

@@ -1,4 +1,4 @@
-// What GET /api/incidents/{id}/review reads besides the incident (README § Reviews): the frozen
+// What GET /api/incidents/{id}/review reads besides the incident (docs/reviews.md): the frozen
 // evidence, for a false alarm the suggestion computed over it and the rule's true cases, and the
 // rule versions adopted from the review.
 import { firedRule, replaySide, reproducesLive, suggestChange, type EvidencedCase, type Incident, type IncidentService, type ReviewInputs, type RuleSuggestion } from '../alerts/index.js';

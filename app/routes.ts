@@ -18,11 +18,11 @@ export interface RouteDeps {
   metrics: MetricsRegistry;
   router: Router;
   clock: () => number;
-  /** The running rule set (hot reload, issue #5); without it the rules are read from the engine. */
+  /** The running rule set (hot reload); without it the rules are read from the engine. */
   rules?: RuleSetHolder;
-  /** The InfluxDB sink when configured (issue #4); telemetry is in SQLite otherwise. */
+  /** The InfluxDB sink when configured; telemetry is in SQLite otherwise. */
   influx?: InfluxSink;
-  /** The alert path (README § Durability): degraded from a detection given up until one goes through. */
+  /** The alert path (docs/operations.md § Durability): degraded from a detection given up until one goes through. */
   detections?: DetectionPath;
 }
 
@@ -94,7 +94,7 @@ function ruleRoutes(engine: RuleEngine, ruleSet: RuleSetHolder | undefined): Rou
       path: '/api/rules',
       role: 'admin',
       handler: ({ body, principal }) => {
-        // The token name is the author of the rule versions this makes (README § Rule versions).
+        // The token name is the author of the rule versions this makes (docs/rules.md § Versions).
         const r = ruleSet.replace(body, 'api', principal?.name);
         if (!r.ok) {
           const issues = r.issues.map((i) => ({ path: i.path || '(body)', message: formatRuleIssue(i), ...(i.ruleId ? { ruleId: i.ruleId } : {}) }));

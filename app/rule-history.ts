@@ -1,4 +1,4 @@
-// Rule versions and persistence (README § Rule versions). Every accepted rule set stores a
+// Rule versions and persistence (docs/rules.md § Versions). Every accepted rule set stores a
 // version of each rule that changed (author: the token name, or `file` for the rule file).
 // A set PUT over the API (or adopted from a review) is written back to the rule file, atomically
 // (temp file + rename), when the file may be written; otherwise it is kept in the store and

@@ -1,4 +1,4 @@
-// Wiring of the rules stage's lifecycle (issue #5): restore saved rule state at start, hot
+// Wiring of the rules stage's lifecycle: restore saved rule state at start, hot
 // reload on file change and PUT /api/rules, save rule state periodically and at shutdown.
 import type { Logger } from 'pino';
 import { createRuleSet, slotEntry, watchRuleFile, type ChangedSlot, type RuleEngine, type RuleSetHolder, type RuleSetResult } from '../rules/index.js';

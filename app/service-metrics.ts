@@ -1,4 +1,4 @@
-// What /metrics shows (README § API): counters the stages keep, read at scrape time so the
+// What /metrics shows (docs/architecture.md § HTTP API): counters the stages keep, read at scrape time so the
 // hot path only bumps numbers.
 import type { InfluxSink, SqliteTelemetrySink } from '../store/index.js';
 import type { DetectionPath } from './detection-path.js';
@@ -23,7 +23,7 @@ export function registerMetrics({ store, broker, ingest, hub, metrics, influx, d
   if (!influx) registerSqliteTelemetryMetrics(metrics, store.telemetry);
   metrics.collect('citysense_alert_log_seq', 'Last seq of the durable alert log', 'gauge', () => store.alertLog.lastSeq());
   metrics.collect('citysense_ws_clients', 'Connected WebSocket clients', 'gauge', () => hub.clientCount());
-  // Overload and abuse (issue #8; README § Security and production): what was slowed or shed.
+  // Overload and abuse: what was slowed or shed.
   metrics.collect('citysense_ws_slow_clients_dropped_total', 'WebSocket clients cut off because their send buffer passed the bound', 'counter', () => hub.slowClientsDropped());
   metrics.collect('citysense_broker_limited_total', 'Device traffic slowed or shed by the broker limits, by what', 'counter', () => {
     const b = broker.stats();
@@ -41,7 +41,7 @@ export function registerMetrics({ store, broker, ingest, hub, metrics, influx, d
   if (detections) registerDetectionPathMetrics(metrics, detections);
 }
 
-/** The alert path's books (README § Durability): retries, detections given up, and what waits. */
+/** The alert path's books (docs/operations.md § Durability): retries, detections given up, and what waits. */
 function registerDetectionPathMetrics(metrics: MetricsRegistry, detections: DetectionPath): void {
   metrics.collect('citysense_detection_retries_total', 'Incident transactions of a detection tried again after a store failure, by rule', 'counter', () =>
     [...detections.stats().retries].map(([rule, value]) => ({ labels: { rule }, value })),
@@ -67,7 +67,7 @@ function registerSqliteTelemetryMetrics(metrics: MetricsRegistry, telemetry: Sql
   metrics.collect('citysense_telemetry_dropped_total', 'Telemetry rows dropped after the pending buffer overflowed', 'counter', () => telemetry.stats().dropped);
 }
 
-/** The InfluxDB sink's books (README § InfluxDB § Accounting). */
+/** The InfluxDB sink's books (docs/operations.md § Accounting). */
 function registerInfluxMetrics(metrics: MetricsRegistry, influx: InfluxSink): void {
   metrics.collect('citysense_influx_up', 'Whether the last request to InfluxDB was answered (1) or not (0)', 'gauge', () => (influx.stats().reachable ? 1 : 0));
   metrics.collect('citysense_influx_points_total', 'Line-protocol points by outcome: accepted, written (replayed included), replayed, rejected, replay_rejected, spooled, lost, invalid (never encoded)', 'counter', () => {

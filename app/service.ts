@@ -7,7 +7,7 @@ import { share, Subject } from 'rxjs';
 import { createAlerts, createRouter, loadRoutingTable } from '../alerts/index.js';
 import { createBroker, loadRegistry, loadTlsFiles, TlsError } from '../broker/index.js';
 import { createFlowsBridge, type IncidentChange, startFlows } from '../flows/index.js';
-import { createConsoleMount } from '../console/index.js';
+import { DEMO_DISTRICTS_PATH, createConsoleMount } from '../console/index.js';
 import { createGridLocator, createIngest } from '../ingest/index.js';
 import { createRuleEngine, formatRuleIssue, loadRuleFileFromPath, stateKeyOf } from '../rules/index.js';
 import { openSqliteStore, type TelemetrySink } from '../store/index.js';
@@ -62,7 +62,9 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
   } catch (err) {
     throw new StartupError((err as Error).message);
   }
-  const grid = createGridLocator({ cellSizeM: config.grid.cellSizeM, geojsonPath: config.grid.geojson });
+  // The demo's devices publish no district: the demo city's outlines (the console's base map) give one.
+  const districtsPath = config.grid.districts ?? (config.demo ? DEMO_DISTRICTS_PATH : undefined);
+  const grid = createGridLocator({ cellSizeM: config.grid.cellSizeM, geojsonPath: config.grid.geojson, districtsPath });
 
   const store = openSqliteStore({ dataDir: config.dataDir, telemetryRetentionMs: config.telemetryRetention, busyTimeoutMs: config.storeBusyTimeout, logger });
   const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
@@ -157,7 +159,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     const telemetryReader = telemetryReaderFor(config.influx, store.telemetryReader, () => telemetry.flush());
     const tracking = trackDevices({ broker, registry, readings$, reader: telemetryReader, clock, logger });
     cleanups.push(() => tracking.stop());
-    // QoS 1/2 (issue #8): PUBACK means stored. The reading is ingested before the ack, which waits
+    // QoS 1/2: PUBACK means stored. The reading is ingested before the ack, which waits
     // for the sink's durable point (SQLite commit; InfluxDB written or spooled), shared by all waiting.
     broker.setAckGate((client, packet) => {
       if (!packet.topic.startsWith('city/')) return undefined;
@@ -182,7 +184,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     // One throttle for the API, /ws and the Node-RED login: the login password defaults to the
     // operator token. Wall-clock time, not the service clock: it paces network clients.
     const throttle = createAuthThrottle();
-    // Node-RED at /flows (issue #5); its admin password defaults to the operator token.
+    // Node-RED at /flows; its admin password defaults to the operator token.
     const flows = config.flows.enabled
       ? await startFlows({
           userDir: config.flows.userDir ?? join(config.dataDir, 'flows'),
@@ -195,7 +197,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
         })
       : undefined;
     if (flows) cleanups.push(() => flows.stop());
-    // Notifications (README § Notifications): sent from an outbox of their own, off the incident transaction.
+    // Notifications (docs/notifications.md): sent from an outbox of their own, off the incident transaction.
     let httpBase = '';
     notify = startNotify(config, { incidents, office: router.office(), clock, logger, metrics, baseUrl: () => httpBase });
     if (notify) cleanups.push(notify.stop);
@@ -218,7 +220,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       publicRoutes: [...publicRoutes(deps), ...(notify?.publicRoutes ?? [])],
       onWebSocket: (ws, principal) => hub.attach(ws, principal),
       // The operator console at / (after every API route, so it never shadows one).
-      mounts: [createFollowUpMount(alerts.followUps), ...(flows ? [flows.mount] : []), createConsoleMount({ cellSizeM: config.grid.cellSizeM })],
+      mounts: [createFollowUpMount(alerts.followUps), ...(flows ? [flows.mount] : []), createConsoleMount({ cellSizeM: config.grid.cellSizeM, gridGeojsonPath: config.grid.geojson, flowsPath: flows?.mount.prefix })],
     });
     cleanups.push(() => http.close());
 
@@ -243,7 +245,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
   }
 }
 
-/** The certificate and key when TLS is configured (README § Security and production). */
+/** The certificate and key when TLS is configured (docs/operations.md). */
 function loadTls(config: Config) {
   if (!config.tls) return undefined;
   try {

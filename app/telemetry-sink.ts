@@ -6,7 +6,7 @@ import type { Incident, IncidentEvent } from '../model/incident.js';
 import { DB_FILE_NAME, createInfluxSink, openSpool, type InfluxSink, type TelemetrySink } from '../store/index.js';
 import type { Config } from './config.js';
 
-/** The InfluxDB sink over its spool in the store's SQLite file (README § InfluxDB). */
+/** The InfluxDB sink over its spool in the store's SQLite file (docs/operations.md § InfluxDB). */
 export function openInfluxSink(options: NonNullable<Config['influx']>, dataDir: string, logger: Logger): InfluxSink {
   const spool = openSpool(join(dataDir, DB_FILE_NAME), { rowLines: options.batchSize });
   try {

@@ -22,7 +22,7 @@ async function connect(clientId: string): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     // keepalive 300 s: a QoS 0 firehose reads nothing back, and mqtt.js 5 counts only PINGRESP and acks
     // as signs of life, so at a sustained overload its PINGREQ, queued behind megabytes of its own
-    // backlog in the TCP buffers, can take longer than the 30 s mqtt.js allows (README § Performance).
+    // backlog in the TCP buffers, can take longer than the 30 s mqtt.js allows (docs/performance.md).
     const c = mqtt.connect(args.url, { clientId, protocolVersion: 4, reconnectPeriod: 0, keepalive: 300 });
     c.once('connect', () => {
       // Nagle off, as on the broker side, so latency compares like with like.
@@ -64,8 +64,7 @@ async function main() {
   let i = 0;
   await new Promise<void>((resolve) => {
     // When every socket pushes back, wait for one to drain rather than poll: a generator that
-    // spins on full sockets burns the core the service under test needs (issue #3: 0.8 of a
-    // core at 47k msg/s on this 2-core machine, much of it polling).
+    // spins on full sockets burns the core the service under test needs.
     let asleep = false;
     const armed = new Set<number>();
     const wake = () => {

@@ -81,7 +81,7 @@ export async function startService(env: Record<string, string>): Promise<Service
   const svc = await spawnService({
     env: {
       CITYSENSE_OPERATOR_TOKEN: token,
-      // A bench device publishes thousands of messages/s: the per-device limit (issue #8) is off.
+      // A bench device publishes thousands of messages/s: the per-device limit is off.
       CITYSENSE_DEVICE_RATE: '0',
       // All the bench's devices connect from 127.0.0.1, hundreds per phase with --devices: the
       // per-source connection limit (burst 200) would refuse the latency phase's with CONNACK 3.
@@ -117,6 +117,13 @@ export async function startService(env: Record<string, string>): Promise<Service
 export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (clock ticks at 100 Hz, Linux's USER_HZ). */
+export function cpuMs(pid: number): number {
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** The service's /metrics as { 'name{labels}': value }. */

@@ -1,4 +1,4 @@
-// `npm run bench`: the real service against the brokers' own limits, in one run (issue #3).
+// `npm run bench`: the real service against the brokers' own limits, in one run.
 // Prints a table and a final `RESULT {json}` line. A run in which any process crashed reports
 // no numbers (aedes 1.2 can overflow its stack under overload).
 import { execFileSync, spawn } from 'node:child_process';
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureAlertLatency, measureRelayLatency, percentile } from './latency.js';
-import { crashes, rssMb, scrape, startService, worker } from './procs.js';
+import { cpuMs, crashes, rssMb, scrape, startService, worker } from './procs.js';
 import { ruleFileOfCount, rulesIn } from './rule-set.js';
 
 const { values: opt } = parseArgs({
@@ -179,8 +179,12 @@ async function pipeline() {
     // Long runs show the trend: memory must stay flat under sustained load.
     if (rssSamples.length % 30 === 0) log(`RSS after ${rssSamples.length} s: ${fmt(rssSamples[rssSamples.length - 1])} MiB`);
   }, 1000);
+  // CPU per reading is the figure least moved by what else runs on the machine: two cores shared
+  // by generator, kernel and service make readings/s swing between runs.
+  const cpuBefore = cpuMs(svc.proc.pid!);
   const r = await load(svc.mqtt, rate, durationMs, 'pipe-');
   const s = await settle(async () => stored(await scrape(svc.http)), 60_000);
+  const cpuPipeline = cpuMs(svc.proc.pid!) - cpuBefore;
   clearInterval(sampler);
   const metrics = await scrape(svc.http);
   const storedN = s.value - before;
@@ -195,6 +199,7 @@ async function pipeline() {
 
   log(`latency: ${latencySamples} probes under ${latencyLoad} readings/s background load`);
   const storedBeforeLatency = stored(await scrape(svc.http));
+  const cpuBeforeLatency = cpuMs(svc.proc.pid!);
   const { latencies, bg } = await underLatencyLoad(svc.mqtt, 'lat-', () => measureAlertLatency(svc.mqtt, svc.ws, svc.token, latencySamples, 120_000));
   // The service's own share of that latency (ingest → alert sent on /ws), by its /metrics summary.
   const path = await scrape(svc.http);
@@ -206,13 +211,15 @@ async function pipeline() {
   const bgStored = await settle(async () => stored(await scrape(svc.http)), 60_000);
   const bgBacklogS = Math.max(0, (bgStored.at - bgDone.t0 - bgDone.elapsedMs) / 1000);
   const bgLost = bgDone.sent + latencies.length - (bgStored.value - storedBeforeLatency);
+  const cpuLatency = cpuMs(svc.proc.pid!) - cpuBeforeLatency;
+  const cpuUsPerReading = { max: (cpuPipeline * 1000) / Math.max(1, storedN), fixed: (cpuLatency * 1000) / Math.max(1, bgStored.value - storedBeforeLatency) };
   log(`background load during latency: ${fmt(bgOffered)} readings/s offered, stored within ${bgBacklogS.toFixed(1)} s of the end, lost ${fmt(bgLost)}`);
   const rssEnd = rssMb(svc.proc.pid!);
   await svc.stop();
   rmSync(dataDir, { recursive: true, force: true }); // a max-rate run stores hundreds of MB
   return {
     sent: r.sent, written: r.written, storedN, refused: refused(metrics), readingsPerSec, detectionsPerSec, metrics, latencies, alertPath, bgOffered, bgBacklogS, bgLost,
-    rssStart, rssEnd, rssMax: Math.max(...rssSamples, rssEnd),
+    rssStart, rssEnd, rssMax: Math.max(...rssSamples, rssEnd), cpuUsPerReading,
   };
 }
 
@@ -250,6 +257,8 @@ async function main() {
     rssMb: Math.round(p.rssEnd),
     rssStartMb: Math.round(p.rssStart),
     rssMaxMb: Math.round(p.rssMax),
+    serviceCpuUsPerReading: Number(p.cpuUsPerReading.max.toFixed(1)),
+    serviceCpuUsPerReadingAtLatencyLoad: Number(p.cpuUsPerReading.fixed.toFixed(1)),
     aedesInprocPerSec: inproc && Math.round(inproc),
     aedesRelayPerSec: relay && Math.round(relay),
     aedesRelayP50Ms: relayLat?.p50,
@@ -275,6 +284,7 @@ async function main() {
   console.log(`| of which in the service (ingest → sent on /ws), p50 / p99 | ${result.alertPathP50Ms} / ${result.alertPathP99Ms} ms (last ${fmt(Math.min(4096, p.alertPath.n))} alerts) |`);
   console.log(`| plain aedes relaying the same probe (MQTT → MQTT) at ${fmt(latencyLoad)} msg/s, p50 / p99 | ${relayLat ? `${relayLat.p50} / ${relayLat.p99} ms (${relayLat.n} samples)` : '—'} |`);
   console.log(`| that load: offered / left queued at its end / lost | ${fmt(result.latencyLoadOfferedPerSec)} readings/s / ${result.latencyLoadBacklogS} s / ${fmt(result.latencyLoadLost)} |`);
+  console.log(`| service CPU per reading at max rate / at ${fmt(latencyLoad)} readings/s | ${result.serviceCpuUsPerReading} / ${result.serviceCpuUsPerReadingAtLatencyLoad} µs |`);
   console.log(`| service RSS start / max / end | ${fmt(p.rssStart)} / ${fmt(p.rssMax)} / ${fmt(p.rssEnd)} MiB |`);
   if (crashes.length) {
     console.log(`\nCRASHED: ${crashes.join('; ')} — no figures are reported from this run.`);

@@ -1,4 +1,4 @@
-// When the broker may acknowledge a device's QoS 1/2 publish (issue #8): aedes writes PUBACK
+// When the broker may acknowledge a device's QoS 1/2 publish: aedes writes PUBACK
 // before it publishes, so citysense holds the publish in authorizePublish until the service
 // says the reading is stored. A failure leaves it unacknowledged and closes the connection,
 // and the device sends it again: at least once, never acknowledged-and-lost.

@@ -32,7 +32,7 @@ function refuse(kind: string, reason: RejectReason, message: string): PublishRef
 /** Decide whether `identity` may publish on `topic`; undefined means allowed. */
 export function decidePublish(identity: Identity, topic: string): PublishRefusal | undefined {
   const levels = topic.split('/');
-  // Runs for every publish: a Set lookup, not a schema parse (issue #3).
+  // Runs for every publish: a Set lookup, not a schema parse.
   const topicKind = levels[1] !== undefined && DEVICE_KINDS.has(levels[1]) ? levels[1] : undefined;
   const kind = identity.device?.kind ?? topicKind ?? 'unknown';
 

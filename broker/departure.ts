@@ -1,5 +1,5 @@
 // A device's departure: lost (the broker fired its last will) or a goodbye (it sent MQTT
-// DISCONNECT). Only a lost connection is an outage (README § Grouping and departures).
+// DISCONNECT). Only a lost connection is an outage (docs/rules.md § Grouping).
 import type { Client, PublishPacket } from 'aedes';
 
 /** Remembers which clients' last wills the broker fired. */

@@ -1,4 +1,4 @@
-// Device-side limits of the broker (issue #8): per-device message rate, connections per
+// Device-side limits of the broker: per-device message rate, connections per
 // source IP, MQTT packet size, and a bound on publishes waiting in aedes' emitter.
 // Pure mechanisms with an injected clock; broker.ts decides what a refusal looks like.
 import type { Client } from 'aedes';

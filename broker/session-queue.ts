@@ -1,4 +1,4 @@
-// A bound on what the broker keeps for one persistent session (issue #3: memory flat). aedes
+// A bound on what the broker keeps for one persistent session. aedes
 // keeps every QoS 1/2 message for a subscriber with a persistent session (`clean: false`) in
 // memory until that subscriber acknowledges it: an operator tool subscribed to `city/#` that goes
 // offline overnight while gateways publish QoS 1 would hold every reading of the city (~500 B

@@ -1,4 +1,4 @@
-// TLS for the device side (issue #8): MQTT over TLS (mqtts) and MQTT over WSS, from PEM files.
+// TLS for the device side: MQTT over TLS (mqtts) and MQTT over WSS, from PEM files.
 // The same certificate serves the HTTP port as HTTPS/WSS (app/http-server.ts).
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';

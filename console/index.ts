@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { vendorFile } from './vendor.js';
 
 export interface ConsoleOptions {
   /** Edge of the square grid cells in metres (config `grid.cellSizeM`), for the grid map. */
@@ -13,7 +14,14 @@ export interface ConsoleOptions {
   centre?: { lat: number; lon: number };
   /** The folder of assets (default: console/public beside this file). */
   root?: string;
+  /** The city's grid cells (config `grid.geojson`): the map draws them instead of square cells. */
+  gridGeojsonPath?: string;
+  /** Where Node-RED is mounted, when it runs: the rules view links to it. */
+  flowsPath?: string;
 }
+
+/** The demo city's district outlines (the map's base layer); the demo locates districts with them. */
+export const DEMO_DISTRICTS_PATH = join(dirname(fileURLToPath(import.meta.url)), 'public', 'geo', 'districts.geojson');
 
 /** A raw handler for a path prefix, as `startHttpServer({ mounts })` takes it. */
 export interface ConsoleMount {
@@ -26,10 +34,12 @@ const TYPES: Record<string, string> = {
   js: 'text/javascript; charset=utf-8',
   css: 'text/css; charset=utf-8',
   svg: 'image/svg+xml',
+  geojson: 'application/geo+json',
 };
 
 // Only flat, known file names: nothing outside the asset folder can be named.
-const ASSET = /^\/console\/([a-z0-9-]+)\.(js|css|svg)$/;
+const ASSET = /^\/console\/((?:geo\/)?[a-z0-9-]+)\.(js|css|svg|geojson)$/;
+const VENDOR = /^\/console\/vendor\/([a-z0-9-]+\.(js|css))$/;
 
 // Everything comes from this origin (offline: no CDN, fonts or tiles); the token rides in
 // URLs only on the first visit, so no referrer may carry it away.
@@ -47,6 +57,8 @@ export function createConsoleMount(opts: ConsoleOptions = {}): ConsoleMount {
   const settings = JSON.stringify({
     cellSizeM: opts.cellSizeM ?? 500,
     centre: opts.centre ?? { lat: 31.2304, lon: 121.4737 },
+    gridCells: opts.gridGeojsonPath !== undefined,
+    flows: opts.flowsPath ?? null,
   });
 
   const reply = (req: IncomingMessage, res: ServerResponse, type: string, body: string | Buffer) => {
@@ -62,6 +74,10 @@ export function createConsoleMount(opts: ConsoleOptions = {}): ConsoleMount {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (path === '/' || path === '/index.html') return reply(req, res, TYPES.html!, await readFile(join(root, 'index.html')));
       if (path === '/console/settings.json') return reply(req, res, 'application/json; charset=utf-8', settings);
+      if (path === '/console/grid-cells.geojson' && opts.gridGeojsonPath) return reply(req, res, TYPES.geojson!, await readFile(opts.gridGeojsonPath));
+      const v = VENDOR.exec(path);
+      const vendor = v ? vendorFile(v[1]!) : undefined;
+      if (vendor) return reply(req, res, TYPES[v![2]!]!, await readFile(vendor));
       const m = ASSET.exec(path);
       if (!m) return false;
       const body = await readFile(join(root, `${m[1]}.${m[2]}`)).catch(() => undefined);

@@ -1,5 +1,5 @@
 // What a `citysense alert` node raises: its config and the message it got → a Detection, the
-// same value a rule emits, so a flow's alert becomes an incident like any rule's (issue #5).
+// same value a rule emits, so a flow's alert becomes an incident like any rule's.
 import { z } from 'zod';
 import { DeviceKind, Location, Reading } from '../model/reading.js';
 import { type Detection, Severity } from '../model/detection.js';

@@ -1,4 +1,4 @@
-// Node-RED embedded in the service (issue #5): editor and admin API under /flows on the
+// Node-RED embedded in the service: editor and admin API under /flows on the
 // service's own HTTP port, WebSocket comms at /flows/comms through the server's mounts.
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';

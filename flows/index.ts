@@ -1,5 +1,5 @@
 // Public face of flows/: Node-RED embedded at /flows with the citysense nodes, and the bridge
-// app/ builds for them (issue #5).
+// app/ builds for them.
 export { AlertNodeConfig, MsgAlert, flowDetection, type AlertInput, type AlertResult } from './alert.js';
 export { createFlowsBridge, IncidentFilter, type FlowsBridge, type FlowsBridgeOptions, type IncidentChange } from './bridge.js';
 export { startFlows, type FlowsOptions, type RunningFlows } from './embed.js';

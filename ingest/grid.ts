@@ -16,6 +16,13 @@ export interface GridOptions {
   geojsonPath?: string;
   /** The same, already parsed. */
   geojson?: unknown;
+  /**
+   * A GeoJSON FeatureCollection of district polygons (property `district`, else `id`): the
+   * district of a point whose cell has none (square cells never have one).
+   */
+  districtsPath?: string;
+  /** The same, already parsed. */
+  districts?: unknown;
 }
 
 const METRES_PER_DEGREE = 111_320; // one degree of latitude (and of longitude at the equator)
@@ -39,7 +46,8 @@ export function squareCell(lat: number, lon: number, cellSizeM: number): string 
 /**
  * A grid locator. With GeoJSON, the polygon containing the point wins; when `cellSizeM`
  * is given too, points outside every polygon fall back to square cells. With neither,
- * nothing is located (readings keep the grid from the registry, if any).
+ * nothing is located (readings keep the grid from the registry, if any). District polygons,
+ * when given, name the district of a located cell that has none of its own.
  */
 export function createGridLocator(options: GridOptions = {}): GridLocator {
   const { cellSizeM } = options;
@@ -49,12 +57,20 @@ export function createGridLocator(options: GridOptions = {}): GridLocator {
   const geojson =
     options.geojson ?? (options.geojsonPath !== undefined ? JSON.parse(readFileSync(options.geojsonPath, 'utf8')) : undefined);
   const polygons = geojson !== undefined ? createPolygonLocator(geojson) : undefined;
+  const districtGeojson =
+    options.districts ?? (options.districtsPath !== undefined ? JSON.parse(readFileSync(options.districtsPath, 'utf8')) : undefined);
+  // A district feature's name is its `district` (createPolygonLocator reads it) or its id (read as the "grid").
+  const districts = districtGeojson !== undefined ? createPolygonLocator(districtGeojson) : undefined;
+  const cellAt = (lat: number, lon: number): GridCell | undefined =>
+    polygons?.(lat, lon) ?? (cellSizeM !== undefined ? { grid: squareCell(lat, lon, cellSizeM) } : undefined);
 
   return {
     locate({ lat, lon }) {
-      const hit = polygons?.(lat, lon);
-      if (hit !== undefined) return hit;
-      return cellSizeM !== undefined ? { grid: squareCell(lat, lon, cellSizeM) } : undefined;
+      const cell = cellAt(lat, lon);
+      if (cell === undefined || cell.district !== undefined || districts === undefined) return cell;
+      const area = districts(lat, lon);
+      if (area !== undefined) cell.district = area.district ?? area.grid;
+      return cell;
     },
   };
 }

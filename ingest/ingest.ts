@@ -97,7 +97,7 @@ export function createIngest({ broker, registry, grid, logger, deadLetterSize, n
     const last = lastReading.get(client);
     if (!last || !disconnectedCleanly(client) || last.departed) return;
     const at = now();
-    const bye: Reading = { ts: at, receivedAt: at, deviceId: last.deviceId, kind: last.kind, channel: 'status', status: 'offline', departed: true, metrics: {}, events: [] };
+    const bye: Reading = { ts: at, receivedAt: at, deviceId: last.deviceId, kind: last.kind, channel: 'status', status: 'offline', departed: 'disconnect', metrics: {}, events: [] };
     if (last.loc !== undefined) bye.loc = last.loc;
     if (last.district !== undefined) bye.district = last.district;
     if (last.grid !== undefined) bye.grid = last.grid;

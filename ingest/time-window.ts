@@ -1,4 +1,4 @@
-// The window a device timestamp must fall in (README § Payloads): a `ts` outside it is refused
+// The window a device timestamp must fall in (docs/architecture.md § MQTT topics and payloads): a `ts` outside it is refused
 // at ingest, so no later stage (rules, CAP, reviews, InfluxDB, the console) ever meets one.
 
 /** The earliest device time accepted: 2000-01-01T00:00:00Z (older clocks are unset clocks). */

@@ -95,10 +95,12 @@ export const Reading = z.object({
   events: z.array(SeenEvent),
   status: Status.optional(),
   /**
-   * An `offline` the device meant (it published it itself, or ended with MQTT DISCONNECT): a
-   * goodbye, not an outage; absence rules do not raise on it. Unset on a fired last will.
+   * An `offline` the device meant: a goodbye, not an outage; absence rules do not raise on it.
+   * `true` when it published it itself; `disconnect` when ingest made this reading because the
+   * device ended with MQTT DISCONNECT (nothing was published: it feeds the rules and is not
+   * stored as telemetry). Unset on a fired last will.
    */
-  departed: z.literal(true).optional(),
+  departed: z.union([z.literal(true), z.literal('disconnect')]).optional(),
   mission: z.string().optional(),
 });
 export type Reading = z.infer<typeof Reading>;

@@ -54,7 +54,7 @@ export interface RuleEngine {
 /**
  * A rule's input: one subscriber (the rule's operator), fed directly. Node loads RxJS' ES5
  * build, whose Subject.next allocates a closure and an iterator per call, for every reading
- * and every rule it reaches (issue #3).
+ * and every rule it reaches.
  */
 class Feed {
   private target: Subscriber<Reading> | undefined;
@@ -89,7 +89,7 @@ export function slotEntry(c: ChangedSlot): RuleStateEntry {
 }
 
 /**
- * Which rules a reading reaches (issue #3: every rule used to filter every reading). Rules
+ * Which rules a reading reaches. Rules
  * keep their order; each is behind the gate of its selector (select.ts), and a gate shared by
  * several rules is tested once per reading. A gate that throws lets the reading through, so the
  * rule's own selector meets the odd reading and reports it as before.

@@ -35,7 +35,7 @@ export type { SqliteTelemetrySink, TelemetryStats } from './sqlite-telemetry.js'
 export { bucketStart, toSeries, MetricSeries, SeriesPoint, SeriesQuery, type BucketRow, type TelemetryReader } from './telemetry-series.js';
 export { createSqliteTelemetryReader } from './sqlite-series.js';
 export { DEFAULT_INCIDENT_LIMIT, MAX_INCIDENT_LIMIT } from '../model/incident.js';
-// The InfluxDB sink (issue #4): the same TelemetrySink, with a spool in the SQLite file.
+// The InfluxDB sink: the same TelemetrySink, with a spool in the SQLite file.
 export {
   InfluxSinkOptions,
   createInfluxSink,

@@ -26,7 +26,7 @@ export function createSqliteIncidentStore(db: Database): IncidentStore {
   // Most updates (another detection attached, a note) change none of the indexed columns: then
   // only the row is written. Naming an indexed column in SET rewrites its index entry even when
   // the value is the same, and five index pages per update were most of an incident write's
-  // WAL (issue #3: 233 → 143 µs per detection's transaction on this machine).
+  // WAL.
   const updateBodyOnly = db.prepare(`
     UPDATE incidents SET updated_at = @updatedAt, body = @body
     WHERE id = @id AND state = @state AND severity = @severity AND category = @category AND grid IS @grid

@@ -1,6 +1,5 @@
 // RuleStateStore on SQLite: the engine's rule state (rules/state.ts), one row per rule and
-// key. Each save writes only the slots that changed since the last (issue #3: rewriting the
-// whole table on the main thread grew with devices × rules).
+// key. Each save writes only the slots that changed since the last.
 import type { Database } from 'better-sqlite3';
 import type { RuleStateEntry } from '../rules/index.js';
 import type { RuleStateStore } from './types.js';
@@ -33,7 +32,7 @@ interface Row {
 export function createSqliteRuleStateStore(db: Database): RuleStateStore {
   db.exec(RULE_STATE_SQL);
   // An upsert rewrites the row where it is; REPLACE would delete it and insert it again,
-  // touching the key index twice and a second table page (issue #3: 500 random slots took 47 ms).
+  // touching the key index twice and a second table page.
   const upsert = db.prepare<[string, string, string, number, number | null, number, string]>(`
     INSERT INTO rule_state (rule_hash, key, rule_id, rule_version, wake_at, saved_at, state)
     VALUES (?, ?, ?, ?, ?, ?, ?)

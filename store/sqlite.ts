@@ -2,7 +2,7 @@
 // silences and rule state in `${dataDir}/citysense.db`; readings and detections in a file of
 // their own beside it, `citysense-telemetry.db`, written by the telemetry writer thread.
 //
-// Two files, so the alert path never waits for telemetry (issue #3): SQLite lets one
+// Two files, so the alert path never waits for telemetry: SQLite lets one
 // connection write a file at a time, and in one file every incident write waited for the
 // writer thread's current transaction (9 % of the main thread with 200 devices raising ~500
 // detections/s). Nothing needs both in one transaction: detections reach their table through

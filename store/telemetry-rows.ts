@@ -25,8 +25,7 @@ export interface TelemetryBatch {
 
 /**
  * A Reading as the values of one readings row; serialising here makes an unstorable value fail
- * at the caller. The body holds what the columns do not (issue #3: the whole Reading again was
- * twice the bytes to serialise, encode and write; readingFromRow puts the two back together).
+ * at the caller. The body holds what the columns do not.
  */
 export function readingValues(r: Reading): ReadingValues {
   const { ts, deviceId, kind, channel, district, grid, ...rest } = r;

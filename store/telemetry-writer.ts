@@ -1,6 +1,5 @@
 // Where the SQLite telemetry sink's batches are written. By default a worker thread with its
-// own connection to the telemetry file (issue #3: the inserts were a quarter of the busy main
-// thread); in-process for `:memory:` databases, which another connection cannot open.
+// own connection to the telemetry file; in-process for `:memory:` databases, which another connection cannot open.
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';

@@ -1,5 +1,5 @@
 // Store contracts (STYLE.md: contracts as interfaces, implementations behind them).
-// SQLite implements all of them today; the InfluxDB sink (issue #4) implements TelemetrySink.
+// SQLite implements all of them today; the InfluxDB sink implements TelemetrySink.
 import type { Incident, IncidentEvent, IncidentState } from '../model/incident.js';
 import type { MutedKey } from '../model/index.js';
 import type { FollowUpLink } from '../model/index.js';
@@ -17,7 +17,7 @@ export interface IncidentQuery {
   category?: string;
   grid?: string;
   district?: string;
-  /** Incidents routed to this department (a department-scoped responder's view, issue #8). */
+  /** Incidents routed to this department (a department-scoped responder's view). */
   department?: string;
   /** What a department-scoped principal sees: routed or escalated to `department`, and, for the coordination office, every overdue case. */
   visibleTo?: { department: string; office: boolean };

@@ -32,5 +32,11 @@ export function createApi(token) {
     cap: (id) => optional(`/api/incidents/${encodeURIComponent(id)}/cap`, { text: true }),
     silence: (body) => call('/api/silences', { body }),
     evaluation: (query = '') => optional(`/api/evaluation${query ? `?${query}` : ''}`),
+    devices: () => call('/api/devices'),
+    telemetry: (q) => call(`/api/telemetry?${new URLSearchParams(q)}`),
+    rules: () => call('/api/rules'),
+    silences: () => call('/api/silences').then((r) => r.silences),
+    createSilence: (body) => call('/api/silences', { body }),
+    expireSilence: (id, by) => call(`/api/silences/${encodeURIComponent(id)}?by=${encodeURIComponent(by)}`, { method: 'DELETE' }),
   };
 }

@@ -81,7 +81,7 @@ function card(inc, view, isPicked) {
     h('span', { class: 'title' }, inc.title),
     h('span', { class: 'meta' }, h('b', { class: `badge sev-${inc.severity}` }, t(`sev_${inc.severity}`)), ' ', t(inc.category), ' · ', inc.department ?? '—'),
     h('span', { class: 'meta mono' }, inc.id.slice(-6), inc.grid ? ` · ${inc.grid}` : ''),
-    members ? h('span', { class: 'meta members-count', 'data-members': members }, `${members} ${t('devices')}`) : null,
+    members ? h('span', { class: 'meta members-count', 'data-members': members }, `${members} ${t('deviceCount')}`) : null,
     next ? countdown(next.due, next.label) : null,
     inc.overdue.length ? h('span', { class: 'badge overdue-badge' }, `${t('overdue')}: ${inc.overdue.map((k) => t(k === 'acknowledge' ? 'ackBy' : `${k}By`)).join(', ')}`) : null,
   );

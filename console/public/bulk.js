@@ -55,7 +55,7 @@ export function createBulk(root, ctx) {
     const go = (action) => (ev) => {
       ev?.preventDefault();
       // A silence must say why (the API refuses it otherwise): say so here and keep what was typed.
-      if (action === 'silence' && !kept.comment.trim()) return void (error.textContent = t('needComment'));
+      if (action === 'silence' && !kept.comment.trim()) return void (error.textContent = t('needSilenceReason'));
       run[action]().then(render);
     };
     const input = (name, attrs) => h('input', { name, value: kept[name], autocomplete: 'off', oninput: (e) => (kept[name] = e.target.value), ...attrs });

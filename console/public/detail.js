@@ -6,11 +6,11 @@ import { clock, h, mount, stamp } from './dom.js';
 import { t } from './i18n.js';
 import { membersTable } from './members-view.js';
 import { renderReview } from './review-view.js';
-import { SEVERITY_COLOUR, gridMap, telemetryChart } from './svg.js';
+import { SEVERITY_COLOUR, telemetryChart } from './svg.js';
 
 const TABS = ['timeline', 'telemetry', 'map', 'cap', 'reviewTab'];
 
-/** The drawer. ctx: {root, api, user(), departments(), mapItems(), onChanged(incident), onClose()}. */
+/** The drawer. ctx: {root, api, user(), departments(), showMap(el, incident), openDevice(id), onChanged(incident), onClose()}. */
 export function createDetail(ctx) {
   let current; // { inc, record, cap }
   let tab = 'timeline';
@@ -56,6 +56,7 @@ export function createDetail(ctx) {
         h('div', { class: 'row' }, h('b', { class: `badge sev-${inc.severity}` }, t(inc.severity)), h('span', { class: `state-pill state-${inc.state}`, 'data-state': inc.state }, t(inc.state)), h('button', { type: 'button', class: 'close-detail', onclick: ctx.onClose, 'aria-label': t('close_panel') }, '×')),
         h('h2', {}, inc.title),
         h('p', { class: 'meta mono' }, inc.id, ' · ', t(inc.category), ' · ', inc.department ?? '—', inc.district ? ` · ${inc.district}` : '', inc.grid ? ` · ${inc.grid}` : '', ' · ', t('source'), ': ', inc.source, inc.reportedBy ? ` (${inc.reportedBy})` : ''),
+        devicesOf(inc, ctx.openDevice),
         deadlines(inc),
         membersTable(inc),
       ),
@@ -66,7 +67,7 @@ export function createDetail(ctx) {
     const draw = {
       timeline: () => timeline(inc.timeline ?? []),
       telemetry: () => telemetry(inc, record),
-      map: () => map(inc, ctx.mapItems()),
+      map: () => h('div', { class: 'map' }),
       cap: () => h('pre', { class: 'cap' }, cap),
       reviewTab: () => {
         const el = h('div', { class: 'review' });
@@ -75,6 +76,8 @@ export function createDetail(ctx) {
       },
     };
     mount(body, draw[tab]());
+    // Leaflet measures its element, so the map is made once the tab body is in the page.
+    if (tab === 'map') ctx.showMap(body.firstChild, inc);
   }
 
   return {
@@ -122,9 +125,9 @@ function telemetry(inc, record) {
   );
 }
 
-function map(inc, items) {
-  const loc = inc.loc ? `${t('lat')} ${inc.loc.lat}, ${t('lon')} ${inc.loc.lon}` : '';
-  if (!inc.grid) return h('p', { class: 'muted' }, loc || '—');
-  const mine = { grid: inc.grid, kind: 'incident', severity: inc.severity, label: `${inc.id} ${inc.title}` };
-  return h('div', { class: 'map' }, gridMap({ centre: inc.grid, radius: 4, items: [...items.filter((i) => i.label !== mine.label), mine], selected: inc.grid, size: 44 }), h('p', { class: 'muted' }, `${t('grid')} ${inc.grid}  ${loc}`));
+/** The incident's devices (its own, and those its timeline names), each opening the device view. */
+function devicesOf(inc, openDevice) {
+  const ids = new Set([inc.deviceId, ...(inc.timeline ?? []).map((e) => e.data?.deviceId)].filter((id) => typeof id === 'string'));
+  if (!ids.size) return null;
+  return h('p', { class: 'member-devices' }, `${t('devices')}: `, [...ids].map((id) => h('button', { type: 'button', class: 'link mono', dataset: { device: id }, onclick: () => openDevice(id) }, id)));
 }

@@ -1,5 +1,6 @@
 // zh-CN (default) and English labels. Elements with data-i18n="key" are relabelled on a switch;
 // code calls t(key) for what it builds.
+import * as views from './i18n-views.js';
 const zh = {
   brand: '城市感知预警 · 值班台',
   login: '登录', token: '值班令牌', operator: '值班员', logout: '退出', loginHint: '令牌见服务启动时打印的 operator token。',
@@ -18,7 +19,7 @@ const zh = {
   addAction: '添加措施', exportMd: '导出 Markdown', notReviewed: '结案后可复盘', metrics: '处置时效',
   tAck: '接警用时', tDispatch: '派遣用时', tResolve: '反馈用时', tClose: '结案用时', deadlineMet: '按期', yes: '是', no: '否',
   reportTitle: '社区吹哨：人工上报事件', title: '标题', description: '描述', source: '来源', by: '上报人', place: '位置',
-  lat: '纬度', lon: '经度', pickOnMap: '在地图上点选网格，或填写经纬度', sent: '已上报',
+  lat: '纬度', lon: '经度', pickOnMap: '在地图上点选位置，或填写经纬度或网格', sent: '已上报',
   grid_worker: '网格员', patrol: '巡查', hotline_12345: '12345 热线', citizen: '市民',
   groupBy: '维度', from: '起', to: '止', load: '查询', incidents: '事件数', noEvaluation: '暂无数据',
   by_department: '部门', by_district: '区', by_grid: '网格', by_rule: '规则',
@@ -30,9 +31,9 @@ const zh = {
   followUp: '回访满意度', onTimeSplit: '按期（值班 / 部门）', operatorPart: '值班', departmentPart: '部门', wholeRange: '整段', byMonth: '按月',
   follow_up_sent: '已发回访链接', follow_up: '市民回访',
   familiesTitle: '综合评价指数：安全·韧性·健康 / 干净·整洁·有序 / 高效·精准·满意', overall: '总分', familyScore: '小计',
-  showFewer: '收起', select: '选择', devices: '台设备', picked: '已选', pickShown: '全选筛选结果', silence: '静默', silenceWhy: '静默原因（必填）',
-  needComment: '静默需填写原因（comment）', noRuleToSilence: '人工上报事件没有可静默的规则', done_acknowledge: '已接警', done_false_alarm: '已标记误报', done_silence: '已静默',
-  searchBoard: '搜索：事件编号、设备、网格', members: '涉及设备', firstTs: '首次检测', lastTs: '最近检测', back: '已恢复', joined: '新设备加入',
+  showFewer: '收起', select: '选择', deviceCount: '台设备', picked: '已选', pickShown: '全选筛选结果', silence: '静默', silenceWhy: '静默原因（必填）',
+  needSilenceReason: '静默需填写原因（comment）', noRuleToSilence: '人工上报事件没有可静默的规则', done_acknowledge: '已接警', done_false_alarm: '已标记误报', done_silence: '已静默',
+  searchBoard: '搜索：事件编号、设备、网格', members: '涉及设备', firstTs: '首次检测', lastTs: '最近检测', cameBack: '已恢复', joined: '新设备加入',
   missing: '请填写', needDue: '措施需填写期限', needOwner: '措施需填写负责人', needAction: '措施需填写内容', row: '第{n}行',
   needTitle: '请填写标题', needBy: '请填写上报人', needPlace: '请在地图上选择网格或填写经纬度', badLatLon: '经纬度需同时填写且在范围内',
 };
@@ -55,7 +56,7 @@ const en = {
   addAction: 'Add action', exportMd: 'Export Markdown', notReviewed: 'Review once closed', metrics: 'Response times',
   tAck: 'To acknowledge', tDispatch: 'To dispatch', tResolve: 'To resolve', tClose: 'To close', deadlineMet: 'Deadlines met', yes: 'yes', no: 'no',
   reportTitle: 'Community whistle: report an incident', title: 'Title', description: 'Description', source: 'Source', by: 'Reported by', place: 'Place',
-  lat: 'Latitude', lon: 'Longitude', pickOnMap: 'Click a grid cell on the map, or enter lat/lon', sent: 'Reported',
+  lat: 'Latitude', lon: 'Longitude', pickOnMap: 'Click the map, or enter lat/lon or a grid', sent: 'Reported',
   grid_worker: 'Grid worker', patrol: 'Patrol', hotline_12345: '12345 hotline', citizen: 'Citizen',
   groupBy: 'Group by', from: 'From', to: 'To', load: 'Load', incidents: 'Incidents', noEvaluation: 'No data',
   by_department: 'Department', by_district: 'District', by_grid: 'Grid', by_rule: 'Rule',
@@ -67,14 +68,14 @@ const en = {
   followUp: 'Resident satisfaction', onTimeSplit: 'On time (operator / department)', operatorPart: 'operator', departmentPart: 'department', wholeRange: 'Whole range', byMonth: 'By month',
   follow_up_sent: 'Follow-up link sent', follow_up: 'Resident follow-up',
   familiesTitle: 'Scores by indicator family: safe·resilient·healthy / clean·tidy·orderly / efficient·precise·satisfying', overall: 'Overall', familyScore: 'Family',
-  showFewer: 'Show fewer', select: 'Select', devices: 'devices', picked: 'Selected', pickShown: 'Select all shown', silence: 'Silence', silenceWhy: 'Why silence (required)',
-  needComment: 'A silence needs a reason (comment)', noRuleToSilence: 'a manual report has no rule to silence', done_acknowledge: 'acknowledged', done_false_alarm: 'marked false alarm', done_silence: 'silenced',
-  searchBoard: 'Search: incident id, device, grid', members: 'Devices', firstTs: 'First detected', lastTs: 'Last detected', back: 'back', joined: 'Device joined',
+  showFewer: 'Show fewer', select: 'Select', deviceCount: 'devices', picked: 'Selected', pickShown: 'Select all shown', silence: 'Silence', silenceWhy: 'Why silence (required)',
+  needSilenceReason: 'A silence needs a reason (comment)', noRuleToSilence: 'a manual report has no rule to silence', done_acknowledge: 'acknowledged', done_false_alarm: 'marked false alarm', done_silence: 'silenced',
+  searchBoard: 'Search: incident id, device, grid', members: 'Devices', firstTs: 'First detected', lastTs: 'Last detected', cameBack: 'back', joined: 'Device joined',
   missing: 'Missing', needDue: 'an action needs a due date', needOwner: 'an action needs an owner', needAction: 'an action needs a description', row: 'row {n}',
   needTitle: 'Enter a title', needBy: 'Enter who reports', needPlace: 'Pick a grid cell on the map or enter lat/lon', badLatLon: 'Latitude and longitude go together and must be in range',
 };
 
-const dictionaries = { 'zh-CN': zh, en };
+const dictionaries = { 'zh-CN': { ...zh, ...views.zh }, en: { ...en, ...views.en } };
 let current = sessionStorage.getItem('citysense.lang') === 'en' ? 'en' : 'zh-CN';
 
 /** The label for key in the current language (the key itself when unknown). */
@@ -96,3 +97,6 @@ export function relabel(root) {
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll('[data-i18n-ph]')) el.placeholder = t(el.dataset.i18nPh);
 }
+
+// The page's own words, for the test that keeps them apart from the views' (a shared key would be overridden silently).
+export { zh, en };

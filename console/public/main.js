@@ -1,17 +1,20 @@
-// The console's entry point: login, the three views (monitor, 吹哨 report, 综合评价), and the
-// wiring between the live stream, the board and the detail drawer.
+// The console's entry point: login, the views (monitor, 吹哨 report, 综合评价, device, silences,
+// rules), and the wiring between the live stream, the map, the board and the detail drawer.
 import { createAlarm } from './alarm.js';
 import { createApi } from './api.js';
 import { renderBoard, tickCountdowns } from './board.js';
 import { onBoard } from './board-order.js';
 import { createBulk } from './bulk.js';
 import { createDetail } from './detail.js';
+import { renderDeviceView } from './device-view.js';
 import { renderEvaluation } from './evaluation.js';
 import { createFeed } from './feed.js';
 import { lang, relabel, setLang, t } from './i18n.js';
+import { createMonitorMap } from './monitor-map.js';
 import { renderReport } from './report.js';
+import { renderRules } from './rules-view.js';
+import { renderSilences } from './silences-view.js';
 import { createStream } from './stream.js';
-import { squareCell } from './svg.js';
 
 const $ = (sel) => document.querySelector(sel);
 const session = {
@@ -62,8 +65,9 @@ function showLogin(error = '') {
 async function startApp(api, token, user, departments) {
   const settings = await fetch('/console/settings.json').then((r) => r.json());
   const incidents = new Map();
-  const devices = new Map(); // deviceId → {grid, severity}
   let view = 'monitor';
+  let deviceId; // the device view's device
+  let leaveView = () => {}; // stops the refresh of the view being left
 
   $('#app').hidden = false;
   $('#who').textContent = `${t('operator')}: ${user}`;
@@ -71,17 +75,16 @@ async function startApp(api, token, user, departments) {
   $('#sound').onchange = (e) => { alarm.setEnabled(e.target.checked); if (e.target.checked) alarm.unlock(); };
   $('#logout').onclick = () => { session.clear(); location.reload(); };
 
-  const mapItems = () => [
-    ...[...devices].map(([id, d]) => ({ grid: d.grid, kind: 'device', severity: d.severity, label: id })),
-    ...[...incidents.values()].filter((i) => i.grid && !['closed', 'reviewed', 'false_alarm'].includes(i.state)).map((i) => ({ grid: i.grid, kind: 'incident', severity: i.severity, label: `${i.id} ${i.title}` })),
-  ];
+  const openDevice = (id) => ((deviceId = id), showView('device'));
+  const cityMap = createMonitorMap({ el: $('#monitor-map'), api, settings, incidents: () => [...incidents.values()], onDevice: openDevice, onIncident: (id) => openIncident(id) });
   const detailEl = $('#detail');
   const detail = createDetail({
     root: detailEl,
     api,
     user: () => user,
     departments: () => departments,
-    mapItems,
+    showMap: (el, inc) => cityMap.showIncident(el, inc),
+    openDevice,
     onChanged: (inc) => upsert(inc),
     onClose: () => { detailEl.hidden = true; detail.clear(); drawBoard(); },
   });
@@ -117,6 +120,7 @@ async function startApp(api, token, user, departments) {
         onExpand: (state, open) => (open ? board.expanded.add(state) : board.expanded.delete(state), drawBoard()),
         onPick: (id, on) => (on ? board.picked.add(id) : board.picked.delete(id), bulk.render()),
       });
+      cityMap.incidentsChanged();
     });
   };
   // Replays carry older snapshots: keep the newest one.
@@ -153,7 +157,7 @@ async function startApp(api, token, user, departments) {
     onMessage(m, { history }) {
       feed.add(m);
       const body = m.alert ?? m.incident;
-      if (m.alert?.grid) devices.set(m.alert.deviceId, { grid: m.alert.grid, severity: m.alert.severity });
+      if (m.alert?.deviceId) cityMap.devicesChanged();
       if (m.incident) {
         upsert(m.incident);
         detail.refresh(m.incident);
@@ -188,19 +192,25 @@ async function startApp(api, token, user, departments) {
 
   function showView(next) {
     view = next;
+    leaveView();
+    leaveView = () => {};
     for (const b of document.querySelectorAll('[data-view]')) b.classList.toggle('active', b.dataset.view === view);
-    for (const v of ['monitor', 'report', 'evaluation']) $(`#view-${v}`).hidden = v !== view;
+    for (const v of ['monitor', 'report', 'evaluation', 'device', 'silences', 'rules']) $(`#view-${v}`).hidden = v !== view;
+    if (view === 'monitor') cityMap.shown();
     if (view === 'report') {
-      const placed = [...incidents.values()].filter((i) => i.grid?.startsWith('G-')).sort((a, b) => b.updatedAt - a.updatedAt)[0];
       renderReport($('#view-report'), {
         api,
         user: () => user,
-        centre: () => placed?.grid ?? squareCell(settings.centre.lat, settings.centre.lon, settings.cellSizeM),
-        mapItems,
+        settings,
+        devices: () => cityMap.devices(),
+        incidents: () => [...incidents.values()],
         onReported: (inc) => { upsert(inc); openIncident(inc.id); },
       });
     }
     if (view === 'evaluation') renderEvaluation($('#view-evaluation'), (q) => api.evaluation(q));
+    if (view === 'device') leaveView = renderDeviceView($('#view-device'), { api, id: deviceId, openIncident, back: () => showView('monitor') });
+    if (view === 'silences') renderSilences($('#view-silences'), { api, user: () => user });
+    if (view === 'rules') renderRules($('#view-rules'), { api, flows: settings.flows });
   }
   for (const b of document.querySelectorAll('[data-view]')) b.onclick = () => showView(b.dataset.view);
 

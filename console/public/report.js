@@ -1,39 +1,37 @@
 // 社区吹哨: a grid worker, patrol or the 12345 hotline raises an incident no sensor saw
-// (POST /api/incidents), placed by clicking a cell of the offline grid map or by lat/lon.
+// (POST /api/incidents), placed by clicking the city map (lat/lon, and the square cell) or by
+// typing lat/lon or a grid id.
 import { h, mount } from './dom.js';
 import { t } from './i18n.js';
 import { mark, missingFields, missingMessage } from './form-check.js';
-import { gridMap, parseGrid } from './svg.js';
+import { createCityMap } from './map.js';
 
 const CATEGORIES = ['flood', 'fire', 'gas', 'public_order', 'traffic', 'device', 'other'];
 const SOURCES = ['grid_worker', 'patrol', 'hotline_12345', 'citizen'];
 const SEVERITIES = ['red', 'orange', 'yellow', 'blue'];
-// What was typed, by field name: leaving the page or switching language draws the form again.
-const draft = {};
+// What was typed, kept while the page lives: a language switch renders the form anew.
+let draft;
+// The map of the last render: removed before the next (Leaflet listens on window until removed).
+let shownMap;
 
-/** Render the report page into root. ctx: {api, user(), centre(), mapItems(), onReported(incident)}. */
+/** Render the report page into root. ctx: {api, user(), settings, devices(), incidents(), onReported(incident)}. */
 export function renderReport(root, ctx) {
-  let centre = ctx.centre();
-  let picked;
-  const mapBox = h('div', { class: 'map' });
+  const mapBox = h('div', { class: 'report-map' });
   const gridInput = h('input', { name: 'grid', autocomplete: 'off', placeholder: 'G-…' });
-  const drawMap = () => {
-    mount(
-      mapBox,
-      gridMap({ centre, radius: 7, items: ctx.mapItems(), selected: picked, size: 34, onPick: (id) => ((picked = id), (gridInput.value = draft.grid = id), drawMap()) }),
-      h('div', { class: 'pan' }, [['↑', 1, 0], ['↓', -1, 0], ['←', 0, -1], ['→', 0, 1]].map(([s, dr, dc]) => h('button', { type: 'button', onclick: () => pan(dr, dc) }, s))),
-    );
+  const latInput = h('input', { name: 'lat', type: 'number', step: 'any', min: -90, max: 90 });
+  const lonInput = h('input', { name: 'lon', type: 'number', step: 'any', min: -180, max: 180 });
+  let map;
+  const typedPlace = () => {
+    const lat = Number(latInput.value);
+    const lon = Number(lonInput.value);
+    if (latInput.value && lonInput.value && Number.isFinite(lat) && Number.isFinite(lon)) {
+      map.pick({ lat, lon });
+      map.focus({ loc: { lat, lon }, zoom: 15 });
+    }
   };
-  const pan = (dr, dc) => {
-    const p = parseGrid(centre);
-    if (p) centre = `G-${p.row + dr * 5}-${p.col + dc * 5}`;
-    drawMap();
-  };
-  gridInput.addEventListener('change', () => {
-    picked = gridInput.value.trim() || undefined;
-    if (parseGrid(picked)) centre = picked;
-    drawMap();
-  });
+  latInput.addEventListener('change', typedPlace);
+  lonInput.addEventListener('change', typedPlace);
+  gridInput.addEventListener('change', () => gridInput.value.trim() && map.focus({ grid: gridInput.value.trim() }));
 
   const status = h('p', { class: 'action-error', role: 'status' });
   const submit = h('button', { type: 'submit', class: 'primary' }, t('submit'));
@@ -69,9 +67,7 @@ export function renderReport(root, ctx) {
           const inc = await ctx.api.report(body);
           status.textContent = `${t('sent')}: ${inc.id}`;
           form.reset();
-          for (const k of Object.keys(draft)) delete draft[k];
-          picked = undefined;
-          drawMap();
+          draft = undefined;
           ctx.onReported(inc);
         } catch (e) {
           status.textContent = `${t('error')}: ${e.message}`;
@@ -87,19 +83,25 @@ export function renderReport(root, ctx) {
     field('source', h('select', { name: 'source' }, SOURCES.map((s) => h('option', { value: s }, t(s))))),
     field('by', h('input', { name: 'by', required: true, value: ctx.user(), autocomplete: 'off' })),
     field('description', h('textarea', { name: 'description', rows: 3, maxlength: 4000 })),
-    h('fieldset', { class: 'place' }, h('legend', {}, t('place')), h('p', { class: 'muted' }, t('pickOnMap')), field('grid', gridInput), h('div', { class: 'row' }, field('lat', h('input', { name: 'lat', type: 'number', step: 'any', min: -90, max: 90 })), field('lon', h('input', { name: 'lon', type: 'number', step: 'any', min: -180, max: 180 })))),
+    h('fieldset', { class: 'place' }, h('legend', {}, t('place')), h('p', { class: 'muted' }, t('pickOnMap')), field('grid', gridInput), h('div', { class: 'row' }, field('lat', latInput), field('lon', lonInput))),
     h('div', { class: 'buttons' }, submit),
     status,
   );
-  for (const [name, value] of Object.entries(draft)) {
-    const el = form.elements.namedItem(name);
-    if (el) el.value = value;
-  }
-  if (draft.grid?.trim()) picked = draft.grid.trim();
-  if (parseGrid(picked)) centre = picked;
-  const keep = (e) => e.target.name && (draft[e.target.name] = e.target.value);
-  form.addEventListener('input', keep);
-  form.addEventListener('change', keep);
   mount(root, h('div', { class: 'report-layout' }, form, mapBox));
-  drawMap();
+  for (const [name, value] of Object.entries(draft ?? {})) form.elements[name].value = value;
+  form.addEventListener('input', () => (draft = Object.fromEntries(new FormData(form))));
+  shownMap?.remove();
+  shownMap = map = createCityMap(mapBox, {
+    settings: ctx.settings,
+    onPick: ({ lat, lon, grid }) => {
+      latInput.value = String(lat);
+      lonInput.value = String(lon);
+      // Configured (GeoJSON) cells are the server's to find from lat/lon.
+      gridInput.value = grid ?? '';
+      status.textContent = '';
+      draft = Object.fromEntries(new FormData(form));
+    },
+  });
+  map.update({ devices: ctx.devices(), incidents: ctx.incidents() });
+  if (latInput.value && lonInput.value) typedPlace();
 }

@@ -1,4 +1,5 @@
-// Offline drawings as inline SVG: the telemetry chart and the grid map (no tiles, no libraries).
+// Offline drawings as inline SVG (the review's telemetry chart) and the square-cell arithmetic the
+// city map shares with ingest.
 import { clock, h } from './dom.js';
 
 const PALETTE = ['#1f6feb', '#d4380d', '#389e0d', '#722ed1', '#d48806', '#08979c', '#c41d7f'];
@@ -72,47 +73,4 @@ export function squareCell(lat, lon, cellSizeM) {
   const centreLat = Math.min(89.999, -90 + (row + 0.5) * rowDeg);
   const colDeg = cellSizeM / (111_320 * Math.cos((centreLat * Math.PI) / 180));
   return `G-${row}-${Math.floor((lon + 180) / colDeg)}`;
-}
-
-/**
- * A map of the (2·radius+1)² cells around `centre` (a G-r-c id). Items are
- * [{grid, kind: 'incident'|'device', severity?, label}]; north is up.
- */
-export function gridMap({ centre, radius = 4, items = [], selected, onPick, size = 40 }) {
-  const c = parseGrid(centre);
-  const n = 2 * radius + 1;
-  const dim = n * size;
-  const svg = h('svg', { class: 'gridmap', viewBox: `0 0 ${dim} ${dim}`, width: dim, height: dim, role: 'img' });
-  if (!c) return svg;
-  const cells = h('g', {});
-  for (let dy = 0; dy < n; dy++) {
-    for (let dx = 0; dx < n; dx++) {
-      const id = `G-${c.row + radius - dy}-${c.col - radius + dx}`;
-      const cls = ['cell', id === centre ? 'centre' : '', id === selected ? 'selected' : ''].join(' ');
-      cells.append(
-        h('rect', { x: dx * size, y: dy * size, width: size, height: size, class: cls, 'data-grid': id, onclick: onPick ? () => onPick(id) : undefined }, h('title', {}, id)),
-      );
-    }
-  }
-  svg.append(cells);
-  const perCell = new Map();
-  for (const it of items) {
-    const p = parseGrid(it.grid);
-    if (!p) continue;
-    const dx = p.col - (c.col - radius);
-    const dy = c.row + radius - p.row;
-    if (dx < 0 || dy < 0 || dx >= n || dy >= n) continue;
-    const k = perCell.get(it.grid) ?? 0;
-    perCell.set(it.grid, k + 1);
-    const cx = dx * size + size / 2 + ((k % 3) - 1) * (size / 4);
-    const cy = dy * size + size / 2 + (Math.floor(k / 3) % 3 - 0) * (size / 4) - (k >= 3 ? size / 4 : 0);
-    const fill = it.severity ? SEVERITY_COLOUR[it.severity] : '#555';
-    svg.append(
-      it.kind === 'incident'
-        ? h('path', { d: `M${cx} ${cy - 9} L${cx + 8} ${cy + 6} L${cx - 8} ${cy + 6} Z`, fill, stroke: '#000', 'stroke-width': 1, class: 'incident-mark', 'pointer-events': 'none' }, h('title', {}, it.label))
-        : h('circle', { cx, cy, r: 4, fill, stroke: '#fff', 'stroke-width': 1, class: 'device-mark', 'pointer-events': 'none' }, h('title', {}, it.label)),
-    );
-  }
-  svg.append(h('text', { x: 4, y: 12, class: 'compass' }, 'N ↑'));
-  return svg;
 }

@@ -63,7 +63,7 @@ export function ruleOperator<R extends Rule, S>(
 
       // A timer that fires no later than `at` is kept: when it fires it sees the slot's newer
       // wakeAt and re-arms for it. An absence rule moves its wake-up with every reading, and
-      // rescheduling each time cost a clearInterval + setInterval per reading (issue #3).
+      // rescheduling each time cost a clearInterval + setInterval per reading.
       const arm = (key: string, at: number | undefined) => {
         const timer = timers.get(key);
         if (at === undefined) {

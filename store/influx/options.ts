@@ -8,7 +8,7 @@ import { PositiveDuration } from '../../model/duration.js';
 const Span = z.preprocess((v) => (typeof v === 'number' && v >= 0 ? `${v}ms` : v), PositiveDuration);
 
 /**
- * The one schema of the InfluxDB options: the config file's `influx` block (README § InfluxDB)
+ * The one schema of the InfluxDB options: the config file's `influx` block (docs/operations.md § InfluxDB)
  * and the sink's options are the same object, durations parsed to ms.
  */
 export const InfluxSinkOptions = z.strictObject({
@@ -19,7 +19,7 @@ export const InfluxSinkOptions = z.strictObject({
   /** v2: the bucket; v1 (and 1.8+ v2 compat): `db` or `db/rp`. */
   bucket: z.string().min(1),
   api: z.enum(['v2', 'v1']).default('v2'),
-  // File-only tuning of the sink (README § InfluxDB).
+  // File-only tuning of the sink (docs/operations.md § InfluxDB).
   /** Lines per write request; a full batch is sent at once. */
   batchSize: z.number().int().positive().default(1000),
   /** Longest time a line waits in the client's batch. */

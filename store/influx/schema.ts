@@ -1,4 +1,4 @@
-// The line-protocol schema (README § InfluxDB): which measurement, tags and fields each domain
+// The line-protocol schema (docs/operations.md § InfluxDB): which measurement, tags and fields each domain
 // value becomes. Tags are the low-cardinality dimensions dashboards group by (kind, device,
 // district, grid, type, rule, severity, category, phase, stage, department); anything unbounded
 // (ids, messages, notes, missions) is a field, so the series count stays bounded by the fleet.

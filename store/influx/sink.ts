@@ -2,7 +2,7 @@
 // Accounting that cannot lie: `WriteApi.close()` does not wait for batches already sent, so
 // every batch is followed through the client's writeSuccess / writeFailed / writeRetrySkipped
 // hooks to exactly one end: written, refused (bad data), or spooled to SQLite. The spool is
-// replayed oldest first while InfluxDB answers. See README § InfluxDB.
+// replayed oldest first while InfluxDB answers. See docs/operations.md § InfluxDB.
 import { HttpError, InfluxDB, setLogger } from '@influxdata/influxdb-client';
 import type { Logger } from 'pino';
 import { StoreError } from '../errors.js';

@@ -1,5 +1,5 @@
 // The alert path's messages go out on /ws only once their store transaction has committed
-// (hub.deferSends around store.writeTransaction, issue #3); a rolled-back one is never sent.
+// (hub.deferSends around store.writeTransaction); a rolled-back one is never sent.
 import type { LogMessage } from '../../model/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveClient, startHubServer, type HubServer } from '../support/hub-server.js';

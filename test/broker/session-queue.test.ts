@@ -1,4 +1,4 @@
-// What the broker keeps for a persistent session (issue #3: memory flat): at most
+// What the broker keeps for a persistent session: at most
 // limits.maxSessionQueue QoS 1 messages per client, the rest counted, never unbounded.
 // Real aedes broker, real mqtt.js clients; the operator tool is the registry's `ops` login.
 import type { MqttClient } from 'mqtt';

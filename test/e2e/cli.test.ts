@@ -48,6 +48,13 @@ describe('citysense CLI', () => {
     const closed = await call(verifier, `/api/incidents/${report.id}/actions`, { action: 'close', by: 'zhao' });
     expect(closed.status).toBe(200);
     expect(((await closed.json()) as { state: string }).state).toBe('closed');
+    // The demo publishes no district: the demo city's outlines (the console's base map) give one.
+    const districts = await eventually(async () => {
+      const { devices } = (await (await fetch(`${base}/api/devices`, { headers: { authorization: `Bearer ${token}` } })).json()) as { devices: Array<{ district: string | null }> };
+      const named = devices.map((d) => d.district).filter((d) => d !== null);
+      return named.length > 0 ? named : undefined;
+    }, 30_000);
+    expect(districts.every((d) => ['静安', '虹口', '黄浦', '徐汇', '浦东'].includes(d))).toBe(true);
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

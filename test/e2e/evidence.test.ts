@@ -1,4 +1,4 @@
-// Evidence frozen at close (README § Reviews), through the real service and its SQLite files:
+// Evidence frozen at close (docs/reviews.md), through the real service and its SQLite files:
 // a closed case's review keeps its readings after telemetry retention removed them, an area
 // case holds every member device, and a false alarm can be reviewed and is still counted.
 import type { MqttClient } from 'mqtt';

@@ -1,4 +1,4 @@
-// Rule versions and persistence (README § Rule versions) through the real service: PUT
+// Rule versions and persistence (docs/rules.md § Versions) through the real service: PUT
 // /api/rules survives a restart (written back to a writable rule file; kept in the store for
 // the shipped demo file, which is never written), and every change is a version with its author.
 import { readFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// A detection survives a failing store (README § Durability). The real service, mqtt.js and
+// A detection survives a failing store (docs/operations.md § Durability). The real service, mqtt.js and
 // SQLite: a second connection holds the write lock of the service's store file, so the incident
 // transaction fails with SQLITE_BUSY, and lets it go. A short busy timeout keeps each failed try
 // short (it blocks the service's thread while it waits).

@@ -1,4 +1,4 @@
-// Durability (issue #8): `citysense start` is SIGKILLed while gateways publish QoS 1 readings,
+// Durability: `citysense start` is SIGKILLed while gateways publish QoS 1 readings,
 // an operator acts on incidents over HTTP and another watches /ws. After a restart on the same
 // data dir, every action that got its 200 and every message delivered on /ws is still there,
 // and a client that resumes from its last seq gets the rest of the log with no gap.

@@ -1,4 +1,4 @@
-// QoS 1 across a crash (issue #8): a gateway with a persistent session publishes QoS 1 readings
+// QoS 1 across a crash: a gateway with a persistent session publishes QoS 1 readings
 // as fast as it can while `citysense start` is SIGKILLed and started again on the same port and
 // data. PUBACK means stored, so every reading the gateway saw acknowledged is in the store, and
 // what it did not see acknowledged it sends again after reconnecting: in the end, all of them.

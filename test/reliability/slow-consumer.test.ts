@@ -1,4 +1,4 @@
-// A WebSocket client that never reads is cut off after a bounded send buffer (issue #8), while
+// A WebSocket client that never reads is cut off after a bounded send buffer, while
 // a client that reads gets every message in order; the cut-off one can come back with resume.
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

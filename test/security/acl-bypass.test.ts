@@ -1,4 +1,4 @@
-// Impersonation and ACL bypass attempts against the real broker (issue #8): each is refused
+// Impersonation and ACL bypass attempts against the real broker: each is refused
 // with a reason on the publisher's own citysense/rejected/… topic, and no reading comes of it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';

@@ -1,4 +1,4 @@
-// Stored credentials (issue #8): device passwords live only as scrypt hashes; people's tokens
+// Stored credentials: device passwords live only as scrypt hashes; people's tokens
 // only as SHA-256 digests; a duplicate token in the config is refused at start.
 import { describe, expect, it } from 'vitest';
 import { createRegistry, hashPassword, verifyPassword } from '../../broker/index.js';

@@ -1,4 +1,4 @@
-// Fuzz (issue #8): 10,000 seeded random topics and payloads from four devices into the real
+// Fuzz: 10,000 seeded random topics and payloads from four devices into the real
 // broker. Every one is PUBACKed and either becomes a valid Reading of its own sender or is
 // refused with a reason on citysense/rejected/…; no connection drops, nothing crashes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// People's access (issue #8): every endpoint and WebSocket action × every role, table-driven;
+// People's access: every endpoint and WebSocket action × every role, table-driven;
 // department-scoped responders; the authenticated actor on every event (audit).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, eventually, Operator, startTestService, TOKEN } from '../support/service.js';

@@ -1,4 +1,4 @@
-// TLS (issue #8): with a certificate configured, MQTT is MQTTS, the MQTT WebSocket port is WSS
+// TLS: with a certificate configured, MQTT is MQTTS, the MQTT WebSocket port is WSS
 // and the HTTP port is HTTPS (and WSS on /ws). The certificate is made here with openssl.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -21,7 +21,7 @@ describe('telemetry on shutdown', () => {
   });
 
   it('stores every reading published before a stop, and a restart goes on from there', async () => {
-    // A burst far above a device's rate limit (issue #8): off here, this test is about the store.
+    // A burst far above a device's rate limit: off here, this test is about the store.
     svc = await startTestService({ limits: { messagesPerSecond: 0 } });
     const dataDir = svc.dataDir;
     const devices = ['shut-1', 'shut-2', 'shut-3'];

@@ -122,7 +122,7 @@ describe('incident service', () => {
   });
 });
 
-describe('incident service operations as units (issue #3)', () => {
+describe('incident service operations as units', () => {
   it('stores all of a detection, an action or nothing: a failure after the incident write rolls it back', () => {
     const store = openSqliteStore({ path: ':memory:' });
     let failOn: LogMessage['type'] | undefined;

@@ -1,4 +1,4 @@
-// Saving rule state (issue #3): only the slots that changed, a chunk per transaction with the
+// Saving rule state: only the slots that changed, a chunk per transaction with the
 // event loop free in between, a failed chunk written by the next save, the rest at once on stop,
 // and a restart that gets every slot back. Real SQLite store, real rule engine.
 import fs from 'node:fs';

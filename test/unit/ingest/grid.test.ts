@@ -87,3 +87,31 @@ describe('GeoJSON cells', () => {
     expect(() => createGridLocator({ geojson: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: square(0, 0, 1) } }] } })).toThrow(/features\.0.*grid/);
   });
 });
+
+describe('district polygons', () => {
+  const districts = {
+    type: 'FeatureCollection',
+    features: [
+      { type: 'Feature', id: 'West', properties: { district: '西区' }, geometry: { type: 'Polygon', coordinates: square(0, 0, 1) } },
+      { type: 'Feature', id: 'East', properties: {}, geometry: { type: 'Polygon', coordinates: square(1, 0, 1) } },
+    ],
+  };
+
+  it('names the district of a square cell: the `district` property, else the feature id', () => {
+    const g = createGridLocator({ cellSizeM: 500, districts });
+    expect(g.locate({ lat: 0.5, lon: 0.5 })).toEqual({ grid: squareCell(0.5, 0.5, 500), district: '西区' });
+    expect(g.locate({ lat: 0.5, lon: 1.5 })).toEqual({ grid: squareCell(0.5, 1.5, 500), district: 'East' });
+    expect(g.locate({ lat: 5, lon: 5 })).toEqual({ grid: squareCell(5, 5, 500) }); // outside every district
+  });
+
+  it("keeps a GeoJSON cell's own district, and locates nothing without cells", () => {
+    const g = createGridLocator({ geojson: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { grid: 'C1', district: 'Own' }, geometry: { type: 'Polygon', coordinates: square(0, 0, 1) } }] }, districts });
+    expect(g.locate({ lat: 0.5, lon: 0.5 })).toEqual({ grid: 'C1', district: 'Own' });
+    expect(createGridLocator({ districts }).locate({ lat: 0.5, lon: 0.5 })).toBeUndefined();
+  });
+
+  it("the demo city's file puts the demo's centre in 黄浦", async () => {
+    const { DEMO_DISTRICTS_PATH } = await import('../../../console/index.js');
+    expect(createGridLocator({ cellSizeM: 500, districtsPath: DEMO_DISTRICTS_PATH }).locate({ lat: 31.2304, lon: 121.4737 })?.district).toBe('黄浦');
+  });
+});

@@ -1,15 +1,15 @@
-// The README's notify example is a config people copy: it must parse and validate as written.
+// The notify example in docs/notifications.md is a config people copy: it must parse and validate as written.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { NotifyConfig } from '../../../notify/config.js';
 import { resolveSecrets } from '../../../notify/secrets.js';
 
-const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-const section = readme.slice(readme.indexOf('### A department with a roster and two channels'));
+const readme = readFileSync(new URL('../../../docs/notifications.md', import.meta.url), 'utf8');
+const section = readme.slice(readme.indexOf('## A department with a roster and two channels'));
 const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
 
-describe('README notify example', () => {
+describe('docs/notifications.md notify example', () => {
   it('is a valid notify block once its secrets are set', () => {
     const parsed = NotifyConfig.safeParse(parse(yaml).notify);
     expect(parsed.error?.issues ?? []).toEqual([]);

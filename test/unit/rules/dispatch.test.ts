@@ -1,4 +1,4 @@
-// The engine's dispatch index (issue #3): each rule gets only the readings its selector can
+// The engine's dispatch index: each rule gets only the readings its selector can
 // match, and must decide exactly as if it saw them all.
 import { firstValueFrom, from, merge, toArray, type SchedulerLike } from 'rxjs';
 import { describe, expect, it } from 'vitest';
