@@ -76,7 +76,8 @@ export function createAlerts(deps: AlertsDeps): Alerts {
   // Out of a scoped responder's department reads as unknown, as over HTTP.
   const ackFromWs = (incidentId: string, by: string, principal?: Principal) => {
     const found = incidents.get(incidentId);
-    if (!found || !inScope(principal, scopeOf(found, office))) return { ok: false as const, status: 404, code: 'not_found', message: `no incident ${incidentId}` };
+    if (!found || !inScope(principal, scopeOf(found, office)))
+      return { ok: false as const, status: 404, code: 'not_found', message: `no incident ${incidentId}` };
     const r = incidents.act(incidentId, { action: 'acknowledge', by }, auditOf(principal));
     return r.ok ? { ok: true as const } : r;
   };
@@ -145,7 +146,15 @@ export function createAlerts(deps: AlertsDeps): Alerts {
       muted.sweep();
     },
     routes: () => [
-      ...incidentRoutes({ incidents, telemetry: http.telemetry, clock, office, intake, limit: http.limit, reviewInputs: http.reviewInputs }),
+      ...incidentRoutes({
+        incidents,
+        telemetry: http.telemetry,
+        clock,
+        office,
+        intake,
+        limit: http.limit,
+        reviewInputs: http.reviewInputs,
+      }),
       ...managementRoutes({ incidents, silences: publicSilences, cap: http.cap, clock }),
       ...evaluationRoutes({ cases: store.cases, clock, utcOffsetMinutes: http.utcOffsetMinutes, model: http.evaluation }),
     ],

@@ -40,4 +40,3 @@ export function renderCapFeed(cases: readonly FeedCase[], opts: CapOptions & { s
   }
   return `${x}</feed>\n`;
 }
-

@@ -14,7 +14,16 @@ export async function evidenceFor(
   const stored = deps.store.get(incident.id);
   if (stored?.status === 'frozen') return { evidence: stored, label: 'frozen' };
   const ended = incident.closedAt ?? [...events].reverse().find((e) => e.type === 'false_alarm')?.ts ?? deps.now;
-  const evidence = await collectEvidence(incident, events, ended, { ...deps.sources, marginsMs: { ...deps.sources.marginsMs, after: Math.max(0, Math.min(deps.sources.marginsMs.after, deps.now - ended)) } }, deps.now);
+  const evidence = await collectEvidence(
+    incident,
+    events,
+    ended,
+    {
+      ...deps.sources,
+      marginsMs: { ...deps.sources.marginsMs, after: Math.max(0, Math.min(deps.sources.marginsMs.after, deps.now - ended)) },
+    },
+    deps.now,
+  );
   return { evidence, label: stored?.status === 'freezing' ? 'freezing' : 'live' };
 }
 

@@ -51,9 +51,7 @@ export function nextEscalation(
   const rec = inc.escalation;
   if (!rec) return undefined;
   // When the tracked deadline was acted on, follow the next missed one that is still pending.
-  const deadline = deadlinePending(rec.deadline, inc)
-    ? rec.deadline
-    : inc.overdue.find((d) => deadlinePending(d, inc));
+  const deadline = deadlinePending(rec.deadline, inc) ? rec.deadline : inc.overdue.find((d) => deadlinePending(d, inc));
   if (deadline === undefined || now < rec.lastAt + policy.intervalMs) return undefined;
   if (rec.level + 1 < chain.length) {
     const level = rec.level + 1;

@@ -4,7 +4,11 @@
 import type { Reading } from '../model/reading.js';
 
 /** `keep`: `${deviceId}\0${ts}` of readings that must stay (the ones that raised detections). */
-export function downsampleReadings(readings: readonly Reading[], max: number, keep: ReadonlySet<string>): { readings: Reading[]; note?: string } {
+export function downsampleReadings(
+  readings: readonly Reading[],
+  max: number,
+  keep: ReadonlySet<string>,
+): { readings: Reading[]; note?: string } {
   if (readings.length <= max) return { readings: [...readings] };
   const byDevice = new Map<string, Reading[]>();
   for (const r of readings) {

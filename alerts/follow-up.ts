@@ -17,9 +17,19 @@ export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 /** The resident's answer, from JSON or a form (where every value is text). */
 export const FollowUpAnswer = z.object({
   score: z
-    .union([z.number(), z.string().trim().regex(/^\d{1,3}$/, 'score must be a whole number from 0 to 100').transform(Number)], {
-      error: 'score must be a whole number from 0 to 100',
-    })
+    .union(
+      [
+        z.number(),
+        z
+          .string()
+          .trim()
+          .regex(/^\d{1,3}$/, 'score must be a whole number from 0 to 100')
+          .transform(Number),
+      ],
+      {
+        error: 'score must be a whole number from 0 to 100',
+      },
+    )
     .pipe(z.number().int('score must be a whole number').min(0, 'score must be at least 0').max(100, 'score must be at most 100')),
   comment: z
     .string()
@@ -71,7 +81,8 @@ export interface FollowUpOptions {
 /** The answer to a link: the case it is about, or why it cannot be used. */
 export type Lookup = { ok: true; link: FollowUpLink; incident: Incident } | { ok: false; status: Exclude<LinkStatus, 'open'> };
 /** The outcome of an answer: recorded, or why the link could not take it. */
-export type Answered = { ok: true; incident: Incident; score: number; answeredAt: number } | { ok: false; status: Exclude<LinkStatus, 'open'> };
+export type Answered =
+  { ok: true; incident: Incident; score: number; answeredAt: number } | { ok: false; status: Exclude<LinkStatus, 'open'> };
 
 /** The follow-up service: make links at close, look them up, record answers. */
 export interface FollowUps {
@@ -113,16 +124,32 @@ export function createFollowUps(opts: FollowUpOptions): FollowUps {
         if (!found.ok) return found;
         const now = clock();
         if (!opts.links.markAnswered(found.link.tokenHash, now)) return { ok: false, status: 'answered' };
-        const followUp = { sentAt: found.link.createdAt, expiresAt: found.link.expiresAt, ...found.incident.followUp, answeredAt: now, score: a.score };
+        const followUp = {
+          sentAt: found.link.createdAt,
+          expiresAt: found.link.expiresAt,
+          ...found.incident.followUp,
+          answeredAt: now,
+          score: a.score,
+        };
         // The resident is not named: the link is the only credential, and a phone number is not for the timeline.
-        const incident = opts.incidents.record(found.incident.id, 'follow_up', 'resident', { note: a.comment, data: { score: a.score } }, { followUp });
+        const incident = opts.incidents.record(
+          found.incident.id,
+          'follow_up',
+          'resident',
+          { note: a.comment, data: { score: a.score } },
+          { followUp },
+        );
         return { ok: true, incident: incident!, score: a.score, answeredAt: now };
       }),
   };
 }
 
 /** The incident service with a follow-up link made, in the same unit, by every close that wants one. */
-export function withFollowUps(incidents: IncidentService, followUps: FollowUps, unit: <T>(fn: () => T) => T = (fn) => fn()): IncidentService {
+export function withFollowUps(
+  incidents: IncidentService,
+  followUps: FollowUps,
+  unit: <T>(fn: () => T) => T = (fn) => fn(),
+): IncidentService {
   return {
     ...incidents,
     act: (id, body, audit) =>

@@ -38,9 +38,7 @@ export function findGroupIncident(open: readonly Incident[], g: IncidentGroup, d
   const same = open.filter((i) => OPEN_STATES.includes(i.state) && i.group?.key === g.key);
   const holding = same.find((i) => i.members?.some((m) => m.deviceId === d.deviceId));
   if (holding || d.phase === 'clear') return holding;
-  return same
-    .filter((i) => d.ts - latestJoin(i) <= g.window)
-    .sort((a, b) => latestJoin(b) - latestJoin(a))[0];
+  return same.filter((i) => d.ts - latestJoin(i) <= g.window).sort((a, b) => latestJoin(b) - latestJoin(a))[0];
 }
 
 /** The members after this detection: a new device is appended, a known one's lastTs moves, a clear marks it back. */

@@ -74,7 +74,15 @@ export interface IncidentRouteDeps extends Pick<IntakeRouteDeps, 'intake' | 'lim
 }
 
 /** Routes under /api/incidents. */
-export function incidentRoutes({ incidents, telemetry, clock = Date.now, office = '', intake, limit, reviewInputs }: IncidentRouteDeps): Route[] {
+export function incidentRoutes({
+  incidents,
+  telemetry,
+  clock = Date.now,
+  office = '',
+  intake,
+  limit,
+  reviewInputs,
+}: IncidentRouteDeps): Route[] {
   // Out of a department-scoped caller's scope reads as unknown (404): it does not learn the id exists.
   const withTimeline = (id: string, principal?: Principal) => {
     const incident = incidents.get(id);
@@ -128,7 +136,8 @@ export function incidentRoutes({ incidents, telemetry, clock = Date.now, office 
         const record = await buildReview(incident, incidents.timeline(incident.id), telemetry, clock(), await reviewInputs?.(incident));
         const format = query.get('format') ?? 'json';
         if (format === 'md') return { status: 200, body: renderReviewMarkdown(record), contentType: 'text/markdown; charset=utf-8' };
-        if (format !== 'json') return errorReply(400, 'bad_query', 'format must be json or md', [{ path: 'format', message: `unknown format ${format}` }]);
+        if (format !== 'json')
+          return errorReply(400, 'bad_query', 'format must be json or md', [{ path: 'format', message: `unknown format ${format}` }]);
         return { status: 200, body: record };
       },
     },

@@ -10,7 +10,11 @@ import { ClientMessage, type Filter, facetsOf, matchesFilter } from './ws-protoc
 import { issuesOf } from '../model/issues.js';
 
 /** Acknowledge over /ws; `principal` is the connection's (scope and audit are the handler's to check). */
-export type AckHandler = (incidentId: string, by: string, principal?: Principal) => { ok: true } | { ok: false; status: number; code: string; message: string };
+export type AckHandler = (
+  incidentId: string,
+  by: string,
+  principal?: Principal,
+) => { ok: true } | { ok: false; status: number; code: string; message: string };
 
 export interface HubOptions {
   log: AlertLog;
@@ -138,7 +142,13 @@ export function createHub(opts: HubOptions): Hub {
         return;
       case 'resume':
         if (c.resumed) {
-          return reply(c, { type: 'error', error: { code: 'already_resumed', message: 'resume is taken once per connection: the stream goes on from where it is; reconnect to resume from another seq' } });
+          return reply(c, {
+            type: 'error',
+            error: {
+              code: 'already_resumed',
+              message: 'resume is taken once per connection: the stream goes on from where it is; reconnect to resume from another seq',
+            },
+          });
         }
         c.resumed = true;
         c.cursor = Math.min(msg.since, log.lastSeq());
@@ -146,10 +156,20 @@ export function createHub(opts: HubOptions): Hub {
         return;
       case 'ack': {
         if (c.principal && !roleAtLeast(c.principal.role, 'operator')) {
-          return reply(c, { type: 'ack', ok: false, incidentId: msg.incidentId, error: { code: 'forbidden', message: `role ${c.principal.role} may not acknowledge` } });
+          return reply(c, {
+            type: 'ack',
+            ok: false,
+            incidentId: msg.incidentId,
+            error: { code: 'forbidden', message: `role ${c.principal.role} may not acknowledge` },
+          });
         }
         const r = opts.onAck(msg.incidentId, msg.by, c.principal);
-        return reply(c, r.ok ? { type: 'ack', ok: true, incidentId: msg.incidentId } : { type: 'ack', ok: false, incidentId: msg.incidentId, error: { code: r.code, message: r.message } });
+        return reply(
+          c,
+          r.ok
+            ? { type: 'ack', ok: true, incidentId: msg.incidentId }
+            : { type: 'ack', ok: false, incidentId: msg.incidentId, error: { code: r.code, message: r.message } },
+        );
       }
     }
   }

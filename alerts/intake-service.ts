@@ -51,7 +51,14 @@ export function createIntake(deps: IntakeDeps): Intake {
       type: 'report',
       actor: r.by,
       note: r.description ?? r.title,
-      data: { source: r.source, title: r.title, reportCount: next.reportCount, ...(r.loc ? { loc: r.loc } : {}), ...(grid ? { grid } : {}), ...audit },
+      data: {
+        source: r.source,
+        title: r.title,
+        reportCount: next.reportCount,
+        ...(r.loc ? { loc: r.loc } : {}),
+        ...(grid ? { grid } : {}),
+        ...audit,
+      },
     };
     deps.publish({ type: 'incident', incident: next, event: deps.store.updateIncident(next, ev) });
     return next;

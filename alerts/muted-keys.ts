@@ -42,7 +42,10 @@ export function createMutedKeys(max = 10_000): MutedKeys {
       const kept = keys.get(d.dedupKey);
       if (kept) {
         const last = kept.spans[kept.spans.length - 1]!;
-        const spans = causeId(last.cause) === causeId(cause) ? kept.spans : [...kept.spans.slice(0, -1), { ...last, to: now }, { cause, from: now }].slice(-MAX_SPANS);
+        const spans =
+          causeId(last.cause) === causeId(cause)
+            ? kept.spans
+            : [...kept.spans.slice(0, -1), { ...last, to: now }, { cause, from: now }].slice(-MAX_SPANS);
         // The latest raise is kept: a higher level reached while muted is the one to open with.
         const entry = { key: d.dedupKey, detection: d, spans };
         keys.set(d.dedupKey, entry);

@@ -99,10 +99,7 @@ export function createRouter(table: RoutingTable): Router {
   const ordered = [...table.routes].sort((a, b) => specificity(b) - specificity(a));
   const find = (category: string, district?: string, grid?: string) =>
     ordered.find(
-      (r) =>
-        r.category === category &&
-        (r.district === undefined || r.district === district) &&
-        (r.grid === undefined || r.grid === grid),
+      (r) => r.category === category && (r.district === undefined || r.district === district) && (r.grid === undefined || r.grid === grid),
     );
   const office = table.escalation.office ?? table.default.department;
   const known = new Set([table.default.department, ...table.routes.map((r) => r.department), ...(table.departments ?? []), office]);
@@ -121,7 +118,8 @@ export function createRouter(table: RoutingTable): Router {
       const hit =
         own?.department === department
           ? own
-          : ordered.find((r) => r.department === department && r.category === category) ?? ordered.find((r) => r.department === department);
+          : (ordered.find((r) => r.department === department && r.category === category) ??
+            ordered.find((r) => r.department === department));
       return pick(severity, hit?.deadlines);
     },
     office: () => office,

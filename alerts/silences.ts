@@ -11,10 +11,7 @@ import { Duration } from '../model/duration.js';
 
 export { Silence, SilenceMatchers } from '../model/silence.js';
 
-const Instant = z.union([
-  z.number().int().nonnegative(),
-  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
-]);
+const Instant = z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))]);
 
 /** POST /api/silences: `endsAt`, or `duration` counted from `startsAt` (default now). */
 export const SilenceInput = z
@@ -31,8 +28,6 @@ export const SilenceInput = z
     message: 'give exactly one of endsAt or duration',
   });
 export type SilenceInput = z.input<typeof SilenceInput>;
-
-
 
 export type SilenceState = 'pending' | 'active' | 'expired';
 
@@ -57,10 +52,12 @@ export function compileSilence(s: Silence): (d: Detection, now: number) => boole
     if (pattern === undefined) return [];
     const glob = globToRegExp(pattern);
     const field = fieldOf[k];
-    return [(d: Detection) => {
-      const value = field(d);
-      return value !== undefined && glob.test(value);
-    }];
+    return [
+      (d: Detection) => {
+        const value = field(d);
+        return value !== undefined && glob.test(value);
+      },
+    ];
   });
   return (d, now) => silenceState(s, now) === 'active' && tests.every((t) => t(d));
 }
@@ -85,7 +82,9 @@ export interface SilenceService {
 export function createSilenceService(opts: { store: SilenceStore; clock?: () => number; newId?: () => string }): SilenceService {
   const clock = opts.clock ?? Date.now;
   const newId = opts.newId ?? (() => `SIL-${randomBytes(4).toString('hex').toUpperCase()}`);
-  let kept: { version: number; readAgainAt: number; silences: Array<{ silence: Silence; matches: (d: Detection, now: number) => boolean }> } | undefined;
+  let kept:
+    | { version: number; readAgainAt: number; silences: Array<{ silence: Silence; matches: (d: Detection, now: number) => boolean }> }
+    | undefined;
   const unended = (now: number) => {
     const version = opts.store.version();
     if (kept === undefined || kept.version !== version || now >= kept.readAgainAt) {

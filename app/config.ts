@@ -22,7 +22,9 @@ const Port = z.coerce.number().int().min(0).max(65535);
 const Flag = z.union([z.boolean(), z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true')]);
 
 export const Config = z.strictObject({
-  mqtt: z.strictObject({ host: z.string().default('0.0.0.0'), port: Port.default(1883), wsPort: Port.default(8083) }).default({ host: '0.0.0.0', port: 1883, wsPort: 8083 }),
+  mqtt: z
+    .strictObject({ host: z.string().default('0.0.0.0'), port: Port.default(1883), wsPort: Port.default(8083) })
+    .default({ host: '0.0.0.0', port: 1883, wsPort: 8083 }),
   http: z.strictObject({ host: z.string().default('0.0.0.0'), port: Port.default(8080) }).default({ host: '0.0.0.0', port: 8080 }),
   dataDir: z.string().min(1).default('./data'),
   rules: z.string().min(1).default(DEFAULT_RULES_PATH),
@@ -52,7 +54,12 @@ export const Config = z.strictObject({
   storeBusyTimeout: Duration.default(5_000),
   /** A detection whose incident transaction fails (docs/operations.md § Durability): tries in all, backoff, and how many may wait. */
   detectionRetry: z
-    .strictObject({ attempts: z.number().int().min(1).max(100).default(5), delay: Duration.default(200), maxDelay: Duration.default(5_000), queue: z.number().int().positive().default(1_000) })
+    .strictObject({
+      attempts: z.number().int().min(1).max(100).default(5),
+      delay: Duration.default(200),
+      maxDelay: Duration.default(5_000),
+      queue: z.number().int().positive().default(1_000),
+    })
     .prefault({}),
   deadlineCheckInterval: Duration.default(5_000),
   /**
@@ -64,16 +71,32 @@ export const Config = z.strictObject({
     .default({ absence: { by: 'grid', window: 120_000 } }),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Local time for CAP `sent` and monthly evaluation rollups; default: this machine's offset. */
-  utcOffsetMinutes: z.number().int().min(-720).max(840).default(() => -new Date().getTimezoneOffset()),
+  utcOffsetMinutes: z
+    .number()
+    .int()
+    .min(-720)
+    .max(840)
+    .default(() => -new Date().getTimezoneOffset()),
   /** 回访 (alerts/follow-up.ts): link lifetime, the public base URL of `/r/{token}` (default: the HTTP URL), and which report sources get one (default: all). */
   followUp: z
-    .strictObject({ ttl: Duration.refine((ms) => ms > 0, 'followUp.ttl must be longer than 0').default(7 * 86_400_000), baseUrl: z.url().optional(), sources: z.array(z.string().min(1)).min(1).optional() })
+    .strictObject({
+      ttl: Duration.refine((ms) => ms > 0, 'followUp.ttl must be longer than 0').default(7 * 86_400_000),
+      baseUrl: z.url().optional(),
+      sources: z.array(z.string().min(1)).min(1).optional(),
+    })
     .prefault({}),
   /** 综合评价 by indicator family (alerts/evaluation-model.ts): `families` (replaces the default families as a whole) and `categoryMeasures`. */
   evaluation: EvaluationModel.prefault({}),
   /** CAP 1.2 `sender` (an unambiguous id of the issuing system, e.g. a domain) and its display name. */
   cap: z
-    .strictObject({ sender: z.string().min(1).regex(/^[^\s,<&]+$/, 'sender: no spaces, commas, < or &').default('citysense.local'), senderName: z.string().min(1).default('citysense') })
+    .strictObject({
+      sender: z
+        .string()
+        .min(1)
+        .regex(/^[^\s,<&]+$/, 'sender: no spaces, commas, < or &')
+        .default('citysense.local'),
+      senderName: z.string().min(1).default('citysense'),
+    })
     .default({ sender: 'citysense.local', senderName: 'citysense' }),
   /** Node-RED at /flows: admin `user`, `password` (default: the operator token), `userDir` (default `${dataDir}/flows`). */
   flows: z
@@ -121,7 +144,6 @@ const ENV: Array<[string, string[]]> = [
   ['CITYSENSE_FLOWS_PASSWORD', ['flows', 'password']],
   ['CITYSENSE_FLOWS_UNSAFE_NODES', ['flows', 'allowUnsafeNodes']],
 ];
-
 
 /** Load and validate the configuration; throws ConfigError naming each bad field. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigInput = {}): Config {

@@ -8,7 +8,10 @@ export class StartupError extends Error {
 /** The configuration (file and environment) is invalid; `issues` name each field. */
 export class ConfigError extends Error {
   readonly code = 'invalid_config';
-  constructor(readonly issues: Array<{ path: string; message: string }>, readonly source: string) {
+  constructor(
+    readonly issues: Array<{ path: string; message: string }>,
+    readonly source: string,
+  ) {
     super(`invalid configuration (${source}):\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`);
   }
 }

@@ -7,14 +7,21 @@ import type { RuleHistory } from './rule-history.js';
 import type { RulesRuntime } from './rules-runtime.js';
 
 /** The telemetry sink, the running rule set, silences and incidents as EvidenceSources. */
-export function evidenceSources(config: Config, telemetry: TelemetrySink, store: SqliteStore, rules: () => { runtime: RulesRuntime; history: RuleHistory }): EvidenceSources {
+export function evidenceSources(
+  config: Config,
+  telemetry: TelemetrySink,
+  store: SqliteStore,
+  rules: () => { runtime: RulesRuntime; history: RuleHistory },
+): EvidenceSources {
   return {
     telemetry,
     // The version in force when the case began; the running set's when no history covers it.
     ruleAt: (ruleId, at) => {
       const stored = rules().history.ruleAt(ruleId, at);
       if (stored) return stored;
-      const definition = rules().runtime.rules.written().find((r) => (r as { id?: unknown }).id === ruleId);
+      const definition = rules()
+        .runtime.rules.written()
+        .find((r) => (r as { id?: unknown }).id === ruleId);
       return definition === undefined ? undefined : { definition };
     },
     silences: () => store.silences.list(),

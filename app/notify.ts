@@ -18,7 +18,14 @@ export interface NotifyHandle {
 /** Start notifications when the config has a `notify` block; undefined otherwise. */
 export function startNotify(
   config: Config,
-  deps: { incidents: IncidentService; office: string; clock: () => number; logger: Logger; metrics: MetricsRegistry; baseUrl: () => string },
+  deps: {
+    incidents: IncidentService;
+    office: string;
+    clock: () => number;
+    logger: Logger;
+    metrics: MetricsRegistry;
+    baseUrl: () => string;
+  },
   env: NodeJS.ProcessEnv = process.env,
 ): NotifyHandle | undefined {
   if (!config.notify) return undefined;
@@ -26,10 +33,14 @@ export function startNotify(
   try {
     resolved = resolveSecrets(config.notify, env);
   } catch (err) {
-    if (err instanceof SecretError) throw new ConfigError([{ path: err.path, message: err.message.slice(err.path.length + 2) }], 'notify secrets');
+    if (err instanceof SecretError)
+      throw new ConfigError([{ path: err.path, message: err.message.slice(err.path.length + 2) }], 'notify secrets');
     throw err;
   }
-  const count = deps.metrics.counter('citysense_notifications_total', 'Notification delivery attempts by receiver and outcome (delivered, retry, failed)');
+  const count = deps.metrics.counter(
+    'citysense_notifications_total',
+    'Notification delivery attempts by receiver and outcome (delivered, retry, failed)',
+  );
   const notifier = createNotifier({
     config: resolved,
     dataDir: config.dataDir,

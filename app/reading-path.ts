@@ -25,7 +25,10 @@ export function startReadingPath({ readings$, engine, telemetry, incidents, metr
   const countDetection = metrics.counter('citysense_detections_total', 'Detections emitted by rules');
   // The alert path's own latency: a reading out of ingest → the detection it raised
   // handled (incident committed, alert sent on /ws). Timer-fired detections are not counted.
-  const observeAlertPath = metrics.summary('citysense_alert_path_seconds', 'From a reading leaving ingest to the alert it raised sent on /ws (last 4096)');
+  const observeAlertPath = metrics.summary(
+    'citysense_alert_path_seconds',
+    'From a reading leaving ingest to the alert it raised sent on /ws (last 4096)',
+  );
   // Two variables, not an object per reading: this runs for every reading.
   let current: Reading | undefined;
   let currentAt = 0;

@@ -72,7 +72,9 @@ export function readStoredReadings(dataDir: string, since: number, until: number
 /** The readings a service wrote to InfluxDB between since and until, all of them (paged). */
 export async function readInfluxReadings(influx: NonNullable<Config['influx']>, since: number, until: number): Promise<LoadedReadings> {
   const reader = openInfluxReader({
-    url: influx.url, bucket: influx.bucket, api: influx.api,
+    url: influx.url,
+    bucket: influx.bucket,
+    api: influx.api,
     ...(influx.token !== undefined ? { token: influx.token } : {}),
     ...(influx.timeout !== undefined ? { timeoutMs: influx.timeout } : {}),
   });

@@ -1,7 +1,15 @@
 // Wiring of the rules stage's lifecycle: restore saved rule state at start, hot
 // reload on file change and PUT /api/rules, save rule state periodically and at shutdown.
 import type { Logger } from 'pino';
-import { createRuleSet, slotEntry, watchRuleFile, type ChangedSlot, type RuleEngine, type RuleSetHolder, type RuleSetResult } from '../rules/index.js';
+import {
+  createRuleSet,
+  slotEntry,
+  watchRuleFile,
+  type ChangedSlot,
+  type RuleEngine,
+  type RuleSetHolder,
+  type RuleSetResult,
+} from '../rules/index.js';
 import type { RuleStateStore } from '../store/index.js';
 
 export interface RulesRuntimeDeps {
@@ -37,7 +45,8 @@ export function startRulesRuntime(deps: RulesRuntimeDeps): RulesRuntime {
   const logger = deps.logger.child({ stage: 'rules' });
   const saved = stateStore.load();
   const restored = engine.restore(saved.entries);
-  if (saved.entries.length) logger.info({ restored, dropped: saved.entries.length - restored, savedAt: saved.savedAt }, 'rule state restored');
+  if (saved.entries.length)
+    logger.info({ restored, dropped: saved.entries.length - restored, savedAt: saved.savedAt }, 'rule state restored');
 
   const rules = createRuleSet({ engine, initial: deps.initial, source: `file:${deps.path}`, clock, logger, onApplied: deps.onApplied });
 

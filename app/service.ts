@@ -41,7 +41,6 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-
 /** Start every stage on the given configuration. */
 export async function startService(config: Config, opts: { logger?: Logger; clock?: () => number } = {}): Promise<RunningService> {
   const logger = opts.logger ?? pino({ name: 'citysense', level: config.logLevel });
@@ -49,9 +48,13 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
   const allowAnonymous = config.allowAnonymous ?? config.demo;
 
   const ruleFile = await loadRuleFileFromPath(config.rules);
-  if (!ruleFile.ok) throw new StartupError(`rule file ${config.rules} is invalid:\n${ruleFile.issues.map((i) => `  - ${formatRuleIssue(i)}`).join('\n')}`);
+  if (!ruleFile.ok)
+    throw new StartupError(`rule file ${config.rules} is invalid:\n${ruleFile.issues.map((i) => `  - ${formatRuleIssue(i)}`).join('\n')}`);
   const routing = loadRoutingTable(config.routing);
-  if (!routing.ok) throw new StartupError(`routing table ${config.routing} is invalid:\n${routing.issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`);
+  if (!routing.ok)
+    throw new StartupError(
+      `routing table ${config.routing} is invalid:\n${routing.issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`,
+    );
   const registry = await loadRegistry(config.devices);
   const tls = loadTls(config);
   const token = config.operatorToken ?? randomBytes(18).toString('base64url');
@@ -66,7 +69,12 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
   const districtsPath = config.grid.districts ?? (config.demo ? DEMO_DISTRICTS_PATH : undefined);
   const grid = createGridLocator({ cellSizeM: config.grid.cellSizeM, geojsonPath: config.grid.geojson, districtsPath });
 
-  const store = openSqliteStore({ dataDir: config.dataDir, telemetryRetentionMs: config.telemetryRetention, busyTimeoutMs: config.storeBusyTimeout, logger });
+  const store = openSqliteStore({
+    dataDir: config.dataDir,
+    telemetryRetentionMs: config.telemetryRetention,
+    busyTimeoutMs: config.storeBusyTimeout,
+    logger,
+  });
   const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
   const stop = async () => {
     for (const fn of cleanups.splice(0).reverse()) {
@@ -104,9 +112,21 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     const router = createRouter(routing.value);
     // 复盘 → 优化: rule versions (and the set to start with), evidence frozen at close, replay, adoption.
     // It reads the incidents and the rules runtime only once running: both are made below.
-    const improvement = createImprovement({ config, store, telemetry, ruleFile, clock, logger, incidents: () => alerts.incidents, rules: () => rulesRuntime });
+    const improvement = createImprovement({
+      config,
+      store,
+      telemetry,
+      ruleFile,
+      clock,
+      logger,
+      incidents: () => alerts.incidents,
+      rules: () => rulesRuntime,
+    });
     cleanups.push(() => improvement.stop());
-    const countRuleError = metrics.counter('citysense_rule_errors_total', 'Rule evaluation errors (the reading is skipped for that rule only)');
+    const countRuleError = metrics.counter(
+      'citysense_rule_errors_total',
+      'Rule evaluation errors (the reading is skipped for that rule only)',
+    );
     const engine = createRuleEngine({
       rules: improvement.startRules.rules,
       onError: (err, ctx) => {
@@ -114,7 +134,10 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
         logger.warn({ err, ruleId: ctx.ruleId }, 'rule failed on a reading');
       },
     });
-    const countMuted = metrics.counter('citysense_detections_muted_total', 'Detections muted by a silence or an inhibiting incident (stored, not pushed)');
+    const countMuted = metrics.counter(
+      'citysense_detections_muted_total',
+      'Detections muted by a silence or an inhibiting incident (stored, not pushed)',
+    );
     let publicUrl = config.followUp.baseUrl ?? '';
     const alerts = createAlerts({
       store,
@@ -149,7 +172,15 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     alerts.onIncidentChange((m) => improvement.freezer.onIncidentEvent(m.incident, m.event));
 
     // Before the engine is subscribed: saved `for` timers and windows go on where they were.
-    const rulesRuntime = startRulesRuntime({ engine, initial: improvement.startRules, path: config.rules, stateStore: store.ruleState, logger, clock, onApplied: improvement.history.onApplied });
+    const rulesRuntime = startRulesRuntime({
+      engine,
+      initial: improvement.startRules,
+      path: config.rules,
+      stateStore: store.ruleState,
+      logger,
+      clock,
+      onApplied: improvement.history.onApplied,
+    });
     improvement.freezer.resume();
     const readings$ = ingest.readings$.pipe(share());
     const path = startReadingPath({ readings$, engine, telemetry, incidents, metrics, retry: config.detectionRetry, logger });
@@ -220,7 +251,11 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       publicRoutes: [...publicRoutes(deps), ...(notify?.publicRoutes ?? [])],
       onWebSocket: (ws, principal) => hub.attach(ws, principal),
       // The operator console at / (after every API route, so it never shadows one).
-      mounts: [createFollowUpMount(alerts.followUps), ...(flows ? [flows.mount] : []), createConsoleMount({ cellSizeM: config.grid.cellSizeM, gridGeojsonPath: config.grid.geojson, flowsPath: flows?.mount.prefix })],
+      mounts: [
+        createFollowUpMount(alerts.followUps),
+        ...(flows ? [flows.mount] : []),
+        createConsoleMount({ cellSizeM: config.grid.cellSizeM, gridGeojsonPath: config.grid.geojson, flowsPath: flows?.mount.prefix }),
+      ],
     });
     cleanups.push(() => http.close());
 

@@ -73,11 +73,7 @@ export function decideSubscribe(identity: Identity, filter: string): boolean {
   if (filter.startsWith('$citysense')) return false;
   const device = identity.device;
   if (device === undefined) return true;
-  const allowed = [
-    `city/${device.kind}/${device.id}/#`,
-    `${REJECTED_PREFIX}/${device.kind}/${device.id}`,
-    ...(device.subscribe ?? []),
-  ];
+  const allowed = [`city/${device.kind}/${device.id}/#`, `${REJECTED_PREFIX}/${device.kind}/${device.id}`, ...(device.subscribe ?? [])];
   return allowed.some((pattern) => filterCovers(pattern, filter));
 }
 

@@ -10,7 +10,6 @@ export interface TlsFiles {
   key: Buffer;
 }
 
-
 /** Read and check a PEM certificate (chain) and key; throws TlsError naming the file at fault. */
 export function loadTlsFiles(certPath: string, keyPath: string): TlsFiles {
   const read = (path: string, what: string) => {

@@ -12,7 +12,13 @@ const text = z.preprocess(blank, z.string().min(1).optional());
 /** The alert node's own settings (its edit dialog). */
 export const AlertNodeConfig = z.object({
   /** Names the detection's rule `flow:<alertId>`; default the node's id. */
-  alertId: z.preprocess(blank, z.string().regex(/^[A-Za-z0-9_.-]+$/, 'alertId must match [A-Za-z0-9_.-]+').optional()),
+  alertId: z.preprocess(
+    blank,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'alertId must match [A-Za-z0-9_.-]+')
+      .optional(),
+  ),
   name: text,
   severity: z.preprocess(blank, Severity.optional()),
   category: text,

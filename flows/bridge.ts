@@ -51,13 +51,16 @@ const NodeSelect = z.preprocess(
   Select,
 );
 
-const list = z.preprocess(
-  (v) => {
-    const items = typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : blank(v);
-    return Array.isArray(items) && items.length === 0 ? undefined : items;
-  },
-  z.array(IncidentEvent.shape.type).optional(),
-);
+const list = z.preprocess((v) => {
+  const items =
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : blank(v);
+  return Array.isArray(items) && items.length === 0 ? undefined : items;
+}, z.array(IncidentEvent.shape.type).optional());
 /** The incident node's filter: event types (comma list), category, lowest severity. */
 export const IncidentFilter = z.object({
   events: list,

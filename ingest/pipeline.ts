@@ -69,10 +69,16 @@ const authorize: Step = {
     const route = need(ctx.route, 'route');
     const { id, device } = ctx.identity;
     if (route.deviceId !== id) {
-      return { reason: 'not_own_topic', issues: [{ path: 'topic.deviceId', message: `client "${id}" may not publish as device "${route.deviceId}"` }] };
+      return {
+        reason: 'not_own_topic',
+        issues: [{ path: 'topic.deviceId', message: `client "${id}" may not publish as device "${route.deviceId}"` }],
+      };
     }
     if (device !== undefined && device.kind !== route.kind) {
-      return { reason: 'not_own_topic', issues: [{ path: 'topic.kind', message: `device "${id}" is registered as ${device.kind}, not ${route.kind}` }] };
+      return {
+        reason: 'not_own_topic',
+        issues: [{ path: 'topic.kind', message: `device "${id}" is registered as ${device.kind}, not ${route.kind}` }],
+      };
     }
     return undefined;
   },
@@ -122,8 +128,7 @@ const emit: Step = {
 export const INGEST_STEPS: readonly Step[] = [topic, authorize, parse, timestamps, enrichStep, emit];
 
 export type PipelineOutcome =
-  | { ok: true; ctx: PipelineContext }
-  | { ok: false; ctx: PipelineContext; step: string; refusal: StepRefusal; error?: unknown };
+  { ok: true; ctx: PipelineContext } | { ok: false; ctx: PipelineContext; step: string; refusal: StepRefusal; error?: unknown };
 
 /**
  * Run the steps in order; a throwing step becomes a refusal with reason `internal`. The

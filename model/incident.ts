@@ -124,7 +124,12 @@ export const Incident = z.object({
   reportCount: z.number().int().optional(),
   /** 回访: the resident follow-up link sent at close (alerts/follow-up.ts) and its answer; a reopen keeps it. */
   followUp: z
-    .object({ sentAt: z.number(), expiresAt: z.number(), answeredAt: z.number().optional(), score: z.number().int().min(0).max(100).optional() })
+    .object({
+      sentAt: z.number(),
+      expiresAt: z.number(),
+      answeredAt: z.number().optional(),
+      score: z.number().int().min(0).max(100).optional(),
+    })
     .optional(),
   /** Lower-severity detections of the same category and grid muted by this incident. */
   inhibited: z.number().int().optional(),

@@ -44,7 +44,12 @@ export const ServerMessage = z.discriminatedUnion('type', [
   AlertMessage.extend({ seq: z.number() }),
   IncidentMessage.extend({ seq: z.number() }),
   z.object({ type: z.literal('subscribed'), filter: Filter }),
-  z.object({ type: z.literal('ack'), ok: z.boolean(), incidentId: z.string(), error: WsError.pick({ code: true, message: true }).optional() }),
+  z.object({
+    type: z.literal('ack'),
+    ok: z.boolean(),
+    incidentId: z.string(),
+    error: WsError.pick({ code: true, message: true }).optional(),
+  }),
   z.object({ type: z.literal('error'), error: WsError }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;

@@ -40,7 +40,8 @@ export function verifyLink(token: string, secret: string, now: number): LinkChec
   const [, data, sig] = m as unknown as [string, string, string];
   const given = Buffer.from(sig, 'base64url');
   const want = mac(secret, data);
-  if (given.length !== want.length || !timingSafeEqual(given, want)) return { ok: false, status: 403, field: 'token', message: 'the link signature does not match' };
+  if (given.length !== want.length || !timingSafeEqual(given, want))
+    return { ok: false, status: 403, field: 'token', message: 'the link signature does not match' };
   let raw: unknown;
   try {
     raw = JSON.parse(Buffer.from(data, 'base64url').toString('utf8'));
@@ -52,7 +53,8 @@ export function verifyLink(token: string, secret: string, now: number): LinkChec
     const [issue] = issuesOf(claims.error);
     return { ok: false, status: 400, field: `token.${issue?.path ?? ''}`, message: issue?.message ?? 'invalid' };
   }
-  if (claims.data.x <= now) return { ok: false, status: 410, field: 'token.x', message: `the link expired at ${new Date(claims.data.x).toISOString()}` };
+  if (claims.data.x <= now)
+    return { ok: false, status: 410, field: 'token.x', message: `the link expired at ${new Date(claims.data.x).toISOString()}` };
   return { ok: true, claims: claims.data };
 }
 

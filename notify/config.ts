@@ -59,7 +59,8 @@ export const Receiver = z.discriminatedUnion('type', [
 ]);
 export type Receiver = z.infer<typeof Receiver>;
 
-const oneOrMany = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
+const oneOrMany = <T extends z.ZodType>(t: T) =>
+  z.union([t, z.array(t).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
 
 /** Facets of the case a route requires; each a value or a list, all must hold. */
 export const RouteMatch = z.strictObject({
@@ -176,10 +177,13 @@ export const NotifyConfig = z
       if (!names.has(name)) ctx.addIssue({ code: 'custom', path, message: `no receiver named ${name}` });
     };
     c.routes.forEach((r, i) => known(r.receiver, ['routes', i, 'receiver']));
-    c.rosters.forEach((r, i) => r.people.forEach((p, j) => p.receivers.forEach((n, k) => known(n, ['rosters', i, 'people', j, 'receivers', k]))));
+    c.rosters.forEach((r, i) =>
+      r.people.forEach((p, j) => p.receivers.forEach((n, k) => known(n, ['rosters', i, 'people', j, 'receivers', k]))),
+    );
     const departments = new Set<string>();
     c.rosters.forEach((r, i) => {
-      if (departments.has(r.department)) ctx.addIssue({ code: 'custom', path: ['rosters', i, 'department'], message: `${r.department} has two rosters` });
+      if (departments.has(r.department))
+        ctx.addIssue({ code: 'custom', path: ['rosters', i, 'department'], message: `${r.department} has two rosters` });
       departments.add(r.department);
     });
   });

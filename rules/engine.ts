@@ -72,7 +72,13 @@ class Feed {
   }
 }
 
-interface Running { rule: Rule; sub: Subscription; slots: RuleSlots; input: Feed; releases: Subject<string> }
+interface Running {
+  rule: Rule;
+  sub: Subscription;
+  slots: RuleSlots;
+  input: Feed;
+  releases: Subject<string>;
+}
 
 /** A slot taken by `takeChanged`: which rule and key it belongs to, and the live slot itself. */
 export interface ChangedSlot {
@@ -85,7 +91,14 @@ export interface ChangedSlot {
 /** What the rule-state store keeps of a slot, as it is now. */
 export function slotEntry(c: ChangedSlot): RuleStateEntry {
   const { state, wakeAt } = c.slot;
-  return { ruleId: c.rule.id, ruleVersion: c.rule.version, ruleHash: c.ruleHash, key: c.key, state, ...(wakeAt !== undefined ? { wakeAt } : {}) };
+  return {
+    ruleId: c.rule.id,
+    ruleVersion: c.rule.version,
+    ruleHash: c.ruleHash,
+    key: c.key,
+    state,
+    ...(wakeAt !== undefined ? { wakeAt } : {}),
+  };
 }
 
 /**

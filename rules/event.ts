@@ -56,16 +56,24 @@ export const event: RuleLogic<EventRule, EventState> = {
       return { state: { ...state, times }, emit: [] };
     }
     const best = seen.reduce((a: SeenEvent, b) => (b.confidence > a.confidence ? b : a));
-    const what = rule.count !== undefined
-      ? countDetail(rule.name, type, times.length, rule.window!)
-      : `${type} ${num(best.confidence)} ≥ ${num(rule.minConfidence)}`;
+    const what =
+      rule.count !== undefined
+        ? countDetail(rule.name, type, times.length, rule.window!)
+        : `${type} ${num(best.confidence)} ≥ ${num(rule.minConfidence)}`;
     return {
       state: { times: [], quietUntil: now + cooldownOf(rule) },
-      emit: [{
-        phase: 'raise', severity: rule.severity, ts: reading.ts, reading, eventType: type, value: best.confidence,
-        ...(best.loc ? { loc: best.loc } : {}),
-        message: raiseMessage(rule.name, what, reading.deviceId),
-      }],
+      emit: [
+        {
+          phase: 'raise',
+          severity: rule.severity,
+          ts: reading.ts,
+          reading,
+          eventType: type,
+          value: best.confidence,
+          ...(best.loc ? { loc: best.loc } : {}),
+          message: raiseMessage(rule.name, what, reading.deviceId),
+        },
+      ],
     };
   },
 

@@ -27,8 +27,12 @@ export interface RateState {
 }
 
 const specOf = (rule: RateRule): LevelSpec => ({
-  name: rule.name, levels: levelsOf(rule), clear: rule.clear, forMs: rule.for ?? 0,
-  label: `${rule.select.metric!} Δ/${formatDuration(rule.per)}`, metric: rule.select.metric!,
+  name: rule.name,
+  levels: levelsOf(rule),
+  clear: rule.clear,
+  forMs: rule.for ?? 0,
+  label: `${rule.select.metric!} Δ/${formatDuration(rule.per)}`,
+  metric: rule.select.metric!,
 });
 
 /** The rate over the samples, or undefined with fewer than two samples apart in time. */

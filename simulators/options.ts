@@ -33,7 +33,10 @@ export const SimulateOptions = z.object({
   center: LatLon.default({ ...SHANGHAI }),
   spreadKm: z.number().positive().max(500).default(3),
   /** Prepended to every device id; the demo fleet of `npm start` uses `demo-`. */
-  idPrefix: z.string().regex(/^[A-Za-z0-9_-]{0,32}$/, 'idPrefix: letters, digits, _ and - only').default(''),
+  idPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{0,32}$/, 'idPrefix: letters, digits, _ and - only')
+    .default(''),
   credentials: Credentials.optional(),
   /** A device registry / credentials file (JSON or YAML), see loadDeviceCredentials. */
   devicesFile: z.string().min(1).optional(),

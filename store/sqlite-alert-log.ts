@@ -25,13 +25,9 @@ interface SeqRow {
 /** Build the SQLite AlertLog over an open, migrated database. */
 export function createSqliteAlertLog(db: Database, options: AlertLogOptions): SqliteAlertLog {
   const insert = db.prepare('INSERT INTO alert_log (ts, type, body) VALUES (?, ?, ?)');
-  const after = db.prepare<[number, number], SeqRow>(
-    'SELECT seq, body FROM alert_log WHERE seq > ? ORDER BY seq LIMIT ?',
-  );
+  const after = db.prepare<[number, number], SeqRow>('SELECT seq, body FROM alert_log WHERE seq > ? ORDER BY seq LIMIT ?');
   // sqlite_sequence keeps the highest seq ever handed out, even once those rows are pruned.
-  const last = db.prepare<[], { seq: number }>(
-    "SELECT seq FROM sqlite_sequence WHERE name = 'alert_log'",
-  );
+  const last = db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'alert_log'");
   const pruneBelow = db.prepare('DELETE FROM alert_log WHERE seq <= ?');
   let appendsSincePrune = 0;
 

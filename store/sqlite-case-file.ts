@@ -24,9 +24,13 @@ export function openCaseFile(dataDirOrFile: string): CaseFile {
   } catch (err) {
     throw new StoreError('invalid', `no store at ${file}: ${(err as Error).message}`);
   }
-  const evidence = hasTable(db, 'evidence') ? db.prepare<[string], { body: string }>('SELECT body FROM evidence WHERE incident_id = ?') : undefined;
+  const evidence = hasTable(db, 'evidence')
+    ? db.prepare<[string], { body: string }>('SELECT body FROM evidence WHERE incident_id = ?')
+    : undefined;
   const incident = db.prepare<[string], { body: string }>('SELECT body FROM incidents WHERE id = ?');
-  const events = db.prepare<[string], { id: number; body: string }>('SELECT id, body FROM incident_events WHERE incident_id = ? ORDER BY id');
+  const events = db.prepare<[string], { id: number; body: string }>(
+    'SELECT id, body FROM incident_events WHERE incident_id = ? ORDER BY id',
+  );
   // Bodies were written by the store from typed values, so they are read back as such.
   return {
     incident: (id) => {

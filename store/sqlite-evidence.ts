@@ -34,7 +34,14 @@ export function createSqliteEvidenceStore(db: Database): EvidenceStore {
   // Bodies were written by this module from typed values, so they are read back as such.
   const parse = (r: { body: string }) => JSON.parse(r.body) as Evidence;
   const put = (e: Evidence, ruleId: string | undefined, dueAt: number) =>
-    upsert.run({ incidentId: e.incidentId, ruleId: ruleId ?? e.rule?.id ?? null, status: e.status, triggeredAt: e.triggeredAt, dueAt, body: JSON.stringify(e) });
+    upsert.run({
+      incidentId: e.incidentId,
+      ruleId: ruleId ?? e.rule?.id ?? null,
+      status: e.status,
+      triggeredAt: e.triggeredAt,
+      dueAt,
+      body: JSON.stringify(e),
+    });
   return {
     markFreezing(e, ruleId, dueAt) {
       put(e, ruleId, dueAt);

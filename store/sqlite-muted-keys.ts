@@ -26,9 +26,10 @@ export function createSqliteMutedKeyStore(db: Database): MutedKeyStore {
     put: (m) => void upsert.run(m.key, m.spans[0]!.from, JSON.stringify(m)),
     delete: (key) => void remove.run(key),
     // A row that no longer parses (a detection shape changed) is skipped, not fatal at start.
-    load: () => all.all().flatMap((r) => {
-      const m = MutedKey.safeParse(JSON.parse(r.body));
-      return m.success ? [m.data] : [];
-    }),
+    load: () =>
+      all.all().flatMap((r) => {
+        const m = MutedKey.safeParse(JSON.parse(r.body));
+        return m.success ? [m.data] : [];
+      }),
   };
 }

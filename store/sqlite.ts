@@ -27,7 +27,16 @@ import { createSqliteTelemetrySink, type SqliteTelemetrySink, type TelemetryStat
 import { createSqliteTelemetryReader } from './sqlite-series.js';
 import type { TelemetryReader } from './telemetry-series.js';
 import { createInlineWriter, createWorkerWriter } from './telemetry-writer.js';
-import type { CaseReader, EvidenceStore, FollowUpStore, IncidentStore, MutedKeyStore, RuleStateStore, RuleVersionStore, SilenceStore } from './types.js';
+import type {
+  CaseReader,
+  EvidenceStore,
+  FollowUpStore,
+  IncidentStore,
+  MutedKeyStore,
+  RuleStateStore,
+  RuleVersionStore,
+  SilenceStore,
+} from './types.js';
 import { createPruner, pruneNow } from './telemetry-rows.js';
 import { issuesOf } from '../model/index.js';
 
@@ -120,7 +129,8 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
     }
     const moving = version < 5 && file !== ':memory:' ? rowsToMove(db) : 0;
     const startedAt = performance.now();
-    if (moving > 0) logger.info({ readings: moving, to: telemetryFile }, 'moving telemetry to its own file (once; about 6 s per million readings)');
+    if (moving > 0)
+      logger.info({ readings: moving, to: telemetryFile }, 'moving telemetry to its own file (once; about 6 s per million readings)');
     migrate(db); // moves an older store's telemetry to its own file (migration 5)
     if (moving > 0) logger.info({ readings: moving, seconds: Math.round((performance.now() - startedAt) / 1000) }, 'telemetry moved');
   } catch (err) {

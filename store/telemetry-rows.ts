@@ -130,7 +130,7 @@ export function createPruner(db: Database): (table: keyof WriteProgress, cutoff:
 /** Every row older than `cutoff`, a chunk per step, counted in `deleted` (the writer thread yields between steps). */
 export function* pruneSteps(prune: ReturnType<typeof createPruner>, cutoff: number, deleted: WriteProgress): Generator<void> {
   for (const table of ['readings', 'detections'] as const) {
-    for (let n = PRUNE_CHUNK; n === PRUNE_CHUNK; ) {
+    for (let n = PRUNE_CHUNK; n === PRUNE_CHUNK;) {
       n = prune(table, cutoff);
       deleted[table] += n;
       if (n === PRUNE_CHUNK) yield;

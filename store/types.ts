@@ -43,7 +43,6 @@ export interface IncidentStore {
   events(incidentId: string): IncidentEvent[];
 }
 
-
 /** The durable log behind WebSocket `seq` (DESIGN.md § WebSocket /ws). */
 export interface AlertLog {
   /** Append and return the new, strictly increasing seq. */

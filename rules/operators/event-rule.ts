@@ -5,6 +5,10 @@ import { event, type EventRule } from '../event.js';
 import { ruleOperator, type RuleOperatorOptions } from './rule-operator.js';
 
 /** Detections of an `event` rule; window and cooldown are measured on `scheduler`. */
-export function eventRule(rule: EventRule, scheduler: SchedulerLike = asyncScheduler, options?: RuleOperatorOptions): OperatorFunction<Reading, Detection> {
+export function eventRule(
+  rule: EventRule,
+  scheduler: SchedulerLike = asyncScheduler,
+  options?: RuleOperatorOptions,
+): OperatorFunction<Reading, Detection> {
   return ruleOperator(event, rule, scheduler, options);
 }

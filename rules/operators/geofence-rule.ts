@@ -5,6 +5,10 @@ import { geofence, type GeofenceRule } from '../geofence.js';
 import { ruleOperator, type RuleOperatorOptions } from './rule-operator.js';
 
 /** Detections of a `geofence` rule; `for` runs on `scheduler`. */
-export function geofenceRule(rule: GeofenceRule, scheduler: SchedulerLike = asyncScheduler, options?: RuleOperatorOptions): OperatorFunction<Reading, Detection> {
+export function geofenceRule(
+  rule: GeofenceRule,
+  scheduler: SchedulerLike = asyncScheduler,
+  options?: RuleOperatorOptions,
+): OperatorFunction<Reading, Detection> {
   return ruleOperator(geofence, rule, scheduler, options);
 }

@@ -5,6 +5,10 @@ import { rate, type RateRule } from '../rate.js';
 import { ruleOperator, type RuleOperatorOptions } from './rule-operator.js';
 
 /** Detections of a `rate` rule; the rate window and `for` run on `scheduler`. */
-export function rateRule(rule: RateRule, scheduler: SchedulerLike = asyncScheduler, options?: RuleOperatorOptions): OperatorFunction<Reading, Detection> {
+export function rateRule(
+  rule: RateRule,
+  scheduler: SchedulerLike = asyncScheduler,
+  options?: RuleOperatorOptions,
+): OperatorFunction<Reading, Detection> {
   return ruleOperator(rate, rule, scheduler, options);
 }

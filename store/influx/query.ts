@@ -21,9 +21,7 @@ const Series = z.object({
   values: z.array(z.array(z.unknown())).default([]),
 });
 const QueryResponse = z.object({
-  results: z
-    .array(z.object({ error: z.string().optional(), series: z.array(Series).optional() }))
-    .default([]),
+  results: z.array(z.object({ error: z.string().optional(), series: z.array(Series).optional() })).default([]),
   error: z.string().optional(),
 });
 export type InfluxSeries = z.infer<typeof Series>;
@@ -79,7 +77,11 @@ export async function queryReadings(t: Transport, bucket: string, q: TelemetryQu
 
 /** The InfluxQL statement of one page of one measurement, oldest first: `time >= fromUs`
  *  with a LIMIT, or with `exactUs` every row at that one timestamp. */
-export function pageStatement(measurement: string, q: TelemetryQuery, page: { fromUs: number; limit: number } | { exactUs: number }): string {
+export function pageStatement(
+  measurement: string,
+  q: TelemetryQuery,
+  page: { fromUs: number; limit: number } | { exactUs: number },
+): string {
   const where = 'exactUs' in page ? [`time = ${page.exactUs}u`] : [`time >= ${page.fromUs}u`, `time <= ${Math.trunc(q.to)}ms`];
   where.push(...tagFilters(q));
   return `SELECT * FROM ${ident(measurement)} WHERE ${where.join(' AND ')} ORDER BY time ASC${'limit' in page ? ` LIMIT ${page.limit}` : ''}`;
@@ -146,7 +148,8 @@ export function seriesToReadings(s: InfluxSeries): Reading[] {
       r.events.push(e);
     } else {
       for (const [name, v] of Object.entries(col)) {
-        if (typeof v === 'number' && name !== 'time' && !TAGS.has(name) && name !== LOC_FIELDS.lat && name !== LOC_FIELDS.lon) r.metrics[name] = v;
+        if (typeof v === 'number' && name !== 'time' && !TAGS.has(name) && name !== LOC_FIELDS.lat && name !== LOC_FIELDS.lon)
+          r.metrics[name] = v;
       }
       if (loc) r.loc = s.name === MEASUREMENT.dronePosition && r.metrics.alt !== undefined ? { ...loc, alt: r.metrics.alt } : loc;
       if (typeof col.mission === 'string') r.mission = col.mission;

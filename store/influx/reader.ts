@@ -23,7 +23,12 @@ export interface InfluxReader {
 export function openInfluxReader(o: InfluxReaderOptions): InfluxReader {
   // Queries go through request(), which the in-flight bound of writes does not gate.
   const transport = createTrackedTransport({
-    url: o.url, bucket: o.bucket, api: o.api, timeoutMs: o.timeoutMs ?? 30_000, maxInFlight: 1, maxWaitingLines: 0,
+    url: o.url,
+    bucket: o.bucket,
+    api: o.api,
+    timeoutMs: o.timeoutMs ?? 30_000,
+    maxInFlight: 1,
+    maxWaitingLines: 0,
     ...(o.token !== undefined ? { token: o.token } : {}),
   });
   return { readings: (q) => readAllReadings(transport, o.bucket, q, o.pageSize) };

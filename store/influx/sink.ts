@@ -82,7 +82,18 @@ export function createInfluxSink(input: InfluxSinkOptionsInput, deps: InfluxSink
     warn: (message, err) => logger.debug({ err }, `influxdb-client: ${message}`),
   });
   const transport = createTrackedTransport({ ...o, timeoutMs: o.timeout ?? WRITE_TIMEOUT_MS, maxWaitingLines: o.maxBufferLines });
-  const c = { accepted: 0, written: 0, replayed: 0, rejected: 0, replayRejected: 0, spooled: 0, lost: 0, invalid: 0, failedRequests: 0, settled: 0 };
+  const c = {
+    accepted: 0,
+    written: 0,
+    replayed: 0,
+    rejected: 0,
+    replayRejected: 0,
+    spooled: 0,
+    lost: 0,
+    invalid: 0,
+    failedRequests: 0,
+    settled: 0,
+  };
   // One bad point is left out here, so it cannot make InfluxDB refuse the batch it would share.
   const encoder = createLineEncoder({
     onInvalid: ({ measurement, reason }) => {
@@ -249,7 +260,12 @@ export function createInfluxSink(input: InfluxSinkOptionsInput, deps: InfluxSink
     flush: () => {
       const lostBefore = c.lost;
       return durable().then(() => {
-        if (c.lost > lostBefore) throw new StoreError('dropped', `${c.lost - lostBefore} InfluxDB lines lost (neither written nor spooled) while this flush waited`, true);
+        if (c.lost > lostBefore)
+          throw new StoreError(
+            'dropped',
+            `${c.lost - lostBefore} InfluxDB lines lost (neither written nor spooled) while this flush waited`,
+            true,
+          );
       });
     },
     close: () => (closingPromise ??= close()),

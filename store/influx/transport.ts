@@ -5,7 +5,6 @@ import { HttpError, InfluxDB, type CommunicationObserver, type SendOptions, type
 import { dbrp } from './options.js';
 import { InFlightLimitError } from '../errors.js';
 
-
 export interface TrackedTransport extends Transport {
   /** Write requests sent and not yet answered, and those waiting for a free slot. */
   inFlight(): number;

@@ -28,7 +28,10 @@ describe('messages of a store transaction on /ws', () => {
     );
     await until(() => c.got.filter((m) => m.type === 'alert').length === 2);
     expect(sentDuring).toBe(0);
-    expect(c.got.filter((m) => m.type === 'alert').map((m) => [m.n, m.seq])).toEqual([[1, seqs[0]], [2, seqs[1]]]);
+    expect(c.got.filter((m) => m.type === 'alert').map((m) => [m.n, m.seq])).toEqual([
+      [1, seqs[0]],
+      [2, seqs[1]],
+    ]);
     c.ws.close();
   });
 

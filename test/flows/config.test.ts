@@ -22,6 +22,8 @@ describe('flows configuration', () => {
 
   it('refuses a short password, naming the variable', () => {
     expect(() => loadConfig({ CITYSENSE_FLOWS_PASSWORD: 'short' })).toThrow(ConfigError);
-    expect(() => loadConfig({ CITYSENSE_FLOWS_PASSWORD: 'short' })).toThrow(/CITYSENSE_FLOWS_PASSWORD \(flows\.password\): flows\.password must be at least 8/);
+    expect(() => loadConfig({ CITYSENSE_FLOWS_PASSWORD: 'short' })).toThrow(
+      /CITYSENSE_FLOWS_PASSWORD \(flows\.password\): flows\.password must be at least 8/,
+    );
   });
 });

@@ -12,7 +12,13 @@ import { influxdInstalled, startInfluxd, type Influxd } from '../../harness/infl
 
 const T0 = Date.UTC(2026, 5, 1);
 const reading = (i: number, ts = T0 + i * 1000): Reading => ({
-  ts, receivedAt: T0, deviceId: 'bad-pt-1', kind: 'sensor', channel: 'telemetry', metrics: { seq: i }, events: [],
+  ts,
+  receivedAt: T0,
+  deviceId: 'bad-pt-1',
+  kind: 'sensor',
+  channel: 'telemetry',
+  metrics: { seq: i },
+  events: [],
 });
 
 describe.skipIf(!influxdInstalled())('InfluxDB sink: a point line protocol cannot carry (real influxd)', () => {
@@ -32,7 +38,7 @@ describe.skipIf(!influxdInstalled())('InfluxDB sink: a point line protocol canno
     await sink.close();
     expect(sink.stats()).toMatchObject({ accepted: 3, written: 3, rejected: 0, spooled: 0, lost: 0, invalid: 2 });
     expect(lines.filter((l) => l.msg === 'point not written to InfluxDB: line protocol cannot carry it')).toHaveLength(2);
-    const answer = await influxd.query('SELECT seq FROM telemetry WHERE device = \'bad-pt-1\'');
+    const answer = await influxd.query("SELECT seq FROM telemetry WHERE device = 'bad-pt-1'");
     const values = (answer.results[0].series?.[0]?.values ?? []) as Array<[number | string, number]>;
     expect(values.map((v) => v[1])).toEqual([0, 1, 3]);
   });

@@ -9,7 +9,18 @@ import { DB_FILE_NAME } from '../../store/index.js';
 import { Operator, api, connectMqtt, eventually, publish, startTestService, tempFile } from '../support/service.js';
 
 const RULES = {
-  rules: [{ id: 'water-high', version: 1, name: '积水超限', kind: 'threshold', select: { kind: 'sensor', metric: 'waterLevel' }, above: 0.5, severity: 'orange', category: 'flood' }],
+  rules: [
+    {
+      id: 'water-high',
+      version: 1,
+      name: '积水超限',
+      kind: 'threshold',
+      select: { kind: 'sensor', metric: 'waterLevel' },
+      above: 0.5,
+      severity: 'orange',
+      category: 'flood',
+    },
+  ],
 };
 
 /** Hold the write lock of the service's store from a connection of our own until released. */

@@ -24,7 +24,13 @@ describe('QoS 1 publishes across kill -9 and restart', () => {
     const since = Date.now() - 1000;
     child = await rig.start(env);
     const first = child;
-    const gw = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId: 'q1-gw', clean: false, protocolVersion: 4, reconnectPeriod: 200, connectTimeout: 5000 });
+    const gw = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+      clientId: 'q1-gw',
+      clean: false,
+      protocolVersion: 4,
+      reconnectPeriod: 200,
+      connectTimeout: 5000,
+    });
     gw.on('error', () => {});
     await new Promise<void>((resolve) => gw.once('connect', () => resolve()));
 

@@ -9,7 +9,21 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Every folder of source that is not a test; test/ may reach into anything. */
-const STAGES = ['model', 'broker', 'ingest', 'rules', 'alerts', 'store', 'flows', 'console', 'simulators', 'notify', 'app', 'bench', 'harness'];
+const STAGES = [
+  'model',
+  'broker',
+  'ingest',
+  'rules',
+  'alerts',
+  'store',
+  'flows',
+  'console',
+  'simulators',
+  'notify',
+  'app',
+  'bench',
+  'harness',
+];
 /** model/ is shared vocabulary: it depends on no stage. app/ is the composition root: only the benchmarks start it. */
 const MAY_IMPORT: Record<string, (target: string) => boolean> = {
   model: (t) => t === 'model',
@@ -66,7 +80,8 @@ export function layoutViolations(edges: readonly ImportEdge[]): string[] {
     const b = stageOf(to);
     if (a === b) continue;
     if (b === 'test') out.push(`${from} → ${to}: only tests may use test/`);
-    else if (!STAGES.includes(b)) continue; // bin/, the package.json and the like
+    else if (!STAGES.includes(b))
+      continue; // bin/, the package.json and the like
     else if (MAY_IMPORT[a] && !MAY_IMPORT[a](b)) out.push(`${from} → ${to}: ${a}/ may import no stage`);
     else if (IMPORTED_ONLY_BY[b] && !IMPORTED_ONLY_BY[b].includes(a)) out.push(`${from} → ${to}: ${b}/ is not for ${a}/ to use`);
     else if (b !== 'model' && to !== `${b}/index.ts`) out.push(`${from} → ${to}: use ${b}/index.ts, not another stage's internals`);
@@ -127,7 +142,7 @@ describe('architecture: stages meet at their index.ts', () => {
       { from: 'app/service.ts', to: 'model/incident.ts' },
     ];
     expect(layoutViolations(bad)).toEqual([
-      'alerts/hub.ts → store/types.ts: use store/index.ts, not another stage\'s internals',
+      "alerts/hub.ts → store/types.ts: use store/index.ts, not another stage's internals",
       'model/incident.ts → rules/index.ts: model/ may import no stage',
       'bench/procs.ts → test/support/service.ts: only tests may use test/',
       'rules/engine.ts → app/index.ts: app/ is not for rules/ to use',

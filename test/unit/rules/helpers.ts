@@ -40,7 +40,8 @@ export const rateOf = (p: Record<string, unknown>): RateRule => RateRule.parse({
 export const windowOf = (p: Record<string, unknown>): WindowRule => WindowRule.parse({ ...base, name: 'Hot', kind: 'window', ...p });
 export const geofenceOf = (p: Record<string, unknown>): GeofenceRule =>
   GeofenceRule.parse({ ...base, name: 'No-fly', kind: 'geofence', severity: 'orange', select: { kind: 'drone' }, ...p });
-export const correlateOf = (p: Record<string, unknown>): CorrelateRule => CorrelateRule.parse({ ...base, name: 'Fire', kind: 'correlate', ...p });
+export const correlateOf = (p: Record<string, unknown>): CorrelateRule =>
+  CorrelateRule.parse({ ...base, name: 'Fire', kind: 'correlate', ...p });
 
 /** A drone position reading. */
 export const drone = (deviceId: string, lat: number, lon: number, alt: number, extra: Partial<Reading> = {}) =>

@@ -30,7 +30,9 @@ describe('SQLite AlertLog', () => {
 
   it('replays messages after a seq, oldest first, at most limit', () => {
     const seqs = Array.from({ length: 10 }, (_, n) =>
-      store.alertLog.append((n % 2 ? { type: 'incident', incident: { id: `i${n}` } } : { type: 'alert', alert: { n } }) as object as object as LogMessage),
+      store.alertLog.append(
+        (n % 2 ? { type: 'incident', incident: { id: `i${n}` } } : { type: 'alert', alert: { n } }) as object as object as LogMessage,
+      ),
     );
     const after3 = store.alertLog.since(seqs[2] as number, 4);
     expect(after3.map((m) => m.seq)).toEqual(seqs.slice(3, 7));
@@ -46,7 +48,10 @@ describe('SQLite AlertLog', () => {
   });
 
   it('keeps seq increasing across close and reopen', async () => {
-    const before = [store.alertLog.append({ type: 'alert' } as object as object as LogMessage), store.alertLog.append({ type: 'alert' } as LogMessage)];
+    const before = [
+      store.alertLog.append({ type: 'alert' } as object as object as LogMessage),
+      store.alertLog.append({ type: 'alert' } as LogMessage),
+    ];
     await store.close();
     store = open();
     expect(store.alertLog.lastSeq()).toBe(before[1]);

@@ -26,7 +26,10 @@ describe('InfluxDB sink flush', () => {
       other.close();
     }
     const url = `http://127.0.0.1:${await freePort()}`; // nothing listens: every write is refused
-    sink = createInfluxSink({ url, bucket: 'city', maxRetries: 0, minRetryDelay: 10, timeout: 1000, closeTimeout: 100 }, { spool, logger: captureLogger().logger });
+    sink = createInfluxSink(
+      { url, bucket: 'city', maxRetries: 0, minRetryDelay: 10, timeout: 1000, closeTimeout: 100 },
+      { spool, logger: captureLogger().logger },
+    );
     return sink;
   }
 
