@@ -50,10 +50,10 @@ export function startRulesRuntime(deps: RulesRuntimeDeps): RulesRuntime {
 
   const rules = createRuleSet({ engine, initial: deps.initial, source: `file:${deps.path}`, clock, logger, onApplied: deps.onApplied });
 
-  // Issue #3: one save used to rewrite every slot on the main thread in one transaction, a pause
-  // that grew with devices × rules (~1 s with 50,000 devices, `npm run bench:rule-state`). Now a
-  // save walks the slots that changed a chunk per turn of the event loop, writing each chunk in
-  // a transaction of its own; a slot that changes meanwhile is written as it is then.
+  // A save walks the slots that changed a chunk per turn of the event loop, writing each chunk in
+  // a transaction of its own (one transaction for every slot would pause the main thread for a
+  // time growing with devices × rules, `npm run bench:rule-state`); a slot that changes meanwhile
+  // is written as it is then.
   /** The slots the save under way has yet to take. */
   let walk: Iterator<ChangedSlot> | undefined;
   let running: Promise<void> | undefined;

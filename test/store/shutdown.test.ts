@@ -1,4 +1,4 @@
-// Issue #3: telemetry is written by a worker thread in batches; stopping the service must
+// Telemetry is written by a worker thread in batches; stopping the service must
 // still leave every accepted reading in the store. Real service, real MQTT clients, real SQLite.
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
