@@ -1,7 +1,8 @@
 // Who may do what with incidents: roles in rank order, and department scoping.
 // app/auth.ts turns a bearer token into a Principal; the handlers here only ask these questions.
 import { z } from 'zod';
-import type { Incident } from './incident.js';
+import type { Incident } from '../model/incident.js';
+import type { LogMessage } from '../model/ws.js';
 
 /**
  * viewer reads and watches; operator also acts on incidents; admin also changes rules, silences,
@@ -45,7 +46,7 @@ export function scopeOf(incident: Pick<Incident, 'department' | 'overdue' | 'esc
 }
 
 /** The departments a log message (`alert` or `incident`) belongs to, for scoping the stream. */
-export type DepartmentOf = (message: Record<string, unknown>) => string | readonly string[] | undefined;
+export type DepartmentOf = (message: LogMessage) => string | readonly string[] | undefined;
 
 /** The audit fields put into an incident event's `data`: who was authenticated when `by` acted. */
 export const auditOf = (principal: Principal | undefined): Record<string, string> | undefined =>

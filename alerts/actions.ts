@@ -1,8 +1,8 @@
 // HTTP/WebSocket bodies that act on incidents (DESIGN.md § HTTP API), parsed at the edge.
 import { z } from 'zod';
-import { LatLon } from '../ingest/schemas.js';
-import { Severity } from '../rules/detection.js';
-import { ReviewInput } from './incident.js';
+import { LatLon } from '../model/reading.js';
+import { Severity } from '../model/detection.js';
+import { ReviewInput } from '../model/incident.js';
 import { ACTIONS } from './state-machine.js';
 
 const Actor = z.string().trim().min(1, 'by must name who acts').max(128);

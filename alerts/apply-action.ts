@@ -1,7 +1,7 @@
 // What each action does to an incident besides its state (DESIGN.md § Incidents: the closed
 // loop): deadlines, arrival, hand-overs, the verifier check. Pure: the service stores the result.
 import type { ActionBody } from './actions.js';
-import type { Incident } from './incident.js';
+import type { Incident } from '../model/incident.js';
 import { type Router, deadlinesFrom } from './routing.js';
 
 /** The incident after an action and what goes into its event's data, or the refusal. */
@@ -41,7 +41,12 @@ function redispatch(current: Incident, next: Incident, department: string, ctx: 
 export function applyAction(current: Incident, next: Incident, body: ActionBody, ctx: ApplyContext): Applied {
   const { now, router, principal } = ctx;
   if (body.department !== undefined && !router.knows(body.department)) {
-    return refuse(400, 'unknown_department', `${body.department} is not a department of the routing table (${router.departments().join(', ')})`, 'department');
+    return refuse(
+      400,
+      'unknown_department',
+      `${body.department} is not a department of the routing table (${router.departments().join(', ')})`,
+      'department',
+    );
   }
   const data: Record<string, unknown> = {};
   switch (body.action) {
@@ -55,7 +60,11 @@ export function applyAction(current: Incident, next: Incident, body: ActionBody,
       break;
     case 'arrive':
       if (current.arrivedAt !== undefined) {
-        return refuse(409, 'already_arrived', `${current.department} already reported arrival at ${new Date(current.arrivedAt).toISOString()}`);
+        return refuse(
+          409,
+          'already_arrived',
+          `${current.department} already reported arrival at ${new Date(current.arrivedAt).toISOString()}`,
+        );
       }
       next.arrivedAt = now;
       data.department = current.department;
@@ -98,7 +107,8 @@ export function applyAction(current: Incident, next: Incident, body: ActionBody,
     }
     case 'review':
       // A false alarm keeps its state when reviewed, so the table cannot refuse a second review.
-      if (current.reviewedAt !== undefined) return refuse(409, 'already_reviewed', `the incident was already reviewed at ${new Date(current.reviewedAt).toISOString()}`);
+      if (current.reviewedAt !== undefined)
+        return refuse(409, 'already_reviewed', `the incident was already reviewed at ${new Date(current.reviewedAt).toISOString()}`);
       next.reviewedAt = now;
       next.review = body.review;
       break;

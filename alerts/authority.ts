@@ -2,7 +2,7 @@
 // role check is the route's; this is the part that depends on the incident and the body.
 import { type Principal, inScope, scopeOf } from './access.js';
 import type { ActionBody } from './actions.js';
-import type { Incident } from './incident.js';
+import type { Incident } from '../model/incident.js';
 
 /** An action refused for who asks: 404 out of scope, 403 not theirs to do. */
 export interface Refusal {

@@ -2,7 +2,7 @@
 // entry per incident, its latest CAP message inline as the entry's content (the layout of
 // alert-hub style CAP feeds). Receivers key entries by CAP identifier and follow `references`.
 import { type CapOptions, capAlertElement, capHistory, xmlText } from './cap.js';
-import type { Incident, IncidentEvent } from './incident.js';
+import type { Incident, IncidentEvent } from '../model/incident.js';
 
 export interface FeedCase {
   incident: Incident;
@@ -40,4 +40,3 @@ export function renderCapFeed(cases: readonly FeedCase[], opts: CapOptions & { s
   }
   return `${x}</feed>\n`;
 }
-

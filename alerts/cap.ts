@@ -2,8 +2,8 @@
 // history is derived from the incident's event log, so it needs no storage of its own and is
 // the same on every call and every process: `opened` is the Alert, each later state change or
 // severity raise an Update, a false alarm the Cancel, each referencing the messages before it.
-import type { Severity } from '../rules/detection.js';
-import type { Incident, IncidentEvent, IncidentEventType } from './incident.js';
+import type { Severity } from '../model/detection.js';
+import type { Incident, IncidentEvent, IncidentEventType } from '../model/incident.js';
 import { finiteOrUndefined, firstValidTime, validTime } from './safe-format.js';
 
 export type CapMsgType = 'Alert' | 'Update' | 'Cancel';
@@ -143,7 +143,8 @@ function areaXml(incident: Incident, opts: CapOptions, i: string): string {
 function infoXml(incident: Incident, msgType: CapMsgType, opts: CapOptions): string {
   const i = '    ';
   const closed = CLOSED_STATES.includes(incident.state);
-  const urgency = msgType === 'Cancel' || closed ? 'Past' : incident.severity === 'red' || incident.severity === 'orange' ? 'Immediate' : 'Expected';
+  const urgency =
+    msgType === 'Cancel' || closed ? 'Past' : incident.severity === 'red' || incident.severity === 'orange' ? 'Immediate' : 'Expected';
   // A rule saw it, or an operator confirmed a report: Observed; an unconfirmed report: Likely.
   const certainty = msgType === 'Cancel' ? 'Unlikely' : incident.source === 'rule' || incident.state !== 'warning' ? 'Observed' : 'Likely';
   const responseType = msgType === 'Cancel' ? 'None' : closed ? 'AllClear' : incident.category in INSTRUCTION ? 'Avoid' : 'Monitor';
@@ -152,7 +153,7 @@ function infoXml(incident: Incident, msgType: CapMsgType, opts: CapOptions): str
       ? '误报，预警解除。This warning is cancelled: it was a false alarm.'
       : closed
         ? '险情已处置。The situation has been dealt with.'
-        : INSTRUCTION[incident.category] ?? '请留意官方通告。Follow official announcements.';
+        : (INSTRUCTION[incident.category] ?? '请留意官方通告。Follow official announcements.');
   const description = [incident.description, `state: ${incident.state}`, incident.department && `department: ${incident.department}`]
     .filter(Boolean)
     .join('; ');
@@ -172,7 +173,8 @@ function infoXml(incident: Incident, msgType: CapMsgType, opts: CapOptions): str
   x += el('description', description, i);
   x += el('instruction', instruction, i);
   for (const [k, v] of Object.entries(parameters)) {
-    if (v !== undefined) x += `${i}<parameter>\n${el('valueName', `citysense:${k}`, `${i}  `)}${el('value', v, `${i}  `)}${i}</parameter>\n`;
+    if (v !== undefined)
+      x += `${i}<parameter>\n${el('valueName', `citysense:${k}`, `${i}  `)}${el('value', v, `${i}  `)}${i}</parameter>\n`;
   }
   x += areaXml(incident, opts, i);
   return `${x}  </info>\n`;

@@ -1,7 +1,7 @@
 // Escalation of missed deadlines (吹哨报到 → 督办): after the `overdue` event the case climbs
 // the routing chain (department → … → coordination office) one level per interval, then the
 // top keeps getting reminders until someone acts. Pure: the service stores what it returns.
-import type { Incident, IncidentState } from './incident.js';
+import type { Incident, IncidentState } from '../model/incident.js';
 
 export const DEADLINE_NAMES = ['acknowledge', 'arrive', 'resolve'] as const;
 export type DeadlineName = (typeof DEADLINE_NAMES)[number];
@@ -51,9 +51,7 @@ export function nextEscalation(
   const rec = inc.escalation;
   if (!rec) return undefined;
   // When the tracked deadline was acted on, follow the next missed one that is still pending.
-  const deadline = deadlinePending(rec.deadline, inc)
-    ? rec.deadline
-    : inc.overdue.find((d) => deadlinePending(d, inc));
+  const deadline = deadlinePending(rec.deadline, inc) ? rec.deadline : inc.overdue.find((d) => deadlinePending(d, inc));
   if (deadline === undefined || now < rec.lastAt + policy.intervalMs) return undefined;
   if (rec.level + 1 < chain.length) {
     const level = rec.level + 1;

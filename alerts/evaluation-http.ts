@@ -1,7 +1,7 @@
 // GET /api/evaluation (综合评价): `from`, `to` (ms epoch or ISO-8601; default the last 30 days),
 // `groupBy`, `period=month`, `target` (satisfaction, default 85), `format=json|csv`.
 import { z } from 'zod';
-import type { CaseReader } from '../store/types.js';
+import type { CaseReader } from '../store/index.js';
 import { evaluate, GROUP_BY, SATISFACTION_TARGET } from './evaluation.js';
 import { evaluationCsv } from './evaluation-csv.js';
 import { MAX_FORMATTABLE_MS } from './safe-format.js';
@@ -16,18 +16,27 @@ const Instant = z.union([
   z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
 ]);
 
-const EvaluationQuery = z
-  .object({
-    from: Instant.optional(),
-    to: Instant.optional(),
-    groupBy: z.enum(GROUP_BY).optional(),
-    period: z.enum(['month']).optional(),
-    target: z.coerce.number().min(0).max(100).default(SATISFACTION_TARGET),
-    format: z.enum(['json', 'csv']).default('json'),
-  });
+const EvaluationQuery = z.object({
+  from: Instant.optional(),
+  to: Instant.optional(),
+  groupBy: z.enum(GROUP_BY).optional(),
+  period: z.enum(['month']).optional(),
+  target: z.coerce.number().min(0).max(100).default(SATISFACTION_TARGET),
+  format: z.enum(['json', 'csv']).default('json'),
+});
 
 /** GET /api/evaluation (综合评价) over the store's case reader; months in the city's local time; `model` = config `evaluation`. */
-export function evaluationRoutes({ cases, clock = Date.now, utcOffsetMinutes, model = DEFAULT_MODEL }: { cases: CaseReader; clock?: () => number; utcOffsetMinutes?: number; model?: EvaluationModel }): Route[] {
+export function evaluationRoutes({
+  cases,
+  clock = Date.now,
+  utcOffsetMinutes,
+  model = DEFAULT_MODEL,
+}: {
+  cases: CaseReader;
+  clock?: () => number;
+  utcOffsetMinutes?: number;
+  model?: EvaluationModel;
+}): Route[] {
   return [
     {
       method: 'GET',
@@ -42,7 +51,8 @@ export function evaluationRoutes({ cases, clock = Date.now, utcOffsetMinutes, mo
         const all = cases.casesBetween(from, to);
         const mine = principal?.department === undefined ? all : all.filter((c) => c.incident.department === principal.department);
         const { rows, total } = evaluate(mine, { ...q.data, utcOffsetMinutes, model });
-        if (q.data.format === 'csv') return { status: 200, body: evaluationCsv(rows, total, model), contentType: 'text/csv; charset=utf-8' };
+        if (q.data.format === 'csv')
+          return { status: 200, body: evaluationCsv(rows, total, model), contentType: 'text/csv; charset=utf-8' };
         return {
           status: 200,
           body: {

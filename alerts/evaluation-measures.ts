@@ -23,7 +23,8 @@ function overdues(c: Case): Array<{ deadline?: string; beforeDispatch: boolean }
   // In log order, not by timestamp: a dispatch and a deadline in the same millisecond keep their order.
   for (const e of c.events) {
     if (e.type === 'dispatched') dispatched = true;
-    if (e.type === 'overdue') out.push({ deadline: typeof e.data?.deadline === 'string' ? e.data.deadline : undefined, beforeDispatch: !dispatched });
+    if (e.type === 'overdue')
+      out.push({ deadline: typeof e.data?.deadline === 'string' ? e.data.deadline : undefined, beforeDispatch: !dispatched });
   }
   return out;
 }

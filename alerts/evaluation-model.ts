@@ -84,7 +84,12 @@ export const EvaluationModel = z
     const seen = new Map<string, string>();
     for (const [family, f] of Object.entries(m.families)) {
       for (const id of Object.keys(f.indicators)) {
-        if (seen.has(id)) ctx.addIssue({ code: 'custom', path: ['families', family, 'indicators', id], message: `indicator ${id} is already in family ${seen.get(id)}` });
+        if (seen.has(id))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['families', family, 'indicators', id],
+            message: `indicator ${id} is already in family ${seen.get(id)}`,
+          });
         seen.set(id, family);
       }
     }

@@ -17,7 +17,7 @@ import { type Composite, scoreComposite } from './evaluation-composite.js';
 import { type FollowUpFigures, followUpFigures } from './evaluation-follow-up.js';
 import { type OnTimePart, departmentOnTime, operatorOnTime } from './evaluation-measures.js';
 import { DEFAULT_MODEL, type EvaluationModel } from './evaluation-model.js';
-import type { Incident, IncidentEvent, IncidentEventType } from './incident.js';
+import type { Incident, IncidentEvent, IncidentEventType } from '../model/incident.js';
 
 export const GROUP_BY = ['department', 'district', 'grid', 'rule', 'source'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
@@ -138,7 +138,14 @@ export function ratesOf(cases: readonly Case[]) {
 }
 
 /** The figures of one group of cases; `model` scores it by indicator family (the default model when absent). */
-export function evaluateGroup(cases: readonly Case[], group: string, target = SATISFACTION_TARGET, period?: string, model: EvaluationModel = DEFAULT_MODEL, groupBy?: GroupBy): EvaluationRow {
+export function evaluateGroup(
+  cases: readonly Case[],
+  group: string,
+  target = SATISFACTION_TARGET,
+  period?: string,
+  model: EvaluationModel = DEFAULT_MODEL,
+  groupBy?: GroupBy,
+): EvaluationRow {
   const rates = ratesOf(cases);
   const transfers = cases.reduce((n, c) => n + c.events.filter((e) => e.type === 'transferred').length, 0);
   const scores = cases.map((c) => c.incident.satisfaction).filter((s): s is number => s !== undefined);
@@ -174,7 +181,7 @@ export function evaluate(cases: readonly Case[], opts: EvaluationOptions = {}): 
   const buckets = new Map<string, { period?: string; group: string; cases: Case[] }>();
   for (const c of cases) {
     const period = opts.period === 'month' ? monthOf(c.incident.createdAt, opts.utcOffsetMinutes) : undefined;
-    const group = opts.groupBy ? keyOf[opts.groupBy](c.incident) ?? '(none)' : 'all';
+    const group = opts.groupBy ? (keyOf[opts.groupBy](c.incident) ?? '(none)') : 'all';
     const k = JSON.stringify([period ?? '', group]);
     const b = buckets.get(k) ?? { period, group, cases: [] };
     b.cases.push(c);
@@ -200,7 +207,10 @@ function transfersByDepartment(cases: readonly Case[], opts: EvaluationOptions) 
     const period = opts.period === 'month' ? monthOf(c.incident.createdAt, opts.utcOffsetMinutes) : undefined;
     for (const e of c.events) {
       if (e.type !== 'transferred') continue;
-      for (const [dept, side] of [[e.data?.from, 'out'], [e.data?.to, 'in']] as const) {
+      for (const [dept, side] of [
+        [e.data?.from, 'out'],
+        [e.data?.to, 'in'],
+      ] as const) {
         const group = typeof dept === 'string' ? dept : '(none)';
         const k = JSON.stringify([period ?? '', group]);
         const t = out.get(k) ?? { period, group, out: 0, in: 0 };

@@ -1,10 +1,14 @@
 // Thinning a case's readings to the evidence limit. Plain every-Nth sampling can drop the one
 // reading that crossed a threshold; this keeps, per device and time bucket, the first reading
 // and the minimum and maximum of each metric, plus every reading a detection pointed at.
-import type { Reading } from '../ingest/schemas.js';
+import type { Reading } from '../model/reading.js';
 
 /** `keep`: `${deviceId}\0${ts}` of readings that must stay (the ones that raised detections). */
-export function downsampleReadings(readings: readonly Reading[], max: number, keep: ReadonlySet<string>): { readings: Reading[]; note?: string } {
+export function downsampleReadings(
+  readings: readonly Reading[],
+  max: number,
+  keep: ReadonlySet<string>,
+): { readings: Reading[]; note?: string } {
   if (readings.length <= max) return { readings: [...readings] };
   const byDevice = new Map<string, Reading[]>();
   for (const r of readings) {

@@ -2,63 +2,17 @@
 // marked a false alarm: every member device's readings around it, its detections, the rule
 // that fired and the silences and inhibitions that applied. Telemetry retention (7 days by
 // default) removes readings; a review, replay or suggestion must not lose them with it.
-import type { Reading } from '../ingest/schemas.js';
-import type { Detection } from '../rules/detection.js';
-import type { TelemetrySink } from '../store/types.js';
+import type { Detection } from '../model/detection.js';
+import type { TelemetrySink } from '../store/index.js';
 import { downsampleReadings } from './evidence-downsample.js';
-import type { Incident, IncidentEvent } from './incident.js';
+import type { Incident, IncidentEvent } from '../model/incident.js';
+import type { Evidence, EvidenceDetection, EvidenceInhibitor } from '../model/evidence.js';
+import type { Reading } from '../model/reading.js';
 import { INHIBITING } from './inhibition.js';
 import { validTime } from './safe-format.js';
 import { compileSilence, type Silence } from './silences.js';
 
-/** `freezing` until the readings are copied (after the `evidenceAfter` margin), then `frozen`; `failed` says why. */
-export type EvidenceStatus = 'freezing' | 'frozen' | 'failed';
-
-/** A detection of the case as its timeline recorded it. */
-export interface EvidenceDetection {
-  ts: number;
-  /** The timeline event it made: opened, detection, escalated, cleared. */
-  event: string;
-  phase: 'raise' | 'clear';
-  severity: string;
-  deviceId: string;
-  metric?: string;
-  value?: number;
-  eventType?: string;
-  readingTs?: number;
-}
-
-/** A red or orange case of the same grid and category that may have muted this rule's detections. */
-export interface EvidenceInhibitor {
-  incidentId: string;
-  severity: Detection['severity'];
-  dedupKey?: string;
-  from: number;
-  to: number;
-}
-
-/** The frozen evidence of one case. */
-export interface Evidence {
-  incidentId: string;
-  status: EvidenceStatus;
-  /** When the close (or false alarm) that froze it happened: a reopen and close again freezes anew. */
-  triggeredAt: number;
-  frozenAt?: number;
-  error?: string;
-  window: { from: number; to: number };
-  devices: string[];
-  grid?: string;
-  /** How many readings the window held, how many are kept, and how they were thinned when too many. */
-  readingCount: { total: number; kept: number; downsampled: boolean; note?: string };
-  readings: Reading[];
-  detections: EvidenceDetection[];
-  /** The rule that fired: its id, version field, the stored revision (rule history) and its full definition. */
-  rule: { id: string; version: number; revision?: number; definition: unknown } | null;
-  silences: Silence[];
-  /** Detections this case muted (its `inhibited` events). */
-  inhibited: EvidenceDetection[];
-  inhibitors: EvidenceInhibitor[];
-}
+export type { Evidence, EvidenceDetection, EvidenceInhibitor, EvidenceStatus } from '../model/evidence.js';
 
 /** What collecting evidence reads, passed in by app/. */
 export interface EvidenceSources {
@@ -75,10 +29,19 @@ export interface EvidenceSources {
 /** Query per device at most this many rows: the stores' own cap on one query. */
 const QUERY_ROWS = 100_000;
 
-const PHASE: Record<string, 'raise' | 'clear'> = { opened: 'raise', detection: 'raise', escalated: 'raise', cleared: 'clear', inhibited: 'raise' };
+const PHASE: Record<string, 'raise' | 'clear'> = {
+  opened: 'raise',
+  detection: 'raise',
+  escalated: 'raise',
+  cleared: 'clear',
+  inhibited: 'raise',
+};
 
 /** The detections a timeline recorded (opened, detection, escalated, cleared events carry them). */
-export function detectionsOf(events: readonly IncidentEvent[], types = ['opened', 'detection', 'escalated', 'cleared']): EvidenceDetection[] {
+export function detectionsOf(
+  events: readonly IncidentEvent[],
+  types = ['opened', 'detection', 'escalated', 'cleared'],
+): EvidenceDetection[] {
   const out: EvidenceDetection[] = [];
   for (const e of events) {
     const d = e.data;
@@ -99,7 +62,11 @@ export function detectionsOf(events: readonly IncidentEvent[], types = ['opened'
 }
 
 /** The window evidence covers: from before the first detection to after the close. */
-export function evidenceWindow(incident: Incident, triggeredAt: number, margins: { before: number; after: number }): { from: number; to: number } {
+export function evidenceWindow(
+  incident: Incident,
+  triggeredAt: number,
+  margins: { before: number; after: number },
+): { from: number; to: number } {
   // A stored device time no date can carry (1e300 from before ingest checked it) falls back, as the review does.
   const start = validTime(incident.firstDetectionTs) ?? validTime(incident.createdAt) ?? triggeredAt;
   return { from: start - margins.before, to: triggeredAt + margins.after };
@@ -109,13 +76,21 @@ export function evidenceWindow(incident: Incident, triggeredAt: number, margins:
 export const isAreaCase = (i: Incident): boolean => i.grid !== undefined && i.dedupKey === `${i.ruleId}:${i.grid}`;
 
 /** Read and assemble the evidence of a case closed (or found false) at `triggeredAt`. */
-export async function collectEvidence(incident: Incident, events: readonly IncidentEvent[], triggeredAt: number, src: EvidenceSources, now: number): Promise<Evidence> {
+export async function collectEvidence(
+  incident: Incident,
+  events: readonly IncidentEvent[],
+  triggeredAt: number,
+  src: EvidenceSources,
+  now: number,
+): Promise<Evidence> {
   const window = evidenceWindow(incident, triggeredAt, src.marginsMs);
   const detections = detectionsOf(events);
   const devices = [...new Set([...(incident.deviceId ? [incident.deviceId] : []), ...detections.map((d) => d.deviceId)])].sort();
   const area = isAreaCase(incident);
   // Per device, so one chatty device cannot crowd out the others' readings.
-  const parts = await Promise.all(devices.map((id) => src.telemetry.queryReadings({ deviceIds: [id], from: window.from, to: window.to, limit: QUERY_ROWS })));
+  const parts = await Promise.all(
+    devices.map((id) => src.telemetry.queryReadings({ deviceIds: [id], from: window.from, to: window.to, limit: QUERY_ROWS })),
+  );
   if (area) parts.push(await src.telemetry.queryReadings({ grid: incident.grid!, from: window.from, to: window.to, limit: QUERY_ROWS }));
   const capped = parts.some((p) => p.length >= QUERY_ROWS);
   const seen = new Set<string>();
@@ -130,7 +105,10 @@ export async function collectEvidence(incident: Incident, events: readonly Incid
   const members = area ? [...new Set([...devices, ...all.map((r) => r.deviceId)])].sort() : devices;
   const keep = new Set(detections.flatMap((d) => (d.readingTs === undefined ? [] : [`${d.deviceId}\u0000${d.readingTs}`])));
   const thinned = downsampleReadings(all, src.maxReadings, keep);
-  const notes = [thinned.note, capped ? `a device had more than ${QUERY_ROWS} readings in the window: only its first ${QUERY_ROWS} were read` : undefined].filter(Boolean);
+  const notes = [
+    thinned.note,
+    capped ? `a device had more than ${QUERY_ROWS} readings in the window: only its first ${QUERY_ROWS} were read` : undefined,
+  ].filter(Boolean);
   const rule = incident.ruleId ? src.ruleAt(incident.ruleId, incident.firstDetectionTs ?? incident.createdAt) : undefined;
   return {
     incidentId: incident.id,
@@ -140,10 +118,22 @@ export async function collectEvidence(incident: Incident, events: readonly Incid
     window,
     devices: members,
     ...(incident.grid !== undefined ? { grid: incident.grid } : {}),
-    readingCount: { total: all.length, kept: thinned.readings.length, downsampled: thinned.readings.length < all.length || capped, ...(notes.length ? { note: notes.join('; ') } : {}) },
+    readingCount: {
+      total: all.length,
+      kept: thinned.readings.length,
+      downsampled: thinned.readings.length < all.length || capped,
+      ...(notes.length ? { note: notes.join('; ') } : {}),
+    },
     readings: thinned.readings,
     detections,
-    rule: incident.ruleId ? { id: incident.ruleId, version: incident.ruleVersion ?? 1, ...(rule?.revision !== undefined ? { revision: rule.revision } : {}), definition: rule?.definition ?? null } : null,
+    rule: incident.ruleId
+      ? {
+          id: incident.ruleId,
+          version: incident.ruleVersion ?? 1,
+          ...(rule?.revision !== undefined ? { revision: rule.revision } : {}),
+          definition: rule?.definition ?? null,
+        }
+      : null,
     silences: appliedSilences(incident, members, window, src.silences()),
     inhibited: detectionsOf(events, ['inhibited']),
     inhibitors: incident.grid === undefined ? [] : inhibitorsOf(incident, window, src.incidentsOf(incident.grid, incident.category)),
@@ -151,13 +141,27 @@ export async function collectEvidence(incident: Incident, events: readonly Incid
 }
 
 /** Silences active in the window whose matchers take a detection of this case (any member device). */
-function appliedSilences(incident: Incident, devices: readonly string[], window: { from: number; to: number }, silences: readonly Silence[]): Silence[] {
+function appliedSilences(
+  incident: Incident,
+  devices: readonly string[],
+  window: { from: number; to: number },
+  silences: readonly Silence[],
+): Silence[] {
   return silences.filter((s) => {
     if (s.endsAt <= window.from || s.startsAt >= window.to) return false;
     const matches = compileSilence(s);
     const at = Math.max(s.startsAt, window.from);
     return (devices.length ? devices : ['']).some((deviceId) =>
-      matches({ ruleId: incident.ruleId ?? '', deviceId, grid: incident.grid, district: incident.district, category: incident.category } as Detection, at),
+      matches(
+        {
+          ruleId: incident.ruleId ?? '',
+          deviceId,
+          grid: incident.grid,
+          district: incident.district,
+          category: incident.category,
+        } as Detection,
+        at,
+      ),
     );
   });
 }
@@ -168,6 +172,8 @@ function inhibitorsOf(incident: Incident, window: { from: number; to: number }, 
     if (o.id === incident.id || !(INHIBITING as readonly string[]).includes(o.severity)) return [];
     const to = o.closedAt ?? (o.state === 'false_alarm' ? o.updatedAt : window.to);
     if (o.createdAt > window.to || to < window.from) return [];
-    return [{ incidentId: o.id, severity: o.severity, ...(o.dedupKey !== undefined ? { dedupKey: o.dedupKey } : {}), from: o.createdAt, to }];
+    return [
+      { incidentId: o.id, severity: o.severity, ...(o.dedupKey !== undefined ? { dedupKey: o.dedupKey } : {}), from: o.createdAt, to },
+    ];
   });
 }

@@ -47,7 +47,10 @@ export function followUpReply(followUps: FollowUps, req: FollowUpRequest): Reply
   }
   if (req.method !== 'POST') return errorReply(405, 'method_not_allowed', `${req.method} not allowed on a follow-up link`);
   const kind = kindOf(req.contentType);
-  if (!kind) return errorReply(415, 'unsupported_media_type', 'send application/json or application/x-www-form-urlencoded', [{ path: '(body)', message: `content-type ${req.contentType ?? '(none)'}` }]);
+  if (!kind)
+    return errorReply(415, 'unsupported_media_type', 'send application/json or application/x-www-form-urlencoded', [
+      { path: '(body)', message: `content-type ${req.contentType ?? '(none)'}` },
+    ]);
   const asPage = kind === 'form';
   const refuse = (status: Exclude<LinkStatus, 'open'>): Reply => {
     const r = REFUSAL[status];
@@ -64,7 +67,11 @@ export function followUpReply(followUps: FollowUps, req: FollowUpRequest): Reply
     if (!asPage) return errorReply(400, 'bad_request', 'invalid answer', issues);
     const raw = (body.value ?? {}) as Record<string, unknown>;
     const keep = (k: string) => (typeof raw[k] === 'string' ? (raw[k] as string) : undefined);
-    const form = renderFollowUpForm(found.incident, { error: `请填写 0–100 的整数。 ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, score: keep('score'), comment: keep('comment') });
+    const form = renderFollowUpForm(found.incident, {
+      error: `请填写 0–100 的整数。 ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      score: keep('score'),
+      comment: keep('comment'),
+    });
     return { status: 400, body: form, contentType: HTML };
   }
   const done = followUps.answer(req.token, answer.data);

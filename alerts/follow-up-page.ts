@@ -48,7 +48,11 @@ ${opts.error ? `<p class="error" role="alert">${esc(opts.error)}</p>` : ''}
 
 /** The page after a recorded answer. */
 export const renderFollowUpThanks = (score: number): string =>
-  page('感谢您的评价', 'Thank you', `<p>已收到您的评分：${score}。<br><span class="en">Your score of ${score} has been recorded.</span></p>`);
+  page(
+    '感谢您的评价',
+    'Thank you',
+    `<p>已收到您的评分：${score}。<br><span class="en">Your score of ${score} has been recorded.</span></p>`,
+  );
 
 const GONE: Record<'unknown' | 'answered' | 'expired' | 'superseded', [string, string]> = {
   unknown: ['链接无效：请核对短信中的地址。', 'This link is not valid: check the address in the message.'],
@@ -58,4 +62,5 @@ const GONE: Record<'unknown' | 'answered' | 'expired' | 'superseded', [string, s
 };
 
 /** The page for a link that cannot be answered, and why. */
-export const renderFollowUpGone = (why: keyof typeof GONE): string => page('服务回访', 'Follow-up', `<p>${GONE[why][0]}<br><span class="en">${GONE[why][1]}</span></p>`);
+export const renderFollowUpGone = (why: keyof typeof GONE): string =>
+  page('服务回访', 'Follow-up', `<p>${GONE[why][0]}<br><span class="en">${GONE[why][1]}</span></p>`);

@@ -4,21 +4,12 @@
 // and answers once. The answer goes on the incident's timeline (`follow_up`) and into 综合评价.
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { FollowUpStore } from '../store/types.js';
-import type { Incident } from './incident.js';
+import type { FollowUpLink } from '../model/follow-up.js';
+import type { FollowUpStore } from '../store/index.js';
+import type { Incident } from '../model/incident.js';
 import type { IncidentService } from './incidents.js';
 
-/** A stored link: never the token, only its hash. */
-export const FollowUpLink = z.object({
-  tokenHash: z.string(),
-  incidentId: z.string(),
-  createdAt: z.number(),
-  expiresAt: z.number(),
-  answeredAt: z.number().optional(),
-  /** A later close of the same case sent a newer link. */
-  supersededAt: z.number().optional(),
-});
-export type FollowUpLink = z.infer<typeof FollowUpLink>;
+export { FollowUpLink } from '../model/follow-up.js';
 
 /** 43 base64url characters: 32 random bytes. Anything else cannot be a token and is not looked up. */
 export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -26,9 +17,19 @@ export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 /** The resident's answer, from JSON or a form (where every value is text). */
 export const FollowUpAnswer = z.object({
   score: z
-    .union([z.number(), z.string().trim().regex(/^\d{1,3}$/, 'score must be a whole number from 0 to 100').transform(Number)], {
-      error: 'score must be a whole number from 0 to 100',
-    })
+    .union(
+      [
+        z.number(),
+        z
+          .string()
+          .trim()
+          .regex(/^\d{1,3}$/, 'score must be a whole number from 0 to 100')
+          .transform(Number),
+      ],
+      {
+        error: 'score must be a whole number from 0 to 100',
+      },
+    )
     .pipe(z.number().int('score must be a whole number').min(0, 'score must be at least 0').max(100, 'score must be at most 100')),
   comment: z
     .string()
@@ -80,7 +81,8 @@ export interface FollowUpOptions {
 /** The answer to a link: the case it is about, or why it cannot be used. */
 export type Lookup = { ok: true; link: FollowUpLink; incident: Incident } | { ok: false; status: Exclude<LinkStatus, 'open'> };
 /** The outcome of an answer: recorded, or why the link could not take it. */
-export type Answered = { ok: true; incident: Incident; score: number; answeredAt: number } | { ok: false; status: Exclude<LinkStatus, 'open'> };
+export type Answered =
+  { ok: true; incident: Incident; score: number; answeredAt: number } | { ok: false; status: Exclude<LinkStatus, 'open'> };
 
 /** The follow-up service: make links at close, look them up, record answers. */
 export interface FollowUps {
@@ -122,16 +124,32 @@ export function createFollowUps(opts: FollowUpOptions): FollowUps {
         if (!found.ok) return found;
         const now = clock();
         if (!opts.links.markAnswered(found.link.tokenHash, now)) return { ok: false, status: 'answered' };
-        const followUp = { sentAt: found.link.createdAt, expiresAt: found.link.expiresAt, ...found.incident.followUp, answeredAt: now, score: a.score };
+        const followUp = {
+          sentAt: found.link.createdAt,
+          expiresAt: found.link.expiresAt,
+          ...found.incident.followUp,
+          answeredAt: now,
+          score: a.score,
+        };
         // The resident is not named: the link is the only credential, and a phone number is not for the timeline.
-        const incident = opts.incidents.record(found.incident.id, 'follow_up', 'resident', { note: a.comment, data: { score: a.score } }, { followUp });
+        const incident = opts.incidents.record(
+          found.incident.id,
+          'follow_up',
+          'resident',
+          { note: a.comment, data: { score: a.score } },
+          { followUp },
+        );
         return { ok: true, incident: incident!, score: a.score, answeredAt: now };
       }),
   };
 }
 
 /** The incident service with a follow-up link made, in the same unit, by every close that wants one. */
-export function withFollowUps(incidents: IncidentService, followUps: FollowUps, unit: <T>(fn: () => T) => T = (fn) => fn()): IncidentService {
+export function withFollowUps(
+  incidents: IncidentService,
+  followUps: FollowUps,
+  unit: <T>(fn: () => T) => T = (fn) => fn(),
+): IncidentService {
   return {
     ...incidents,
     act: (id, body, audit) =>

@@ -1,10 +1,10 @@
 // Grouping (Alertmanager's group_by): a rule's detections that share a grid (or district, or
 // just the rule) and arrive within a window become one incident listing its member devices, so a
 // gateway or power cut is one case, not one per device. Pure: incidents.ts does the storing.
-import type { Detection } from '../rules/detection.js';
-import type { GroupSpec } from '../rules/group.js';
-import type { IncidentQuery } from '../store/types.js';
-import { type Incident, type IncidentGroup, type Member, OPEN_STATES } from './incident.js';
+import type { Detection } from '../model/detection.js';
+import type { GroupSpec } from '../rules/index.js';
+import type { IncidentQuery } from '../store/index.js';
+import { type Incident, type IncidentGroup, type Member, MAX_INCIDENT_LIMIT, OPEN_STATES } from '../model/incident.js';
 
 /** Config defaults per rule kind (`grouping:` in the config file), used when a rule has no `group`. */
 export type GroupDefaults = Partial<Record<string, GroupSpec>>;
@@ -21,7 +21,7 @@ export function groupOf(d: Detection, defaults: GroupDefaults = {}): IncidentGro
 /** The store query that finds every open incident a detection of this group could belong to. */
 export function groupQuery(g: IncidentGroup, d: Detection): IncidentQuery {
   const place = g.by === 'grid' ? { grid: d.grid } : g.by === 'district' ? { district: d.district } : {};
-  return { state: [...OPEN_STATES], category: d.category, ...place, limit: 1000 };
+  return { state: [...OPEN_STATES], category: d.category, ...place, limit: MAX_INCIDENT_LIMIT };
 }
 
 /** When the group last took in a new device: the window is counted from there. */
@@ -38,9 +38,7 @@ export function findGroupIncident(open: readonly Incident[], g: IncidentGroup, d
   const same = open.filter((i) => OPEN_STATES.includes(i.state) && i.group?.key === g.key);
   const holding = same.find((i) => i.members?.some((m) => m.deviceId === d.deviceId));
   if (holding || d.phase === 'clear') return holding;
-  return same
-    .filter((i) => d.ts - latestJoin(i) <= g.window)
-    .sort((a, b) => latestJoin(b) - latestJoin(a))[0];
+  return same.filter((i) => d.ts - latestJoin(i) <= g.window).sort((a, b) => latestJoin(b) - latestJoin(a))[0];
 }
 
 /** The members after this detection: a new device is appended, a known one's lastTs moves, a clear marks it back. */

@@ -1,17 +1,17 @@
 // The incident part of the HTTP API (DESIGN.md § HTTP API). Handlers are plain functions
 // from a parsed request to a reply; app/ owns the server, auth and JSON I/O.
 import { z } from 'zod';
-import { toIssues } from '../ingest/index.js';
-import { Severity } from '../rules/detection.js';
-import type { TelemetrySink } from '../store/types.js';
+import { Severity } from '../model/detection.js';
+import type { TelemetrySink } from '../store/index.js';
 import type { ReviewInputs } from './review-evidence.js';
 import { type Principal, type Role, auditOf, inScope, scopeOf } from './access.js';
 import { ActionBody } from './actions.js';
 import { refusalOf } from './authority.js';
-import { type Incident, IncidentState } from './incident.js';
+import { DEFAULT_INCIDENT_LIMIT, type Incident, IncidentState, MAX_INCIDENT_LIMIT } from '../model/incident.js';
 import type { IncidentService } from './incidents.js';
 import { type IntakeRouteDeps, intakeRoute } from './intake-http.js';
 import { buildReview, renderReviewMarkdown } from './review.js';
+import { issuesOf } from '../model/issues.js';
 
 export interface Request {
   params: Record<string, string>;
@@ -45,7 +45,7 @@ export const errorReply = (status: number, code: string, message: string, issues
   status,
   body: { error: { code, message, ...(issues ? { issues } : {}) } },
 });
-export const zodIssues = (e: z.ZodError): Issue[] => toIssues(e.issues).map((i) => ({ ...i, path: i.path || '(body)' }));
+export const zodIssues = (e: z.ZodError): Issue[] => issuesOf(e, { root: '(body)' });
 
 const csv = <T extends z.ZodType<string, string>>(item: T) =>
   z
@@ -60,7 +60,7 @@ const ListQuery = z.object({
   grid: z.string().min(1).optional(),
   district: z.string().min(1).optional(),
   since: z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))]).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: z.coerce.number().int().min(1).max(MAX_INCIDENT_LIMIT).default(DEFAULT_INCIDENT_LIMIT),
 });
 
 export interface IncidentRouteDeps extends Pick<IntakeRouteDeps, 'intake' | 'limit'> {
@@ -74,7 +74,15 @@ export interface IncidentRouteDeps extends Pick<IntakeRouteDeps, 'intake' | 'lim
 }
 
 /** Routes under /api/incidents. */
-export function incidentRoutes({ incidents, telemetry, clock = Date.now, office = '', intake, limit, reviewInputs }: IncidentRouteDeps): Route[] {
+export function incidentRoutes({
+  incidents,
+  telemetry,
+  clock = Date.now,
+  office = '',
+  intake,
+  limit,
+  reviewInputs,
+}: IncidentRouteDeps): Route[] {
   // Out of a department-scoped caller's scope reads as unknown (404): it does not learn the id exists.
   const withTimeline = (id: string, principal?: Principal) => {
     const incident = incidents.get(id);
@@ -128,7 +136,8 @@ export function incidentRoutes({ incidents, telemetry, clock = Date.now, office 
         const record = await buildReview(incident, incidents.timeline(incident.id), telemetry, clock(), await reviewInputs?.(incident));
         const format = query.get('format') ?? 'json';
         if (format === 'md') return { status: 200, body: renderReviewMarkdown(record), contentType: 'text/markdown; charset=utf-8' };
-        if (format !== 'json') return errorReply(400, 'bad_query', 'format must be json or md', [{ path: 'format', message: `unknown format ${format}` }]);
+        if (format !== 'json')
+          return errorReply(400, 'bad_query', 'format must be json or md', [{ path: 'format', message: `unknown format ${format}` }]);
         return { status: 200, body: record };
       },
     },

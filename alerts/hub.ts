@@ -3,12 +3,18 @@
 // reconnecting operator gets every message after its `since`, in seq order, exactly once.
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import type { AlertLog, LogMessage } from '../store/types.js';
+import type { LogMessage, ServerMessage } from '../model/ws.js';
+import type { AlertLog } from '../store/index.js';
 import { type DepartmentOf, type Principal, inScope, roleAtLeast } from './access.js';
 import { ClientMessage, type Filter, facetsOf, matchesFilter } from './ws-protocol.js';
+import { issuesOf } from '../model/issues.js';
 
 /** Acknowledge over /ws; `principal` is the connection's (scope and audit are the handler's to check). */
-export type AckHandler = (incidentId: string, by: string, principal?: Principal) => { ok: true } | { ok: false; status: number; code: string; message: string };
+export type AckHandler = (
+  incidentId: string,
+  by: string,
+  principal?: Principal,
+) => { ok: true } | { ok: false; status: number; code: string; message: string };
 
 export interface HubOptions {
   log: AlertLog;
@@ -124,7 +130,7 @@ export function createHub(opts: HubOptions): Hub {
     }
     const parsed = ClientMessage.safeParse(json);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      const issues = issuesOf(parsed.error);
       return reply(c, { type: 'error', error: { code: 'bad_message', message: 'invalid message', issues } });
     }
     const msg = parsed.data;
@@ -136,7 +142,13 @@ export function createHub(opts: HubOptions): Hub {
         return;
       case 'resume':
         if (c.resumed) {
-          return reply(c, { type: 'error', error: { code: 'already_resumed', message: 'resume is taken once per connection: the stream goes on from where it is; reconnect to resume from another seq' } });
+          return reply(c, {
+            type: 'error',
+            error: {
+              code: 'already_resumed',
+              message: 'resume is taken once per connection: the stream goes on from where it is; reconnect to resume from another seq',
+            },
+          });
         }
         c.resumed = true;
         c.cursor = Math.min(msg.since, log.lastSeq());
@@ -144,16 +156,26 @@ export function createHub(opts: HubOptions): Hub {
         return;
       case 'ack': {
         if (c.principal && !roleAtLeast(c.principal.role, 'operator')) {
-          return reply(c, { type: 'ack', ok: false, incidentId: msg.incidentId, error: { code: 'forbidden', message: `role ${c.principal.role} may not acknowledge` } });
+          return reply(c, {
+            type: 'ack',
+            ok: false,
+            incidentId: msg.incidentId,
+            error: { code: 'forbidden', message: `role ${c.principal.role} may not acknowledge` },
+          });
         }
         const r = opts.onAck(msg.incidentId, msg.by, c.principal);
-        return reply(c, r.ok ? { type: 'ack', ok: true, incidentId: msg.incidentId } : { type: 'ack', ok: false, incidentId: msg.incidentId, error: { code: r.code, message: r.message } });
+        return reply(
+          c,
+          r.ok
+            ? { type: 'ack', ok: true, incidentId: msg.incidentId }
+            : { type: 'ack', ok: false, incidentId: msg.incidentId, error: { code: r.code, message: r.message } },
+        );
       }
     }
   }
 
   // Replies to one client are not part of the log and carry no seq.
-  const reply = (c: Client, body: Record<string, unknown>) => void send(c, JSON.stringify(body));
+  const reply = (c: Client, body: ServerMessage) => void send(c, JSON.stringify(body));
 
   return {
     publish(message) {
@@ -191,7 +213,7 @@ export function createHub(opts: HubOptions): Hub {
     attach(ws, principal) {
       const c: Client = { ws, cursor: log.lastSeq(), live: false, gen: 0, filter: {}, principal, resumed: false };
       clients.add(c);
-      ws.send(JSON.stringify({ type: 'hello', seq: c.cursor }));
+      ws.send(JSON.stringify({ type: 'hello', seq: c.cursor } satisfies ServerMessage));
       c.grace = setTimeout(() => catchUp(c), graceMs);
       ws.on('message', (data, isBinary) => {
         if (isBinary) return reply(c, { type: 'error', error: { code: 'bad_message', message: 'binary frames are not accepted' } });

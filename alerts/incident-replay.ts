@@ -2,9 +2,9 @@
 // operators (rules/replay.ts) over the case's evidence, muted and grouped as live — what each
 // would have raised and cleared, and whether the candidate would have raised at all.
 import { replay, type Rule } from '../rules/index.js';
-import type { Detection } from '../rules/detection.js';
+import type { Detection } from '../model/detection.js';
 import { type Evidence, type EvidenceDetection } from './evidence.js';
-import type { Incident } from './incident.js';
+import type { Incident } from '../model/incident.js';
 import { casesOf, muteAsRecorded, type MutedDetection, type ReplayedCase } from './replay-mute.js';
 
 /** One side of the replay. */
@@ -48,7 +48,9 @@ const same = (live: EvidenceDetection[], replayed: Detection[]) =>
   live.length === replayed.length &&
   live.every((l, i) => {
     const d = replayed[i]!;
-    return l.phase === d.phase && l.severity === d.severity && l.deviceId === d.deviceId && l.readingTs === d.readingTs && l.value === d.value;
+    return (
+      l.phase === d.phase && l.severity === d.severity && l.deviceId === d.deviceId && l.readingTs === d.readingTs && l.value === d.value
+    );
   });
 
 const secs = (ms: number) => `${+(Math.abs(ms) / 1000).toFixed(1)} s`;
@@ -64,11 +66,19 @@ export function verdictOf(current: ReplaySide['summary'], candidate: ReplaySide[
 
 /** Whether a side gives exactly the detections the case recorded live (its own dedup key, up to the close). */
 export function reproducesLive(side: ReplaySide, evidence: Evidence, incident: Incident): boolean {
-  return same(evidence.detections, side.detections.filter((d) => d.dedupKey === incident.dedupKey && d.ts <= evidence.triggeredAt));
+  return same(
+    evidence.detections,
+    side.detections.filter((d) => d.dedupKey === incident.dedupKey && d.ts <= evidence.triggeredAt),
+  );
 }
 
 /** Replay the case's evidence under the rule that fired and under the candidate. */
-export function replayIncident(incident: Incident, evidence: Evidence, current: readonly Rule[], candidate: readonly Rule[]): IncidentReplay {
+export function replayIncident(
+  incident: Incident,
+  evidence: Evidence,
+  current: readonly Rule[],
+  candidate: readonly Rule[],
+): IncidentReplay {
   const a = replaySide(current, evidence, incident);
   const b = replaySide(candidate, evidence, incident);
   const live = evidence.detections;

@@ -3,14 +3,14 @@
 // stored event and one published `incident` message.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Location } from '../ingest/schemas.js';
-import { type Detection, SEVERITY_RANK } from '../rules/detection.js';
-import type { IncidentQuery, IncidentStore, LogMessage } from '../store/types.js';
+import type { Location } from '../model/reading.js';
+import { type Detection, SEVERITY_RANK } from '../model/detection.js';
+import type { IncidentQuery, IncidentStore, LogMessage } from '../store/index.js';
 import type { ActionBody, ManualReport } from './actions.js';
 import { applyAction } from './apply-action.js';
 import { deadlineChanges } from './escalation.js';
 import { type GroupDefaults, findGroupIncident, groupOf, groupQuery, groupTitle, withMember } from './grouping.js';
-import { type Incident, type IncidentEvent, type IncidentEventType, type IncidentGroup, OPEN_STATES } from './incident.js';
+import { type Incident, type IncidentEvent, type IncidentEventType, type IncidentGroup, OPEN_STATES } from '../model/incident.js';
 import { INHIBITING, findInhibitor } from './inhibition.js';
 import { reportEntry } from './intake.js';
 import { type MutedKey, muteNote } from './muted-keys.js';
@@ -55,7 +55,13 @@ export interface IncidentService {
   /** Emit `overdue` for every deadline passed since the last check, then due escalations; returns how many events. */
   checkDeadlines(): number;
   /** Put an event that changes no state on the timeline (回访 follow-up), with `patch` applied; undefined for an unknown id. */
-  record(id: string, type: IncidentEventType, actor: string, fields?: { note?: string; data?: Record<string, unknown> }, patch?: Partial<Incident>): Incident | undefined;
+  record(
+    id: string,
+    type: IncidentEventType,
+    actor: string,
+    fields?: { note?: string; data?: Record<string, unknown> },
+    patch?: Partial<Incident>,
+  ): Incident | undefined;
   get(id: string): Incident | undefined;
   list(query: IncidentQuery): Incident[];
   timeline(id: string): IncidentEvent[];
@@ -73,12 +79,14 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
   const clock = opts.clock ?? Date.now;
   const newId = opts.newId ?? (() => newIncidentId(clock()));
 
-  const event = (
-    incident: Incident,
-    type: IncidentEventType,
-    actor: string,
-    extra: Partial<IncidentEvent> = {},
-  ): IncidentEvent => ({ id: 0, incidentId: incident.id, ts: clock(), type, actor, ...extra });
+  const event = (incident: Incident, type: IncidentEventType, actor: string, extra: Partial<IncidentEvent> = {}): IncidentEvent => ({
+    id: 0,
+    incidentId: incident.id,
+    ts: clock(),
+    type,
+    actor,
+    ...extra,
+  });
 
   const emit = (incident: Incident, stored: IncidentEvent) => {
     publish({ type: 'incident', incident, event: stored });
@@ -87,7 +95,10 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
   const open = (incident: Incident, ev: IncidentEvent) => emit(incident, store.insertIncident(incident, ev));
 
   // A once-muted raise opens or attaches with a note of its mute.
-  const unmuted = (d: Detection, was?: MutedKey) => ({ note: was ? `${d.message} (${muteNote(was.spans, clock())})` : d.message, data: { ...detectionData(d), ...(was && { muted: was.spans }) } });
+  const unmuted = (d: Detection, was?: MutedKey) => ({
+    note: was ? `${d.message} (${muteNote(was.spans, clock())})` : d.message,
+    data: { ...detectionData(d), ...(was && { muted: was.spans }) },
+  });
 
   function openFromDetection(d: Detection, was?: MutedKey, group?: IncidentGroup): Incident {
     const now = clock();
@@ -153,7 +164,10 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
     }
     const type = escalate ? 'escalated' : 'detection';
     const { note, data } = unmuted(d, was);
-    save(next, event(next, type, `rule:${d.ruleId}`, { note, data: { ...data, from: current.severity, ...(joined ? { joined: true } : {}) } }));
+    save(
+      next,
+      event(next, type, `rule:${d.ruleId}`, { note, data: { ...data, from: current.severity, ...(joined ? { joined: true } : {}) } }),
+    );
     return next;
   }
 
@@ -183,7 +197,8 @@ export function createIncidentService(opts: IncidentServiceOptions): IncidentSer
       // joins one whose latest new device is within the window (alerts/grouping.ts).
       const group = groupOf(d, opts.grouping);
       const current =
-        store.findOpenByDedupKey(d.dedupKey) ?? (group ? findGroupIncident(store.listIncidents(groupQuery(group, d)), group, d) : undefined);
+        store.findOpenByDedupKey(d.dedupKey) ??
+        (group ? findGroupIncident(store.listIncidents(groupQuery(group, d)), group, d) : undefined);
       // Inhibition mutes what would open a new case; a case already open keeps its own detections.
       if (!current && d.phase === 'raise' && d.grid !== undefined) {
         const open = store.listIncidents({ state: [...OPEN_STATES], grid: d.grid, category: d.category, severity: [...INHIBITING] });

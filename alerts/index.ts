@@ -3,7 +3,7 @@ export { Principal, Role, auditOf, inScope, roleAtLeast, scopeOf, type Departmen
 export { ActionBody, ManualReport } from './actions.js';
 export { createHub, type Hub, type AckHandler } from './hub.js';
 export { errorReply, incidentRoutes, zodIssues, type Reply, type Request, type Route } from './http.js';
-export { Incident, IncidentEvent, IncidentState, OPEN_STATES, ReviewInput } from './incident.js';
+export { Incident, IncidentEvent, IncidentState, OPEN_STATES, ReviewInput } from '../model/incident.js';
 export { createIncidentService, newIncidentId, type ActResult, type IncidentService } from './incidents.js';
 export { IntakeOptions } from './intake.js';
 export { createIntake, type Intake } from './intake-service.js';
@@ -29,3 +29,7 @@ export { replayRoutes, ReplayBody } from './replay-http.js';
 export { suggestChange, type EvidencedCase, type RuleSuggestion } from './rule-suggestion.js';
 export type { ReviewInputs } from './review-evidence.js';
 export { bodyIssues } from './body-issues.js';
+export { EvaluationModel } from './evaluation-model.js';
+export { FOLLOW_UP_CSP } from './follow-up-page.js';
+export { safeIso } from './safe-format.js';
+export { createAlerts, type Alerts, type AlertsDeps, type IncidentListener } from './alerts.js';

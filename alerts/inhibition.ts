@@ -1,8 +1,8 @@
 // Inhibition (抑制): an open red or orange incident in a grid mutes lower-severity detections of
 // the same category in that grid, so one flooded street is one case, not ten. The muted
 // detection is recorded on the inhibiting incident's timeline, never dropped silently.
-import { type Detection, SEVERITY_RANK } from '../rules/detection.js';
-import { type Incident, OPEN_STATES } from './incident.js';
+import { type Detection, SEVERITY_RANK } from '../model/detection.js';
+import { type Incident, OPEN_STATES } from '../model/incident.js';
 
 /** Severities that inhibit others. */
 export const INHIBITING = ['red', 'orange'] as const;

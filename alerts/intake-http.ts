@@ -4,7 +4,7 @@
 import { ManualReport } from './actions.js';
 import { auditOf } from './access.js';
 import { type Reply, type Route, errorReply, zodIssues } from './http.js';
-import type { Incident } from './incident.js';
+import type { Incident } from '../model/incident.js';
 import type { IncidentService } from './incidents.js';
 import type { Intake } from './intake-service.js';
 

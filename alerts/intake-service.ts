@@ -1,10 +1,10 @@
 // The intake of manual reports: join the open case nearby (alerts/intake.ts), else open a new one
 // through the incident service. A join is one stored `report` event and one `incident` message.
-import type { Location } from '../ingest/schemas.js';
-import type { IncidentStore, LogMessage } from '../store/types.js';
+import type { Location } from '../model/reading.js';
+import type { IncidentStore, LogMessage } from '../store/index.js';
 import type { Role } from './access.js';
 import type { ManualReport } from './actions.js';
-import { type Incident, type IncidentEvent, OPEN_STATES } from './incident.js';
+import { type Incident, type IncidentEvent, MAX_INCIDENT_LIMIT, OPEN_STATES } from '../model/incident.js';
 import type { IncidentService } from './incidents.js';
 import { type IntakeOptions, findMergeTarget, reportEntry, withReport } from './intake.js';
 
@@ -39,7 +39,7 @@ export function createIntake(deps: IntakeDeps): Intake {
   const unit = deps.unit ?? (<T>(fn: () => T) => fn());
   const join = (r: ManualReport, audit?: Record<string, string>) => {
     const grid = r.grid ?? (r.loc ? deps.gridOf?.(r.loc)?.grid : undefined);
-    const open = deps.store.listIncidents({ state: [...OPEN_STATES], category: r.category, limit: 1000 });
+    const open = deps.store.listIncidents({ state: [...OPEN_STATES], category: r.category, limit: MAX_INCIDENT_LIMIT });
     const target = findMergeTarget(open, { category: r.category, loc: r.loc, grid }, deps.options.mergeRadiusM);
     if (!target) return undefined;
     const now = clock();
@@ -51,7 +51,14 @@ export function createIntake(deps: IntakeDeps): Intake {
       type: 'report',
       actor: r.by,
       note: r.description ?? r.title,
-      data: { source: r.source, title: r.title, reportCount: next.reportCount, ...(r.loc ? { loc: r.loc } : {}), ...(grid ? { grid } : {}), ...audit },
+      data: {
+        source: r.source,
+        title: r.title,
+        reportCount: next.reportCount,
+        ...(r.loc ? { loc: r.loc } : {}),
+        ...(grid ? { grid } : {}),
+        ...audit,
+      },
     };
     deps.publish({ type: 'incident', incident: next, event: deps.store.updateIncident(next, ev) });
     return next;

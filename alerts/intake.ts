@@ -2,11 +2,11 @@
 // same case, so five calls about one pothole are one incident with five reports, not five
 // incidents. Pure: which case a report joins, and the case with the report added.
 import { z } from 'zod';
-import type { Location } from '../ingest/schemas.js';
-import { distanceM } from '../rules/geo.js';
+import type { Location } from '../model/reading.js';
+import { distanceM } from '../rules/index.js';
 import { Role } from './access.js';
 import type { ManualReport } from './actions.js';
-import type { Incident, IncidentReport } from './incident.js';
+import type { Incident, IncidentReport } from '../model/incident.js';
 
 /** Config `intake`: the merge radius and each reporter token's report rate. */
 export const IntakeOptions = z.strictObject({

@@ -4,19 +4,18 @@ import { inScope } from './access.js';
 import { type CapOptions, renderCap } from './cap.js';
 import { renderCapFeed } from './cap-feed.js';
 import { errorReply, zodIssues, type Route } from './http.js';
-import { OPEN_STATES } from './incident.js';
+import { MAX_INCIDENT_LIMIT, OPEN_STATES } from '../model/incident.js';
 import type { IncidentService } from './incidents.js';
 import { SilenceInput, type SilenceService } from './silences.js';
-import { Duration } from '../rules/duration.js';
+import { Duration } from '../model/duration.js';
 
 export const CAP_CONTENT_TYPE = 'application/cap+xml; charset=utf-8';
 
-const FeedQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(1000).default(200),
-    /** Closed, cancelled and reviewed incidents stay in the feed this long after their last change. */
-    window: Duration.default(86_400_000),
-  });
+const FeedQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(MAX_INCIDENT_LIMIT).default(200),
+  /** Closed, cancelled and reviewed incidents stay in the feed this long after their last change. */
+  window: Duration.default(86_400_000),
+});
 
 const SilenceListQuery = z.object({ state: z.enum(['pending', 'active', 'expired']).optional() });
 const ExpireBody = z.object({ by: z.string().trim().min(1).max(128).optional() }).optional();
@@ -38,7 +37,9 @@ export function managementRoutes({ incidents, silences, cap, clock = Date.now }:
         const incident = incidents.get(params.id!);
         if (!incident || !inScope(principal, incident.department)) return errorReply(404, 'not_found', `no incident ${params.id}`);
         const xml = renderCap(incident, incidents.timeline(incident.id), cap);
-        return xml ? { status: 200, body: xml, contentType: CAP_CONTENT_TYPE } : errorReply(404, 'not_found', `incident ${incident.id} has no CAP message`);
+        return xml
+          ? { status: 200, body: xml, contentType: CAP_CONTENT_TYPE }
+          : errorReply(404, 'not_found', `incident ${incident.id} has no CAP message`);
       },
     },
     {
@@ -53,7 +54,11 @@ export function managementRoutes({ incidents, silences, cap, clock = Date.now }:
         const recent = incidents.list({ limit: q.data.limit, department }).filter((i) => i.updatedAt >= now - q.data.window);
         const byId = new Map([...open, ...recent].map((i) => [i.id, i]));
         const cases = [...byId.values()].slice(0, q.data.limit).map((incident) => ({ incident, events: incidents.timeline(incident.id) }));
-        return { status: 200, body: renderCapFeed(cases, { ...cap, self: '/api/cap', now }), contentType: 'application/atom+xml; charset=utf-8' };
+        return {
+          status: 200,
+          body: renderCapFeed(cases, { ...cap, self: '/api/cap', now }),
+          contentType: 'application/atom+xml; charset=utf-8',
+        };
       },
     },
     {

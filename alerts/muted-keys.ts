@@ -2,23 +2,10 @@
 // kept here, by dedup key, until its rule clears the key. Its rule stays raised, so no new raise
 // comes; when the mute ends the kept raise is handed back (alerts/unmute.ts). Pure bookkeeping:
 // no clock, no store; the caller persists what `mute` and `clear` return.
-import { z } from 'zod';
-import { Detection } from '../rules/detection.js';
+import type { Detection } from '../model/detection.js';
+import type { MuteCause, MutedKey, MuteSpan } from '../model/muted-key.js';
 
-/** What muted a raise: a silence, or an open red/orange incident of the same category and grid. */
-export const MuteCause = z.discriminatedUnion('reason', [
-  z.object({ reason: z.literal('silence'), silenceId: z.string() }),
-  z.object({ reason: z.literal('inhibition'), incidentId: z.string() }),
-]);
-export type MuteCause = z.infer<typeof MuteCause>;
-
-/** One stretch of muting by one cause; `to` is set once another cause took over. */
-export const MuteSpan = z.object({ cause: MuteCause, from: z.number(), to: z.number().optional() });
-export type MuteSpan = z.infer<typeof MuteSpan>;
-
-/** A key whose rule raised while muted and has not cleared since: its latest raise and its mute history. */
-export const MutedKey = z.object({ key: z.string(), detection: Detection, spans: z.array(MuteSpan).min(1) });
-export type MutedKey = z.infer<typeof MutedKey>;
+export { MuteCause, MuteSpan, MutedKey } from '../model/muted-key.js';
 
 /** Spans kept per key: a key passed between many silences keeps the latest stretches. */
 export const MAX_SPANS = 8;
@@ -55,7 +42,10 @@ export function createMutedKeys(max = 10_000): MutedKeys {
       const kept = keys.get(d.dedupKey);
       if (kept) {
         const last = kept.spans[kept.spans.length - 1]!;
-        const spans = causeId(last.cause) === causeId(cause) ? kept.spans : [...kept.spans.slice(0, -1), { ...last, to: now }, { cause, from: now }].slice(-MAX_SPANS);
+        const spans =
+          causeId(last.cause) === causeId(cause)
+            ? kept.spans
+            : [...kept.spans.slice(0, -1), { ...last, to: now }, { cause, from: now }].slice(-MAX_SPANS);
         // The latest raise is kept: a higher level reached while muted is the one to open with.
         const entry = { key: d.dedupKey, detection: d, spans };
         keys.set(d.dedupKey, entry);

@@ -3,7 +3,7 @@
 // with when each would have raised and cleared, and a verdict.
 import { z } from 'zod';
 import { formatRuleIssue, parseRuleSet } from '../rules/index.js';
-import type { EvidenceStore } from '../store/types.js';
+import type { EvidenceStore } from '../store/index.js';
 import { inScope, scopeOf } from './access.js';
 import { evidenceFor, firedRule } from './case-evidence.js';
 import type { EvidenceSources } from './evidence.js';
@@ -40,9 +40,18 @@ export function replayRoutes({ incidents, evidence, sources, clock, office = '' 
         }
         const incident = incidents.get(params.id!);
         if (!incident || !inScope(principal, scopeOf(incident, office))) return errorReply(404, 'not_found', `no incident ${params.id}`);
-        const { evidence: ev, label } = await evidenceFor(incident, incidents.timeline(incident.id), { store: evidence, sources, now: clock() });
+        const { evidence: ev, label } = await evidenceFor(incident, incidents.timeline(incident.id), {
+          store: evidence,
+          sources,
+          now: clock(),
+        });
         const current = firedRule(ev);
-        if (!current) return errorReply(409, 'no_rule', `incident ${incident.id} was not raised by a rule that is known (a manual report, or a rule no longer stored)`);
+        if (!current)
+          return errorReply(
+            409,
+            'no_rule',
+            `incident ${incident.id} was not raised by a rule that is known (a manual report, or a rule no longer stored)`,
+          );
         const result = replayIncident(incident, ev, [current], candidate.rules);
         result.evidence.status = label;
         return { status: 200, body: result };

@@ -1,7 +1,7 @@
 // Replaying a case as the live service handled it: the silences and inhibitors recorded in its
 // evidence mute what they muted live, and detections group into incidents by dedup key as
 // alerts/incidents.ts does (a raise opens, later detections attach until the case was closed).
-import { SEVERITY_RANK, type Detection, type Severity } from '../rules/detection.js';
+import { SEVERITY_RANK, type Detection, type Severity } from '../model/detection.js';
 import type { Evidence } from './evidence.js';
 import { compileSilence } from './silences.js';
 
@@ -12,7 +12,10 @@ export interface MutedDetection {
 }
 
 /** Split detections into those that reach alerts and those muted as recorded (live order of checks). */
-export function muteAsRecorded(detections: readonly Detection[], evidence: Pick<Evidence, 'silences' | 'inhibitors'>): { passed: Detection[]; muted: MutedDetection[] } {
+export function muteAsRecorded(
+  detections: readonly Detection[],
+  evidence: Pick<Evidence, 'silences' | 'inhibitors'>,
+): { passed: Detection[]; muted: MutedDetection[] } {
   const silences = evidence.silences.map((s) => ({ id: s.id, matches: compileSilence(s) }));
   const open = new Set<string>();
   const passed: Detection[] = [];
@@ -24,9 +27,12 @@ export function muteAsRecorded(detections: readonly Detection[], evidence: Pick<
       continue;
     }
     // As live: inhibition mutes what would open a new case, never a case already open.
-    const by = !open.has(d.dedupKey) && d.phase === 'raise'
-      ? evidence.inhibitors.find((i) => i.dedupKey !== d.dedupKey && i.from <= d.ts && d.ts <= i.to && SEVERITY_RANK[i.severity] > SEVERITY_RANK[d.severity])
-      : undefined;
+    const by =
+      !open.has(d.dedupKey) && d.phase === 'raise'
+        ? evidence.inhibitors.find(
+            (i) => i.dedupKey !== d.dedupKey && i.from <= d.ts && d.ts <= i.to && SEVERITY_RANK[i.severity] > SEVERITY_RANK[d.severity],
+          )
+        : undefined;
     if (by) {
       muted.push({ detection: d, reason: { inhibitedBy: by.incidentId } });
       continue;

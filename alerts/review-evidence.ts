@@ -1,9 +1,9 @@
 // The evidence part of the review record (docs/reviews.md): where its telemetry came from,
 // how much of it there is, and what else was frozen with the case.
-import type { Reading } from '../ingest/schemas.js';
-import type { TelemetrySink } from '../store/types.js';
+import type { Reading } from '../model/reading.js';
+import type { TelemetrySink } from '../store/index.js';
 import { detectionsOf, isAreaCase, type Evidence } from './evidence.js';
-import type { Incident, IncidentEvent } from './incident.js';
+import type { Incident, IncidentEvent } from '../model/incident.js';
 import { mdInline } from './markdown-text.js';
 import type { ReplaySide } from './incident-replay.js';
 import type { RuleSuggestion } from './rule-suggestion.js';
@@ -15,7 +15,13 @@ export interface ReviewInputs {
   /** The rule that fired, replayed over the frozen evidence. */
   replay?: ReplaySide['summary'] & { reproducesLive: boolean };
   suggestion?: RuleSuggestion;
-  adopted?: Array<{ ruleId: string; version: number; author: string; time: number; diff: Array<{ path: string; from?: unknown; to?: unknown }> }>;
+  adopted?: Array<{
+    ruleId: string;
+    version: number;
+    author: string;
+    time: number;
+    diff: Array<{ path: string; from?: unknown; to?: unknown }>;
+  }>;
 }
 
 /** `live`: no evidence frozen (yet); the review reads the time-series store, which retention prunes. */
@@ -40,20 +46,33 @@ export async function reviewReadings(
   window: { from: number; to: number },
   evidence: Evidence | undefined,
 ): Promise<{ readings: Reading[]; source: string; from: number; to: number }> {
-  if (evidence?.status === 'frozen') return { readings: evidence.readings, source: `evidence (frozen ${safeIso(evidence.frozenAt)})`, ...evidence.window };
+  if (evidence?.status === 'frozen')
+    return { readings: evidence.readings, source: `evidence (frozen ${safeIso(evidence.frozenAt)})`, ...evidence.window };
   const devices = [...new Set([...(incident.deviceId ? [incident.deviceId] : []), ...detectionsOf(events).map((d) => d.deviceId)])];
   const { from, to } = window;
-  const readings = isAreaCase(incident) || (devices.length === 0 && incident.grid)
-    ? await telemetry.queryReadings({ grid: incident.grid!, from, to })
-    : devices.length
-      ? await telemetry.queryReadings({ deviceIds: devices, from, to })
-      : [];
+  const readings =
+    isAreaCase(incident) || (devices.length === 0 && incident.grid)
+      ? await telemetry.queryReadings({ grid: incident.grid!, from, to })
+      : devices.length
+        ? await telemetry.queryReadings({ deviceIds: devices, from, to })
+        : [];
   return { readings, source: telemetry.name, from, to };
 }
 
 /** What the record says about the evidence. */
 export function summarizeEvidence(e: Evidence | undefined): EvidenceSummary {
-  if (!e) return { status: 'live', frozenAt: null, devices: [], readings: null, detections: 0, silences: [], inhibited: 0, inhibitors: [], ruleRevision: null };
+  if (!e)
+    return {
+      status: 'live',
+      frozenAt: null,
+      devices: [],
+      readings: null,
+      detections: 0,
+      silences: [],
+      inhibited: 0,
+      inhibitors: [],
+      ruleRevision: null,
+    };
   return {
     status: e.status,
     frozenAt: e.frozenAt ?? null,
@@ -72,7 +91,8 @@ export function summarizeEvidence(e: Evidence | undefined): EvidenceSummary {
 export function evidenceMarkdown(s: EvidenceSummary): string[] {
   const head = ['## Evidence', ''];
   if (s.status === 'live') return [...head, '_not frozen: the case is not closed; telemetry is read from the time-series store_'];
-  if (s.status !== 'frozen') return [...head, `_${s.status}_${s.error ? `: ${mdInline(s.error)}` : ''} — telemetry is read from the time-series store meanwhile`];
+  if (s.status !== 'frozen')
+    return [...head, `_${s.status}_${s.error ? `: ${mdInline(s.error)}` : ''} — telemetry is read from the time-series store meanwhile`];
   const r = s.readings!;
   return [
     ...head,
@@ -86,22 +106,40 @@ export function evidenceMarkdown(s: EvidenceSummary): string[] {
 const shown = (v: unknown) => (v === undefined ? '—' : mdInline(typeof v === 'string' ? v : JSON.stringify(v)));
 
 /** The Markdown lines of the improvement (优化): the replay of the rule that fired, the suggestion's counts, and the adopted change. */
-export function improvementMarkdown(replay: ReviewInputs['replay'], s: RuleSuggestion | undefined, adopted: ReviewInputs['adopted']): string[] {
+export function improvementMarkdown(
+  replay: ReviewInputs['replay'],
+  s: RuleSuggestion | undefined,
+  adopted: ReviewInputs['adopted'],
+): string[] {
   const lines: string[] = [];
   if (replay || s) lines.push('', '## Replay (优化)', '');
   if (replay) {
-    const when = replay.raised ? `raised ${safeIso(replay.raisedAt)} (${mdInline(replay.severity)}), cleared ${safeIso(replay.clearedAt)}` : 'would not have raised';
-    lines.push(`- The rule as it fired, replayed over the evidence: ${when}; ${replay.reproducesLive ? 'the same detections as live' : 'not the detections of live (downsampled evidence, or state from before the window)'}`);
+    const when = replay.raised
+      ? `raised ${safeIso(replay.raisedAt)} (${mdInline(replay.severity)}), cleared ${safeIso(replay.clearedAt)}`
+      : 'would not have raised';
+    lines.push(
+      `- The rule as it fired, replayed over the evidence: ${when}; ${replay.reproducesLive ? 'the same detections as live' : 'not the detections of live (downsampled evidence, or state from before the window)'}`,
+    );
   }
   if (s) {
     const t = s.trueIncidents;
-    lines.push(`- True incidents of the rule with evidence: ${t.total}; raised by the rule as it fired: ${t.reproduced}; still raised with the change: ${t.stillRaised}`);
+    lines.push(
+      `- True incidents of the rule with evidence: ${t.total}; raised by the rule as it fired: ${t.reproduced}; still raised with the change: ${t.stillRaised}`,
+    );
     for (const k of [...(s.change ? [s.change] : []), ...s.alternatives]) {
-      lines.push(`- ${mdInline(k.path)}: ${shown(k.from)} → ${shown(k.to)}${k.reason ? ` — ${mdInline(k.reason)}` : k === s.change ? ' — this false alarm would not have raised (suggested)' : ''}`);
+      lines.push(
+        `- ${mdInline(k.path)}: ${shown(k.from)} → ${shown(k.to)}${k.reason ? ` — ${mdInline(k.reason)}` : k === s.change ? ' — this false alarm would not have raised (suggested)' : ''}`,
+      );
     }
   }
   for (const a of adopted ?? []) {
-    lines.push('', `## Adopted: ${mdInline(a.ruleId)} version ${a.version}`, '', `- By ${mdInline(a.author)} at ${safeIso(a.time)}`, ...a.diff.map((d) => `- ${mdInline(d.path)}: ${shown(d.from)} → ${shown(d.to)}`));
+    lines.push(
+      '',
+      `## Adopted: ${mdInline(a.ruleId)} version ${a.version}`,
+      '',
+      `- By ${mdInline(a.author)} at ${safeIso(a.time)}`,
+      ...a.diff.map((d) => `- ${mdInline(d.path)}: ${shown(d.from)} → ${shown(d.to)}`),
+    );
   }
   return lines;
 }

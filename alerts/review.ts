@@ -1,9 +1,16 @@
 // The review record (复盘) of DESIGN.md § The review record: timeline, response metrics, the
 // telemetry around the incident read back from the time-series sink, and the lessons.
-import type { Reading } from '../ingest/schemas.js';
-import type { TelemetrySink } from '../store/types.js';
-import type { Incident, IncidentEvent, IncidentEventType } from './incident.js';
-import { evidenceMarkdown, improvementMarkdown, reviewReadings, summarizeEvidence, type EvidenceSummary, type ReviewInputs } from './review-evidence.js';
+import type { Reading } from '../model/reading.js';
+import type { TelemetrySink } from '../store/index.js';
+import type { Incident, IncidentEvent, IncidentEventType } from '../model/incident.js';
+import {
+  evidenceMarkdown,
+  improvementMarkdown,
+  reviewReadings,
+  summarizeEvidence,
+  type EvidenceSummary,
+  type ReviewInputs,
+} from './review-evidence.js';
 import { mdBlock, mdCell, mdCode, mdInline } from './markdown-text.js';
 import { finiteOrUndefined, safeIso, safeNumber, validTime } from './safe-format.js';
 
@@ -134,7 +141,11 @@ export async function buildReview(
           version: incident.ruleVersion ?? 1,
           falseAlarm,
           ...(falseAlarm
-            ? { suggestion: suggestion?.text ?? `check rule ${incident.ruleId}: replay it over this case (POST /api/incidents/${incident.id}/replay) once its evidence is frozen` }
+            ? {
+                suggestion:
+                  suggestion?.text ??
+                  `check rule ${incident.ruleId}: replay it over this case (POST /api/incidents/${incident.id}/replay) once its evidence is frozen`,
+              }
             : {}),
           ...(falseAlarm && suggestion ? { suggested: suggestion } : {}),
           ...(adopted?.length ? { adopted } : {}),
@@ -182,7 +193,9 @@ export function renderReviewMarkdown(r: ReviewRecord): string {
     '',
     `- Incident: ${mdCode(r.incidentId)} (${mdInline(r.state)})`,
     `- Severity: ${mdInline(r.severity)} · Category: ${mdInline(r.category)} · Department: ${r.department === null ? '—' : mdInline(r.department)}`,
-    r.rule ? `- Rule: ${mdCode(r.rule.id)} v${safeNumber(r.rule.version)}${r.rule.falseAlarm ? ' — **false alarm**' : ''}` : '- Source: manual report',
+    r.rule
+      ? `- Rule: ${mdCode(r.rule.id)} v${safeNumber(r.rule.version)}${r.rule.falseAlarm ? ' — **false alarm**' : ''}`
+      : '- Source: manual report',
     '',
     '## Timeline',
     '',
@@ -216,7 +229,11 @@ export function renderReviewMarkdown(r: ReviewRecord): string {
     '## Actions (优化)',
     '',
     ...(r.actions.length
-      ? ['| action | owner | due |', '|---|---|---|', ...r.actions.map((a) => `| ${mdCell(a.action)} | ${mdCell(a.owner)} | ${mdCell(a.due)} |`)]
+      ? [
+          '| action | owner | due |',
+          '|---|---|---|',
+          ...r.actions.map((a) => `| ${mdCell(a.action)} | ${mdCell(a.owner)} | ${mdCell(a.due)} |`),
+        ]
       : ['_none_']),
     ...(r.rule?.suggestion ? ['', `> Suggestion: ${mdInline(r.rule.suggestion)}`] : []),
     ...improvementMarkdown(r.rule?.replay, r.rule?.suggested, r.rule?.adopted),

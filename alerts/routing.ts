@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { toIssues } from '../ingest/index.js';
-import { Duration } from '../rules/duration.js';
-import type { Severity } from '../rules/detection.js';
-import type { Deadlines } from './incident.js';
+import { Duration } from '../model/duration.js';
+import type { Severity } from '../model/detection.js';
+import type { Deadlines } from '../model/incident.js';
 
 const Limits = z.object({ acknowledge: Duration, arrive: Duration, resolve: Duration });
 const DeadlinesBySeverity = z.object({
@@ -99,10 +99,7 @@ export function createRouter(table: RoutingTable): Router {
   const ordered = [...table.routes].sort((a, b) => specificity(b) - specificity(a));
   const find = (category: string, district?: string, grid?: string) =>
     ordered.find(
-      (r) =>
-        r.category === category &&
-        (r.district === undefined || r.district === district) &&
-        (r.grid === undefined || r.grid === grid),
+      (r) => r.category === category && (r.district === undefined || r.district === district) && (r.grid === undefined || r.grid === grid),
     );
   const office = table.escalation.office ?? table.default.department;
   const known = new Set([table.default.department, ...table.routes.map((r) => r.department), ...(table.departments ?? []), office]);
@@ -121,7 +118,8 @@ export function createRouter(table: RoutingTable): Router {
       const hit =
         own?.department === department
           ? own
-          : ordered.find((r) => r.department === department && r.category === category) ?? ordered.find((r) => r.department === department);
+          : (ordered.find((r) => r.department === department && r.category === category) ??
+            ordered.find((r) => r.department === department));
       return pick(severity, hit?.deadlines);
     },
     office: () => office,

@@ -5,7 +5,7 @@
 import { parseRuleSet, type Rule } from '../rules/index.js';
 import type { Evidence } from './evidence.js';
 import { replaySide } from './incident-replay.js';
-import type { Incident } from './incident.js';
+import type { Incident } from '../model/incident.js';
 import { knobsOf, type Knob } from './suggestion-knobs.js';
 
 /** A case and its evidence. */
@@ -68,7 +68,11 @@ export function suggestChange(falseAlarm: EvidencedCase, trueCases: readonly Evi
   const reproduced = trueCases.filter((c) => raisesOn(current, c));
   const counts = (stillRaised: number) => ({ total: trueCases.length, reproduced: reproduced.length, stillRaised });
   if (!raisesOn(current, falseAlarm)) {
-    return { text: 'the rule as it fired does not raise on a replay of this evidence (state from before the window, or downsampled evidence): no change computed', alternatives: [], trueIncidents: counts(reproduced.length) };
+    return {
+      text: 'the rule as it fired does not raise on a replay of this evidence (state from before the window, or downsampled evidence): no change computed',
+      alternatives: [],
+      trueIncidents: counts(reproduced.length),
+    };
   }
   const span = falseAlarm.evidence.window.to - falseAlarm.evidence.window.from;
   const results: Array<KnobResult & { relative: number }> = [];
@@ -79,14 +83,25 @@ export function suggestChange(falseAlarm: EvidencedCase, trueCases: readonly Evi
       return r === undefined || raisesOn(r, falseAlarm);
     });
     if (v === undefined) {
-      results.push({ path: knob.path, from: knob.show(knob.from), reason: 'no value in range avoids this false alarm', relative: Infinity });
+      results.push({
+        path: knob.path,
+        from: knob.show(knob.from),
+        reason: 'no value in range avoids this false alarm',
+        relative: Infinity,
+      });
       continue;
     }
     const rule = ruleAt(v)!;
     const kept = reproduced.filter((c) => raisesOn(rule, c)).length;
     // Monotone: a larger change would miss at least these true cases too.
     if (kept < reproduced.length) {
-      results.push({ path: knob.path, from: knob.show(knob.from), to: knob.show(v), reason: `would miss ${reproduced.length - kept} of ${reproduced.length} true incident(s)`, relative: Infinity });
+      results.push({
+        path: knob.path,
+        from: knob.show(knob.from),
+        to: knob.show(v),
+        reason: `would miss ${reproduced.length - kept} of ${reproduced.length} true incident(s)`,
+        relative: Infinity,
+      });
       continue;
     }
     const relative = Math.abs(v - knob.from) / Math.max(Math.abs(knob.from), knob.step);
@@ -98,5 +113,10 @@ export function suggestChange(falseAlarm: EvidencedCase, trueCases: readonly Evi
   const text = best
     ? `${best.path} ${best.from} → ${best.to}: this false alarm would not have raised; ${n} of ${n} true incident(s) of the rule in the look-back still raise (${trueCases.length} with evidence)`
     : `no single change of ${results.map((r) => r.path).join(', ') || 'a setting'} avoids this false alarm while keeping the ${n} true incident(s): ${results.map((r) => `${r.path}: ${r.reason}`).join('; ')}`;
-  return { text, ...(best ? { change: strip(best) } : {}), alternatives: results.filter((r) => r !== best).map(strip), trueIncidents: counts(best ? n : 0) };
+  return {
+    text,
+    ...(best ? { change: strip(best) } : {}),
+    alternatives: results.filter((r) => r !== best).map(strip),
+    trueIncidents: counts(best ? n : 0),
+  };
 }

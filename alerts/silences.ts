@@ -3,32 +3,15 @@
 // counted, but opens no incident and pushes no alert.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { Detection } from '../rules/detection.js';
-import { globToRegExp } from '../rules/select.js';
-import type { SilenceStore } from '../store/types.js';
-import { Duration } from '../rules/duration.js';
+import { type Silence, SilenceMatchers } from '../model/silence.js';
+import type { Detection } from '../model/detection.js';
+import { globToRegExp } from '../rules/index.js';
+import type { SilenceStore } from '../store/index.js';
+import { Duration } from '../model/duration.js';
 
-const Pattern = z.string().trim().min(1).max(128);
+export { Silence, SilenceMatchers } from '../model/silence.js';
 
-/** What a silence matches; each given field must match (AND). `*` and `?` are globs, else exact. */
-export const SilenceMatchers = z
-  .object({
-    device: Pattern.optional(),
-    grid: Pattern.optional(),
-    district: Pattern.optional(),
-    rule: Pattern.optional(),
-    category: Pattern.optional(),
-  })
-  .strict()
-  .refine((m) => Object.values(m).some((v) => v !== undefined), {
-    message: 'a silence needs at least one of device, grid, district, rule, category',
-  });
-export type SilenceMatchers = z.infer<typeof SilenceMatchers>;
-
-const Instant = z.union([
-  z.number().int().nonnegative(),
-  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
-]);
+const Instant = z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))]);
 
 /** POST /api/silences: `endsAt`, or `duration` counted from `startsAt` (default now). */
 export const SilenceInput = z
@@ -45,19 +28,6 @@ export const SilenceInput = z
     message: 'give exactly one of endsAt or duration',
   });
 export type SilenceInput = z.input<typeof SilenceInput>;
-
-export const Silence = z.object({
-  id: z.string(),
-  matchers: SilenceMatchers,
-  createdBy: z.string(),
-  comment: z.string(),
-  startsAt: z.number(),
-  endsAt: z.number(),
-  createdAt: z.number(),
-  /** Who ended it early (DELETE), if anyone. */
-  expiredBy: z.string().optional(),
-});
-export type Silence = z.infer<typeof Silence>;
 
 export type SilenceState = 'pending' | 'active' | 'expired';
 
@@ -82,10 +52,12 @@ export function compileSilence(s: Silence): (d: Detection, now: number) => boole
     if (pattern === undefined) return [];
     const glob = globToRegExp(pattern);
     const field = fieldOf[k];
-    return [(d: Detection) => {
-      const value = field(d);
-      return value !== undefined && glob.test(value);
-    }];
+    return [
+      (d: Detection) => {
+        const value = field(d);
+        return value !== undefined && glob.test(value);
+      },
+    ];
   });
   return (d, now) => silenceState(s, now) === 'active' && tests.every((t) => t(d));
 }
@@ -110,7 +82,9 @@ export interface SilenceService {
 export function createSilenceService(opts: { store: SilenceStore; clock?: () => number; newId?: () => string }): SilenceService {
   const clock = opts.clock ?? Date.now;
   const newId = opts.newId ?? (() => `SIL-${randomBytes(4).toString('hex').toUpperCase()}`);
-  let kept: { version: number; readAgainAt: number; silences: Array<{ silence: Silence; matches: (d: Detection, now: number) => boolean }> } | undefined;
+  let kept:
+    | { version: number; readAgainAt: number; silences: Array<{ silence: Silence; matches: (d: Detection, now: number) => boolean }> }
+    | undefined;
   const unended = (now: number) => {
     const version = opts.store.version();
     if (kept === undefined || kept.version !== version || now >= kept.readAgainAt) {

@@ -1,6 +1,6 @@
 // The closed loop as a pure transition table (DESIGN.md § Incidents: the closed loop).
 // Any transition not listed here is refused (HTTP 409) and leaves the incident unchanged.
-import type { IncidentEventType, IncidentState } from './incident.js';
+import type { IncidentEventType, IncidentState } from '../model/incident.js';
 
 export const ACTIONS = [
   'acknowledge',
@@ -40,9 +40,7 @@ export const TRANSITIONS: Record<Action, Edge> = {
   reopen: { from: ['closed'], to: 'dispatched', event: 'reopened' }, // rework (返工)
 };
 
-export type TransitionResult =
-  | { ok: true; to: IncidentState; event: IncidentEventType }
-  | { ok: false; message: string };
+export type TransitionResult = { ok: true; to: IncidentState; event: IncidentEventType } | { ok: false; message: string };
 
 /** Where `action` takes an incident in state `from`, or why it may not. */
 export function transition(from: IncidentState, action: Action): TransitionResult {

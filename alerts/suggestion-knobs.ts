@@ -49,7 +49,11 @@ function shiftBounds(r: Written, side: 'above' | 'below', first: number, v: numb
 /** The knobs a rule of this kind has; `spanMs`, the evidence window, bounds the durations. */
 export function knobsOf(written: Written, spanMs: number): Knob[] {
   const durationKnob = (path: string, from: number, min = 0): Knob => ({
-    path, from, max: Math.max(spanMs, from) + 1000, step: 1000, show: (v) => formatDuration(v),
+    path,
+    from,
+    max: Math.max(spanMs, from) + 1000,
+    step: 1000,
+    show: (v) => formatDuration(v),
     set: (w, v) => ({ ...clone(w), [path]: formatDuration(Math.max(min, v)) }),
   });
   switch (written.kind) {
@@ -68,7 +72,8 @@ export function knobsOf(written: Written, spanMs: number): Knob[] {
           max: room,
           step,
           show: (v) => (first.side === 'above' ? round(v, step) : round(2 * first.value - v, step)),
-          set: (w, v) => shiftBounds(w as Written, first.side, first.value, first.side === 'above' ? round(v, step) : round(2 * first.value - v, step)),
+          set: (w, v) =>
+            shiftBounds(w as Written, first.side, first.value, first.side === 'above' ? round(v, step) : round(2 * first.value - v, step)),
         });
       }
       knobs.push(durationKnob('for', ms(written.for)));

@@ -4,9 +4,9 @@
 // then checks the raise against the silences and inhibitors still in force, as for a new one:
 // one still active keeps it muted, else its incident opens with a note of the mute.
 import type { Logger } from 'pino';
-import type { Detection } from '../rules/detection.js';
-import type { IncidentStore, MutedKeyStore } from '../store/types.js';
-import { OPEN_STATES } from './incident.js';
+import type { Detection } from '../model/detection.js';
+import type { IncidentStore, MutedKeyStore } from '../store/index.js';
+import { OPEN_STATES } from '../model/incident.js';
 import type { IncidentService } from './incidents.js';
 import { type MuteCause, type MutedKey, type MutedKeys, causeId, currentCause, holdsRaised } from './muted-keys.js';
 import { type Silence, type SilenceService, silenceState } from './silences.js';
@@ -81,10 +81,13 @@ export function createMuteLedger(deps: MuteLedgerDeps): MuteLedgerRuntime {
     if (timer) clearTimeout(timer.handle);
     timer = undefined;
     if (at === undefined) return;
-    const handle = setTimeout(() => {
-      timer = undefined;
-      runtime.sweep();
-    }, Math.min(MAX_DELAY_MS, Math.max(0, at - clock())));
+    const handle = setTimeout(
+      () => {
+        timer = undefined;
+        runtime.sweep();
+      },
+      Math.min(MAX_DELAY_MS, Math.max(0, at - clock())),
+    );
     handle.unref(); // a pending unmute must not keep the process alive
     timer = { at, handle };
   };
@@ -97,7 +100,10 @@ export function createMuteLedger(deps: MuteLedgerDeps): MuteLedgerRuntime {
       if (evicted) {
         store.delete(evicted.key);
         deps.release?.(evicted.detection);
-        deps.logger?.warn({ dedupKey: evicted.key, ruleId: evicted.detection.ruleId }, 'muted-keys ledger full: the longest-muted raise is forgotten and its rule released to raise again');
+        deps.logger?.warn(
+          { dedupKey: evicted.key, ruleId: evicted.detection.ruleId },
+          'muted-keys ledger full: the longest-muted raise is forgotten and its rule released to raise again',
+        );
       }
       // Sooner than the timer: moved up without reading every kept key (a flood mutes many at once).
       if (endsAt !== undefined && !closed && (timer === undefined || endsAt < timer.at)) arm(endsAt);
@@ -120,7 +126,8 @@ export function createMuteLedger(deps: MuteLedgerDeps): MuteLedgerRuntime {
             const s = silenceOf(c, cache);
             return s !== undefined && silenceState(s, now) === 'active';
           }
-          if (!open.has(c.incidentId)) open.set(c.incidentId, OPEN_STATES.includes(deps.incidents.getIncident(c.incidentId)?.state ?? 'closed'));
+          if (!open.has(c.incidentId))
+            open.set(c.incidentId, OPEN_STATES.includes(deps.incidents.getIncident(c.incidentId)?.state ?? 'closed'));
           return open.get(c.incidentId)!;
         };
         for (const m of keys.released(inForce)) {
@@ -129,7 +136,10 @@ export function createMuteLedger(deps: MuteLedgerDeps): MuteLedgerRuntime {
             handed++;
           } catch (err) {
             // Kept: the next sweep (the deadline tick) tries again.
-            deps.logger?.error({ err, dedupKey: m.key, cause: causeId(currentCause(m)) }, 'a muted raise could not be handed back; retrying at the next sweep');
+            deps.logger?.error(
+              { err, dedupKey: m.key, cause: causeId(currentCause(m)) },
+              'a muted raise could not be handed back; retrying at the next sweep',
+            );
           }
         }
       } finally {

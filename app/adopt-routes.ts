@@ -33,28 +33,61 @@ export function adoptRoutes(deps: {
         const b = AdoptBody.safeParse(body ?? {});
         if (!b.success) return errorReply(400, 'bad_request', 'invalid adoption', bodyIssues(b.error));
         const incident = deps.incidents.get(params.id!);
-        if (!incident || !inScope(principal, scopeOf(incident, deps.office ?? ''))) return errorReply(404, 'not_found', `no incident ${params.id}`);
+        if (!incident || !inScope(principal, scopeOf(incident, deps.office ?? '')))
+          return errorReply(404, 'not_found', `no incident ${params.id}`);
         if (!incident.ruleId) return errorReply(409, 'no_rule', `incident ${incident.id} was not raised by a rule`);
-        if (!OVER.includes(incident.state)) return errorReply(409, 'not_reviewable', `incident ${incident.id} is ${incident.state}: adopt a change from the review of a closed case or a false alarm`);
+        if (!OVER.includes(incident.state))
+          return errorReply(
+            409,
+            'not_reviewable',
+            `incident ${incident.id} is ${incident.state}: adopt a change from the review of a closed case or a false alarm`,
+          );
         const rule = b.data.rule ?? ((await deps.reviewInputs(incident)).suggestion?.change?.rule as Record<string, unknown> | undefined);
-        if (!rule) return errorReply(409, 'no_suggestion', 'no rule given and no computed suggestion for this case', [{ path: 'rule', message: 'give the rule to adopt' }]);
+        if (!rule)
+          return errorReply(409, 'no_suggestion', 'no rule given and no computed suggestion for this case', [
+            { path: 'rule', message: 'give the rule to adopt' },
+          ]);
         const parsed = parseRuleSet({ rules: [rule] });
         if (!parsed.ok) {
-          return errorReply(400, 'invalid_rules', 'rule refused', parsed.issues.map((i) => ({ path: i.path.replace(/^rules\[0\]/, 'rule'), message: formatRuleIssue(i) })));
+          return errorReply(
+            400,
+            'invalid_rules',
+            'rule refused',
+            parsed.issues.map((i) => ({ path: i.path.replace(/^rules\[0\]/, 'rule'), message: formatRuleIssue(i) })),
+          );
         }
-        if (rule.id !== incident.ruleId) return errorReply(400, 'bad_request', `the rule must be ${incident.ruleId}, the rule of this case`, [{ path: 'rule.id', message: `expected ${incident.ruleId}` }]);
+        if (rule.id !== incident.ruleId)
+          return errorReply(400, 'bad_request', `the rule must be ${incident.ruleId}, the rule of this case`, [
+            { path: 'rule.id', message: `expected ${incident.ruleId}` },
+          ]);
         const running = deps.rules.written();
         const next = running.map((r) => ((r as { id?: unknown }).id === rule.id ? rule : r));
         if (!running.some((r) => (r as { id?: unknown }).id === rule.id)) next.push(rule);
         const author = principal?.name ?? 'api';
         const before = deps.history.versions(incident.ruleId).at(-1)?.version ?? 0;
         const r = deps.rules.replace({ rules: next }, `adopt:${incident.id}`, author);
-        if (!r.ok) return errorReply(400, 'invalid_rules', 'the rule set with this rule is refused', r.issues.map((i) => ({ path: i.path, message: formatRuleIssue(i) })));
+        if (!r.ok)
+          return errorReply(
+            400,
+            'invalid_rules',
+            'the rule set with this rule is refused',
+            r.issues.map((i) => ({ path: i.path, message: formatRuleIssue(i) })),
+          );
         const version = deps.history.versions(incident.ruleId).at(-1);
-        if (!version || version.version === before) return errorReply(409, 'unchanged', `the rule is already ${incident.ruleId} as running`);
+        if (!version || version.version === before)
+          return errorReply(409, 'unchanged', `the rule is already ${incident.ruleId} as running`);
         return {
           status: 200,
-          body: { incidentId: incident.id, ruleId: version.ruleId, version: version.version, author: version.author, time: new Date(version.time).toISOString(), rule: version.rule, diff: version.diff, ruleSet: { version: r.info.version, hash: r.info.hash } },
+          body: {
+            incidentId: incident.id,
+            ruleId: version.ruleId,
+            version: version.version,
+            author: version.author,
+            time: new Date(version.time).toISOString(),
+            rule: version.rule,
+            diff: version.diff,
+            ruleSet: { version: r.info.version, hash: r.info.hash },
+          },
         };
       },
     },

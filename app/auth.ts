@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
-import { type Principal, Role } from '../alerts/access.js';
+import { type Principal, Role } from '../alerts/index.js';
 
 /** One entry of the config's `tokens` list. */
 export const TokenEntry = z.strictObject({
@@ -31,7 +31,7 @@ const digest = (token: string) => createHash('sha256').update(token).digest('bas
 /** The token given with a request, or '' when none. */
 export function tokenOf(req: IncomingMessage, url: URL): string {
   const header = req.headers.authorization;
-  return header?.startsWith('Bearer ') ? header.slice(7).trim() : url.searchParams.get('token') ?? '';
+  return header?.startsWith('Bearer ') ? header.slice(7).trim() : (url.searchParams.get('token') ?? '');
 }
 
 /** Build the authenticator; throws on two entries with the same token or name (a config mistake). */

@@ -47,7 +47,9 @@ export function renderBanner(urls: ServiceUrls, token: string, config: Config, v
       ? `  Node-RED        ${urls.flows}   (user ${config.flows.user}, password ${config.flows.password ? 'as configured (CITYSENSE_FLOWS_PASSWORD)' : 'the operator token'})`
       : '',
     `  try:  curl -H "Authorization: Bearer ${token}" ${urls.http}/api/incidents`,
-    verifierToken ? `  verifier        ${urls.http}/?token=${verifierToken}   (核查结案: a close must come from someone other than the responder)` : '',
+    verifierToken
+      ? `  verifier        ${urls.http}/?token=${verifierToken}   (核查结案: a close must come from someone other than the responder)`
+      : '',
     config.demo ? '  demo simulation on (CITYSENSE_DEMO=0 turns it off)' : '',
     '',
   ].join('\n');

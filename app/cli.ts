@@ -1,6 +1,7 @@
 // The `citysense` CLI (DESIGN.md § Processes: start, simulate, rules check, review).
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
+import { ConfigError } from './errors.js';
 
 const HELP = `citysense — city sensing and early warning
 

@@ -3,23 +3,28 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { BrokerLimits } from '../broker/limits.js';
-import { Duration } from '../rules/duration.js';
-import { GroupSpec } from '../rules/group.js';
-import { RULE_KINDS, type RuleKind } from '../rules/schema.js';
+import { BrokerLimits } from '../broker/index.js';
+import { Duration } from '../model/duration.js';
+import { GroupSpec } from '../rules/index.js';
+import { RULE_KINDS, type RuleKind } from '../rules/index.js';
 import { TokenEntry } from './auth.js';
-import { IntakeOptions } from '../alerts/intake.js';
-import { EvaluationModel } from '../alerts/evaluation-model.js';
-import { DEFAULT_RULES_PATH } from '../rules/load.js';
-import { DEFAULT_MAX_FUTURE_MS } from '../ingest/time-window.js';
+import { IntakeOptions } from '../alerts/index.js';
+import { EvaluationModel } from '../alerts/index.js';
+import { DEFAULT_RULES_PATH } from '../rules/index.js';
+import { DEFAULT_MAX_FUTURE_MS } from '../ingest/index.js';
+import { InfluxSinkOptions } from '../store/index.js';
+import { issuesOf } from '../model/index.js';
 import { NotifyConfig } from '../notify/index.js';
 import { ReviewConfig } from './review-config.js';
+import { ConfigError } from './errors.js';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 const Flag = z.union([z.boolean(), z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true')]);
 
 export const Config = z.strictObject({
-  mqtt: z.strictObject({ host: z.string().default('0.0.0.0'), port: Port.default(1883), wsPort: Port.default(8083) }).default({ host: '0.0.0.0', port: 1883, wsPort: 8083 }),
+  mqtt: z
+    .strictObject({ host: z.string().default('0.0.0.0'), port: Port.default(1883), wsPort: Port.default(8083) })
+    .default({ host: '0.0.0.0', port: 1883, wsPort: 8083 }),
   http: z.strictObject({ host: z.string().default('0.0.0.0'), port: Port.default(8080) }).default({ host: '0.0.0.0', port: 8080 }),
   dataDir: z.string().min(1).default('./data'),
   rules: z.string().min(1).default(DEFAULT_RULES_PATH),
@@ -49,7 +54,12 @@ export const Config = z.strictObject({
   storeBusyTimeout: Duration.default(5_000),
   /** A detection whose incident transaction fails (docs/operations.md § Durability): tries in all, backoff, and how many may wait. */
   detectionRetry: z
-    .strictObject({ attempts: z.number().int().min(1).max(100).default(5), delay: Duration.default(200), maxDelay: Duration.default(5_000), queue: z.number().int().positive().default(1_000) })
+    .strictObject({
+      attempts: z.number().int().min(1).max(100).default(5),
+      delay: Duration.default(200),
+      maxDelay: Duration.default(5_000),
+      queue: z.number().int().positive().default(1_000),
+    })
     .prefault({}),
   deadlineCheckInterval: Duration.default(5_000),
   /**
@@ -61,16 +71,32 @@ export const Config = z.strictObject({
     .default({ absence: { by: 'grid', window: 120_000 } }),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Local time for CAP `sent` and monthly evaluation rollups; default: this machine's offset. */
-  utcOffsetMinutes: z.number().int().min(-720).max(840).default(() => -new Date().getTimezoneOffset()),
+  utcOffsetMinutes: z
+    .number()
+    .int()
+    .min(-720)
+    .max(840)
+    .default(() => -new Date().getTimezoneOffset()),
   /** 回访 (alerts/follow-up.ts): link lifetime, the public base URL of `/r/{token}` (default: the HTTP URL), and which report sources get one (default: all). */
   followUp: z
-    .strictObject({ ttl: Duration.refine((ms) => ms > 0, 'followUp.ttl must be longer than 0').default(7 * 86_400_000), baseUrl: z.url().optional(), sources: z.array(z.string().min(1)).min(1).optional() })
+    .strictObject({
+      ttl: Duration.refine((ms) => ms > 0, 'followUp.ttl must be longer than 0').default(7 * 86_400_000),
+      baseUrl: z.url().optional(),
+      sources: z.array(z.string().min(1)).min(1).optional(),
+    })
     .prefault({}),
   /** 综合评价 by indicator family (alerts/evaluation-model.ts): `families` (replaces the default families as a whole) and `categoryMeasures`. */
   evaluation: EvaluationModel.prefault({}),
   /** CAP 1.2 `sender` (an unambiguous id of the issuing system, e.g. a domain) and its display name. */
   cap: z
-    .strictObject({ sender: z.string().min(1).regex(/^[^\s,<&]+$/, 'sender: no spaces, commas, < or &').default('citysense.local'), senderName: z.string().min(1).default('citysense') })
+    .strictObject({
+      sender: z
+        .string()
+        .min(1)
+        .regex(/^[^\s,<&]+$/, 'sender: no spaces, commas, < or &')
+        .default('citysense.local'),
+      senderName: z.string().min(1).default('citysense'),
+    })
     .default({ sender: 'citysense.local', senderName: 'citysense' }),
   /** Node-RED at /flows: admin `user`, `password` (default: the operator token), `userDir` (default `${dataDir}/flows`). */
   flows: z
@@ -83,25 +109,8 @@ export const Config = z.strictObject({
       allowUnsafeNodes: Flag.default(false),
     })
     .default({ enabled: true, user: 'admin', allowUnsafeNodes: false }),
-  influx: z
-    .strictObject({
-      url: z.url(),
-      token: z.string().optional(),
-      org: z.string().optional(),
-      bucket: z.string().min(1),
-      api: z.enum(['v2', 'v1']).default('v2'),
-      // File-only tuning of the sink (docs/operations.md § InfluxDB); defaults in store/influx/options.ts.
-      batchSize: z.number().int().positive().optional(),
-      flushInterval: Duration.optional(),
-      maxRetries: z.number().int().nonnegative().optional(),
-      maxRetryTime: Duration.optional(),
-      minRetryDelay: Duration.optional(),
-      maxRetryDelay: Duration.optional(),
-      maxBufferLines: z.number().int().positive().optional(),
-      replayInterval: Duration.optional(),
-      timeout: Duration.optional(),
-    })
-    .optional(),
+  /** The InfluxDB sink (docs/operations.md § InfluxDB): the sink's own schema, so the file names its options exactly. */
+  influx: InfluxSinkOptions.optional(),
   /** Notifications to people outside the console (DESIGN.md § Notifications; docs/notifications.md). */
   notify: NotifyConfig.optional(),
 });
@@ -136,13 +145,6 @@ const ENV: Array<[string, string[]]> = [
   ['CITYSENSE_FLOWS_UNSAFE_NODES', ['flows', 'allowUnsafeNodes']],
 ];
 
-export class ConfigError extends Error {
-  readonly code = 'invalid_config';
-  constructor(readonly issues: Array<{ path: string; message: string }>, readonly source: string) {
-    super(`invalid configuration (${source}):\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`);
-  }
-}
-
 /** Load and validate the configuration; throws ConfigError naming each bad field. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigInput = {}): Config {
   const source = env.CITYSENSE_CONFIG ? `config file ${env.CITYSENSE_CONFIG} + environment` : 'environment';
@@ -167,10 +169,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const result = Config.safeParse(raw);
   if (!result.success) {
     throw new ConfigError(
-      result.error.issues.map((i) => {
-        const path = i.path.join('.');
-        const viaEnv = envPath.get(path);
-        return { path: viaEnv ? `${viaEnv} (${path})` : path || '(root)', message: i.message };
+      issuesOf(result.error, { root: '(root)' }).map((i) => {
+        const viaEnv = envPath.get(i.path);
+        return viaEnv ? { ...i, path: `${viaEnv} (${i.path})` } : i;
       }),
       source,
     );

@@ -15,7 +15,19 @@ export interface DemoOptions {
 export function startDemo({ url, logger, incidentEverySec = 90 }: DemoOptions): { stop(): Promise<void> } {
   const abort = new AbortController();
   const run = runSimulation(
-    { url, scenario: 'normal', sensors: 9, cameras: 3, drones: 1, rate: 0.2, duration: 0, seed: 7, incidentEverySec, startSec: 10, idPrefix: 'demo-' },
+    {
+      url,
+      scenario: 'normal',
+      sensors: 9,
+      cameras: 3,
+      drones: 1,
+      rate: 0.2,
+      duration: 0,
+      seed: 7,
+      incidentEverySec,
+      startSec: 10,
+      idPrefix: 'demo-',
+    },
     { signal: abort.signal, logger },
   ).then(
     (summary) => logger.info(summary, 'demo simulation ended'),

@@ -78,8 +78,14 @@ export function createDetectionPath(deps: DetectionPathDeps): DetectionPath {
     else stats.failed.set(k, { rule: d.ruleId, reason, value: 1 });
     const message = err instanceof Error ? err.message : String(err);
     if (d === watching) outcome = 'failed';
-    failing = { reason: `detection of rule ${d.ruleId} on device ${d.deviceId} was not handled (${reason}, ${tries} tries): ${message}`, since: scheduler.now() };
-    logger.error({ err, ruleId: d.ruleId, deviceId: d.deviceId, dedupKey: d.dedupKey, detectionId: d.id, reason, tries }, `detection of rule ${d.ruleId} on device ${d.deviceId} not handled after ${tries} tries (${reason}); the rule's state of that key is reset`);
+    failing = {
+      reason: `detection of rule ${d.ruleId} on device ${d.deviceId} was not handled (${reason}, ${tries} tries): ${message}`,
+      since: scheduler.now(),
+    };
+    logger.error(
+      { err, ruleId: d.ruleId, deviceId: d.deviceId, dedupKey: d.dedupKey, detectionId: d.id, reason, tries },
+      `detection of rule ${d.ruleId} on device ${d.deviceId} not handled after ${tries} tries (${reason}); the rule's state of that key is reset`,
+    );
     // The raise has no incident behind it: the rule must not believe it fired.
     try {
       deps.release(d.ruleId, stateKeyOf(d));
@@ -103,7 +109,11 @@ export function createDetectionPath(deps: DetectionPathDeps): DetectionPath {
           if (d === watching) outcome = 'handled';
         } catch (err) {
           const verdict = queue.failed(key, scheduler.now(), retriable(err));
-          if (verdict.retry) logger.warn({ err, ruleId: d.ruleId, deviceId: d.deviceId, tries: failed + 1, retryInMs: verdict.delayMs }, 'detection not handled yet; retrying');
+          if (verdict.retry)
+            logger.warn(
+              { err, ruleId: d.ruleId, deviceId: d.deviceId, tries: failed + 1, retryInMs: verdict.delayMs },
+              'detection not handled yet; retrying',
+            );
           else giveUp(d, verdict.reason, err, failed + 1);
         }
       }
@@ -123,10 +133,13 @@ export function createDetectionPath(deps: DetectionPathDeps): DetectionPath {
     if (at !== undefined) {
       timer = {
         at,
-        sub: scheduler.schedule(() => {
-          timer = undefined;
-          run();
-        }, Math.max(0, at - scheduler.now())),
+        sub: scheduler.schedule(
+          () => {
+            timer = undefined;
+            run();
+          },
+          Math.max(0, at - scheduler.now()),
+        ),
       };
     }
   };
@@ -141,7 +154,12 @@ export function createDetectionPath(deps: DetectionPathDeps): DetectionPath {
         logger.error({ err, ruleId: d.ruleId, deviceId: d.deviceId }, 'detection could not be written to the telemetry store');
       }
       if (closed || !queue.offer(d.dedupKey, d, scheduler.now())) {
-        giveUp(d, closed ? 'shutdown' : 'queue_full', new Error(closed ? 'the service is stopping' : `${queue.size} detections already wait for a retry`), 0);
+        giveUp(
+          d,
+          closed ? 'shutdown' : 'queue_full',
+          new Error(closed ? 'the service is stopping' : `${queue.size} detections already wait for a retry`),
+          0,
+        );
         return 'failed';
       }
       // Saved and put back: a detection handled inside another's (a Node-RED flow) waits for the outer run.

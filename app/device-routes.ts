@@ -68,7 +68,12 @@ export function deviceRoutes({ devices, reader, openIncidents, clock }: DeviceRo
         const byDevice = incidentsByDevice(openIncidents(), principal);
         const list = devices
           .list()
-          .filter((d) => (kind === undefined || d.kind === kind) && (grid === undefined || d.grid === grid) && (district === undefined || d.district === district))
+          .filter(
+            (d) =>
+              (kind === undefined || d.kind === kind) &&
+              (grid === undefined || d.grid === grid) &&
+              (district === undefined || d.district === district),
+          )
           .filter((d) => online === undefined || devices.isOnline(d) === online)
           .map((d) => view(d, byDevice.get(d.id) ?? []));
         return { status: 200, body: { count: list.length, devices: list } };
@@ -88,7 +93,8 @@ export function deviceRoutes({ devices, reader, openIncidents, clock }: DeviceRo
           series = await reader.series(q);
         } catch (err) {
           // InfluxDB away or refusing: the service is fine, its time-series store is not.
-          if (err instanceof StoreError) return errorReply(503, 'store_unavailable', `telemetry could not be read from ${reader.name}: ${err.message}`);
+          if (err instanceof StoreError)
+            return errorReply(503, 'store_unavailable', `telemetry could not be read from ${reader.name}: ${err.message}`);
           throw err;
         }
         return {

@@ -23,11 +23,17 @@ export interface DeviceTrackingDeps {
 export function telemetryReaderFor(influx: Config['influx'], sqlite: TelemetryReader, flush: () => Promise<void>): TelemetryReader {
   if (!influx) return sqlite;
   const { url, token, bucket, api, timeout } = influx;
-  return openInfluxTelemetryReader({ url, bucket, api, ...(token !== undefined ? { token } : {}), ...(timeout !== undefined ? { timeoutMs: timeout } : {}) }, flush);
+  return openInfluxTelemetryReader(
+    { url, bucket, api, ...(token !== undefined ? { token } : {}), ...(timeout !== undefined ? { timeoutMs: timeout } : {}) },
+    flush,
+  );
 }
 
 /** Start keeping the device directory; stop() detaches it from the broker and ingest. */
-export function trackDevices({ broker, registry, readings$, reader, clock, logger }: DeviceTrackingDeps): { devices: DeviceDirectory; stop(): void } {
+export function trackDevices({ broker, registry, readings$, reader, clock, logger }: DeviceTrackingDeps): {
+  devices: DeviceDirectory;
+  stop(): void;
+} {
   const devices = createDeviceDirectory({ registry: registry.all(), clock });
   // A goodbye made from an MQTT DISCONNECT is no message heard: the connection side below has it.
   const sub = readings$.subscribe((r) => r.departed !== 'disconnect' && devices.observe(r));

@@ -3,8 +3,16 @@
 // and a crash loses no freeze: pending rows are resumed at start); the readings are read later,
 // once the `evidenceAfter` margin has passed, and the evidence is stored with the case.
 import type { Logger } from 'pino';
-import { collectEvidence, evidenceWindow, type Evidence, type EvidenceSources, type Incident, type IncidentEvent, type IncidentService } from '../alerts/index.js';
-import type { EvidenceStore } from '../store/types.js';
+import {
+  collectEvidence,
+  evidenceWindow,
+  type Evidence,
+  type EvidenceSources,
+  type Incident,
+  type IncidentEvent,
+  type IncidentService,
+} from '../alerts/index.js';
+import type { EvidenceStore } from '../store/index.js';
 
 export interface EvidenceFreezerDeps {
   store: EvidenceStore;
@@ -29,8 +37,18 @@ const FREEZE_ON = new Set(['closed', 'false_alarm']);
 /** A placeholder row that says the evidence is on its way. */
 function freezingRow(incident: Incident, triggeredAt: number, sources: EvidenceSources): Evidence {
   return {
-    incidentId: incident.id, status: 'freezing', triggeredAt, window: evidenceWindow(incident, triggeredAt, sources.marginsMs),
-    devices: [], readingCount: { total: 0, kept: 0, downsampled: false }, readings: [], detections: [], rule: null, silences: [], inhibited: [], inhibitors: [],
+    incidentId: incident.id,
+    status: 'freezing',
+    triggeredAt,
+    window: evidenceWindow(incident, triggeredAt, sources.marginsMs),
+    devices: [],
+    readingCount: { total: 0, kept: 0, downsampled: false },
+    readings: [],
+    detections: [],
+    rule: null,
+    silences: [],
+    inhibited: [],
+    inhibitors: [],
   };
 }
 

@@ -2,7 +2,7 @@
 // form posts, which the API's JSON-only body parsing refuses. The handling is alerts/follow-up-http.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type FollowUps, errorReply, followUpReply, followUpTokenOf } from '../alerts/index.js';
-import { FOLLOW_UP_CSP } from '../alerts/follow-up-page.js';
+import { FOLLOW_UP_CSP } from '../alerts/index.js';
 import type { Mount } from './http-server.js';
 import { readBody, requestUrl, send } from './http-io.js';
 

@@ -13,7 +13,13 @@ export function requestUrl(req: IncomingMessage): URL | undefined {
   }
   // URL keeps a bad escape as it is; the routes decode path parameters and URLSearchParams
   // would hand `%zz` through as text, so it is refused here, once, for every route.
-  const parts = [...url.pathname.split('/'), ...url.search.slice(1).split(/[&=]/).map((p) => p.replaceAll('+', ' '))];
+  const parts = [
+    ...url.pathname.split('/'),
+    ...url.search
+      .slice(1)
+      .split(/[&=]/)
+      .map((p) => p.replaceAll('+', ' ')),
+  ];
   for (const part of parts) {
     try {
       decodeURIComponent(part);

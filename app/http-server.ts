@@ -117,7 +117,12 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<{ server
       }
     }
     if (!found.hit) {
-      return send(res, found.pathMatched ? errorReply(405, 'method_not_allowed', `${method} not allowed on ${url.pathname}`) : errorReply(404, 'not_found', `no route ${url.pathname}`));
+      return send(
+        res,
+        found.pathMatched
+          ? errorReply(405, 'method_not_allowed', `${method} not allowed on ${url.pathname}`)
+          : errorReply(404, 'not_found', `no route ${url.pathname}`),
+      );
     }
     let principal: Principal | undefined;
     if (!found.hit.open) {
@@ -127,7 +132,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<{ server
     }
     const need = requiredRole(found.hit.route);
     if (principal && !roleAtLeast(principal.role, need) && !(principal.role === 'reporter' && found.hit.route.reporters)) {
-      return send(res, errorReply(403, 'forbidden', `${method} ${url.pathname} needs the ${need} role; ${principal.name} is ${principal.role}`));
+      return send(
+        res,
+        errorReply(403, 'forbidden', `${method} ${url.pathname} needs the ${need} role; ${principal.name} is ${principal.role}`),
+      );
     }
     let body: unknown;
     if (method === 'POST' || method === 'PUT') {
@@ -139,7 +147,12 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<{ server
         return send(res, errorReply(400, 'bad_json', 'body is not valid JSON'));
       }
     }
-    const reply = await found.hit.route.handler({ params: found.params, query: url.searchParams, body, ...(principal ? { principal } : {}) });
+    const reply = await found.hit.route.handler({
+      params: found.params,
+      query: url.searchParams,
+      body,
+      ...(principal ? { principal } : {}),
+    });
     send(res, reply, reply.headers);
   }
 
@@ -162,7 +175,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<{ server
     const a = authenticate(req, url);
     if ('refusal' in a) return refuseUpgrade(socket, a.refusal, a.retryAfterS);
     // A reporter token makes reports and nothing else: it does not watch the stream.
-    if (!roleAtLeast(a.principal.role, 'viewer')) return refuseUpgrade(socket, errorReply(403, 'forbidden', `/ws needs the viewer role; ${a.principal.name} is ${a.principal.role}`));
+    if (!roleAtLeast(a.principal.role, 'viewer'))
+      return refuseUpgrade(socket, errorReply(403, 'forbidden', `/ws needs the viewer role; ${a.principal.name} is ${a.principal.role}`));
     wss.handleUpgrade(req, socket, head, (ws) => opts.onWebSocket(ws, a.principal));
   });
   await new Promise<void>((resolve, reject) => {

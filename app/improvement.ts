@@ -33,7 +33,13 @@ export function createImprovement({ config, store, telemetry, ruleFile, clock, l
   const sources = evidenceSources(config, telemetry, store, () => ({ runtime: rules(), history }));
   const cases = { get: (id: string) => incidents().get(id), timeline: (id: string) => incidents().timeline(id) };
   const freezer = createEvidenceFreezer({ store: store.evidence, incidents: cases, sources, clock, logger });
-  const reviewInputs = createReviewInputs({ evidence: store.evidence, incidents: cases, history, lookbackMs: config.review.suggestionLookback, clock });
+  const reviewInputs = createReviewInputs({
+    evidence: store.evidence,
+    incidents: cases,
+    history,
+    lookbackMs: config.review.suggestionLookback,
+    clock,
+  });
   return {
     history,
     startRules,

@@ -3,7 +3,8 @@
 import type { Logger } from 'pino';
 import type { IncidentService, Route } from '../alerts/index.js';
 import { ackRoutes, createNotifier, type Notifier, notifyRoutes, resolveSecrets, SecretError } from '../notify/index.js';
-import { type Config, ConfigError } from './config.js';
+import type { Config } from './config.js';
+import { ConfigError } from './errors.js';
 import type { MetricsRegistry } from './metrics.js';
 
 /** The running notifier and its routes. */
@@ -17,7 +18,14 @@ export interface NotifyHandle {
 /** Start notifications when the config has a `notify` block; undefined otherwise. */
 export function startNotify(
   config: Config,
-  deps: { incidents: IncidentService; office: string; clock: () => number; logger: Logger; metrics: MetricsRegistry; baseUrl: () => string },
+  deps: {
+    incidents: IncidentService;
+    office: string;
+    clock: () => number;
+    logger: Logger;
+    metrics: MetricsRegistry;
+    baseUrl: () => string;
+  },
   env: NodeJS.ProcessEnv = process.env,
 ): NotifyHandle | undefined {
   if (!config.notify) return undefined;
@@ -25,10 +33,14 @@ export function startNotify(
   try {
     resolved = resolveSecrets(config.notify, env);
   } catch (err) {
-    if (err instanceof SecretError) throw new ConfigError([{ path: err.path, message: err.message.slice(err.path.length + 2) }], 'notify secrets');
+    if (err instanceof SecretError)
+      throw new ConfigError([{ path: err.path, message: err.message.slice(err.path.length + 2) }], 'notify secrets');
     throw err;
   }
-  const count = deps.metrics.counter('citysense_notifications_total', 'Notification delivery attempts by receiver and outcome (delivered, retry, failed)');
+  const count = deps.metrics.counter(
+    'citysense_notifications_total',
+    'Notification delivery attempts by receiver and outcome (delivered, retry, failed)',
+  );
   const notifier = createNotifier({
     config: resolved,
     dataDir: config.dataDir,

@@ -3,7 +3,7 @@
 // from the store file, read-only), printed side by side — what POST /api/incidents/{id}/replay answers.
 import { parseArgs } from 'node:util';
 import { firedRule, replayIncident, type IncidentReplay, type ReplaySide } from '../alerts/index.js';
-import { safeIso } from '../alerts/safe-format.js';
+import { safeIso } from '../alerts/index.js';
 import { formatRuleIssue, loadRuleFileFromPath, type Rule } from '../rules/index.js';
 import { openCaseFile } from '../store/index.js';
 
@@ -22,7 +22,11 @@ export function formatIncidentReplay(r: IncidentReplay, candidateName: string): 
     `Live: ${r.live.detections.length} detection(s); the rule that fired ${r.current.reproducesLive ? 'reproduces them exactly' : 'does NOT reproduce them (downsampled evidence, or state from before the window)'}`,
     '',
     row('', `current (${r.current.rules.join(', ')})`, `candidate (${candidateName})`),
-    row('raised', s(r.current).raised ? iso(s(r.current).raisedAt) : 'would not have raised', s(r.candidate).raised ? iso(s(r.candidate).raisedAt) : 'would not have raised'),
+    row(
+      'raised',
+      s(r.current).raised ? iso(s(r.current).raisedAt) : 'would not have raised',
+      s(r.candidate).raised ? iso(s(r.candidate).raisedAt) : 'would not have raised',
+    ),
     row('cleared', iso(s(r.current).clearedAt), iso(s(r.candidate).clearedAt)),
     row('severity', s(r.current).severity ?? '-', s(r.candidate).severity ?? '-'),
     row('detections', String(r.current.detections.length), String(r.candidate.detections.length)),
@@ -32,7 +36,8 @@ export function formatIncidentReplay(r: IncidentReplay, candidateName: string): 
     '',
     row('Detections', 'current', 'candidate'),
   ];
-  const line = (d: ReplaySide['detections'][number] | undefined) => (d ? `${iso(d.ts).slice(11, 23)} ${d.phase} ${d.severity} ${d.deviceId}` : '');
+  const line = (d: ReplaySide['detections'][number] | undefined) =>
+    d ? `${iso(d.ts).slice(11, 23)} ${d.phase} ${d.severity} ${d.deviceId}` : '';
   for (let i = 0; i < Math.max(r.current.detections.length, r.candidate.detections.length); i++) {
     lines.push(row('', line(r.current.detections[i]), line(r.candidate.detections[i])));
   }
@@ -43,7 +48,12 @@ export function formatIncidentReplay(r: IncidentReplay, candidateName: string): 
 export async function runIncidentReplay(argv: string[], out: Out, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { incident: { type: 'string' }, rules: { type: 'string' }, json: { type: 'boolean', default: false }, 'data-dir': { type: 'string' } },
+    options: {
+      incident: { type: 'string' },
+      rules: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+    },
   });
   const id = values.incident;
   if (!id) return (out.error('rules replay --incident: give the incident id'), 1);
@@ -63,7 +73,12 @@ export async function runIncidentReplay(argv: string[], out: Out, env: NodeJS.Pr
     if (!incident) return (out.error(`rules replay: no incident ${id}`), 1);
     const evidence = cases.evidence(id);
     if (evidence?.status !== 'frozen') {
-      return (out.error(`rules replay: the evidence of ${id} is ${evidence?.status ?? 'not frozen'} (it is frozen at close or false alarm); POST /api/incidents/${id}/replay replays a case still open over live telemetry`), 1);
+      return (
+        out.error(
+          `rules replay: the evidence of ${id} is ${evidence?.status ?? 'not frozen'} (it is frozen at close or false alarm); POST /api/incidents/${id}/replay replays a case still open over live telemetry`,
+        ),
+        1
+      );
     }
     const current = firedRule(evidence);
     if (!current) return (out.error(`rules replay: ${id} has no recorded rule to replay`), 1);

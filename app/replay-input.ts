@@ -1,5 +1,6 @@
 // Inputs of `citysense rules replay`: a JSONL file (one Reading, or one raw MQTT message
 // `{topic, payload, ts}` per line), or the readings a running service stored (SQLite or InfluxDB).
+import { issuesOf, issuesText } from '../model/index.js';
 import { readFileSync } from 'node:fs';
 import { createGridLocator, enrich, parsePayload, parseTopic, Reading, type GridLocator } from '../ingest/index.js';
 import { openInfluxReader, openSqliteReadingsReader } from '../store/index.js';
@@ -48,7 +49,7 @@ export function parseReplayJsonl(text: string, opts: { cellSizeM?: number } = {}
     }
     const r = Reading.safeParse(obj);
     if (r.success) readings.push(r.data);
-    else skipped.push({ line: i + 1, reason: r.error.issues.map((x) => `${x.path.join('.') || '(line)'}: ${x.message}`).join('; ') });
+    else skipped.push({ line: i + 1, reason: issuesText(issuesOf(r.error, { root: '(line)' })) });
   });
   return { readings, skipped };
 }
@@ -71,7 +72,9 @@ export function readStoredReadings(dataDir: string, since: number, until: number
 /** The readings a service wrote to InfluxDB between since and until, all of them (paged). */
 export async function readInfluxReadings(influx: NonNullable<Config['influx']>, since: number, until: number): Promise<LoadedReadings> {
   const reader = openInfluxReader({
-    url: influx.url, bucket: influx.bucket, api: influx.api,
+    url: influx.url,
+    bucket: influx.bucket,
+    api: influx.api,
     ...(influx.token !== undefined ? { token: influx.token } : {}),
     ...(influx.timeout !== undefined ? { timeoutMs: influx.timeout } : {}),
   });

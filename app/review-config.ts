@@ -1,6 +1,6 @@
 // The `review` block of the configuration (docs/reviews.md): how much evidence a case keeps.
 import { z } from 'zod';
-import { Duration } from '../rules/duration.js';
+import { Duration } from '../model/duration.js';
 
 /** `review.*`: evidence margins around the case, its size limit, and how far back the suggestion looks. */
 export const ReviewConfig = z.strictObject({

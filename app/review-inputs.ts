@@ -1,7 +1,17 @@
 // What GET /api/incidents/{id}/review reads besides the incident (docs/reviews.md): the frozen
 // evidence, for a false alarm the suggestion computed over it and the rule's true cases, and the
 // rule versions adopted from the review.
-import { firedRule, replaySide, reproducesLive, suggestChange, type EvidencedCase, type Incident, type IncidentService, type ReviewInputs, type RuleSuggestion } from '../alerts/index.js';
+import {
+  firedRule,
+  replaySide,
+  reproducesLive,
+  suggestChange,
+  type EvidencedCase,
+  type Incident,
+  type IncidentService,
+  type ReviewInputs,
+  type RuleSuggestion,
+} from '../alerts/index.js';
 import type { EvidenceStore } from '../store/index.js';
 import type { RuleHistory } from './rule-history.js';
 
@@ -12,7 +22,13 @@ const MAX_TRUE_CASES = 100;
 const isTrueCase = (i: Incident) => (i.state === 'closed' || i.state === 'reviewed') && i.falseAlarmBy === undefined;
 
 /** The review inputs of a case, the suggestion kept until its evidence or the rule's true cases change. */
-export function createReviewInputs(deps: { evidence: EvidenceStore; incidents: Pick<IncidentService, 'get'>; history: RuleHistory; lookbackMs: number; clock: () => number }) {
+export function createReviewInputs(deps: {
+  evidence: EvidenceStore;
+  incidents: Pick<IncidentService, 'get'>;
+  history: RuleHistory;
+  lookbackMs: number;
+  clock: () => number;
+}) {
   // A suggestion replays every true case several times: worth keeping while its inputs stand.
   const memo = new Map<string, RuleSuggestion | undefined>();
   const suggestion = (incident: Incident, evidence: NonNullable<ReviewInputs['evidence']>): RuleSuggestion | undefined => {
@@ -34,7 +50,10 @@ export function createReviewInputs(deps: { evidence: EvidenceStore; incidents: P
     const evidence = deps.evidence.get(incident.id);
     const falseAlarm = incident.state === 'false_alarm' || incident.falseAlarmBy !== undefined;
     const adopted = incident.ruleId
-      ? deps.history.versions(incident.ruleId).filter((v) => v.incidentId === incident.id).map(({ ruleId, version, author, time, diff }) => ({ ruleId, version, author, time, diff }))
+      ? deps.history
+          .versions(incident.ruleId)
+          .filter((v) => v.incidentId === incident.id)
+          .map(({ ruleId, version, author, time, diff }) => ({ ruleId, version, author, time, diff }))
       : [];
     const fired = evidence?.status === 'frozen' ? firedRule(evidence) : undefined;
     const side = fired && evidence ? replaySide([fired], evidence, incident) : undefined;

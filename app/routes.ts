@@ -75,20 +75,37 @@ export function apiRoutes({ engine, ingest, router, rules: ruleSet }: RouteDeps)
         return { status: 200, body: { count: ingest.stats().refused, rejected: ingest.deadLetters.list(limit) } };
       },
     },
-    { method: 'GET', path: '/api/departments', handler: () => ({ status: 200, body: { departments: router.departments(), routing: router.table() } }) },
+    {
+      method: 'GET',
+      path: '/api/departments',
+      handler: () => ({ status: 200, body: { departments: router.departments(), routing: router.table() } }),
+    },
   ];
 }
 
 const ruleSetHealth = (r: RuleSetHolder) => {
   const { version, hash, enabled, source, loadedAt, lastError } = r.info();
-  return { version, hash, enabled, source, loadedAt: new Date(loadedAt).toISOString(), ...(lastError ? { lastError: { at: new Date(lastError.at).toISOString(), source: lastError.source, issues: lastError.issues.length } } : {}) };
+  return {
+    version,
+    hash,
+    enabled,
+    source,
+    loadedAt: new Date(loadedAt).toISOString(),
+    ...(lastError
+      ? { lastError: { at: new Date(lastError.at).toISOString(), source: lastError.source, issues: lastError.issues.length } }
+      : {}),
+  };
 };
 
 /** GET /api/rules (as written: durations as strings) and PUT /api/rules (DESIGN: invalid → 400, old set keeps running). */
 function ruleRoutes(engine: RuleEngine, ruleSet: RuleSetHolder | undefined): Route[] {
   if (!ruleSet) return [{ method: 'GET', path: '/api/rules', handler: () => ({ status: 200, body: { rules: engine.rules() } }) }];
   return [
-    { method: 'GET', path: '/api/rules', handler: () => ({ status: 200, body: { rules: ruleSet.written(), version: ruleSet.info().version, hash: ruleSet.info().hash } }) },
+    {
+      method: 'GET',
+      path: '/api/rules',
+      handler: () => ({ status: 200, body: { rules: ruleSet.written(), version: ruleSet.info().version, hash: ruleSet.info().hash } }),
+    },
     {
       method: 'PUT',
       path: '/api/rules',
@@ -97,7 +114,11 @@ function ruleRoutes(engine: RuleEngine, ruleSet: RuleSetHolder | undefined): Rou
         // The token name is the author of the rule versions this makes (docs/rules.md § Versions).
         const r = ruleSet.replace(body, 'api', principal?.name);
         if (!r.ok) {
-          const issues = r.issues.map((i) => ({ path: i.path || '(body)', message: formatRuleIssue(i), ...(i.ruleId ? { ruleId: i.ruleId } : {}) }));
+          const issues = r.issues.map((i) => ({
+            path: i.path || '(body)',
+            message: formatRuleIssue(i),
+            ...(i.ruleId ? { ruleId: i.ruleId } : {}),
+          }));
           return errorReply(400, 'invalid_rules', `rule set refused (${issues.length} error(s)); the running set is unchanged`, issues);
         }
         return { status: 200, body: { version: r.info.version, hash: r.info.hash, count: r.info.count, changed: r.changed, kept: r.kept } };

@@ -61,7 +61,8 @@ export function createRuleHistory(opts: { store: RuleVersionStore; path: string;
     const entries: Array<Omit<RuleVersion, 'version'>> = [];
     for (const rule of written) {
       const prev = latest.get(idOf(rule))?.rule ?? null;
-      if (canonicalJson(prev) !== canonicalJson(rule)) entries.push({ ruleId: idOf(rule), time, author, rule, diff: jsonDiff(prev, rule), ...(incidentId ? { incidentId } : {}) });
+      if (canonicalJson(prev) !== canonicalJson(rule))
+        entries.push({ ruleId: idOf(rule), time, author, rule, diff: jsonDiff(prev, rule), ...(incidentId ? { incidentId } : {}) });
     }
     // A removed rule is a change too: its last version says so.
     for (const v of latest.values()) {
@@ -101,7 +102,10 @@ export function createRuleHistory(opts: { store: RuleVersionStore; path: string;
         const parsed = parseRuleSet({ rules: kept.rules });
         if (parsed.ok) {
           set = parsed;
-          logger.info({ author: kept.author, at: new Date(kept.time).toISOString() }, 'rule set from the store (PUT /api/rules), loaded over the rule file');
+          logger.info(
+            { author: kept.author, at: new Date(kept.time).toISOString() },
+            'rule set from the store (PUT /api/rules), loaded over the rule file',
+          );
         } else logger.warn('the stored rule set no longer validates; the rule file is used');
       } else if (kept) {
         logger.info({ path }, 'the rule file changed after the stored rule set was PUT; the file wins');

@@ -15,7 +15,13 @@ export function ruleVersionRoutes({ history, rules }: { history: RuleHistory; ru
         if (!versions.length && !running) return errorReply(404, 'not_found', `no rule ${params.id}`);
         return {
           status: 200,
-          body: versions.map((v) => ({ version: v.version, author: v.author, time: new Date(v.time).toISOString(), rule: v.rule, diff: v.diff })),
+          body: versions.map((v) => ({
+            version: v.version,
+            author: v.author,
+            time: new Date(v.time).toISOString(),
+            rule: v.rule,
+            diff: v.diff,
+          })),
         };
       },
     },

@@ -1,7 +1,15 @@
 // Wiring of the rules stage's lifecycle: restore saved rule state at start, hot
 // reload on file change and PUT /api/rules, save rule state periodically and at shutdown.
 import type { Logger } from 'pino';
-import { createRuleSet, slotEntry, watchRuleFile, type ChangedSlot, type RuleEngine, type RuleSetHolder, type RuleSetResult } from '../rules/index.js';
+import {
+  createRuleSet,
+  slotEntry,
+  watchRuleFile,
+  type ChangedSlot,
+  type RuleEngine,
+  type RuleSetHolder,
+  type RuleSetResult,
+} from '../rules/index.js';
 import type { RuleStateStore } from '../store/index.js';
 
 export interface RulesRuntimeDeps {
@@ -37,14 +45,15 @@ export function startRulesRuntime(deps: RulesRuntimeDeps): RulesRuntime {
   const logger = deps.logger.child({ stage: 'rules' });
   const saved = stateStore.load();
   const restored = engine.restore(saved.entries);
-  if (saved.entries.length) logger.info({ restored, dropped: saved.entries.length - restored, savedAt: saved.savedAt }, 'rule state restored');
+  if (saved.entries.length)
+    logger.info({ restored, dropped: saved.entries.length - restored, savedAt: saved.savedAt }, 'rule state restored');
 
   const rules = createRuleSet({ engine, initial: deps.initial, source: `file:${deps.path}`, clock, logger, onApplied: deps.onApplied });
 
-  // Issue #3: one save used to rewrite every slot on the main thread in one transaction, a pause
-  // that grew with devices × rules (~1 s with 50,000 devices, `npm run bench:rule-state`). Now a
-  // save walks the slots that changed a chunk per turn of the event loop, writing each chunk in
-  // a transaction of its own; a slot that changes meanwhile is written as it is then.
+  // A save walks the slots that changed a chunk per turn of the event loop, writing each chunk in
+  // a transaction of its own (one transaction for every slot would pause the main thread for a
+  // time growing with devices × rules, `npm run bench:rule-state`); a slot that changes meanwhile
+  // is written as it is then.
   /** The slots the save under way has yet to take. */
   let walk: Iterator<ChangedSlot> | undefined;
   let running: Promise<void> | undefined;

@@ -3,34 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { join } from 'node:path';
-import { share, Subject, type Subscription } from 'rxjs';
-import {
-  auditOf,
-  createHub,
-  inScope,
-  scopeOf,
-  createIncidentService,
-  createRouter,
-  createSilenceService,
-  createFollowUps,
-  evaluationRoutes,
-  managementRoutes,
-  incidentRoutes,
-  loadRoutingTable,
-  createIntake,
-  createMutedKeys,
-  createMuteLedger,
-  sweepAfterActions,
-  sweepAfterExpire,
-  withFollowUps,
-} from '../alerts/index.js';
+import { share, Subject } from 'rxjs';
+import { createAlerts, createRouter, loadRoutingTable } from '../alerts/index.js';
 import { createBroker, loadRegistry, loadTlsFiles, TlsError } from '../broker/index.js';
 import { createFlowsBridge, type IncidentChange, startFlows } from '../flows/index.js';
 import { DEMO_DISTRICTS_PATH, createConsoleMount } from '../console/index.js';
-import { createGridLocator, createIngest, type Reading } from '../ingest/index.js';
-import { createRuleEngine, type Detection, formatRuleIssue, loadRuleFileFromPath, stateKeyOf } from '../rules/index.js';
-import type { Incident, IncidentEvent } from '../alerts/incident.js';
-import { openSqliteStore, type LogMessage, type TelemetrySink } from '../store/index.js';
+import { createGridLocator, createIngest } from '../ingest/index.js';
+import { createRuleEngine, formatRuleIssue, loadRuleFileFromPath, stateKeyOf } from '../rules/index.js';
+import { openSqliteStore, type TelemetrySink } from '../store/index.js';
 import type { Config } from './config.js';
 import { renderBanner, serviceUrls, type ServiceUrls } from './banner.js';
 import { demoVerifierToken, startDemo } from './demo.js';
@@ -42,13 +22,14 @@ import { apiRoutes, publicRoutes } from './routes.js';
 import { registerMetrics } from './service-metrics.js';
 import { openInfluxSink, writeIncidentEvent } from './telemetry-sink.js';
 import { startRulesRuntime } from './rules-runtime.js';
-import { createDetectionPath } from './detection-path.js';
+import { startReadingPath } from './reading-path.js';
 import { createReportLimit } from './report-limit.js';
 import { createFollowUpMount } from './follow-up-mount.js';
 import { deviceRoutes } from './device-routes.js';
 import { telemetryReaderFor, trackDevices } from './device-tracking.js';
 import { startNotify, type NotifyHandle } from './notify.js';
 import { createImprovement } from './improvement.js';
+import { StartupError } from './errors.js';
 
 export interface RunningService {
   token: string;
@@ -60,10 +41,6 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-export class StartupError extends Error {
-  readonly code = 'startup_failed';
-}
-
 /** Start every stage on the given configuration. */
 export async function startService(config: Config, opts: { logger?: Logger; clock?: () => number } = {}): Promise<RunningService> {
   const logger = opts.logger ?? pino({ name: 'citysense', level: config.logLevel });
@@ -71,9 +48,13 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
   const allowAnonymous = config.allowAnonymous ?? config.demo;
 
   const ruleFile = await loadRuleFileFromPath(config.rules);
-  if (!ruleFile.ok) throw new StartupError(`rule file ${config.rules} is invalid:\n${ruleFile.issues.map((i) => `  - ${formatRuleIssue(i)}`).join('\n')}`);
+  if (!ruleFile.ok)
+    throw new StartupError(`rule file ${config.rules} is invalid:\n${ruleFile.issues.map((i) => `  - ${formatRuleIssue(i)}`).join('\n')}`);
   const routing = loadRoutingTable(config.routing);
-  if (!routing.ok) throw new StartupError(`routing table ${config.routing} is invalid:\n${routing.issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`);
+  if (!routing.ok)
+    throw new StartupError(
+      `routing table ${config.routing} is invalid:\n${routing.issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`,
+    );
   const registry = await loadRegistry(config.devices);
   const tls = loadTls(config);
   const token = config.operatorToken ?? randomBytes(18).toString('base64url');
@@ -88,7 +69,12 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
   const districtsPath = config.grid.districts ?? (config.demo ? DEMO_DISTRICTS_PATH : undefined);
   const grid = createGridLocator({ cellSizeM: config.grid.cellSizeM, geojsonPath: config.grid.geojson, districtsPath });
 
-  const store = openSqliteStore({ dataDir: config.dataDir, telemetryRetentionMs: config.telemetryRetention, busyTimeoutMs: config.storeBusyTimeout, logger });
+  const store = openSqliteStore({
+    dataDir: config.dataDir,
+    telemetryRetentionMs: config.telemetryRetention,
+    busyTimeoutMs: config.storeBusyTimeout,
+    logger,
+  });
   const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
   const stop = async () => {
     for (const fn of cleanups.splice(0).reverse()) {
@@ -124,76 +110,23 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     cleanups.push(() => ingest.close());
 
     const router = createRouter(routing.value);
-    let incidents: ReturnType<typeof createIncidentService>;
-    let notify: NotifyHandle | undefined;
-    const hub = createHub({
-      log: store.alertLog,
-      logger: logger.child({ stage: 'ws' }),
-      onAck: (incidentId, by, principal) => {
-        // Out of a scoped responder's department reads as unknown, as over HTTP.
-        const found = incidents.get(incidentId);
-        if (!found || !inScope(principal, scopeOf(found, router.office()))) return { ok: false, status: 404, code: 'not_found', message: `no incident ${incidentId}` };
-        const r = incidents.act(incidentId, { action: 'acknowledge', by }, auditOf(principal));
-        return r.ok ? { ok: true } : r;
-      },
-      // An incident message reaches its department and whoever its escalation told (一办 included).
-      departmentOf: (m) => (m.type === 'incident' ? scopeOf(m.incident as Incident, router.office()) : m.alert ? departmentOfAlert(m.alert as Detection) : undefined),
-    });
-    const departmentOfAlert = (d: Detection) => d.department ?? router.route(d).department;
-    cleanups.push(() => hub.close());
-    // Incident changes as a stream, for Node-RED's `citysense incident` nodes.
-    const incidentChanges = new Subject<IncidentChange>();
-    cleanups.push(() => incidentChanges.complete());
-    // Silences and inhibition: muted detections are stored and counted, never pushed.
-    const silences = createSilenceService({ store: store.silences, clock });
-    const countMuted = metrics.counter('citysense_detections_muted_total', 'Detections muted by a silence or an inhibiting incident (stored, not pushed)');
     // 复盘 → 优化: rule versions (and the set to start with), evidence frozen at close, replay, adoption.
-    const improvement = createImprovement({ config, store, telemetry, ruleFile, clock, logger, incidents: () => incidents, rules: () => rulesRuntime });
-    cleanups.push(() => improvement.stop());
-    // Muting never eats a warning: a muted raise is kept (in the store) until its rule clears, and
-    // handed back when its silence ends or its inhibitor closes (docs/alerts.md § Muting never eats a warning).
-    const muted = createMuteLedger({
-      keys: createMutedKeys(),
-      store: store.mutedKeys,
-      silences,
-      incidents: store.incidents,
-      redo: (d) => incidents.onDetection(d),
-      release: (d) => engine.release(d.ruleId, stateKeyOf(d)),
+    // It reads the incidents and the rules runtime only once running: both are made below.
+    const improvement = createImprovement({
+      config,
+      store,
+      telemetry,
+      ruleFile,
       clock,
-      logger: logger.child({ stage: 'alerts' }),
-    });
-    cleanups.push(() => muted.close());
-    const publish = (m: LogMessage) => {
-      const seq = hub.publish(m);
-      if (m.type === 'incident') incidentChanges.next(m as unknown as IncidentChange);
-      if (m.type === 'incident') notify?.notifier.onIncidentChange(m);
-      if (m.type === 'incident') writeIncidentEvent(telemetry, m as { incident?: Incident; event?: IncidentEvent }, logger);
-      if (m.type === 'incident') improvement.freezer.onIncidentEvent(m.incident as Incident, m.event as IncidentEvent);
-      return seq;
-    };
-    // Each operation is one store transaction, its /ws messages sent once committed
-    //.
-    const unit = <T>(fn: () => T): T => hub.deferSends(() => store.writeTransaction(fn));
-    const core = createIncidentService({
-      store: store.incidents,
-      router,
-      publish,
-      clock,
-      gridOf: (loc) => grid.locate(loc),
-      silences,
-      grouping: config.grouping,
-      onMuted: (d, why) => countMuted({ reason: why.reason, rule: d.ruleId }),
-      muted,
       logger,
-      unit,
+      incidents: () => alerts.incidents,
+      rules: () => rulesRuntime,
     });
-    // 回访: a close of a reported case makes the resident's link in the close's own transaction.
-    let publicUrl = config.followUp.baseUrl ?? '';
-    const followUps = createFollowUps({ links: store.followUps, incidents: core, ttlMs: config.followUp.ttl, baseUrl: () => publicUrl, sources: config.followUp.sources, clock, unit });
-    incidents = sweepAfterActions(withFollowUps(core, followUps, unit), muted);
-
-    const countDetection = metrics.counter('citysense_detections_total', 'Detections emitted by rules');
-    const countRuleError = metrics.counter('citysense_rule_errors_total', 'Rule evaluation errors (the reading is skipped for that rule only)');
+    cleanups.push(() => improvement.stop());
+    const countRuleError = metrics.counter(
+      'citysense_rule_errors_total',
+      'Rule evaluation errors (the reading is skipped for that rule only)',
+    );
     const engine = createRuleEngine({
       rules: improvement.startRules.rules,
       onError: (err, ctx) => {
@@ -201,45 +134,58 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
         logger.warn({ err, ruleId: ctx.ruleId }, 'rule failed on a reading');
       },
     });
+    const countMuted = metrics.counter(
+      'citysense_detections_muted_total',
+      'Detections muted by a silence or an inhibiting incident (stored, not pushed)',
+    );
+    let publicUrl = config.followUp.baseUrl ?? '';
+    const alerts = createAlerts({
+      store,
+      router,
+      clock,
+      logger,
+      gridOf: (loc) => grid.locate(loc),
+      grouping: config.grouping,
+      release: (d) => engine.release(d.ruleId, stateKeyOf(d)),
+      onMuted: (d, why) => countMuted({ reason: why.reason, rule: d.ruleId }),
+      intake: config.intake,
+      followUp: { ttlMs: config.followUp.ttl, sources: config.followUp.sources, baseUrl: () => publicUrl },
+      http: {
+        telemetry,
+        // Wall-clock time, as the auth throttle: it paces network clients.
+        limit: createReportLimit(config.intake),
+        reviewInputs: improvement.reviewInputs,
+        cap: { ...config.cap, utcOffsetMinutes: config.utcOffsetMinutes },
+        utcOffsetMinutes: config.utcOffsetMinutes,
+        evaluation: config.evaluation,
+      },
+    });
+    cleanups.push(() => alerts.close());
+    const { incidents, hub } = alerts;
+    // Incident changes as a stream, for Node-RED's `citysense incident` nodes.
+    const incidentChanges = new Subject<IncidentChange>();
+    cleanups.push(() => incidentChanges.complete());
+    let notify: NotifyHandle | undefined;
+    alerts.onIncidentChange((m) => incidentChanges.next(m));
+    alerts.onIncidentChange((m) => notify?.notifier.onIncidentChange(m));
+    alerts.onIncidentChange((m) => writeIncidentEvent(telemetry, m, logger));
+    alerts.onIncidentChange((m) => improvement.freezer.onIncidentEvent(m.incident, m.event));
 
     // Before the engine is subscribed: saved `for` timers and windows go on where they were.
-    const rulesRuntime = startRulesRuntime({ engine, initial: improvement.startRules, path: config.rules, stateStore: store.ruleState, logger, clock, onApplied: improvement.history.onApplied });
+    const rulesRuntime = startRulesRuntime({
+      engine,
+      initial: improvement.startRules,
+      path: config.rules,
+      stateStore: store.ruleState,
+      logger,
+      clock,
+      onApplied: improvement.history.onApplied,
+    });
     improvement.freezer.resume();
     const readings$ = ingest.readings$.pipe(share());
-    // The one path of every detection, from rules and from Node-RED's `citysense alert` nodes alike.
-    // The alert path's own latency: a reading out of ingest → the detection it raised
-    // handled (incident committed, alert sent on /ws). Timer-fired detections are not counted.
-    const observeAlertPath = metrics.summary('citysense_alert_path_seconds', 'From a reading leaving ingest to the alert it raised sent on /ws (last 4096)');
-    // Two variables, not an object per reading: this runs for every reading.
-    let current: Reading | undefined;
-    let currentAt = 0;
-    // A store failure is retried, and a detection given up resets its rule's key (docs/operations.md § Durability).
-    const { attempts, delay, maxDelay, queue } = config.detectionRetry;
-    const detections = createDetectionPath({
-      write: (d) => telemetry.writeDetections([d]),
-      handle: (d) => incidents.onDetection(d),
-      release: (ruleId, key) => engine.release(ruleId, key),
-      logger: logger.child({ stage: 'alerts' }),
-      policy: { attempts, baseDelayMs: delay, maxDelayMs: maxDelay, maxQueued: queue },
-    });
-    const handleDetection = (d: Detection) => {
-      countDetection({ rule: d.ruleId, severity: d.severity, phase: d.phase });
-      const from = current !== undefined && current.deviceId === d.deviceId && current.ts === d.readingTs ? currentAt : undefined;
-      if (detections.accept(d) === 'handled' && from !== undefined) observeAlertPath((performance.now() - from) / 1000);
-    };
-    const subs: Subscription[] = [];
-    subs.push(
-      readings$.subscribe((r) => {
-        current = r;
-        currentAt = performance.now();
-        // A goodbye ingest made from an MQTT DISCONNECT was never published: rules hear it, the store does not.
-        if (r.departed !== 'disconnect') telemetry.writeReadings([r]);
-      }),
-      engine.detections(readings$).subscribe(handleDetection),
-      // After the engine's synchronous turn on this reading: later (timer) detections are not its own.
-      readings$.subscribe(() => (current = undefined)),
-    );
-    cleanups.push(() => subs.forEach((s) => s.unsubscribe()));
+    const path = startReadingPath({ readings$, engine, telemetry, incidents, metrics, retry: config.detectionRetry, logger });
+    const { handleDetection, detections } = path;
+    cleanups.push(path.unsubscribe);
     // GET /api/devices and /api/telemetry read the same store the readings go to.
     const telemetryReader = telemetryReaderFor(config.influx, store.telemetryReader, () => telemetry.flush());
     const tracking = trackDevices({ broker, registry, readings$, reader: telemetryReader, clock, logger });
@@ -257,8 +203,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
 
     const deadlines = setInterval(() => {
       try {
-        incidents.checkDeadlines();
-        muted.sweep(); // also sees a silence ended through another connection
+        alerts.tick();
         notify?.notifier.tick(); // the duty escalation runs on the same clock as the deadlines
       } catch (err) {
         logger.error({ err }, 'deadline check failed');
@@ -297,28 +242,20 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       tls,
       logger: logger.child({ stage: 'http' }),
       routes: [
-        ...incidentRoutes({
-          incidents,
-          telemetry,
-          clock,
-          office: router.office(),
-          // 12345 / citizen intake: a report near an open case of its category joins it.
-          intake: createIntake({ store: store.incidents, incidents, publish, options: config.intake, gridOf: (loc) => grid.locate(loc), clock, unit }),
-          // Wall-clock time, as the auth throttle: it paces network clients.
-          limit: createReportLimit(config.intake),
-          reviewInputs: improvement.reviewInputs,
-        }),
+        ...alerts.routes(),
         ...apiRoutes(deps),
         ...improvement.routes(router.office()),
         ...deviceRoutes({ devices: tracking.devices, reader: telemetryReader, openIncidents: () => store.incidents.listOpen(), clock }),
-        ...managementRoutes({ incidents, silences: sweepAfterExpire(silences, muted), cap: { ...config.cap, utcOffsetMinutes: config.utcOffsetMinutes }, clock }),
-        ...evaluationRoutes({ cases: store.cases, clock, utcOffsetMinutes: config.utcOffsetMinutes, model: config.evaluation }),
         ...(notify?.routes ?? []),
       ],
       publicRoutes: [...publicRoutes(deps), ...(notify?.publicRoutes ?? [])],
       onWebSocket: (ws, principal) => hub.attach(ws, principal),
       // The operator console at / (after every API route, so it never shadows one).
-      mounts: [createFollowUpMount(followUps), ...(flows ? [flows.mount] : []), createConsoleMount({ cellSizeM: config.grid.cellSizeM, gridGeojsonPath: config.grid.geojson, flowsPath: flows?.mount.prefix })],
+      mounts: [
+        createFollowUpMount(alerts.followUps),
+        ...(flows ? [flows.mount] : []),
+        createConsoleMount({ cellSizeM: config.grid.cellSizeM, gridGeojsonPath: config.grid.geojson, flowsPath: flows?.mount.prefix }),
+      ],
     });
     cleanups.push(() => http.close());
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DeviceId } from '../ingest/index.js';
 import { formatDuration, parseDuration } from '../rules/index.js';
 import type { SeriesQuery } from '../store/index.js';
+import { issuesOf } from '../model/index.js';
 
 /** The window when `from` is not given: the hour before `to` (by default now). */
 export const DEFAULT_SPAN_MS = 3_600_000;
@@ -32,7 +33,10 @@ const Step = z.string().transform((text, ctx) => {
   if (ms !== undefined && Number.isInteger(ms) && ms >= 1) return ms;
   ctx.addIssue({
     code: 'custom',
-    message: ms === undefined ? `"${text}": unknown step; expected ms or a duration with unit ms, s, m, h or d (e.g. 30s, 5m)` : `"${text}": the step must be a whole number of ms, at least 1`,
+    message:
+      ms === undefined
+        ? `"${text}": unknown step; expected ms or a duration with unit ms, s, m, h or d (e.g. 30s, 5m)`
+        : `"${text}": the step must be a whole number of ms, at least 1`,
   });
   return z.NEVER;
 });
@@ -57,29 +61,40 @@ const Params = z.strictObject({
 });
 
 /** Parse the query string at `now`; refusals name the parameter. */
-export function parseTelemetryParams(query: URLSearchParams, now: number): { ok: true; value: SeriesQuery } | { ok: false; issues: Array<{ path: string; message: string }> } {
+export function parseTelemetryParams(
+  query: URLSearchParams,
+  now: number,
+): { ok: true; value: SeriesQuery } | { ok: false; issues: Array<{ path: string; message: string }> } {
   const parsed = Params.safeParse(Object.fromEntries(query));
   if (!parsed.success) return { ok: false, issues: queryIssues(parsed.error) };
   const p = parsed.data;
   const to = p.to ?? now;
   const from = p.from ?? to - DEFAULT_SPAN_MS;
   if (from > to) return { ok: false, issues: [{ path: 'from', message: `from (${iso(from)}) is after to (${iso(to)})` }] };
-  if (to - from > MAX_SPAN_MS) return { ok: false, issues: [{ path: 'to', message: `the window from..to is ${formatDuration(to - from)}, longer than ${formatDuration(MAX_SPAN_MS)}` }] };
+  if (to - from > MAX_SPAN_MS)
+    return {
+      ok: false,
+      issues: [{ path: 'to', message: `the window from..to is ${formatDuration(to - from)}, longer than ${formatDuration(MAX_SPAN_MS)}` }],
+    };
   const stepMs = p.step ?? defaultStep(to - from);
   const buckets = bucketCount(from, to, stepMs);
   if (buckets > MAX_POINTS) {
-    return { ok: false, issues: [{ path: 'step', message: `a step of ${formatDuration(stepMs)} makes ${buckets} points over this window, more than ${MAX_POINTS}; use at least ${formatDuration(Math.ceil((to - from) / (MAX_POINTS - 2)))}` }] };
+    return {
+      ok: false,
+      issues: [
+        {
+          path: 'step',
+          message: `a step of ${formatDuration(stepMs)} makes ${buckets} points over this window, more than ${MAX_POINTS}; use at least ${formatDuration(Math.ceil((to - from) / (MAX_POINTS - 2)))}`,
+        },
+      ],
+    };
   }
   return { ok: true, value: { deviceId: p.device, ...(p.metric !== undefined ? { metric: p.metric } : {}), from, to, stepMs } };
 }
 
 /** Zod issues of a query string → issues naming the parameter (an unknown one by its name). */
 export function queryIssues(error: z.ZodError): Array<{ path: string; message: string }> {
-  return error.issues.flatMap((i) =>
-    i.code === 'unrecognized_keys'
-      ? i.keys.map((k) => ({ path: k, message: `unknown parameter ${k}` }))
-      : [{ path: i.path.map(String).join('.') || '(query)', message: i.message }],
-  );
+  return issuesOf(error, { root: '(query)', unknownKey: (k) => `unknown parameter ${k}`, unknownKeyPath: 'name' });
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

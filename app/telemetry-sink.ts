@@ -2,35 +2,15 @@
 // SQLite file while it is away), else the SQLite store itself (DESIGN.md § Storage).
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Incident, IncidentEvent } from '../alerts/incident.js';
+import type { Incident, IncidentEvent } from '../model/incident.js';
 import { DB_FILE_NAME, createInfluxSink, openSpool, type InfluxSink, type TelemetrySink } from '../store/index.js';
 import type { Config } from './config.js';
 
 /** The InfluxDB sink over its spool in the store's SQLite file (docs/operations.md § InfluxDB). */
-export function openInfluxSink(c: NonNullable<Config['influx']>, dataDir: string, logger: Logger): InfluxSink {
-  const batchSize = c.batchSize ?? 1000;
-  const spool = openSpool(join(dataDir, DB_FILE_NAME), { rowLines: batchSize });
+export function openInfluxSink(options: NonNullable<Config['influx']>, dataDir: string, logger: Logger): InfluxSink {
+  const spool = openSpool(join(dataDir, DB_FILE_NAME), { rowLines: options.batchSize });
   try {
-    // Durations come parsed to ms from the config schema; undefined takes the sink's default.
-    return createInfluxSink(
-      {
-        url: c.url,
-        token: c.token,
-        org: c.org,
-        bucket: c.bucket,
-        api: c.api,
-        batchSize,
-        flushIntervalMs: c.flushInterval,
-        maxRetries: c.maxRetries,
-        maxRetryTimeMs: c.maxRetryTime,
-        minRetryDelayMs: c.minRetryDelay,
-        maxRetryDelayMs: c.maxRetryDelay,
-        maxBufferLines: c.maxBufferLines,
-        replayIntervalMs: c.replayInterval,
-        timeoutMs: c.timeout,
-      },
-      { spool, logger },
-    );
+    return createInfluxSink(options, { spool, logger });
   } catch (err) {
     spool.close();
     throw err;

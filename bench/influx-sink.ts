@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import type { Reading } from '../ingest/schemas.js';
-import { createInfluxSink, createLineEncoder, dbrp, openSpool } from '../store/influx/index.js';
-import { authHeader } from '../store/influx/transport.js';
-import { startInfluxd } from '../test/influx/influxd.js';
+import type { Reading } from '../model/reading.js';
+import { createInfluxSink, createLineEncoder, dbrp, openSpool } from '../store/index.js';
+import { authHeader } from '../store/index.js';
+import { startInfluxd } from '../harness/index.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -73,9 +73,10 @@ async function main() {
   const encodeMs = performance.now() - encodeStart;
 
   // Raw: the same batches, CONCURRENCY requests at a time, straight to /write (or /api/v2/write).
-  const writePath = api === 'v1'
-    ? `/write?db=${encodeURIComponent(rawDb)}&precision=u`
-    : `/api/v2/write?org=${encodeURIComponent(org)}&bucket=${encodeURIComponent(rawDb)}&precision=us`;
+  const writePath =
+    api === 'v1'
+      ? `/write?db=${encodeURIComponent(rawDb)}&precision=u`
+      : `/api/v2/write?org=${encodeURIComponent(org)}&bucket=${encodeURIComponent(rawDb)}&precision=us`;
   const batches: string[] = [];
   for (let i = 0; i < lines.length; i += BATCH) batches.push(lines.slice(i, i + BATCH).join('\n'));
   const rawStart = performance.now();
@@ -84,7 +85,11 @@ async function main() {
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < batches.length) {
         const body = batches[next++]!;
-        const res = await fetch(`${url}${writePath}`, { method: 'POST', headers: { ...auth, 'content-type': 'text/plain; charset=utf-8' }, body });
+        const res = await fetch(`${url}${writePath}`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'text/plain; charset=utf-8' },
+          body,
+        });
         if (res.status >= 300) throw new Error(`raw /write answered ${res.status}: ${await res.text()}`);
       }
     }),
@@ -93,7 +98,7 @@ async function main() {
 
   // The sink: from the first writeReadings to close(), which returns after every acknowledgement.
   const sink = createInfluxSink(
-    { url, token, org, bucket: sinkBucket, api, batchSize: BATCH, flushIntervalMs: 1000, maxInFlight: CONCURRENCY },
+    { url, token, org, bucket: sinkBucket, api, batchSize: BATCH, flushInterval: 1000, maxInFlight: CONCURRENCY },
     { spool: openSpool(join(dir, 'citysense.db'), { rowLines: BATCH }), logger: pino({ level: 'warn' }) },
   );
   const sinkStart = performance.now();
@@ -127,7 +132,15 @@ async function main() {
     batch: BATCH,
     concurrency: CONCURRENCY,
     raw: { seconds: rawMs / 1000, pointsPerSec: rate(rawMs), stored: stored.raw },
-    sink: { seconds: sinkMs / 1000, pointsPerSec: rate(sinkMs), stored: stored.sink, written: s.written, spooled: s.spooled, rejected: s.rejected, lost: s.lost },
+    sink: {
+      seconds: sinkMs / 1000,
+      pointsPerSec: rate(sinkMs),
+      stored: stored.sink,
+      written: s.written,
+      spooled: s.spooled,
+      rejected: s.rejected,
+      lost: s.lost,
+    },
     encodePointsPerSec: rate(encodeMs),
     sinkVsRaw: Number((rawMs / sinkMs).toFixed(3)),
     ok: stored.raw === N && stored.sink === N && s.written === N,

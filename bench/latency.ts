@@ -49,7 +49,13 @@ async function pairs(samples: number, maxMs: number, first: () => Promise<number
 }
 
 /** Publish `samples` crossings (raise, then clear) and return each publish→alert time in ms. */
-export async function measureAlertLatency(mqttUrl: string, wsUrl: string, token: string, samples: number, maxMs: number): Promise<number[]> {
+export async function measureAlertLatency(
+  mqttUrl: string,
+  wsUrl: string,
+  token: string,
+  samples: number,
+  maxMs: number,
+): Promise<number[]> {
   const ws = new WebSocket(`${wsUrl}?token=${token}`, { perMessageDeflate: false });
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
@@ -67,7 +73,10 @@ export async function measureAlertLatency(mqttUrl: string, wsUrl: string, token:
   });
   const crossing = (value: number, to: string) => () => {
     phase = to;
-    return probe.time(() => client.publish('city/sensor/bench-probe-1/telemetry', JSON.stringify({ metrics: { probe: value } }), { qos: 0 }), `${to} alert`);
+    return probe.time(
+      () => client.publish('city/sensor/bench-probe-1/telemetry', JSON.stringify({ metrics: { probe: value } }), { qos: 0 }),
+      `${to} alert`,
+    );
   };
   const out = await pairs(samples, maxMs, crossing(2, 'raise'), crossing(0, 'clear'));
   ws.close();

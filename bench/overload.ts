@@ -22,7 +22,9 @@ const { values: opt } = parseArgs({
   },
 });
 if (opt.help) {
-  console.log('npm run bench:overload -- [--duration S (per phase)] [--generators N] [--connections N per generator] [--only on|off|flood]');
+  console.log(
+    'npm run bench:overload -- [--duration S (per phase)] [--generators N] [--connections N per generator] [--only on|off|flood]',
+  );
   process.exit(0);
 }
 const durationMs = Number(opt.duration) * 1000;
@@ -31,7 +33,11 @@ const connections = Number(opt.connections);
 const log = (s: string) => console.log(`[overload] ${s}`);
 
 const pick = (m: Record<string, number>, prefix: string) => Object.fromEntries(Object.entries(m).filter(([k]) => k.startsWith(prefix)));
-const spread = (ms: number[]) => ({ p50: Math.round(percentile(ms, 50)), p99: Math.round(percentile(ms, 99)), max: Math.round(Math.max(...ms)) });
+const spread = (ms: number[]) => ({
+  p50: Math.round(percentile(ms, 50)),
+  p99: Math.round(percentile(ms, 99)),
+  max: Math.round(Math.max(...ms)),
+});
 
 /** Milliseconds from opening a new MQTT connection to its CONNACK (ok) or its refusal or timeout. */
 async function connackMs(url: string, clientId: string): Promise<{ ms: number; ok: boolean }> {
@@ -49,7 +55,12 @@ async function connackMs(url: string, clientId: string): Promise<{ ms: number; o
 
 async function phase(name: string, env: Record<string, string>, generatorCount: number, perGenerator: number) {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-overload-'));
-  const svc = await startService({ CITYSENSE_DATA_DIR: dataDir, CITYSENSE_RULES: join(import.meta.dirname, 'rules-20.yaml'), CITYSENSE_FLOWS: '0', ...env });
+  const svc = await startService({
+    CITYSENSE_DATA_DIR: dataDir,
+    CITYSENSE_RULES: join(import.meta.dirname, 'rules-20.yaml'),
+    CITYSENSE_FLOWS: '0',
+    ...env,
+  });
   log(`${name}: ${generatorCount} generators × ${perGenerator} publishers at full speed for ${durationMs / 1000} s`);
   const gens = Array.from({ length: generatorCount }, (_, g) =>
     worker('generator.ts', { url: svc.mqtt, connections: perGenerator, rate: 0, durationMs, seed: 7 + g, prefix: `ov${g}-` }),
@@ -69,7 +80,10 @@ async function phase(name: string, env: Record<string, string>, generatorCount: 
     connack.push(probe.ms);
     if (!probe.ok) connackFail++;
     const t = performance.now();
-    const ok = await fetch(`${svc.http}/api/health`, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
+    const ok = await fetch(`${svc.http}/api/health`, { signal: AbortSignal.timeout(5000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
     healthMs.push(performance.now() - t);
     if (ok) healthOk++;
     else healthFail++;
@@ -104,10 +118,17 @@ async function phase(name: string, env: Record<string, string>, generatorCount: 
 async function main() {
   const results = [];
   const run = (which: string) => opt.only === undefined || opt.only === which;
-  if (run('on')) results.push(await phase('device rate limit on (default 100 msg/s per device)', { CITYSENSE_DEVICE_RATE: '100' }, generators, connections));
-  if (run('off')) results.push(await phase('device rate limit off: overload gate only', { CITYSENSE_DEVICE_RATE: '0' }, generators, connections));
+  if (run('on'))
+    results.push(
+      await phase('device rate limit on (default 100 msg/s per device)', { CITYSENSE_DEVICE_RATE: '100' }, generators, connections),
+    );
+  if (run('off'))
+    results.push(await phase('device rate limit off: overload gate only', { CITYSENSE_DEVICE_RATE: '0' }, generators, connections));
   // Every limit at its default, the per-IP connection rate included (600/min, burst 200).
-  if (run('flood')) results.push(await phase('flood: 200 connections, default limits', { CITYSENSE_DEVICE_RATE: '100', CITYSENSE_CONNECT_RATE: '600' }, 4, 50));
+  if (run('flood'))
+    results.push(
+      await phase('flood: 200 connections, default limits', { CITYSENSE_DEVICE_RATE: '100', CITYSENSE_CONNECT_RATE: '600' }, 4, 50),
+    );
   for (const r of results) {
     console.log(`\n## ${r.phase}`);
     for (const [k, v] of Object.entries(r)) if (k !== 'phase') console.log(`  ${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);

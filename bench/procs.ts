@@ -1,7 +1,7 @@
 // Child processes of the benchmark: forked TypeScript workers talking over IPC, and the real
 // service started the way a user starts it. A child that dies mid-run marks the run crashed.
 import { type ChildProcess, fork } from 'node:child_process';
-import { spawnService } from '../test/support/spawn-service.js';
+import { spawnService } from '../harness/index.js';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

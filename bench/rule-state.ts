@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Subject } from 'rxjs';
-import { startRulesRuntime } from '../app/rules-runtime.js';
+import { startRulesRuntime } from '../app/index.js';
 import { createGridLocator, enrich, parsePayload, parseTopic, type Reading } from '../ingest/index.js';
 import { createRuleEngine, loadRuleFileFromPath } from '../rules/index.js';
 import { openSqliteStore } from '../store/index.js';
@@ -34,7 +34,9 @@ const grid = createGridLocator();
 /** Each device's payloads as Readings, through the service's own parse and enrich. */
 function fleet(devices: number): Reading[][] {
   // A simulated fleet has at most 1000 devices of a kind: bigger ones are several, each its own prefix.
-  const pools = Array.from({ length: Math.ceil(devices / 1000) }, (_, k) => buildPool(Math.min(1000, devices - k * 1000), ROUNDS, 11 + k, `rs${k}-`));
+  const pools = Array.from({ length: Math.ceil(devices / 1000) }, (_, k) =>
+    buildPool(Math.min(1000, devices - k * 1000), ROUNDS, 11 + k, `rs${k}-`),
+  );
   return pools.flat().map((d) => {
     const route = parseTopic(d.topic);
     if (!route.ok) throw new Error(`bad topic ${d.topic}`);
@@ -75,7 +77,10 @@ for (const devices of sizes) {
   const engine = createRuleEngine({ rules: ruleSet.rules });
   // The real store, counting the slots each save writes.
   let written = 0;
-  const stateStore = { ...store.ruleState, put: (e: Parameters<typeof store.ruleState.put>[0], at: number) => (store.ruleState.put(e, at), (written += e.length)) };
+  const stateStore = {
+    ...store.ruleState,
+    put: (e: Parameters<typeof store.ruleState.put>[0], at: number) => (store.ruleState.put(e, at), (written += e.length)),
+  };
   const runtime = startRulesRuntime({ engine, initial: ruleSet, path: rulesFile, stateStore, logger, saveIntervalMs: 3_600_000 });
   const input = new Subject<Reading>();
   const sub = engine.detections(input).subscribe();
@@ -106,9 +111,16 @@ for (const devices of sizes) {
   feed(2, 10);
   const control = await timed(() => new Promise((r) => setTimeout(r, tenth.ms)));
   results.push({
-    devices, slots, fullMs: full.ms,
-    everyDeviceSlots: all.written, everyDeviceMs: all.ms, everyDevicePauseMs: all.pauseMs,
-    tenthSlots: tenth.written, tenthMs: tenth.ms, tenthPauseMs: tenth.pauseMs, noSavePauseMs: control.pauseMs,
+    devices,
+    slots,
+    fullMs: full.ms,
+    everyDeviceSlots: all.written,
+    everyDeviceMs: all.ms,
+    everyDevicePauseMs: all.pauseMs,
+    tenthSlots: tenth.written,
+    tenthMs: tenth.ms,
+    tenthPauseMs: tenth.pauseMs,
+    noSavePauseMs: control.pauseMs,
   });
   runtime.stop();
   sub.unsubscribe();
@@ -117,7 +129,9 @@ for (const devices of sizes) {
 }
 
 const f = (n: number) => n.toFixed(1);
-console.log('| devices | slots | full save (was every save; now at shutdown) | every device reported: slots written, save, longest pause | one in ten reported: slots, save, longest pause | no save: longest pause |');
+console.log(
+  '| devices | slots | full save (was every save; now at shutdown) | every device reported: slots written, save, longest pause | one in ten reported: slots, save, longest pause | no save: longest pause |',
+);
 console.log('|---|---|---|---|---|---|');
 for (const r of results) {
   console.log(

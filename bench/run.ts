@@ -43,7 +43,10 @@ if (!Number.isInteger(connections) || connections < 1 || !Number.isInteger(gener
   console.error('--devices, --connections and --generators must be positive integers');
   process.exit(2);
 }
-const ruleSet = opt['rule-count'] !== undefined ? ruleFileOfCount(opt.rules!, Number(opt['rule-count'])) : { path: opt.rules!, count: rulesIn(opt.rules!) };
+const ruleSet =
+  opt['rule-count'] !== undefined
+    ? ruleFileOfCount(opt.rules!, Number(opt['rule-count']))
+    : { path: opt.rules!, count: rulesIn(opt.rules!) };
 const rate = Number(opt.rate);
 const latencyLoad = Number(opt['latency-load']);
 const latencySamples = opt.quick ? 100 : Number(opt['latency-samples']);
@@ -60,14 +63,19 @@ async function startLoad(url: string, totalRate: number, ms: number, prefix: str
   // A generator is done once its sockets took every publish. At the maximum rate from hundreds of
   // connections the kernel's socket buffers hold minutes of backlog for the service to work off
   // (200 connections × a few MB); the figures count it (settle), so the wait is long but bounded.
-  const finished = Promise.all(gens.map((g) => g.next<{ sent: number; written: number; failed: number; closes: number; reasons: string[]; elapsedMs: number }>('done', ms + 300_000)));
+  const finished = Promise.all(
+    gens.map((g) =>
+      g.next<{ sent: number; written: number; failed: number; closes: number; reasons: string[]; elapsedMs: number }>('done', ms + 300_000),
+    ),
+  );
   for (const g of gens) g.proc.send({ type: 'go' });
   const done = finished.then(async (all) => {
     await Promise.all(gens.map((g) => g.stop()));
     const sum = (k: 'sent' | 'written' | 'failed' | 'closes') => all.reduce((a, d) => a + d[k], 0);
     // Connections that closed before the end of the load: their publishes may not have arrived.
     const reasons = [...new Set(all.flatMap((d) => d.reasons))];
-    if (sum('closes') > 0) log(`WARNING: ${prefix}: ${sum('closes')} connection(s) closed during the load (${reasons.join('; ') || 'by the broker'})`);
+    if (sum('closes') > 0)
+      log(`WARNING: ${prefix}: ${sum('closes')} connection(s) closed during the load (${reasons.join('; ') || 'by the broker'})`);
     return { sent: sum('sent'), written: sum('written'), failed: sum('failed'), t0, elapsedMs: Math.max(...all.map((d) => d.elapsedMs)) };
   });
   return { done, stop: () => gens.forEach((g) => g.proc.connected && g.proc.send({ type: 'stop' })) };
@@ -99,7 +107,8 @@ async function aedesBaseline(mode: 'inproc' | 'relay') {
   const sub = mode === 'relay' ? worker('subscriber.ts', url) : undefined;
   if (sub) await sub.next('ready');
   const r = await load(url, 0, durationMs, `base-${mode}-`);
-  const read = async () => (mode === 'relay' ? (await sub!.ask<{ count: number }>('count')).count : (await broker.ask<{ count: number }>('count')).count);
+  const read = async () =>
+    mode === 'relay' ? (await sub!.ask<{ count: number }>('count')).count : (await broker.ask<{ count: number }>('count')).count;
   const s = await settle(read, 30_000);
   await sub?.stop();
   await broker.stop();
@@ -195,12 +204,17 @@ async function pipeline() {
 
   // A publish's write callback can trail its arrival (mqtt.js calls back on 'drain'): only a
   // loss is worth a word, and then whether the generator or the service lost it.
-  if (storedN < r.sent) log(`WARNING: lost ${fmt(r.sent - storedN)}; ${fmt(r.sent - r.written)} of them never confirmed written to a socket (${fmt(r.failed)} failed)`);
+  if (storedN < r.sent)
+    log(
+      `WARNING: lost ${fmt(r.sent - storedN)}; ${fmt(r.sent - r.written)} of them never confirmed written to a socket (${fmt(r.failed)} failed)`,
+    );
 
   log(`latency: ${latencySamples} probes under ${latencyLoad} readings/s background load`);
   const storedBeforeLatency = stored(await scrape(svc.http));
   const cpuBeforeLatency = cpuMs(svc.proc.pid!);
-  const { latencies, bg } = await underLatencyLoad(svc.mqtt, 'lat-', () => measureAlertLatency(svc.mqtt, svc.ws, svc.token, latencySamples, 120_000));
+  const { latencies, bg } = await underLatencyLoad(svc.mqtt, 'lat-', () =>
+    measureAlertLatency(svc.mqtt, svc.ws, svc.token, latencySamples, 120_000),
+  );
   // The service's own share of that latency (ingest → alert sent on /ws), by its /metrics summary.
   const path = await scrape(svc.http);
   const pathMs = (q: string) => Number(((path[`citysense_alert_path_seconds{quantile="${q}"}`] ?? NaN) * 1000).toFixed(2));
@@ -212,21 +226,43 @@ async function pipeline() {
   const bgBacklogS = Math.max(0, (bgStored.at - bgDone.t0 - bgDone.elapsedMs) / 1000);
   const bgLost = bgDone.sent + latencies.length - (bgStored.value - storedBeforeLatency);
   const cpuLatency = cpuMs(svc.proc.pid!) - cpuBeforeLatency;
-  const cpuUsPerReading = { max: (cpuPipeline * 1000) / Math.max(1, storedN), fixed: (cpuLatency * 1000) / Math.max(1, bgStored.value - storedBeforeLatency) };
-  log(`background load during latency: ${fmt(bgOffered)} readings/s offered, stored within ${bgBacklogS.toFixed(1)} s of the end, lost ${fmt(bgLost)}`);
+  const cpuUsPerReading = {
+    max: (cpuPipeline * 1000) / Math.max(1, storedN),
+    fixed: (cpuLatency * 1000) / Math.max(1, bgStored.value - storedBeforeLatency),
+  };
+  log(
+    `background load during latency: ${fmt(bgOffered)} readings/s offered, stored within ${bgBacklogS.toFixed(1)} s of the end, lost ${fmt(bgLost)}`,
+  );
   const rssEnd = rssMb(svc.proc.pid!);
   await svc.stop();
   rmSync(dataDir, { recursive: true, force: true }); // a max-rate run stores hundreds of MB
   return {
-    sent: r.sent, written: r.written, storedN, refused: refused(metrics), readingsPerSec, detectionsPerSec, metrics, latencies, alertPath, bgOffered, bgBacklogS, bgLost,
-    rssStart, rssEnd, rssMax: Math.max(...rssSamples, rssEnd), cpuUsPerReading,
+    sent: r.sent,
+    written: r.written,
+    storedN,
+    refused: refused(metrics),
+    readingsPerSec,
+    detectionsPerSec,
+    metrics,
+    latencies,
+    alertPath,
+    bgOffered,
+    bgBacklogS,
+    bgLost,
+    rssStart,
+    rssEnd,
+    rssMax: Math.max(...rssSamples, rssEnd),
+    cpuUsPerReading,
   };
 }
 
-const fmt = (n: number | undefined, d = 0) => (n === undefined || Number.isNaN(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+const fmt = (n: number | undefined, d = 0) =>
+  n === undefined || Number.isNaN(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 async function main() {
-  log(`duration ${durationMs / 1000} s, ${generators} generator(s) × ${connections} connections (one device each), rate ${rate || 'max'}, rules ${ruleSet.path}`);
+  log(
+    `duration ${durationMs / 1000} s, ${generators} generator(s) × ${connections} connections (one device each), rate ${rate || 'max'}, rules ${ruleSet.path}`,
+  );
   const inproc = opt['skip-baselines'] ? undefined : await aedesBaseline('inproc');
   if (inproc) log(`aedes in-process handler: ${fmt(inproc)} msg/s`);
   const relay = opt['skip-baselines'] ? undefined : await aedesBaseline('relay');
@@ -275,16 +311,28 @@ async function main() {
   console.log('|---|---|');
   console.log(`| full pipeline (parsed, enriched, ${ruleSet.count} rules, stored) | ${fmt(result.readingsPerSec)} readings/s |`);
   console.log(`| detections (raise and clear, all rules) during it | ${fmt(result.detectionsPerSec)} /s |`);
-  console.log(`| published / stored / lost (refused) | ${fmt(result.published)} / ${fmt(result.stored)} / ${fmt(result.lost)} (${fmt(result.refused)}) |`);
+  console.log(
+    `| published / stored / lost (refused) | ${fmt(result.published)} / ${fmt(result.stored)} / ${fmt(result.lost)} (${fmt(result.refused)}) |`,
+  );
   console.log(`| aedes, in-process handler doing nothing | ${fmt(result.aedesInprocPerSec)} msg/s |`);
   console.log(`| aedes relay to an external subscriber | ${fmt(result.aedesRelayPerSec)} msg/s |`);
   console.log(`| mosquitto relay | ${result.mosquittoRelayPerSec ? `${fmt(result.mosquittoRelayPerSec)} msg/s` : 'not installed'} |`);
   console.log(`| pipeline / aedes in-process | ${result.ratioToAedesInproc ?? '—'} |`);
-  console.log(`| alert p50 / p99 at ${fmt(latencyLoad)} readings/s | ${result.alertP50Ms} / ${result.alertP99Ms} ms (${result.latencySamples} samples) |`);
-  console.log(`| of which in the service (ingest → sent on /ws), p50 / p99 | ${result.alertPathP50Ms} / ${result.alertPathP99Ms} ms (last ${fmt(Math.min(4096, p.alertPath.n))} alerts) |`);
-  console.log(`| plain aedes relaying the same probe (MQTT → MQTT) at ${fmt(latencyLoad)} msg/s, p50 / p99 | ${relayLat ? `${relayLat.p50} / ${relayLat.p99} ms (${relayLat.n} samples)` : '—'} |`);
-  console.log(`| that load: offered / left queued at its end / lost | ${fmt(result.latencyLoadOfferedPerSec)} readings/s / ${result.latencyLoadBacklogS} s / ${fmt(result.latencyLoadLost)} |`);
-  console.log(`| service CPU per reading at max rate / at ${fmt(latencyLoad)} readings/s | ${result.serviceCpuUsPerReading} / ${result.serviceCpuUsPerReadingAtLatencyLoad} µs |`);
+  console.log(
+    `| alert p50 / p99 at ${fmt(latencyLoad)} readings/s | ${result.alertP50Ms} / ${result.alertP99Ms} ms (${result.latencySamples} samples) |`,
+  );
+  console.log(
+    `| of which in the service (ingest → sent on /ws), p50 / p99 | ${result.alertPathP50Ms} / ${result.alertPathP99Ms} ms (last ${fmt(Math.min(4096, p.alertPath.n))} alerts) |`,
+  );
+  console.log(
+    `| plain aedes relaying the same probe (MQTT → MQTT) at ${fmt(latencyLoad)} msg/s, p50 / p99 | ${relayLat ? `${relayLat.p50} / ${relayLat.p99} ms (${relayLat.n} samples)` : '—'} |`,
+  );
+  console.log(
+    `| that load: offered / left queued at its end / lost | ${fmt(result.latencyLoadOfferedPerSec)} readings/s / ${result.latencyLoadBacklogS} s / ${fmt(result.latencyLoadLost)} |`,
+  );
+  console.log(
+    `| service CPU per reading at max rate / at ${fmt(latencyLoad)} readings/s | ${result.serviceCpuUsPerReading} / ${result.serviceCpuUsPerReadingAtLatencyLoad} µs |`,
+  );
   console.log(`| service RSS start / max / end | ${fmt(p.rssStart)} / ${fmt(p.rssMax)} / ${fmt(p.rssEnd)} MiB |`);
   if (crashes.length) {
     console.log(`\nCRASHED: ${crashes.join('; ')} — no figures are reported from this run.`);

@@ -4,10 +4,9 @@ import mqtt from 'mqtt';
 const url = process.argv[2]!;
 let count = 0;
 const c = mqtt.connect(url, { clientId: `bench-sub-${process.pid}`, protocolVersion: 4, reconnectPeriod: 0 });
-c.on('connect', async () => {
+c.on('connect', () => {
   (c.stream as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);
-  await c.subscribeAsync('city/#', { qos: 0 });
-  process.send?.({ type: 'ready' });
+  void c.subscribeAsync('city/#', { qos: 0 }).then(() => process.send?.({ type: 'ready' }));
 });
 c.on('message', () => count++);
 c.on('error', (err) => process.send?.({ type: 'error', message: String(err) }));

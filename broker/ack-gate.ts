@@ -37,7 +37,10 @@ export function createAckHold(log: Logger): AckHold {
         () => callback(null),
         (err: unknown) => {
           withheld++;
-          log.error({ err, clientId: client.id, topic: packet.topic }, 'publish not acknowledged (not stored): connection closed so the device sends it again');
+          log.error(
+            { err, clientId: client.id, topic: packet.topic },
+            'publish not acknowledged (not stored): connection closed so the device sends it again',
+          );
           callback(err instanceof Error ? err : new Error(String(err)));
         },
       );

@@ -1,6 +1,6 @@
 // Who may publish and subscribe where: pure decisions, wired into aedes by broker.ts.
 import type { PublishPacket } from 'aedes';
-import { DeviceKind } from '../ingest/schemas.js';
+import { DeviceKind } from '../model/reading.js';
 import type { Device } from './registry.js';
 import type { Issue, RejectReason } from './rejection.js';
 import { REJECTED_PREFIX } from './rejection.js';
@@ -73,11 +73,7 @@ export function decideSubscribe(identity: Identity, filter: string): boolean {
   if (filter.startsWith('$citysense')) return false;
   const device = identity.device;
   if (device === undefined) return true;
-  const allowed = [
-    `city/${device.kind}/${device.id}/#`,
-    `${REJECTED_PREFIX}/${device.kind}/${device.id}`,
-    ...(device.subscribe ?? []),
-  ];
+  const allowed = [`city/${device.kind}/${device.id}/#`, `${REJECTED_PREFIX}/${device.kind}/${device.id}`, ...(device.subscribe ?? [])];
   return allowed.some((pattern) => filterCovers(pattern, filter));
 }
 

@@ -3,7 +3,7 @@
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { DeviceId } from '../ingest/schemas.js';
+import { DeviceId } from '../model/reading.js';
 import { type AckGate, createAckHold } from './ack-gate.js';
 import { createWillTracker } from './departure.js';
 import { DROP_TOPIC, decidePublish, decideSubscribe, drop, kindOf, type Identity } from './acl.js';
@@ -20,7 +20,11 @@ export const BrokerConfig = z.object({
   host: z.string().min(1).default('0.0.0.0'),
   wsPath: z.string().startsWith('/').default('/mqtt'),
   /** Largest WebSocket frame accepted; MQTT payloads above 64 KiB are refused by ingest anyway. */
-  wsMaxPayload: z.number().int().positive().default(1024 * 1024),
+  wsMaxPayload: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
   allowAnonymous: z.boolean().default(false),
   /**
    * What happens to a device's publish the ACL refuses. `drop` (default): the packet is
@@ -108,7 +112,14 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
   const identities = new WeakMap<Client, Identity>();
   const wills = createWillTracker();
   const listeners = new Set<(refusal: BrokerRefusal) => void>();
-  const counts = { connectsRefused: 0, publishesRefused: 0, subscribesRefused: 0, connectsRateLimited: 0, packetsTooLarge: 0, overloadCloses: 0 };
+  const counts = {
+    connectsRefused: 0,
+    publishesRefused: 0,
+    subscribesRefused: 0,
+    connectsRateLimited: 0,
+    packetsTooLarge: 0,
+    overloadCloses: 0,
+  };
   const acks = createAckHold(log);
   const limits = config.limits;
   const rateHold = createRateHold(createTokenBuckets(limits.messagesPerSecond, limits.messageBurst));
@@ -122,9 +133,24 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
     done(err, false);
   };
 
-  const refusePublish = (client: Client, identity: Identity, packet: PublishPacket, reason: RejectReason, kind: string, issues: Issue[]) => {
+  const refusePublish = (
+    client: Client,
+    identity: Identity,
+    packet: PublishPacket,
+    reason: RejectReason,
+    kind: string,
+    issues: Issue[],
+  ) => {
     counts.publishesRefused++;
-    const refusal: BrokerRefusal = { ts: Date.now(), topic: packet.topic, clientId: client.id, identity: identity.id, kind, reason, issues };
+    const refusal: BrokerRefusal = {
+      ts: Date.now(),
+      topic: packet.topic,
+      clientId: client.id,
+      identity: identity.id,
+      kind,
+      reason,
+      issues,
+    };
     log.debug(refusal, 'publish refused');
     // The refusal goes to the publisher's own rejection topic: it is the one that can act on
     // it and the one allowed to subscribe there; a victim's topic would be writable by anyone.
@@ -197,7 +223,14 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
         });
       }
       const who = identity ?? { id: client.id };
-      refusePublish(client, who, packet, refusal?.reason ?? 'internal', refusal?.kind ?? 'unknown', refusal?.issues ?? [{ path: 'client', message: 'client has no identity' }]);
+      refusePublish(
+        client,
+        who,
+        packet,
+        refusal?.reason ?? 'internal',
+        refusal?.kind ?? 'unknown',
+        refusal?.issues ?? [{ path: 'client', message: 'client has no identity' }],
+      );
       if (config.denyAction === 'disconnect') return callback(new Error(`publish to ${packet.topic} refused`));
       drop(packet);
       callback(null);
@@ -221,11 +254,19 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
   const sessions = boundSessionQueues(internals.persistence, limits.maxSessionQueue, {
     connected: (clientId) => internals.clients[clientId] !== undefined,
     onFull: (clientId) =>
-      log.warn({ clientId, maxSessionQueue: limits.maxSessionQueue }, 'persistent session queue full: further QoS 1/2 messages for it are not kept while it is offline'),
+      log.warn(
+        { clientId, maxSessionQueue: limits.maxSessionQueue },
+        'persistent session queue full: further QoS 1/2 messages for it are not kept while it is offline',
+      ),
   });
   // aedes.mq (mqemitter) queues publishes beyond its concurrency; its length is the backlog the gate bounds.
   const emitter = (aedes as unknown as { mq: { length: number } }).mq;
-  const gate = createPublishGate({ queued: () => emitter.length, maxQueued: limits.maxQueuedPublishes, maxHeld: limits.maxHeldPublishes, maxPerTurn: limits.maxPublishesPerTurn });
+  const gate = createPublishGate({
+    queued: () => emitter.length,
+    maxQueued: limits.maxQueuedPublishes,
+    maxHeld: limits.maxHeldPublishes,
+    maxPerTurn: limits.maxPublishesPerTurn,
+  });
   const handle = aedes.handle;
   aedes.handle = (conn, req) => {
     const client = handle(conn, req);
@@ -235,7 +276,9 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
       const identity = identities.get(client);
       log.warn({ clientId: client.id, identity: identity?.id, length, cmd }, 'packet above maxPacketBytes: connection closed');
       if (identity !== undefined && cmd === 'publish') {
-        const issues = [{ path: 'payload', message: `packet of ${length} bytes is above the limit of ${limits.maxPacketBytes}; connection closed` }];
+        const issues = [
+          { path: 'payload', message: `packet of ${length} bytes is above the limit of ${limits.maxPacketBytes}; connection closed` },
+        ];
         publishRejection(aedes, identity.device?.kind, identity.id, { topic: '', reason: 'too_large', issues });
       }
     });
@@ -253,7 +296,9 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
     aedes,
     async start() {
       if (config.allowAnonymous) {
-        log.warn('anonymous devices are allowed (CITYSENSE_ALLOW_ANONYMOUS): any client id may publish under its own id and subscribe to anything');
+        log.warn(
+          'anonymous devices are allowed (CITYSENSE_ALLOW_ANONYMOUS): any client id may publish under its own id and subscribe to anything',
+        );
       }
       const ports = await transports.listen(config.mqttPort, config.wsPort, config.host);
       log.info({ ...ports, host: config.host, wsPath: config.wsPath }, 'broker listening');
@@ -276,9 +321,15 @@ export async function createBroker(options: BrokerConfigInput & BrokerDeps): Pro
       const g = gate.stats();
       const r = rateHold.stats();
       return {
-        ...counts, acksWithheld: acks.withheld(), publishesHeld: g.held, publishesShed: g.shed, publishesWaiting: g.waiting,
-        publishesRateLimited: r.slowed, publishesRateWaiting: r.waiting,
-        sessionQueueDropped: sessions.dropped(), sessionQueued: sessions.queued(),
+        ...counts,
+        acksWithheld: acks.withheld(),
+        publishesHeld: g.held,
+        publishesShed: g.shed,
+        publishesWaiting: g.waiting,
+        publishesRateLimited: r.slowed,
+        publishesRateWaiting: r.waiting,
+        sessionQueueDropped: sessions.dropped(),
+        sessionQueued: sessions.queued(),
       };
     },
   };

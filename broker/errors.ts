@@ -11,3 +11,9 @@ export class RegistryError extends Error {
     super(message);
   }
 }
+
+/** Named error: a certificate or key that cannot be read or does not fit together. */
+export class TlsError extends Error {
+  override readonly name = 'TlsError';
+  readonly code = 'TLS_INVALID';
+}

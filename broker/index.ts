@@ -10,4 +10,5 @@ export { disconnectedCleanly } from './departure.js';
 export type { Identity } from './acl.js';
 export { Rejection, RejectReason, Issue, rejectionTopic, publishRejection, REJECTED_PREFIX } from './rejection.js';
 export { BrokerLimits, createTokenBuckets, type BrokerLimitsInput } from './limits.js';
-export { loadTlsFiles, TlsError, type TlsFiles } from './tls.js';
+export { loadTlsFiles, type TlsFiles } from './tls.js';
+export { TlsError } from './errors.js';

@@ -14,7 +14,11 @@ export const BrokerLimits = z.strictObject({
   connectionsPerMinute: z.coerce.number().nonnegative().default(600),
   connectionBurst: z.coerce.number().int().positive().default(200),
   /** Largest MQTT packet; a bigger one closes the connection as soon as its length is read. */
-  maxPacketBytes: z.coerce.number().int().min(1024).default(256 * 1024),
+  maxPacketBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024),
   /** Publishes queued in aedes' emitter above which new publishes are held (their socket is not read). */
   maxQueuedPublishes: z.coerce.number().int().positive().default(1000),
   /**

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { DeviceId, DeviceKind, Location } from '../ingest/schemas.js';
+import { DeviceId, DeviceKind, Location } from '../model/reading.js';
 import { RegistryError } from './errors.js';
 import { hashPassword, isPasswordHash, verifyPassword } from './password.js';
 
@@ -90,9 +90,7 @@ export async function createRegistry(data: unknown, source = 'device registry'):
 
   const devices = new Map<string, Device>();
   const byUsername = new Map<string, { device: Device; hash: string }>();
-  const hashes = await Promise.all(
-    parsed.data.devices.map((d) => d.passwordHash ?? hashPassword(d.password ?? '')),
-  );
+  const hashes = await Promise.all(parsed.data.devices.map((d) => d.passwordHash ?? hashPassword(d.password ?? '')));
   parsed.data.devices.forEach((entry, i) => {
     const { password: _pw, passwordHash: _hash, ...rest } = entry;
     const device: Device = { ...rest, username: entry.username ?? entry.id };
@@ -132,7 +130,10 @@ function checkUnique(entries: ReadonlyArray<{ id: string; username?: string | un
   const issues: Array<{ device: string; path: string; message: string }> = [];
   for (const e of entries) {
     // ids and usernames share one namespace: an anonymous client id must not hit either.
-    for (const [name, path] of [[e.id, 'id'], [e.username ?? e.id, 'username']] as const) {
+    for (const [name, path] of [
+      [e.id, 'id'],
+      [e.username ?? e.id, 'username'],
+    ] as const) {
       const owner = seen.get(name);
       if (owner !== undefined && owner !== e.id) {
         issues.push({ device: e.id, path, message: `"${name}" is already used by device "${owner}"` });

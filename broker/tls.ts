@@ -2,17 +2,12 @@
 // The same certificate serves the HTTP port as HTTPS/WSS (app/http-server.ts).
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
+import { TlsError } from './errors.js';
 
 /** A certificate and its key, read once at start-up. */
 export interface TlsFiles {
   cert: Buffer;
   key: Buffer;
-}
-
-/** Named error: a certificate or key that cannot be read or does not fit together. */
-export class TlsError extends Error {
-  override readonly name = 'TlsError';
-  readonly code = 'TLS_INVALID';
 }
 
 /** Read and check a PEM certificate (chain) and key; throws TlsError naming the file at fault. */

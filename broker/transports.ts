@@ -12,7 +12,10 @@ export interface Transports {
 }
 
 /** TCP and WebSocket servers feeding `aedes.handle`; nothing listens until `listen()`. */
-export function createTransports(aedes: Aedes, opts: { wsPath: string; wsMaxPayload: number; tls?: { cert: Buffer; key: Buffer } }): Transports {
+export function createTransports(
+  aedes: Aedes,
+  opts: { wsPath: string; wsMaxPayload: number; tls?: { cert: Buffer; key: Buffer } },
+): Transports {
   // Sockets that never sent CONNECT are not aedes clients: close() ends them itself.
   const sockets = new Set<Socket>();
   // With a certificate both ports speak TLS only (mqtts, wss): no plain listener is left open.

@@ -74,7 +74,8 @@ export function createConsoleMount(opts: ConsoleOptions = {}): ConsoleMount {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (path === '/' || path === '/index.html') return reply(req, res, TYPES.html!, await readFile(join(root, 'index.html')));
       if (path === '/console/settings.json') return reply(req, res, 'application/json; charset=utf-8', settings);
-      if (path === '/console/grid-cells.geojson' && opts.gridGeojsonPath) return reply(req, res, TYPES.geojson!, await readFile(opts.gridGeojsonPath));
+      if (path === '/console/grid-cells.geojson' && opts.gridGeojsonPath)
+        return reply(req, res, TYPES.geojson!, await readFile(opts.gridGeojsonPath));
       const v = VENDOR.exec(path);
       const vendor = v ? vendorFile(v[1]!) : undefined;
       if (vendor) return reply(req, res, TYPES[v![2]!]!, await readFile(vendor));

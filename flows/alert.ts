@@ -1,8 +1,9 @@
 // What a `citysense alert` node raises: its config and the message it got → a Detection, the
 // same value a rule emits, so a flow's alert becomes an incident like any rule's.
 import { z } from 'zod';
-import { DeviceKind, Location, Reading } from '../ingest/schemas.js';
-import { type Detection, Severity } from '../rules/detection.js';
+import { DeviceKind, Location, Reading } from '../model/reading.js';
+import { type Detection, Severity } from '../model/detection.js';
+import { issuesOf, issuesText } from '../model/index.js';
 
 /** Node-RED's editor stores unset text fields as "": treat them as absent. */
 export const blank = (v: unknown) => (v === '' || v === null ? undefined : v);
@@ -11,7 +12,13 @@ const text = z.preprocess(blank, z.string().min(1).optional());
 /** The alert node's own settings (its edit dialog). */
 export const AlertNodeConfig = z.object({
   /** Names the detection's rule `flow:<alertId>`; default the node's id. */
-  alertId: z.preprocess(blank, z.string().regex(/^[A-Za-z0-9_.-]+$/, 'alertId must match [A-Za-z0-9_.-]+').optional()),
+  alertId: z.preprocess(
+    blank,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'alertId must match [A-Za-z0-9_.-]+')
+      .optional(),
+  ),
   name: text,
   severity: z.preprocess(blank, Severity.optional()),
   category: text,
@@ -51,15 +58,14 @@ export interface AlertInput {
 /** The detection, or why the alert was refused (naming the field). */
 export type AlertResult = { ok: true; detection: Detection } | { ok: false; message: string };
 
-const issuesText = (where: string, error: z.ZodError) =>
-  error.issues.map((i) => `${where}${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`).join('; ');
+const refusal = (where: string, error: z.ZodError) => issuesText(issuesOf(error), where);
 
 /** Build the Detection for one alert; a bad field is named (`msg.alert.severity: …`). */
 export function flowDetection(input: AlertInput, ctx: { id: string; now: number }): AlertResult {
   const cfg = AlertNodeConfig.safeParse(input.config ?? {});
-  if (!cfg.success) return { ok: false, message: issuesText('config', cfg.error) };
+  if (!cfg.success) return { ok: false, message: refusal('config', cfg.error) };
   const over = MsgAlert.safeParse(input.msg.alert ?? {});
-  if (!over.success) return { ok: false, message: issuesText('msg.alert', over.error) };
+  if (!over.success) return { ok: false, message: refusal('msg.alert', over.error) };
   // The reading: msg.reading as `citysense in` sets it, else a reading-shaped payload.
   const fromMsg = Reading.safeParse(input.msg.reading);
   const fromPayload = fromMsg.success ? undefined : Reading.safeParse(input.msg.payload);

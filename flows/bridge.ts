@@ -5,11 +5,12 @@ import { randomUUID } from 'node:crypto';
 import type { Observable } from 'rxjs';
 import { z } from 'zod';
 import { type Incident, IncidentEvent } from '../alerts/index.js';
-import type { Reading } from '../ingest/schemas.js';
-import { type Detection, SEVERITY_RANK, Severity } from '../rules/detection.js';
-import { Select } from '../rules/envelope.js';
-import { compileSelect } from '../rules/select.js';
+import type { Reading } from '../model/reading.js';
+import { type Detection, SEVERITY_RANK, Severity } from '../model/detection.js';
+import { Select } from '../rules/index.js';
+import { compileSelect } from '../rules/index.js';
 import { type AlertInput, type AlertResult, blank, flowDetection } from './alert.js';
+import { issuesOf, issuesText } from '../model/index.js';
 
 /** An incident change, as the /ws hub publishes it. */
 export interface IncidentChange {
@@ -50,13 +51,16 @@ const NodeSelect = z.preprocess(
   Select,
 );
 
-const list = z.preprocess(
-  (v) => {
-    const items = typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : blank(v);
-    return Array.isArray(items) && items.length === 0 ? undefined : items;
-  },
-  z.array(IncidentEvent.shape.type).optional(),
-);
+const list = z.preprocess((v) => {
+  const items =
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : blank(v);
+  return Array.isArray(items) && items.length === 0 ? undefined : items;
+}, z.array(IncidentEvent.shape.type).optional());
 /** The incident node's filter: event types (comma list), category, lowest severity. */
 export const IncidentFilter = z.object({
   events: list,
@@ -66,7 +70,7 @@ export const IncidentFilter = z.object({
 
 const fail = (where: string, error: z.ZodError) => ({
   ok: false as const,
-  message: error.issues.map((i) => `${where}.${i.path.join('.')}: ${i.message}`).join('; '),
+  message: issuesText(issuesOf(error), where),
 });
 
 /** Build the bridge over the service's streams and detection handler. */

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { issuesOf } from '../model/index.js';
 
 /** The per-address throttle the login shares with the API (app/auth-throttle.ts). */
 export interface LoginThrottle {
@@ -52,13 +53,21 @@ export function createLoginHandler(o: LoginOptions): (req: IncomingMessage, res:
     const address = req.socket.remoteAddress ?? '';
     const verdict = o.throttle?.check(address) ?? { ok: true };
     if (!verdict.ok) {
-      return answer(res, 429, { error: { code: 'too_many_attempts', message: `too many failed logins from this address; retry after ${verdict.retryAfterS} s` } }, { 'retry-after': String(verdict.retryAfterS) });
+      return answer(
+        res,
+        429,
+        { error: { code: 'too_many_attempts', message: `too many failed logins from this address; retry after ${verdict.retryAfterS} s` } },
+        { 'retry-after': String(verdict.retryAfterS) },
+      );
     }
     const form = await readForm(req);
-    if (form === undefined) return answer(res, 400, { error: { code: 'bad_request', message: `the login form must be JSON or form-encoded, at most ${MAX_BODY} bytes` } });
+    if (form === undefined)
+      return answer(res, 400, {
+        error: { code: 'bad_request', message: `the login form must be JSON or form-encoded, at most ${MAX_BODY} bytes` },
+      });
     const parsed = LoginRequest.safeParse(form);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+      const issues = issuesOf(parsed.error, { root: '(body)' });
       return answer(res, 400, { error: { code: 'bad_request', message: 'invalid login form', issues } });
     }
     const { username, password, client_id: client, scope } = parsed.data;
@@ -66,7 +75,10 @@ export function createLoginHandler(o: LoginOptions): (req: IncomingMessage, res:
     const matches = await bcrypt.compare(password, o.passwordHash);
     if (!matches || username !== o.user) {
       const blocked = o.throttle?.fail(address).ok === false;
-      o.logger[blocked ? 'warn' : 'info']({ username, remote: address }, blocked ? 'Node-RED login failed: address throttled' : 'Node-RED login failed');
+      o.logger[blocked ? 'warn' : 'info'](
+        { username, remote: address },
+        blocked ? 'Node-RED login failed: address throttled' : 'Node-RED login failed',
+      );
       return answer(res, 403, { error: { code: 'invalid_grant', message: 'wrong user name or password' } });
     }
     // The only user has every permission ('*'), so any requested scope is granted as asked.

@@ -71,7 +71,11 @@ export function nodeRedSettings(o: SettingsOptions): Record<string, unknown> {
       sessionExpiryTime: 8 * 3600,
     },
     // Nothing reaches out to the network: no palette or module installs, no telemetry, no update check.
-    externalModules: { autoInstall: false, palette: { allowInstall: false, allowUpdate: false, allowUpload: false }, modules: { allowInstall: false } },
+    externalModules: {
+      autoInstall: false,
+      palette: { allowInstall: false, allowUpdate: false, allowUpload: false },
+      modules: { allowInstall: false },
+    },
     functionExternalModules: false,
     diagnostics: { enabled: false, ui: false },
     runtimeState: { enabled: false, ui: false },

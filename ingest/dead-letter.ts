@@ -1,7 +1,7 @@
 // The bounded dead-letter log (DESIGN: refusals are "kept in a bounded dead-letter log"):
 // a ring that overwrites the oldest entry, so a flood of bad messages costs fixed memory.
 import { z } from 'zod';
-import { Issue, RejectReason } from '../broker/index.js';
+import { Issue, RejectReason } from '../model/index.js';
 
 export const DeadLetter = z.object({
   ts: z.number(),

@@ -3,7 +3,7 @@
 import type { Device } from '../broker/index.js';
 import type { GridLocator } from './grid.js';
 import type { Body } from './parse.js';
-import type { Location, Reading, SeenEvent } from './schemas.js';
+import type { Location, Reading, SeenEvent } from '../model/reading.js';
 import type { TopicRoute } from './topic.js';
 
 export interface EnrichInput {

@@ -1,6 +1,7 @@
 // Grid cells drawn by the city (网格化管理): a GeoJSON FeatureCollection of Polygon /
 // MultiPolygon features with a `grid` (or `id`) property and an optional `district`.
 import { z } from 'zod';
+import { issuesOf } from '../model/index.js';
 
 const Position = z.tuple([z.number(), z.number()]).rest(z.number());
 const Ring = z.array(Position).min(4);
@@ -41,8 +42,8 @@ interface IndexedCell extends GridCell {
 export function createPolygonLocator(geojson: unknown): (lat: number, lon: number) => GridCell | undefined {
   const parsed = GridCells.safeParse(geojson);
   if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new Error(`grid GeoJSON: ${i?.path.join('.') ?? ''}: ${i?.message ?? 'invalid'}`);
+    const [i] = issuesOf(parsed.error);
+    throw new Error(`grid GeoJSON: ${i?.path ?? ''}: ${i?.message ?? 'invalid'}`);
   }
   const cells: IndexedCell[] = parsed.data.features.map((f, index) => {
     const name = f.properties?.grid ?? f.properties?.id ?? f.id;

@@ -1,5 +1,5 @@
 // Public face of the ingest stage.
-export * from './schemas.js';
+export * from '../model/reading.js';
 export { createIngest } from './ingest.js';
 export type { Ingest, IngestDeps, IngestStats } from './ingest.js';
 export { parseTopic, CHANNELS_OF } from './topic.js';
@@ -13,4 +13,4 @@ export type { GridLocator, GridOptions, GridCell } from './grid.js';
 export { createDeadLetters, DeadLetter } from './dead-letter.js';
 export type { DeadLetters } from './dead-letter.js';
 export { toIssues, type Result } from './result.js';
-export { Rejection, RejectReason, Issue, rejectionTopic } from '../broker/index.js';
+export { Rejection, RejectReason, Issue, rejectionTopic } from '../model/rejection.js';

@@ -2,12 +2,19 @@
 // or a refusal published on citysense/rejected/…, counted and dead-lettered.
 import type { AedesPublishPacket, Client, PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
-import { Observable, Subject } from 'rxjs';
-import { disconnectedCleanly, publishRejection, type BrokerRefusal, type CitysenseBroker, type Registry, type RejectReason } from '../broker/index.js';
+import { type Observable, Subject } from 'rxjs';
+import {
+  disconnectedCleanly,
+  publishRejection,
+  type BrokerRefusal,
+  type CitysenseBroker,
+  type Registry,
+  type RejectReason,
+} from '../broker/index.js';
 import { createDeadLetters, type DeadLetter, type DeadLetters } from './dead-letter.js';
 import type { GridLocator } from './grid.js';
 import { INGEST_STEPS, runPipeline, type PipelineDeps } from './pipeline.js';
-import type { Reading } from './schemas.js';
+import type { Reading } from '../model/reading.js';
 import { createTopicParser } from './topic.js';
 
 export interface IngestDeps {
@@ -48,7 +55,13 @@ export function createIngest({ broker, registry, grid, logger, deadLetterSize, n
   const readings = new Subject<Reading>();
   const deadLetters = createDeadLetters(deadLetterSize);
   const stats: IngestStats = { accepted: 0, refused: 0, byReason: {} };
-  const deps: PipelineDeps = { device: (id) => registry.get(id), grid, emit: (r) => readings.next(r), parseTopic: createTopicParser(), maxFutureMs };
+  const deps: PipelineDeps = {
+    device: (id) => registry.get(id),
+    grid,
+    emit: (r) => readings.next(r),
+    parseTopic: createTopicParser(),
+    maxFutureMs,
+  };
 
   const record = (entry: DeadLetter) => {
     stats.refused++;
@@ -97,7 +110,17 @@ export function createIngest({ broker, registry, grid, logger, deadLetterSize, n
     const last = lastReading.get(client);
     if (!last || !disconnectedCleanly(client) || last.departed) return;
     const at = now();
-    const bye: Reading = { ts: at, receivedAt: at, deviceId: last.deviceId, kind: last.kind, channel: 'status', status: 'offline', departed: 'disconnect', metrics: {}, events: [] };
+    const bye: Reading = {
+      ts: at,
+      receivedAt: at,
+      deviceId: last.deviceId,
+      kind: last.kind,
+      channel: 'status',
+      status: 'offline',
+      departed: 'disconnect',
+      metrics: {},
+      events: [],
+    };
     if (last.loc !== undefined) bye.loc = last.loc;
     if (last.district !== undefined) bye.district = last.district;
     if (last.grid !== undefined) bye.grid = last.grid;

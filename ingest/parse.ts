@@ -1,7 +1,7 @@
 // Payload bytes → the typed body of the topic's schema (DESIGN § MQTT topics and payloads).
-import type { Issue, RejectReason } from '../broker/index.js';
+import type { Issue, RejectReason } from '../model/index.js';
 import { toIssues } from './result.js';
-import { CameraEvent, DroneTelemetry, SensorTelemetry, Status } from './schemas.js';
+import { CameraEvent, DroneTelemetry, SensorTelemetry, Status } from '../model/reading.js';
 import type { TopicRoute } from './topic.js';
 
 /** Larger payloads are refused before JSON.parse: telemetry is small, and parsing is the cost. */

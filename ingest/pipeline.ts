@@ -1,11 +1,11 @@
 // The ingest pipeline as an array of named steps (STYLE, after aedes' publishActions):
 // each step reads what earlier ones put on the context and either passes or refuses.
-import type { Identity, Issue, RejectReason } from '../broker/index.js';
-import type { Device } from '../broker/index.js';
+import type { Device, Identity } from '../broker/index.js';
+import type { Issue, RejectReason } from '../model/index.js';
 import { enrich } from './enrich.js';
 import type { GridLocator } from './grid.js';
 import { parsePayload, type Body } from './parse.js';
-import type { Reading } from './schemas.js';
+import type { Reading } from '../model/reading.js';
 import type { Result } from './result.js';
 import { timestampProblem } from './time-window.js';
 import { parseTopic, type TopicRoute } from './topic.js';
@@ -69,10 +69,16 @@ const authorize: Step = {
     const route = need(ctx.route, 'route');
     const { id, device } = ctx.identity;
     if (route.deviceId !== id) {
-      return { reason: 'not_own_topic', issues: [{ path: 'topic.deviceId', message: `client "${id}" may not publish as device "${route.deviceId}"` }] };
+      return {
+        reason: 'not_own_topic',
+        issues: [{ path: 'topic.deviceId', message: `client "${id}" may not publish as device "${route.deviceId}"` }],
+      };
     }
     if (device !== undefined && device.kind !== route.kind) {
-      return { reason: 'not_own_topic', issues: [{ path: 'topic.kind', message: `device "${id}" is registered as ${device.kind}, not ${route.kind}` }] };
+      return {
+        reason: 'not_own_topic',
+        issues: [{ path: 'topic.kind', message: `device "${id}" is registered as ${device.kind}, not ${route.kind}` }],
+      };
     }
     return undefined;
   },
@@ -122,8 +128,7 @@ const emit: Step = {
 export const INGEST_STEPS: readonly Step[] = [topic, authorize, parse, timestamps, enrichStep, emit];
 
 export type PipelineOutcome =
-  | { ok: true; ctx: PipelineContext }
-  | { ok: false; ctx: PipelineContext; step: string; refusal: StepRefusal; error?: unknown };
+  { ok: true; ctx: PipelineContext } | { ok: false; ctx: PipelineContext; step: string; refusal: StepRefusal; error?: unknown };
 
 /**
  * Run the steps in order; a throwing step becomes a refusal with reason `internal`. The

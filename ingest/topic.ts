@@ -1,5 +1,5 @@
 // `city/{kind}/{deviceId}/{channel}` (DESIGN § MQTT topics) → its parts.
-import { DeviceId, DeviceKind, type Channel } from './schemas.js';
+import { DeviceId, DeviceKind, type Channel } from '../model/reading.js';
 import type { Result } from './result.js';
 
 export interface TopicRoute {

@@ -5,6 +5,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { issuesOf } from '../model/index.js';
 
 /** The file in the data dir that keeps the generated link key. */
 export const LINK_KEY_FILE_NAME = 'notify-link.key';
@@ -39,7 +40,8 @@ export function verifyLink(token: string, secret: string, now: number): LinkChec
   const [, data, sig] = m as unknown as [string, string, string];
   const given = Buffer.from(sig, 'base64url');
   const want = mac(secret, data);
-  if (given.length !== want.length || !timingSafeEqual(given, want)) return { ok: false, status: 403, field: 'token', message: 'the link signature does not match' };
+  if (given.length !== want.length || !timingSafeEqual(given, want))
+    return { ok: false, status: 403, field: 'token', message: 'the link signature does not match' };
   let raw: unknown;
   try {
     raw = JSON.parse(Buffer.from(data, 'base64url').toString('utf8'));
@@ -48,10 +50,11 @@ export function verifyLink(token: string, secret: string, now: number): LinkChec
   }
   const claims = LinkClaims.safeParse(raw);
   if (!claims.success) {
-    const issue = claims.error.issues[0];
-    return { ok: false, status: 400, field: `token.${issue?.path.join('.') ?? ''}`, message: issue?.message ?? 'invalid' };
+    const [issue] = issuesOf(claims.error);
+    return { ok: false, status: 400, field: `token.${issue?.path ?? ''}`, message: issue?.message ?? 'invalid' };
   }
-  if (claims.data.x <= now) return { ok: false, status: 410, field: 'token.x', message: `the link expired at ${new Date(claims.data.x).toISOString()}` };
+  if (claims.data.x <= now)
+    return { ok: false, status: 410, field: 'token.x', message: `the link expired at ${new Date(claims.data.x).toISOString()}` };
   return { ok: true, claims: claims.data };
 }
 

@@ -2,8 +2,8 @@
 // routes, duty rosters. Secrets stay references here (`${ENV}`, `file:/path`); secrets.ts
 // resolves them once at start-up so a missing one stops the service naming the field.
 import { z } from 'zod';
-import { Duration } from '../rules/duration.js';
-import { Severity } from '../rules/detection.js';
+import { Duration } from '../model/duration.js';
+import { Severity } from '../model/detection.js';
 
 /** The events a route may ask for; incident event types are mapped onto them in events.ts. */
 export const NOTIFY_EVENTS = [
@@ -59,7 +59,8 @@ export const Receiver = z.discriminatedUnion('type', [
 ]);
 export type Receiver = z.infer<typeof Receiver>;
 
-const oneOrMany = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
+const oneOrMany = <T extends z.ZodType>(t: T) =>
+  z.union([t, z.array(t).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
 
 /** Facets of the case a route requires; each a value or a list, all must hold. */
 export const RouteMatch = z.strictObject({
@@ -176,10 +177,13 @@ export const NotifyConfig = z
       if (!names.has(name)) ctx.addIssue({ code: 'custom', path, message: `no receiver named ${name}` });
     };
     c.routes.forEach((r, i) => known(r.receiver, ['routes', i, 'receiver']));
-    c.rosters.forEach((r, i) => r.people.forEach((p, j) => p.receivers.forEach((n, k) => known(n, ['rosters', i, 'people', j, 'receivers', k]))));
+    c.rosters.forEach((r, i) =>
+      r.people.forEach((p, j) => p.receivers.forEach((n, k) => known(n, ['rosters', i, 'people', j, 'receivers', k]))),
+    );
     const departments = new Set<string>();
     c.rosters.forEach((r, i) => {
-      if (departments.has(r.department)) ctx.addIssue({ code: 'custom', path: ['rosters', i, 'department'], message: `${r.department} has two rosters` });
+      if (departments.has(r.department))
+        ctx.addIssue({ code: 'custom', path: ['rosters', i, 'department'], message: `${r.department} has two rosters` });
       departments.add(r.department);
     });
   });

@@ -43,7 +43,12 @@ export function startDispatcher(o: DispatcherOptions) {
     const batch: Batch = { head: notices[notices.length - 1]!, notices };
     let out: ReturnType<typeof buildOutgoing>;
     try {
-      out = buildOutgoing(batch, receiver, { now: o.clock(), deliveryId: `citysense-${c.lead.id}`, externalURL: o.externalURL(), personEmail: o.emailOf(c.lead.person) });
+      out = buildOutgoing(batch, receiver, {
+        now: o.clock(),
+        deliveryId: `citysense-${c.lead.id}`,
+        externalURL: o.externalURL(),
+        personEmail: o.emailOf(c.lead.person),
+      });
     } catch (err) {
       // The same notice would fail the same way on every attempt.
       o.outbox.attemptFailed(c.lead.id, attempts, `cannot build the message: ${(err as Error).message}`, undefined);

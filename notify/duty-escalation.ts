@@ -17,7 +17,11 @@ export interface DutyState {
 }
 
 /** The step due at `now` after `state`, or undefined (not yet, or reminders used up). */
-export function nextDutyStep(state: DutyState, policy: Roster['escalation'], now: number): { step: DutyStep; state: DutyState } | undefined {
+export function nextDutyStep(
+  state: DutyState,
+  policy: Roster['escalation'],
+  now: number,
+): { step: DutyStep; state: DutyState } | undefined {
   const delays = [0, policy.deputyAfter, policy.headAfter, policy.officeAfter];
   const level = state.level + 1;
   if (level < delays.length) {

@@ -6,10 +6,19 @@ import { verifyLink } from './ack-link.js';
 import type { Notifier } from './notifier.js';
 import { ackPage } from './ack-page.js';
 
-const IncidentId = z.object({ id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'an incident id') });
+const IncidentId = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/, 'an incident id'),
+});
 const DutyQuery = z.object({
   department: z.string().trim().min(1).max(128).optional(),
-  at: z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)).optional(),
+  at: z.iso
+    .datetime({ offset: true })
+    .transform((s) => Date.parse(s))
+    .optional(),
 });
 
 /** GET /api/incidents/{id}/notifications and GET /api/duty (token routes). */
@@ -21,7 +30,13 @@ export function notifyRoutes(deps: { notifier: Notifier; incidents: IncidentServ
       path: '/api/incidents/:id/notifications',
       handler: ({ params, principal }) => {
         const p = IncidentId.safeParse(params);
-        if (!p.success) return errorReply(400, 'bad_request', 'invalid incident id', zodIssues(p.error).map((i) => ({ ...i, path: 'id' })));
+        if (!p.success)
+          return errorReply(
+            400,
+            'bad_request',
+            'invalid incident id',
+            zodIssues(p.error).map((i) => ({ ...i, path: 'id' })),
+          );
         const incident = incidents.get(p.data.id);
         // Out of a scoped caller's departments reads as unknown, as for the case itself.
         if (!incident || !inScope(principal, scopeOf(incident, office))) return errorReply(404, 'not_found', `no incident ${p.data.id}`);
@@ -55,7 +70,12 @@ export function notifyRoutes(deps: { notifier: Notifier; incidents: IncidentServ
         for (const d of departments) {
           const found = notifier.duty(d, at);
           if (!found) {
-            return errorReply(404, 'no_roster', `no duty roster for department ${d} (rosters: ${notifier.departments().join(', ') || 'none'})`, [{ path: 'department', message: 'no roster' }]);
+            return errorReply(
+              404,
+              'no_roster',
+              `no duty roster for department ${d} (rosters: ${notifier.departments().join(', ') || 'none'})`,
+              [{ path: 'department', message: 'no roster' }],
+            );
           }
           const { roster, person, shift } = found;
           duty.push({
@@ -75,7 +95,11 @@ export function notifyRoutes(deps: { notifier: Notifier; incidents: IncidentServ
 /** GET /a/{token}: acknowledge the case as the person the link was made for (no operator token; the signature is the proof). */
 export function ackRoutes(deps: { notifier: Notifier; incidents: IncidentService; clock: () => number }): Route[] {
   const { notifier, incidents, clock } = deps;
-  const page = (status: number, title: string, text: string) => ({ status, body: ackPage(title, text), contentType: 'text/html; charset=utf-8' });
+  const page = (status: number, title: string, text: string) => ({
+    status,
+    body: ackPage(title, text),
+    contentType: 'text/html; charset=utf-8',
+  });
   return [
     {
       method: 'GET',
@@ -84,7 +108,11 @@ export function ackRoutes(deps: { notifier: Notifier; incidents: IncidentService
         const check = verifyLink(params.token ?? '', notifier.secret, clock());
         if (!check.ok) return page(check.status, 'Link refused', `${check.field}: ${check.message}`);
         const { i: id, p: person } = check.claims;
-        const r = incidents.act(id, { action: 'acknowledge', by: person, note: 'acknowledged from the notification link' }, { principal: `link:${person}`, via: 'notification-link' });
+        const r = incidents.act(
+          id,
+          { action: 'acknowledge', by: person, note: 'acknowledged from the notification link' },
+          { principal: `link:${person}`, via: 'notification-link' },
+        );
         if (r.ok) return page(200, 'Acknowledged', `${id} is acknowledged by ${person}. 已确认接收。`);
         if (r.status === 404) return page(404, 'Unknown case', `no incident ${id}`);
         const current = incidents.get(id);

@@ -40,7 +40,9 @@ export function createNotifier(o: NotifierOptions) {
   const receivers = new Map<string, Receiver>(config.receivers.map((r) => [r.name, r]));
   const rosters = new Map<string, Roster>(config.rosters.map((r) => [r.department, r]));
   const base = () => (config.publicUrl ?? o.baseUrl()).replace(/\/+$/, '');
-  const emails = new Map<string, string>(config.rosters.flatMap((r) => r.people.flatMap((p) => (p.email ? [[p.name, p.email] as [string, string]] : []))));
+  const emails = new Map<string, string>(
+    config.rosters.flatMap((r) => r.people.flatMap((p) => (p.email ? [[p.name, p.email] as [string, string]] : []))),
+  );
   const sender = createSender({ timeoutMs: config.retry.timeout });
   const dispatcher = startDispatcher({
     outbox,
@@ -59,8 +61,17 @@ export function createNotifier(o: NotifierOptions) {
     const b = base();
     const id = encodeURIComponent(incident.id);
     // An acknowledge link only while the case waits for one: after that the state machine refuses it.
-    const ack = incident.state === 'warning' ? `${b}/a/${signLink({ v: 1, i: incident.id, p: ackAs, x: clock() + config.linkTtl }, secret)}` : undefined;
-    return { event, incident, ts: clock(), links: { incident: `${b}/api/incidents/${id}`, console: `${b}/?incident=${id}`, ...(ack ? { ack } : {}) }, ...extra };
+    const ack =
+      incident.state === 'warning'
+        ? `${b}/a/${signLink({ v: 1, i: incident.id, p: ackAs, x: clock() + config.linkTtl }, secret)}`
+        : undefined;
+    return {
+      event,
+      incident,
+      ts: clock(),
+      links: { incident: `${b}/api/incidents/${id}`, console: `${b}/?incident=${id}`, ...(ack ? { ack } : {}) },
+      ...extra,
+    };
   };
 
   const heldUntil = (receiver: Receiver, incident: Incident) =>
@@ -82,7 +93,6 @@ export function createNotifier(o: NotifierOptions) {
     }
   };
 
-  const dutyRow = outbox.db.prepare('SELECT * FROM duty_steps WHERE incident_id = ?');
   const putDuty = outbox.db.prepare(
     'INSERT INTO duty_steps (incident_id, department, since, level, reminders, last_at) VALUES (@id, @department, @since, @level, @reminders, @lastAt) ON CONFLICT (incident_id) DO UPDATE SET department = excluded.department, since = excluded.since, level = excluded.level, reminders = excluded.reminders, last_at = excluded.last_at',
   );
@@ -108,16 +118,24 @@ export function createNotifier(o: NotifierOptions) {
     const now = clock();
     const roster = incident.department ? rosters.get(incident.department) : undefined;
     if (roster && (ev === 'opened' || ev === 'dispatched')) {
-      tellPerson(incident, onDuty(roster, now, o.utcOffsetMinutes).person, ev, cause, `duty:${roster.department}`, { step: 'on-duty', note: event.note });
+      tellPerson(incident, onDuty(roster, now, o.utcOffsetMinutes).person, ev, cause, `duty:${roster.department}`, {
+        step: 'on-duty',
+        note: event.note,
+      });
       // The people escalation runs while the case waits for an acknowledgement.
-      if (incident.state === 'warning') putDuty.run({ id: incident.id, department: roster.department, since: now, level: 0, reminders: 0, lastAt: now });
+      if (incident.state === 'warning')
+        putDuty.run({ id: incident.id, department: roster.department, since: now, level: 0, reminders: 0, lastAt: now });
     }
     // The routing chain's own steps (吹哨报到 → 督办) name departments: their on-duty people hear it.
     if (ev === 'overdue' || ev === 'escalated' || ev === 'reminder') {
       const named = (event.data?.to ?? event.data?.notified ?? []) as unknown;
       for (const department of Array.isArray(named) ? named : []) {
         const r = typeof department === 'string' ? rosters.get(department) : undefined;
-        if (r) tellPerson(incident, onDuty(r, now, o.utcOffsetMinutes).person, ev, cause, `duty:${r.department}`, { step: ev, note: event.note });
+        if (r)
+          tellPerson(incident, onDuty(r, now, o.utcOffsetMinutes).person, ev, cause, `duty:${r.department}`, {
+            step: ev,
+            note: event.note,
+          });
       }
     }
     if (incident.state !== 'warning') dropDuty.run(incident.id);
@@ -130,7 +148,12 @@ export function createNotifier(o: NotifierOptions) {
   const people = (roster: Roster, step: DutyStep | number, since: number): Person[] => {
     const at = clock();
     const office = rosters.get(o.office);
-    const byLevel = [onDuty(roster, since, o.utcOffsetMinutes).person, personOf(roster, roster.deputy)!, personOf(roster, roster.head)!, office ? onDuty(office, at, o.utcOffsetMinutes).person : undefined];
+    const byLevel = [
+      onDuty(roster, since, o.utcOffsetMinutes).person,
+      personOf(roster, roster.deputy)!,
+      personOf(roster, roster.head)!,
+      office ? onDuty(office, at, o.utcOffsetMinutes).person : undefined,
+    ];
     if (typeof step === 'number') return byLevel.slice(0, step + 1).filter((p): p is Person => p !== undefined);
     const p = byLevel[DUTY_STEPS.indexOf(step as (typeof DUTY_STEPS)[number])];
     return p ? [p] : [];
@@ -147,13 +170,21 @@ export function createNotifier(o: NotifierOptions) {
         dropDuty.run(id);
         continue;
       }
-      const state: DutyState = { since: raw.since as number, level: raw.level as number, reminders: raw.reminders as number, lastAt: raw.last_at as number };
+      const state: DutyState = {
+        since: raw.since as number,
+        level: raw.level as number,
+        reminders: raw.reminders as number,
+        lastAt: raw.last_at as number,
+      };
       const next = nextDutyStep(state, roster.escalation, clock());
       if (!next) continue;
       const to = next.step === 'reminder' ? people(roster, next.state.level, state.since) : people(roster, next.step, state.since);
       const ev: NotifyEvent = next.step === 'reminder' ? 'reminder' : 'escalated';
       const cause = `duty:${next.state.level}:${next.state.reminders}`;
-      const note = next.step === 'reminder' ? `reminder ${next.state.reminders}: still not acknowledged` : `not acknowledged: escalated to the ${next.step}`;
+      const note =
+        next.step === 'reminder'
+          ? `reminder ${next.state.reminders}: still not acknowledged`
+          : `not acknowledged: escalated to the ${next.step}`;
       for (const p of to) tellPerson(incident, p, ev, cause, `duty:${roster.department}`, { step: next.step, note });
       putDuty.run({ id, department: roster.department, ...next.state });
       sent += to.length;

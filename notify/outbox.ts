@@ -118,7 +118,9 @@ export function openOutbox(dataDir: string, now: () => number) {
   db.prepare("UPDATE outbox SET state = 'pending' WHERE state = 'sending'").run();
   // The log of finished messages is kept for KEEP_MS, then dropped at a start (rows are small, but a city sends many).
   const finishedBefore = now() - KEEP_MS;
-  db.prepare("DELETE FROM outbox WHERE updated_at < ? AND (state IN ('delivered', 'failed') OR (state = 'grouped' AND batch_id IN (SELECT id FROM outbox WHERE state IN ('delivered', 'failed'))))").run(finishedBefore);
+  db.prepare(
+    "DELETE FROM outbox WHERE updated_at < ? AND (state IN ('delivered', 'failed') OR (state = 'grouped' AND batch_id IN (SELECT id FROM outbox WHERE state IN ('delivered', 'failed'))))",
+  ).run(finishedBefore);
 
   const insert = db.prepare(
     `INSERT OR IGNORE INTO outbox (incident_id, cause, receiver, route, person, group_key, event, notice, state, due_at, created_at, updated_at)
@@ -126,13 +128,19 @@ export function openOutbox(dataDir: string, now: () => number) {
   );
   const waitingInGroup = db.prepare("SELECT max(due_at) AS due FROM outbox WHERE group_key = ? AND state = 'pending' AND due_at > ?");
   const slot = db.prepare('SELECT next_free FROM group_slots WHERE group_key = ?');
-  const setSlot = db.prepare('INSERT INTO group_slots (group_key, next_free) VALUES (?, ?) ON CONFLICT (group_key) DO UPDATE SET next_free = excluded.next_free');
+  const setSlot = db.prepare(
+    'INSERT INTO group_slots (group_key, next_free) VALUES (?, ?) ON CONFLICT (group_key) DO UPDATE SET next_free = excluded.next_free',
+  );
   const dueLeads = db.prepare("SELECT * FROM outbox WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?");
   const groupDue = db.prepare("SELECT * FROM outbox WHERE group_key = ? AND state = 'pending' AND due_at <= ? AND id != ? ORDER BY id");
   const fold = db.prepare("UPDATE outbox SET state = 'grouped', batch_id = ?, updated_at = ? WHERE id = ?");
   const folded = db.prepare('SELECT * FROM outbox WHERE batch_id = ? ORDER BY id');
-  const mark = db.prepare('UPDATE outbox SET state = @state, attempts = @attempts, due_at = @dueAt, updated_at = @now, delivered_at = @deliveredAt, last_error = @error WHERE id = @id');
-  const byIncident = db.prepare('SELECT o.*, b.state AS batch_state, b.delivered_at AS batch_delivered FROM outbox o LEFT JOIN outbox b ON b.id = o.batch_id WHERE o.incident_id = ? ORDER BY o.id');
+  const mark = db.prepare(
+    'UPDATE outbox SET state = @state, attempts = @attempts, due_at = @dueAt, updated_at = @now, delivered_at = @deliveredAt, last_error = @error WHERE id = @id',
+  );
+  const byIncident = db.prepare(
+    'SELECT o.*, b.state AS batch_state, b.delivered_at AS batch_delivered FROM outbox o LEFT JOIN outbox b ON b.id = o.batch_id WHERE o.incident_id = ? ORDER BY o.id',
+  );
   const pendingCount = db.prepare("SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'sending')");
 
   const enqueue = db.transaction((m: NewMessage): number | undefined => {
@@ -172,7 +180,15 @@ export function openOutbox(dataDir: string, now: () => number) {
       const lead = toRow(raw);
       if (!readable(lead)) {
         // Unreadable now means unreadable on every attempt: give it up instead of blocking the queue.
-        mark.run({ id: lead.id, state: 'failed', attempts: lead.attempts, dueAt: lead.dueAt, now: t, deliveredAt: null, error: 'the stored notice cannot be read by this version' });
+        mark.run({
+          id: lead.id,
+          state: 'failed',
+          attempts: lead.attempts,
+          dueAt: lead.dueAt,
+          now: t,
+          deliveredAt: null,
+          error: 'the stored notice cannot be read by this version',
+        });
         continue;
       }
       const rows = (folded.all(lead.id) as Raw[]).map(toRow).filter(readable);
@@ -184,7 +200,15 @@ export function openOutbox(dataDir: string, now: () => number) {
           rows.push(toRow({ ...g, state: 'grouped', batch_id: lead.id }) as ReadableRow);
         }
       }
-      mark.run({ id: lead.id, state: 'sending', attempts: lead.attempts, dueAt: lead.dueAt, now: t, deliveredAt: null, error: lead.lastError ?? null });
+      mark.run({
+        id: lead.id,
+        state: 'sending',
+        attempts: lead.attempts,
+        dueAt: lead.dueAt,
+        now: t,
+        deliveredAt: null,
+        error: lead.lastError ?? null,
+      });
       out.push({ lead, rows });
     }
     return out;
@@ -201,7 +225,15 @@ export function openOutbox(dataDir: string, now: () => number) {
     },
     /** Record a failed attempt: again at `dueAt`, or for good when `dueAt` is undefined. */
     attemptFailed(id: number, attempts: number, error: string, dueAt: number | undefined) {
-      mark.run({ id, state: dueAt === undefined ? 'failed' : 'pending', attempts, dueAt: dueAt ?? now(), now: now(), deliveredAt: null, error: error.slice(0, 500) });
+      mark.run({
+        id,
+        state: dueAt === undefined ? 'failed' : 'pending',
+        attempts,
+        dueAt: dueAt ?? now(),
+        now: now(),
+        deliveredAt: null,
+        error: error.slice(0, 500),
+      });
     },
     /** The delivery log of one case, oldest first; a folded row shows the state of the message that carried it. */
     forIncident(incidentId: string): OutboxRow[] {

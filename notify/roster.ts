@@ -9,7 +9,7 @@ const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.
 /** Whether `shift` covers `now`. */
 export function inShift(shift: Shift, now: number, utcOffsetMinutes: number): boolean {
   const local = now + utcOffsetMinutes * 60_000;
-  const minute = Math.floor((local % DAY + DAY) % DAY / 60_000);
+  const minute = Math.floor((((local % DAY) + DAY) % DAY) / 60_000);
   const today = WEEKDAYS[new Date(local).getUTCDay()]!;
   const yesterday = WEEKDAYS[new Date(local - DAY).getUTCDay()]!;
   const from = minutesOf(shift.from);

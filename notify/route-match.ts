@@ -8,11 +8,21 @@ const has = (list: readonly string[] | undefined, v: string | undefined) => list
 
 /** Whether the incident's facets satisfy every field the match names. */
 export function matches(m: RouteMatch, i: Pick<Incident, 'severity' | 'category' | 'department' | 'district' | 'grid'>): boolean {
-  return has(m.severity, i.severity) && has(m.category, i.category) && has(m.department, i.department) && has(m.district, i.district) && has(m.grid, i.grid);
+  return (
+    has(m.severity, i.severity) &&
+    has(m.category, i.category) &&
+    has(m.department, i.department) &&
+    has(m.district, i.district) &&
+    has(m.grid, i.grid)
+  );
 }
 
 /** The routes (with their index) that send this event of this incident. */
-export function routesFor(routes: readonly NotifyRoute[], incident: Incident, event: NotifyEvent): Array<{ index: number; route: NotifyRoute }> {
+export function routesFor(
+  routes: readonly NotifyRoute[],
+  incident: Incident,
+  event: NotifyEvent,
+): Array<{ index: number; route: NotifyRoute }> {
   const out: Array<{ index: number; route: NotifyRoute }> = [];
   for (const [index, route] of routes.entries()) {
     if (!matches(route.match, incident)) continue;

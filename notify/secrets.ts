@@ -3,14 +3,7 @@
 // Receiver URLs may hold `${ENV_NAME}` anywhere (a robot's key is in its URL's query).
 import { readFileSync } from 'node:fs';
 import type { NotifyConfig, Receiver } from './config.js';
-
-/** A secret reference that could not be resolved, with the config path that named it. */
-export class SecretError extends Error {
-  readonly code = 'missing_secret';
-  constructor(readonly path: string, message: string) {
-    super(`${path}: ${message}`);
-  }
-}
+import { SecretError } from './errors.js';
 
 /** The value of one secret reference; throws SecretError naming `path`. */
 export function resolveSecret(ref: string, path: string, env: NodeJS.ProcessEnv): string {
@@ -47,7 +40,9 @@ export function resolveSecrets(config: NotifyConfig, env: NodeJS.ProcessEnv = pr
   const receivers = config.receivers.map((r, i): Receiver => {
     const at = `notify.receivers.${i}`;
     if (r.type === 'email') {
-      return r.smtp.password === undefined ? r : { ...r, smtp: { ...r.smtp, password: resolveSecret(r.smtp.password, `${at}.smtp.password`, env) } };
+      return r.smtp.password === undefined
+        ? r
+        : { ...r, smtp: { ...r.smtp, password: resolveSecret(r.smtp.password, `${at}.smtp.password`, env) } };
     }
     const url = expandEnv(r.url, `${at}.url`, env);
     if ('secret' in r && r.secret !== undefined) return { ...r, url, secret: resolveSecret(r.secret, `${at}.secret`, env) };

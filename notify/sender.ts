@@ -60,7 +60,8 @@ export function createSender(opts: { timeoutMs: number }) {
           redirect: 'manual',
         });
         const text = await res.text();
-        if (res.status < 200 || res.status > 299) return { ok: false, status: res.status, error: `HTTP ${res.status} ${text.slice(0, 200)}` };
+        if (res.status < 200 || res.status > 299)
+          return { ok: false, status: res.status, error: `HTTP ${res.status} ${text.slice(0, 200)}` };
         const robot = robotError(receiver.type, text);
         return robot ? { ok: false, status: res.status, error: robot } : { ok: true, status: res.status };
       } catch (err) {

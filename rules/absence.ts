@@ -2,9 +2,9 @@
 // lost its connection (the broker published its `offline` last will). Clears when it reports
 // again (DESIGN.md § Rules). An `offline` it meant (`departed`) stops the clock instead. Pure.
 import { z } from 'zod';
-import type { Reading } from '../ingest/schemas.js';
-import { Severity } from './detection.js';
-import { PositiveDuration } from './duration.js';
+import type { Reading } from '../model/reading.js';
+import { Severity } from '../model/detection.js';
+import { PositiveDuration } from '../model/duration.js';
 import { Envelope, unused } from './envelope.js';
 import type { RuleLogic } from './logic.js';
 import { clearMessage, phrases, raiseMessage, silenceDetail } from './messages.js';
@@ -48,10 +48,21 @@ export const absence: RuleLogic<AbsenceRule, AbsenceState> = {
       if (state.raised) return { state: { ...state, last: reading }, emit: [] };
       const message = raiseMessage(rule.name, phrases(rule.name).offline, reading.deviceId);
       const placed = withPlace(reading, state.last);
-      return { state: { raised: true, last: placed }, emit: [{ phase: 'raise', severity: rule.severity, ts: reading.ts, reading: placed, message }] };
+      return {
+        state: { raised: true, last: placed },
+        emit: [{ phase: 'raise', severity: rule.severity, ts: reading.ts, reading: placed, message }],
+      };
     }
     const emit = state.raised
-      ? [{ phase: 'clear' as const, severity: rule.severity, ts: reading.ts, reading, message: clearMessage(rule.name, phrases(rule.name).back, reading.deviceId) }]
+      ? [
+          {
+            phase: 'clear' as const,
+            severity: rule.severity,
+            ts: reading.ts,
+            reading,
+            message: clearMessage(rule.name, phrases(rule.name).back, reading.deviceId),
+          },
+        ]
       : [];
     return { state: { raised: false, last: reading }, emit, wakeAt: now + rule.after };
   },
@@ -60,7 +71,10 @@ export const absence: RuleLogic<AbsenceRule, AbsenceState> = {
   tick(rule, state, now) {
     if (state.raised || !state.last || state.away) return { state, emit: [] };
     const message = raiseMessage(rule.name, silenceDetail(rule.name, rule.after), state.last.deviceId);
-    return { state: { ...state, raised: true }, emit: [{ phase: 'raise', severity: rule.severity, ts: now, reading: state.last, message }] };
+    return {
+      state: { ...state, raised: true },
+      emit: [{ phase: 'raise', severity: rule.severity, ts: now, reading: state.last, message }],
+    };
   },
 };
 

@@ -4,25 +4,30 @@
 // key are per grid. Levels escalate as more sources join; it clears when the evidence has
 // left the window. Pure: no RxJS; the state is plain JSON.
 import { z } from 'zod';
-import type { Reading } from '../ingest/schemas.js';
-import { SEVERITY_RANK, Severity } from './detection.js';
-import { formatDuration, PositiveDuration } from './duration.js';
+import type { Reading } from '../model/reading.js';
+import { SEVERITY_RANK, Severity } from '../model/detection.js';
+import { formatDuration, PositiveDuration } from '../model/duration.js';
 import { Envelope, Select, unused } from './envelope.js';
 import type { Decision, RuleLogic, StepResult } from './logic.js';
 import { clearMessage, raiseMessage } from './messages.js';
 import { compileSelect } from './select.js';
 
-export const CorrelateCondition = z.strictObject({
-  select: Select,
-  above: z.number().finite().optional(),
-  below: z.number().finite().optional(),
-  /** For event conditions (inclusive, default 0.5). */
-  minConfidence: z.number().min(0).max(1).default(0.5),
-}).superRefine((c, ctx) => {
-  if (!c.select.metric === !c.select.event) ctx.addIssue({ code: 'custom', path: ['select'], message: 'a condition selects exactly one of metric or event' });
-  if (c.select.metric && c.above === undefined && c.below === undefined) ctx.addIssue({ code: 'custom', path: ['above'], message: 'a metric condition needs above or below' });
-  if (c.select.event && (c.above !== undefined || c.below !== undefined)) ctx.addIssue({ code: 'custom', path: ['above'], message: 'above/below apply to metric conditions' });
-});
+export const CorrelateCondition = z
+  .strictObject({
+    select: Select,
+    above: z.number().finite().optional(),
+    below: z.number().finite().optional(),
+    /** For event conditions (inclusive, default 0.5). */
+    minConfidence: z.number().min(0).max(1).default(0.5),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.select.metric === !c.select.event)
+      ctx.addIssue({ code: 'custom', path: ['select'], message: 'a condition selects exactly one of metric or event' });
+    if (c.select.metric && c.above === undefined && c.below === undefined)
+      ctx.addIssue({ code: 'custom', path: ['above'], message: 'a metric condition needs above or below' });
+    if (c.select.event && (c.above !== undefined || c.below !== undefined))
+      ctx.addIssue({ code: 'custom', path: ['above'], message: 'above/below apply to metric conditions' });
+  });
 export type CorrelateCondition = z.infer<typeof CorrelateCondition>;
 
 export const CorrelateLevel = z.strictObject({ severity: Severity, minSources: z.number().int().min(1) });
@@ -40,12 +45,17 @@ export const CorrelateRule = Envelope.extend({
   for: unused('for', 'correlate'),
 }).superRefine((r, ctx) => {
   if (!r.severity === !r.levels) ctx.addIssue({ code: 'custom', path: ['severity'], message: 'give exactly one of severity or levels' });
-  if (r.levels && r.minSources !== undefined) ctx.addIssue({ code: 'custom', path: ['minSources'], message: 'with levels, put minSources inside each level' });
+  if (r.levels && r.minSources !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['minSources'], message: 'with levels, put minSources inside each level' });
 });
 export type CorrelateRule = z.infer<typeof CorrelateRule>;
 
 /** One source matching one condition, last seen at scheduler time `t`. */
-interface Hit { deviceId: string; cond: number; t: number }
+interface Hit {
+  deviceId: string;
+  cond: number;
+  t: number;
+}
 
 export interface CorrelateState {
   hits: Hit[];
@@ -84,10 +94,23 @@ function judge(rule: CorrelateRule, state: CorrelateState, now: number, ts: numb
   const where = `grid ${reading?.grid}`;
   if (reading && top && SEVERITY_RANK[top.severity] > (raised ? SEVERITY_RANK[raised] : 0)) {
     raised = top.severity;
-    emit.push({ phase: 'raise', severity: top.severity, ts, reading, value: sources,
-      message: raiseMessage(rule.name, `${describe(rule, hits)} within ${formatDuration(rule.window)}`, where) });
+    emit.push({
+      phase: 'raise',
+      severity: top.severity,
+      ts,
+      reading,
+      value: sources,
+      message: raiseMessage(rule.name, `${describe(rule, hits)} within ${formatDuration(rule.window)}`, where),
+    });
   } else if (reading && !top && raised) {
-    emit.push({ phase: 'clear', severity: raised, ts, reading, value: sources, message: clearMessage(rule.name, `${sources} source(s) left`, where) });
+    emit.push({
+      phase: 'clear',
+      severity: raised,
+      ts,
+      reading,
+      value: sources,
+      message: clearMessage(rule.name, `${sources} source(s) left`, where),
+    });
     raised = null;
   }
   const oldest = hits.reduce<number | undefined>((m, h) => (m === undefined || h.t < m ? h.t : m), undefined);

@@ -4,8 +4,8 @@
 // so a reload leaves unchanged rules untouched, the states that changed can be saved
 // (`takeChanged`) and brought back after a restart (`restore`).
 import { asyncScheduler, catchError, EMPTY, Observable, Subject, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
-import type { Reading } from '../ingest/schemas.js';
-import type { Detection } from './detection.js';
+import type { Reading } from '../model/reading.js';
+import type { Detection } from '../model/detection.js';
 import { ruleFor } from './operators/rule-for.js';
 import type { RuleOperatorOptions, RuleSlot, RuleSlots } from './operators/rule-operator.js';
 import type { Rule } from './schema.js';
@@ -72,7 +72,13 @@ class Feed {
   }
 }
 
-interface Running { rule: Rule; sub: Subscription; slots: RuleSlots; input: Feed; releases: Subject<string> }
+interface Running {
+  rule: Rule;
+  sub: Subscription;
+  slots: RuleSlots;
+  input: Feed;
+  releases: Subject<string>;
+}
 
 /** A slot taken by `takeChanged`: which rule and key it belongs to, and the live slot itself. */
 export interface ChangedSlot {
@@ -85,7 +91,14 @@ export interface ChangedSlot {
 /** What the rule-state store keeps of a slot, as it is now. */
 export function slotEntry(c: ChangedSlot): RuleStateEntry {
   const { state, wakeAt } = c.slot;
-  return { ruleId: c.rule.id, ruleVersion: c.rule.version, ruleHash: c.ruleHash, key: c.key, state, ...(wakeAt !== undefined ? { wakeAt } : {}) };
+  return {
+    ruleId: c.rule.id,
+    ruleVersion: c.rule.version,
+    ruleHash: c.ruleHash,
+    key: c.key,
+    state,
+    ...(wakeAt !== undefined ? { wakeAt } : {}),
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 // The envelope every rule shares (DESIGN.md § Rules — part of the contract). Each kind
 // file extends it with its own fields; `schema.ts` joins the kinds into one union.
 import { z } from 'zod';
-import { DeviceKind } from '../ingest/schemas.js';
+import { DeviceKind } from '../model/reading.js';
 import { GroupSpec } from './group.js';
 
 /** Which readings a rule looks at; every given field must match. */

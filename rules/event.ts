@@ -1,10 +1,10 @@
 // Kind `event`: a camera event or drone detection of one type with at least
 // `minConfidence`, optionally `count` of them within `window` (DESIGN.md § Rules). Pure.
 import { z } from 'zod';
-import type { SeenEvent } from '../ingest/schemas.js';
-import { Severity } from './detection.js';
+import type { SeenEvent } from '../model/reading.js';
+import { Severity } from '../model/detection.js';
 import { Envelope, unused } from './envelope.js';
-import { PositiveDuration } from './duration.js';
+import { PositiveDuration } from '../model/duration.js';
 import type { RuleLogic } from './logic.js';
 import { countDetail, num, raiseMessage } from './messages.js';
 
@@ -56,16 +56,24 @@ export const event: RuleLogic<EventRule, EventState> = {
       return { state: { ...state, times }, emit: [] };
     }
     const best = seen.reduce((a: SeenEvent, b) => (b.confidence > a.confidence ? b : a));
-    const what = rule.count !== undefined
-      ? countDetail(rule.name, type, times.length, rule.window!)
-      : `${type} ${num(best.confidence)} ≥ ${num(rule.minConfidence)}`;
+    const what =
+      rule.count !== undefined
+        ? countDetail(rule.name, type, times.length, rule.window!)
+        : `${type} ${num(best.confidence)} ≥ ${num(rule.minConfidence)}`;
     return {
       state: { times: [], quietUntil: now + cooldownOf(rule) },
-      emit: [{
-        phase: 'raise', severity: rule.severity, ts: reading.ts, reading, eventType: type, value: best.confidence,
-        ...(best.loc ? { loc: best.loc } : {}),
-        message: raiseMessage(rule.name, what, reading.deviceId),
-      }],
+      emit: [
+        {
+          phase: 'raise',
+          severity: rule.severity,
+          ts: reading.ts,
+          reading,
+          eventType: type,
+          value: best.confidence,
+          ...(best.loc ? { loc: best.loc } : {}),
+          message: raiseMessage(rule.name, what, reading.deviceId),
+        },
+      ],
     };
   },
 

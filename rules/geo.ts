@@ -1,6 +1,6 @@
 // Plane and sphere helpers for geofences: point in polygon, distance in metres. City-sized
 // areas are small enough for a flat lon/lat ray cast.
-import type { Location } from '../ingest/schemas.js';
+import type { Location } from '../model/reading.js';
 
 const EARTH_RADIUS_M = 6_371_008.8;
 
@@ -19,7 +19,7 @@ export function insidePolygon(p: Location, ring: readonly { lat: number; lon: nu
   for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
     const a = ring[i]!;
     const b = ring[j]!;
-    if ((a.lat > p.lat) !== (b.lat > p.lat) && p.lon < ((b.lon - a.lon) * (p.lat - a.lat)) / (b.lat - a.lat) + a.lon) inside = !inside;
+    if (a.lat > p.lat !== b.lat > p.lat && p.lon < ((b.lon - a.lon) * (p.lat - a.lat)) / (b.lat - a.lat) + a.lon) inside = !inside;
   }
   return inside;
 }

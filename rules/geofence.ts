@@ -2,9 +2,9 @@
 // allowed area, and/or outside altitude limits, held for `for`; clears when it complies
 // again (DESIGN.md § Rules). Pure: no RxJS; the state is plain JSON.
 import { z } from 'zod';
-import type { Reading } from '../ingest/schemas.js';
-import { Severity } from './detection.js';
-import { Duration } from './duration.js';
+import type { Reading } from '../model/reading.js';
+import { Severity } from '../model/detection.js';
+import { Duration } from '../model/duration.js';
 import { Envelope, unused } from './envelope.js';
 import { distanceM, insidePolygon } from './geo.js';
 import type { Decision, RuleLogic, StepResult } from './logic.js';
@@ -26,14 +26,17 @@ export const GeofenceRule = Envelope.extend({
   /** `inside`: raise inside the area (a no-fly zone); `outside`: raise when it leaves it. */
   trigger: z.enum(['inside', 'outside']).default('inside'),
   /** Altitude limits (metres): raise above `above` or below `below` (inside the area when one is given). */
-  altitude: z.strictObject({ above: z.number().finite().optional(), below: z.number().finite().optional() })
-    .refine((a) => a.above !== undefined || a.below !== undefined, 'altitude takes above and/or below').optional(),
+  altitude: z
+    .strictObject({ above: z.number().finite().optional(), below: z.number().finite().optional() })
+    .refine((a) => a.above !== undefined || a.below !== undefined, 'altitude takes above and/or below')
+    .optional(),
   /** The violation must last this long before raising (GPS jitter at the border). */
   for: Duration.optional(),
   levels: unused('levels', 'geofence'),
   window: unused('window', 'geofence'),
 }).superRefine((r, ctx) => {
-  if (!r.area && !r.altitude) ctx.addIssue({ code: 'custom', path: ['area'], message: 'a geofence rule needs an area and/or altitude limits' });
+  if (!r.area && !r.altitude)
+    ctx.addIssue({ code: 'custom', path: ['area'], message: 'a geofence rule needs an area and/or altitude limits' });
 });
 export type GeofenceRule = z.infer<typeof GeofenceRule>;
 
@@ -50,7 +53,8 @@ export function violation(rule: GeofenceRule, reading: Reading): string | undefi
   if (!loc) return undefined;
   const why: string[] = [];
   if (rule.area) {
-    const inside = 'polygon' in rule.area ? insidePolygon(loc, rule.area.polygon) : distanceM(loc, rule.area.circle.center) <= rule.area.circle.radiusM;
+    const inside =
+      'polygon' in rule.area ? insidePolygon(loc, rule.area.polygon) : distanceM(loc, rule.area.circle.center) <= rule.area.circle.radiusM;
     if (inside !== (rule.trigger === 'inside')) return undefined;
     why.push(`${rule.trigger} area (${num(loc.lat)}, ${num(loc.lon)})`);
   }
@@ -70,10 +74,15 @@ function confirm(rule: GeofenceRule, state: GeofenceState, now: number, ts: numb
   if (state.raised || state.since === null || !state.last) return { state, emit: [] };
   if (now - state.since < forMs) return { state, emit: [], wakeAt: state.since + forMs };
   const reading = state.last;
-  const emit: Decision[] = [{
-    phase: 'raise', severity: rule.severity, ts, reading,
-    message: raiseMessage(rule.name, violation(rule, reading) ?? 'geofence', reading.deviceId),
-  }];
+  const emit: Decision[] = [
+    {
+      phase: 'raise',
+      severity: rule.severity,
+      ts,
+      reading,
+      message: raiseMessage(rule.name, violation(rule, reading) ?? 'geofence', reading.deviceId),
+    },
+  ];
   return { state: { ...state, raised: true }, emit };
 }
 
@@ -90,7 +99,15 @@ export const geofence: RuleLogic<GeofenceRule, GeofenceState> = {
     const bad = violation(rule, reading);
     if (bad === undefined) {
       const emit: Decision[] = state.raised
-        ? [{ phase: 'clear', severity: rule.severity, ts: reading.ts, reading, message: clearMessage(rule.name, 'back in bounds', reading.deviceId) }]
+        ? [
+            {
+              phase: 'clear',
+              severity: rule.severity,
+              ts: reading.ts,
+              reading,
+              message: clearMessage(rule.name, 'back in bounds', reading.deviceId),
+            },
+          ]
         : [];
       return { state: { since: null, raised: false, last: reading }, emit };
     }

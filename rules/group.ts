@@ -1,7 +1,7 @@
 // Grouping (what Alertmanager's `group_by` does): detections of one rule that share a place
 // and arrive close together become one incident listing its member devices (alerts/grouping.ts).
 import { z } from 'zod';
-import { PositiveDuration } from './duration.js';
+import { PositiveDuration } from '../model/duration.js';
 
 /** What a group shares: the grid, the district, only the rule, or nothing (`device`: one incident per device). */
 export const GroupBy = z.enum(['grid', 'district', 'rule', 'device']);

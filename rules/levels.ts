@@ -3,9 +3,9 @@
 // and `clear` hysteresis (DESIGN.md § Rules). Pure; state is plain JSON (null, not undefined,
 // so it survives the rule-state store's round trip unchanged).
 import { z } from 'zod';
-import type { Reading } from '../ingest/schemas.js';
-import { SEVERITY_RANK, Severity } from './detection.js';
-import { Duration } from './duration.js';
+import type { Reading } from '../model/reading.js';
+import { SEVERITY_RANK, Severity } from '../model/detection.js';
+import { Duration } from '../model/duration.js';
 import type { Decision, StepResult } from './logic.js';
 import { clearMessage, num, raiseMessage } from './messages.js';
 
@@ -39,7 +39,8 @@ export function refineLevels(r: LevelledInput, ctx: z.RefinementCtx, kind: strin
   if (r.severity && r.levels) ctx.addIssue({ code: 'custom', path: ['levels'], message: 'give either severity or levels, not both' });
   if (!r.severity && !r.levels) ctx.addIssue({ code: 'custom', path: ['severity'], message: 'severity or levels is required' });
   if (r.levels && hasBounds) ctx.addIssue({ code: 'custom', path: ['above'], message: 'with levels, put above/below inside each level' });
-  if (r.severity && !r.levels && !hasBounds) ctx.addIssue({ code: 'custom', path: ['above'], message: `a ${kind} rule needs above and/or below` });
+  if (r.severity && !r.levels && !hasBounds)
+    ctx.addIssue({ code: 'custom', path: ['above'], message: `a ${kind} rule needs above and/or below` });
   r.levels?.forEach((l, i) => {
     if (r.levels!.findIndex((o) => o.severity === l.severity) !== i) {
       ctx.addIssue({ code: 'custom', path: ['levels', i, 'severity'], message: `severity ${l.severity} appears twice` });
@@ -113,7 +114,12 @@ export function confirmLevels(spec: LevelSpec, state: LevelState, now: number, t
     const level = spec.levels[top]!;
     next = { ...state, raised: level.severity };
     emit.push({
-      phase: 'raise', severity: level.severity, ts, reading: last.reading, metric: spec.metric, value: last.value,
+      phase: 'raise',
+      severity: level.severity,
+      ts,
+      reading: last.reading,
+      metric: spec.metric,
+      value: last.value,
       message: raiseMessage(spec.name, detail(spec.label, last.value, level), last.reading.deviceId),
     });
   }
@@ -126,16 +132,33 @@ export function confirmLevels(spec: LevelSpec, state: LevelState, now: number, t
 
 /** A new value (or none: `undefined` keeps the timers as they are): update, clear, raise or escalate. */
 export function stepLevels(
-  spec: LevelSpec, state: LevelState, value: number | undefined, reading: Reading, now: number, ts = reading.ts,
+  spec: LevelSpec,
+  state: LevelState,
+  value: number | undefined,
+  reading: Reading,
+  now: number,
+  ts = reading.ts,
 ): StepResult<LevelState> {
   if (value === undefined || !Number.isFinite(value)) return confirmLevels(spec, state, now, ts);
   const last = { reading, value };
   if (state.raised && isCleared(spec, value)) {
     const c = spec.clear;
-    const why = c ? `${spec.label} ${num(value)} ${c.below !== undefined ? '<' : '>'} ${num(c.below ?? c.above!)}` : `${spec.label} ${num(value)}`;
+    const why = c
+      ? `${spec.label} ${num(value)} ${c.below !== undefined ? '<' : '>'} ${num(c.below ?? c.above!)}`
+      : `${spec.label} ${num(value)}`;
     return {
       state: { since: spec.levels.map(() => null), raised: null, last },
-      emit: [{ phase: 'clear', severity: state.raised, ts, reading, metric: spec.metric, value, message: clearMessage(spec.name, why, reading.deviceId) }],
+      emit: [
+        {
+          phase: 'clear',
+          severity: state.raised,
+          ts,
+          reading,
+          metric: spec.metric,
+          value,
+          message: clearMessage(spec.name, why, reading.deviceId),
+        },
+      ],
     };
   }
   // The common case, a quiet value with nothing pending: the same result as below, built

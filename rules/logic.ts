@@ -1,7 +1,7 @@
 // The shape every rule kind's pure decision logic has (DESIGN.md § Rules: "rule logic is
 // pure functions (state, reading) → decision"). No RxJS here: operators wrap these.
-import type { Location, Reading } from '../ingest/schemas.js';
-import type { Severity } from './detection.js';
+import type { Location, Reading } from '../model/reading.js';
+import type { Severity } from '../model/detection.js';
 
 /** What a kind's logic decided; the operator turns it into a Detection. */
 export interface Decision {

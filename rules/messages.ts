@@ -1,6 +1,6 @@
 // Human-readable detection messages, in the language of the rule's name (a rule named
 // in Chinese gets Chinese wording, any other name English).
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../model/duration.js';
 
 const CJK = /[\u3400-\u9fff]/;
 

@@ -2,7 +2,7 @@
 // `window`, per `per` (default 1m) — with the levels, `for` and `clear` of threshold
 // (DESIGN.md § Rules). Pure: no RxJS; the state is plain JSON.
 import { z } from 'zod';
-import { formatDuration, PositiveDuration } from './duration.js';
+import { formatDuration, PositiveDuration } from '../model/duration.js';
 import { Envelope } from './envelope.js';
 import { confirmLevels, initLevels, levelFields, levelsOf, refineLevels, stepLevels, type LevelSpec, type LevelState } from './levels.js';
 import type { RuleLogic } from './logic.js';
@@ -27,8 +27,12 @@ export interface RateState {
 }
 
 const specOf = (rule: RateRule): LevelSpec => ({
-  name: rule.name, levels: levelsOf(rule), clear: rule.clear, forMs: rule.for ?? 0,
-  label: `${rule.select.metric!} Δ/${formatDuration(rule.per)}`, metric: rule.select.metric!,
+  name: rule.name,
+  levels: levelsOf(rule),
+  clear: rule.clear,
+  forMs: rule.for ?? 0,
+  label: `${rule.select.metric!} Δ/${formatDuration(rule.per)}`,
+  metric: rule.select.metric!,
 });
 
 /** The rate over the samples, or undefined with fewer than two samples apart in time. */

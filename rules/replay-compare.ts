@@ -1,6 +1,6 @@
 // Two replays of the same readings under two rule sets, side by side: fewer or more
 // detections and incidents, and per dedup key whether the first warning came earlier or later.
-import { SEVERITY_RANK, type Severity } from './detection.js';
+import { SEVERITY_RANK, type Severity } from '../model/detection.js';
 import type { ReplayResult } from './replay.js';
 
 /** One side's account of a dedup key. */

@@ -3,8 +3,8 @@
 // incidents they would have opened (grouped by dedup key as alerts/ does). Pure apart from
 // the virtual scheduler; no I/O.
 import { Observable, VirtualTimeScheduler, type SchedulerAction, type Subscriber } from 'rxjs';
-import type { Reading } from '../ingest/schemas.js';
-import { SEVERITY_RANK, type Detection, type Severity } from './detection.js';
+import type { Reading } from '../model/reading.js';
+import { SEVERITY_RANK, type Detection, type Severity } from '../model/detection.js';
 import { createRuleEngine } from './engine.js';
 import type { Rule } from './schema.js';
 
@@ -59,12 +59,16 @@ export function replay({ rules, readings, until }: ReplayOptions): ReplayResult 
   engine.detections(new Observable<Reading>((sub) => void (feed = sub))).subscribe((d) => detections.push(d));
   // One reading at a time, each scheduling the next: the scheduler's queue then holds only
   // the rules' timers, not every reading (VirtualTimeScheduler sorts its queue on insert).
-  vts.schedule(function step(this: SchedulerAction<number>, i = 0) {
-    feed?.next(sorted[i]!);
-    const next = sorted[i + 1];
-    if (next) this.schedule(i + 1, next.ts - sorted[i]!.ts);
-    else vts.schedule(() => feed?.complete(), end - sorted[i]!.ts);
-  }, 0, 0);
+  vts.schedule(
+    function step(this: SchedulerAction<number>, i = 0) {
+      feed?.next(sorted[i]!);
+      const next = sorted[i + 1];
+      if (next) this.schedule(i + 1, next.ts - sorted[i]!.ts);
+      else vts.schedule(() => feed?.complete(), end - sorted[i]!.ts);
+    },
+    0,
+    0,
+  );
   vts.flush();
   return { readings: sorted.length, from: first.ts, to: end, detections, incidents: incidentsOf(detections) };
 }
@@ -91,8 +95,16 @@ export function incidentsOf(detections: readonly Detection[]): ReplayIncident[] 
       }
     } else {
       const inc: ReplayIncident = {
-        dedupKey: d.dedupKey, ruleId: d.ruleId, severity: d.severity, firstSeverity: d.severity, openedAt: d.ts,
-        escalations: [], detections: 1, status: 'open', deviceId: d.deviceId, ...(d.grid !== undefined ? { grid: d.grid } : {}),
+        dedupKey: d.dedupKey,
+        ruleId: d.ruleId,
+        severity: d.severity,
+        firstSeverity: d.severity,
+        openedAt: d.ts,
+        escalations: [],
+        detections: 1,
+        status: 'open',
+        deviceId: d.deviceId,
+        ...(d.grid !== undefined ? { grid: d.grid } : {}),
       };
       all.push(inc);
       open.set(d.dedupKey, inc);

@@ -21,9 +21,7 @@ export interface RuleSetInfo {
   lastError?: { at: number; source: string; issues: RuleIssue[] };
 }
 
-export type ReloadResult =
-  | { ok: true; info: RuleSetInfo; changed: string[]; kept: string[] }
-  | { ok: false; issues: RuleIssue[] };
+export type ReloadResult = { ok: true; info: RuleSetInfo; changed: string[]; kept: string[] } | { ok: false; issues: RuleIssue[] };
 
 export interface RuleSetHolder {
   info(): RuleSetInfo;
@@ -48,7 +46,12 @@ export interface RuleSetDeps {
 /** Hold the running rule set and apply reloads to the engine. */
 export function createRuleSet({ engine, initial, source, clock = Date.now, logger, onApplied }: RuleSetDeps): RuleSetHolder {
   const infoOf = (r: Extract<RuleSetResult, { ok: true }>, version: number, from: string): RuleSetInfo => ({
-    version, hash: ruleSetHash(r.rules), count: r.rules.length, enabled: r.rules.filter((x) => x.enabled).length, source: from, loadedAt: clock(),
+    version,
+    hash: ruleSetHash(r.rules),
+    count: r.rules.length,
+    enabled: r.rules.filter((x) => x.enabled).length,
+    source: from,
+    loadedAt: clock(),
   });
   let info = infoOf(initial, 1, source);
   let written = initial.written ?? initial.rules;
@@ -61,7 +64,8 @@ export function createRuleSet({ engine, initial, source, clock = Date.now, logge
     }
     // The file re-read with the rules already running (a save that changed nothing, or the API's
     // write-back of its own set) is no reload: the version stays.
-    if (from.startsWith('file:') && !info.lastError && ruleSetHash(r.rules) === info.hash) return { ok: true, info, changed: [], kept: r.rules.map((x) => x.id) };
+    if (from.startsWith('file:') && !info.lastError && ruleSetHash(r.rules) === info.hash)
+      return { ok: true, info, changed: [], kept: r.rules.map((x) => x.id) };
     const before = new Set(engine.rules().map(ruleHash));
     const kept = r.rules.filter((x) => before.has(ruleHash(x))).map((x) => x.id);
     const changed = r.rules.filter((x) => !before.has(ruleHash(x))).map((x) => x.id);

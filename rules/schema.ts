@@ -11,7 +11,15 @@ import { WindowRule } from './window.js';
 
 // Adding a kind: a new kind file (schema + pure logic), one member here, one entry in
 // operators/rule-for.ts (the compiler points at it).
-export const Rule = z.discriminatedUnion('kind', [ThresholdRule, RateRule, WindowRule, EventRule, AbsenceRule, GeofenceRule, CorrelateRule]);
+export const Rule = z.discriminatedUnion('kind', [
+  ThresholdRule,
+  RateRule,
+  WindowRule,
+  EventRule,
+  AbsenceRule,
+  GeofenceRule,
+  CorrelateRule,
+]);
 export type Rule = z.infer<typeof Rule>;
 /** A rule as written in the file (durations as strings). */
 export type RuleInput = z.input<typeof Rule>;
@@ -49,7 +57,12 @@ function joinPath(prefix: string, path: readonly PropertyKey[]): string {
 function parseOne(raw: unknown, index: number): { rule?: Rule; issues: RuleIssue[] } {
   const obj = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
   const ruleId = typeof obj?.id === 'string' ? obj.id : undefined;
-  const at = (path: readonly PropertyKey[], message: string): RuleIssue => ({ ...(ruleId ? { ruleId } : {}), ruleIndex: index, path: joinPath(`rules[${index}]`, path), message });
+  const at = (path: readonly PropertyKey[], message: string): RuleIssue => ({
+    ...(ruleId ? { ruleId } : {}),
+    ruleIndex: index,
+    path: joinPath(`rules[${index}]`, path),
+    message,
+  });
   if (!obj) return { issues: [at([], 'a rule must be an object')] };
   if (!RULE_KINDS.includes(obj.kind as RuleKind)) {
     return { issues: [at(['kind'], `unknown kind ${JSON.stringify(obj.kind)} (expected ${RULE_KINDS.join(' | ')})`)] };
@@ -82,7 +95,8 @@ export function parseRuleSet(obj: unknown): RuleSetResult {
     if (typeof id !== 'string') return;
     const first = seen.get(id);
     if (first === undefined) seen.set(id, index);
-    else issues.push({ ruleId: id, ruleIndex: index, path: `rules[${index}].id`, message: `duplicate id "${id}" (first at rules[${first}])` });
+    else
+      issues.push({ ruleId: id, ruleIndex: index, path: `rules[${index}].id`, message: `duplicate id "${id}" (first at rules[${first}])` });
   });
   return issues.length ? { ok: false, issues } : { ok: true, rules, written: list };
 }

@@ -1,11 +1,14 @@
 // Selectors: which readings a rule looks at (DESIGN.md § Rules: select {kind?, device? (glob),
 // metric?, event?, district?, grid?}). Every field given must match.
-import type { Reading } from '../ingest/schemas.js';
+import type { Reading } from '../model/reading.js';
 import type { Select } from './envelope.js';
 
 /** Compile a `*`/`?` glob to an anchored RegExp; every other character is literal. */
 export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
 

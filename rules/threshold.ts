@@ -2,7 +2,18 @@
 // levels (escalation) and hysteresis via `clear` (DESIGN.md § Rules). Pure: no RxJS.
 import { z } from 'zod';
 import { Envelope, unused } from './envelope.js';
-import { Clear, Level, confirmLevels, initLevels, levelFields, levelsOf, refineLevels, stepLevels, type LevelSpec, type LevelState } from './levels.js';
+import {
+  Clear,
+  Level,
+  confirmLevels,
+  initLevels,
+  levelFields,
+  levelsOf,
+  refineLevels,
+  stepLevels,
+  type LevelSpec,
+  type LevelState,
+} from './levels.js';
 import type { RuleLogic } from './logic.js';
 
 /** Kept for callers of the first API; the same schemas as `levels.ts`. */
@@ -23,7 +34,12 @@ export type ThresholdRule = z.infer<typeof ThresholdRule>;
 export type ThresholdState = LevelState;
 
 const specOf = (rule: ThresholdRule): LevelSpec => ({
-  name: rule.name, levels: levelsOf(rule), clear: rule.clear, forMs: rule.for ?? 0, label: rule.select.metric!, metric: rule.select.metric!,
+  name: rule.name,
+  levels: levelsOf(rule),
+  clear: rule.clear,
+  forMs: rule.for ?? 0,
+  label: rule.select.metric!,
+  metric: rule.select.metric!,
 });
 
 export const threshold: RuleLogic<ThresholdRule, ThresholdState> = {

@@ -1,5 +1,5 @@
 // Decision (what a kind decided) + rule envelope → Detection (the contract alerts/ reads).
-import type { Detection } from './detection.js';
+import type { Detection } from '../model/detection.js';
 import type { Decision } from './logic.js';
 import type { Rule } from './schema.js';
 

@@ -4,7 +4,11 @@ import { watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 
 /** Call `onChange` once things settle after the file changed; returns a stop function. */
-export function watchRuleFile(path: string, onChange: () => void, opts: { debounceMs?: number; onError?: (err: Error) => void } = {}): () => void {
+export function watchRuleFile(
+  path: string,
+  onChange: () => void,
+  opts: { debounceMs?: number; onError?: (err: Error) => void } = {},
+): () => void {
   const file = resolve(path);
   const name = basename(file);
   let timer: NodeJS.Timeout | undefined;

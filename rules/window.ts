@@ -3,7 +3,7 @@
 // leave the window on a timer too, so a count or sum falls (and clears) without new
 // readings. Pure: no RxJS; the state is plain JSON.
 import { z } from 'zod';
-import { formatDuration, PositiveDuration } from './duration.js';
+import { formatDuration, PositiveDuration } from '../model/duration.js';
 import { Envelope } from './envelope.js';
 import { initLevels, levelFields, levelsOf, refineLevels, stepLevels, type LevelSpec, type LevelState } from './levels.js';
 import type { RuleLogic, StepResult } from './logic.js';
@@ -42,13 +42,31 @@ export function aggregateOf(fn: Aggregate, values: readonly number[]): number | 
 }
 
 const specOf = (rule: WindowRule): LevelSpec => ({
-  name: rule.name, levels: levelsOf(rule), clear: rule.clear, forMs: rule.for ?? 0,
-  label: `${rule.aggregate}(${rule.select.metric!}, ${formatDuration(rule.window)})`, metric: rule.select.metric!, lastWhenQuiet: true,
+  name: rule.name,
+  levels: levelsOf(rule),
+  clear: rule.clear,
+  forMs: rule.for ?? 0,
+  label: `${rule.aggregate}(${rule.select.metric!}, ${formatDuration(rule.window)})`,
+  metric: rule.select.metric!,
+  lastWhenQuiet: true,
 });
 
 /** Judge the window at `now`; wake again when the oldest sample leaves it (or a `for` ends). */
-function judge(rule: WindowRule, samples: [number, number][], level: LevelState, now: number, ts: number | undefined, reading = level.last?.reading): StepResult<WindowState> {
-  const value = samples.length >= rule.minSamples ? aggregateOf(rule.aggregate, samples.map(([, v]) => v)) : undefined;
+function judge(
+  rule: WindowRule,
+  samples: [number, number][],
+  level: LevelState,
+  now: number,
+  ts: number | undefined,
+  reading = level.last?.reading,
+): StepResult<WindowState> {
+  const value =
+    samples.length >= rule.minSamples
+      ? aggregateOf(
+          rule.aggregate,
+          samples.map(([, v]) => v),
+        )
+      : undefined;
   if (!reading) return { state: { samples, level }, emit: [] };
   const r = stepLevels(specOf(rule), level, value, reading, now, ts ?? reading.ts);
   const wakes = [r.wakeAt, samples[0] ? samples[0][0] + rule.window : undefined].filter((t): t is number => t !== undefined);
@@ -68,6 +86,12 @@ export const slidingWindow: RuleLogic<WindowRule, WindowState> = {
 
   /** A sample left the window, or `for` elapsed: judge again at scheduler time. */
   tick(rule, state, now) {
-    return judge(rule, state.samples.filter(([t]) => t > now - rule.window), state.level, now, now);
+    return judge(
+      rule,
+      state.samples.filter(([t]) => t > now - rule.window),
+      state.level,
+      now,
+      now,
+    );
   },
 };

@@ -48,9 +48,7 @@ type Flag = keyof typeof FLAGS;
 const isFlag = (name: string): name is Flag => Object.hasOwn(FLAGS, name);
 const flagOf = (key: string): string => Object.entries(FLAGS).find(([, f]) => f.key === key)?.[0] ?? key;
 
-export type SimulateArgsResult =
-  | { ok: true; help: boolean; value: SimulateOptions }
-  | { ok: false; message: string; issues: Issue[] };
+export type SimulateArgsResult = { ok: true; help: boolean; value: SimulateOptions } | { ok: false; message: string; issues: Issue[] };
 
 const fail = (issues: Issue[]): SimulateArgsResult => ({
   ok: false,

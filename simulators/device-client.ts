@@ -101,6 +101,9 @@ export async function within<T>(promise: Promise<T>, ms: number): Promise<T | 't
 
 /** A clean end, forced when the broker does not answer in time (it may be gone). */
 export async function endWithin(client: MqttClient, timeoutMs: number): Promise<void> {
-  const outcome = await within(client.endAsync(false).catch(() => undefined), timeoutMs);
+  const outcome = await within(
+    client.endAsync(false).catch(() => undefined),
+    timeoutMs,
+  );
   if (outcome === 'timeout') await client.endAsync(true).catch(() => undefined);
 }

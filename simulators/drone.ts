@@ -1,6 +1,6 @@
 // A drone flies a circular patrol around its home point, drains its battery ~0.5 %/tick,
 // lands to recharge at 10 % and takes off again: a pure function of the tick.
-import type { DroneTelemetryInput } from '../ingest/schemas.js';
+import type { DroneTelemetryInput } from '../model/reading.js';
 import { offsetKm, type Device } from './fleet.js';
 import { clamp, round } from './numbers.js';
 import type { Rng } from './random.js';

@@ -1,6 +1,6 @@
 // A fleet of simulated devices: ids, kinds, sensor types and positions around a centre.
 import { z } from 'zod';
-import { LatLon, type DeviceKind } from '../ingest/schemas.js';
+import { LatLon, type DeviceKind } from '../model/reading.js';
 import { createRng } from './random.js';
 
 export const SHANGHAI = { lat: 31.2304, lon: 121.4737 } as const;
@@ -13,7 +13,10 @@ export const FleetOptions = z.object({
   center: LatLon.default({ ...SHANGHAI }),
   spreadKm: z.number().positive().max(500).default(3),
   /** Prepended to every id (`demo-sensor-001`), so two fleets can run against one broker. */
-  idPrefix: z.string().regex(/^[A-Za-z0-9_-]{0,32}$/, 'idPrefix: letters, digits, _ and - only').default(''),
+  idPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{0,32}$/, 'idPrefix: letters, digits, _ and - only')
+    .default(''),
 });
 export type FleetOptions = z.input<typeof FleetOptions>;
 

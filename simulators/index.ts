@@ -5,20 +5,7 @@ export { createScenario, ScenarioName, ScenarioOptions, type Scenario } from './
 export { statusTopic, topicOf, type Emission, type PublishEmission } from './payloads.js';
 export { droneBattery, droneTelemetry } from './drone.js';
 export { corrupt, renderMessage, MALFORMATIONS, type Malformation, type OutgoingMessage } from './malformed.js';
-export {
-  Credentials,
-  SimulateOptions,
-  loadDeviceCredentials,
-  parseSimulateOptions,
-  type SimulateOptionsInput,
-} from './options.js';
+export { Credentials, SimulateOptions, loadDeviceCredentials, parseSimulateOptions, type SimulateOptionsInput } from './options.js';
 export { runSimulation, type RunDependencies, type SimulationProgress, type SimulationSummary } from './run.js';
-export {
-  SIMULATE_HELP,
-  createProgressPrinter,
-  formatProgress,
-  formatSummary,
-  parseSimulateArgs,
-  type SimulateArgsResult,
-} from './cli.js';
+export { SIMULATE_HELP, createProgressPrinter, formatProgress, formatSummary, parseSimulateArgs, type SimulateArgsResult } from './cli.js';
 export { SimulationOptionsError, type Issue } from './errors.js';

@@ -4,13 +4,7 @@ import type { Device } from './fleet.js';
 import { stampTs, topicOf, type PublishEmission } from './payloads.js';
 import type { Rng } from './random.js';
 
-export const MALFORMATIONS = [
-  'not-json',
-  'missing-field',
-  'out-of-range',
-  'string-for-number',
-  'bad-ts',
-] as const;
+export const MALFORMATIONS = ['not-json', 'missing-field', 'out-of-range', 'string-for-number', 'bad-ts'] as const;
 export type Malformation = (typeof MALFORMATIONS)[number];
 
 type Json = Record<string, unknown>;

@@ -2,8 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { toIssues as issuesOf } from '../ingest/result.js';
-import { DeviceId, LatLon } from '../ingest/schemas.js';
+import { toIssues as issuesOf } from '../ingest/index.js';
+import { DeviceId, LatLon } from '../model/reading.js';
 import type { Issue } from './errors.js';
 import { SHANGHAI } from './fleet.js';
 import { ScenarioName } from './scenarios.js';
@@ -33,7 +33,10 @@ export const SimulateOptions = z.object({
   center: LatLon.default({ ...SHANGHAI }),
   spreadKm: z.number().positive().max(500).default(3),
   /** Prepended to every device id; the demo fleet of `npm start` uses `demo-`. */
-  idPrefix: z.string().regex(/^[A-Za-z0-9_-]{0,32}$/, 'idPrefix: letters, digits, _ and - only').default(''),
+  idPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{0,32}$/, 'idPrefix: letters, digits, _ and - only')
+    .default(''),
   credentials: Credentials.optional(),
   /** A device registry / credentials file (JSON or YAML), see loadDeviceCredentials. */
   devicesFile: z.string().min(1).optional(),

@@ -1,6 +1,6 @@
 // Quiet-day payloads of each device kind, typed by the wire schemas of ingest/ so that the
 // simulator can never drift from the contract (DESIGN § MQTT topics and payloads).
-import type { CameraEventInput, DroneTelemetryInput, SensorTelemetryInput } from '../ingest/schemas.js';
+import type { CameraEventInput, DroneTelemetryInput, SensorTelemetryInput } from '../model/reading.js';
 import type { Device } from './fleet.js';
 import { droneTelemetry } from './drone.js';
 import { clamp, round } from './numbers.js';

@@ -6,7 +6,13 @@ import { SimulationOptionsError } from './errors.js';
 import { createFleet } from './fleet.js';
 import { renderMessage } from './malformed.js';
 import { monitorRefusals } from './monitor.js';
-import { loadDeviceCredentials, parseSimulateOptions, type Credentials, type SimulateOptions, type SimulateOptionsInput } from './options.js';
+import {
+  loadDeviceCredentials,
+  parseSimulateOptions,
+  type Credentials,
+  type SimulateOptions,
+  type SimulateOptionsInput,
+} from './options.js';
 import { createRng, type Rng } from './random.js';
 import { createScenario } from './scenarios.js';
 
@@ -104,7 +110,12 @@ export async function runSimulation(input: SimulateOptionsInput, deps: RunDepend
     const now = Date.now();
     const ratePerSec = ((counts.sent - last.sent) * 1000) / Math.max(1, now - last.at);
     last = { sent: counts.sent, at: now };
-    deps.onProgress?.({ sent: counts.sent, ratePerSec: Math.round(ratePerSec * 10) / 10, refused: monitor.refused(), elapsedMs: now - progressStart });
+    deps.onProgress?.({
+      sent: counts.sent,
+      ratePerSec: Math.round(ratePerSec * 10) / 10,
+      refused: monitor.refused(),
+      elapsedMs: now - progressStart,
+    });
   }, 1000);
 
   await stopped;

@@ -4,7 +4,16 @@
 import { z } from 'zod';
 import { distanceKm, type Device, type Fleet, type LatLonPoint } from './fleet.js';
 import { clamp, ramp, round } from './numbers.js';
-import { cameraEvent, quietEmission, quietGas, quietPm25, quietTemperature, quietWaterLevel, sensorEmission, type Emission } from './payloads.js';
+import {
+  cameraEvent,
+  quietEmission,
+  quietGas,
+  quietPm25,
+  quietTemperature,
+  quietWaterLevel,
+  sensorEmission,
+  type Emission,
+} from './payloads.js';
 import { createRng, type Rng } from './random.js';
 
 export const ScenarioName = z.enum(['normal', 'flood', 'fire', 'outage']);
@@ -36,10 +45,13 @@ const RISE_SEC = 30;
 export function createScenario(name: ScenarioName, fleet: Fleet, options: ScenarioOptions = {}): Scenario {
   const o = ScenarioOptions.parse(options);
   const plan: Plan =
-    name === 'flood' ? floodPlan(fleet, o.startSec)
-    : name === 'fire' ? firePlan(fleet, o.startSec)
-    : name === 'outage' ? outagePlan(fleet, o)
-    : normalPlan(fleet, o.incidentEverySec);
+    name === 'flood'
+      ? floodPlan(fleet, o.startSec)
+      : name === 'fire'
+        ? firePlan(fleet, o.startSec)
+        : name === 'outage'
+          ? outagePlan(fleet, o)
+          : normalPlan(fleet, o.incidentEverySec);
   return {
     name,
     step: (device, tick, rng) => {

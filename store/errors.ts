@@ -27,3 +27,8 @@ export function isTransientSqliteError(err: unknown): boolean {
       code.startsWith('SQLITE_IOERR'))
   );
 }
+
+/** Refused before sending: too many writes on the wire and waiting. Retriable (not an HttpError). */
+export class InFlightLimitError extends Error {
+  override readonly name = 'InFlightLimitError';
+}

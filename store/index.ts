@@ -34,9 +34,10 @@ export { openSqliteReadingsReader, type ReadingsReader } from './sqlite-readings
 export type { SqliteTelemetrySink, TelemetryStats } from './sqlite-telemetry.js';
 export { bucketStart, toSeries, MetricSeries, SeriesPoint, SeriesQuery, type BucketRow, type TelemetryReader } from './telemetry-series.js';
 export { createSqliteTelemetryReader } from './sqlite-series.js';
-export { DEFAULT_INCIDENT_LIMIT, MAX_INCIDENT_LIMIT } from './sqlite-incidents.js';
+export { DEFAULT_INCIDENT_LIMIT, MAX_INCIDENT_LIMIT } from '../model/incident.js';
 // The InfluxDB sink: the same TelemetrySink, with a spool in the SQLite file.
 export {
+  InfluxSinkOptions,
   createInfluxSink,
   openInfluxReader,
   openInfluxTelemetryReader,
@@ -45,5 +46,8 @@ export {
   type InfluxSink,
   type InfluxSinkOptionsInput,
   type InfluxSinkStats,
+  authHeader,
+  createLineEncoder,
+  dbrp,
 } from './influx/index.js';
 export { openCaseFile, type CaseFile } from './sqlite-case-file.js';

@@ -58,7 +58,8 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     description: 'incidents, incident events, alert log, readings, detections',
-    sql: `
+    sql:
+      `
       CREATE TABLE incidents (
         id         TEXT PRIMARY KEY,
         state      TEXT NOT NULL,

@@ -12,7 +12,11 @@ export const SqliteStoreOptions = z
     /** Exact database file, or `:memory:` for tests. Wins over dataDir. */
     path: z.string().min(1).optional(),
     /** Readings and detections older than this (by their ts) are deleted. Default 7 days. */
-    telemetryRetentionMs: z.number().int().positive().default(7 * DAY_MS),
+    telemetryRetentionMs: z
+      .number()
+      .int()
+      .positive()
+      .default(7 * DAY_MS),
     /** How often retention and alert-log pruning run (besides once at open). Default 1 hour. */
     maintenanceIntervalMs: z.number().int().positive().default(HOUR_MS),
     /** Alert log retention by count: the newest N messages are kept. Default 1,000,000. */

@@ -1,9 +1,9 @@
 // Telemetry rows as bytes: encoded once when accepted, kept off the JavaScript heap while they
 // wait for the writer thread, copied into one buffer per batch, decoded there.
 //
-// Issue #3: rows waiting for their batch (tens of ms) were the bulk of what every young-generation
-// garbage collection had to copy: ~1 MB of small strings and arrays per scavenge at 20k
-// readings/s, scavenges of 4–6 ms that the alert path ran into. In a buffer they cost the
+// Rows waiting for their batch (tens of ms) as JavaScript objects would be the bulk of what every
+// young-generation garbage collection has to copy: ~1 MB of small strings and arrays per scavenge at 20k
+// readings/s, scavenges of 4–6 ms that the alert path would run into. In a buffer they cost the
 // collector one small object per row.
 //
 // A row is its values in column order, each a tag byte and then: nothing (null), a float64

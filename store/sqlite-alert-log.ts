@@ -25,13 +25,9 @@ interface SeqRow {
 /** Build the SQLite AlertLog over an open, migrated database. */
 export function createSqliteAlertLog(db: Database, options: AlertLogOptions): SqliteAlertLog {
   const insert = db.prepare('INSERT INTO alert_log (ts, type, body) VALUES (?, ?, ?)');
-  const after = db.prepare<[number, number], SeqRow>(
-    'SELECT seq, body FROM alert_log WHERE seq > ? ORDER BY seq LIMIT ?',
-  );
+  const after = db.prepare<[number, number], SeqRow>('SELECT seq, body FROM alert_log WHERE seq > ? ORDER BY seq LIMIT ?');
   // sqlite_sequence keeps the highest seq ever handed out, even once those rows are pruned.
-  const last = db.prepare<[], { seq: number }>(
-    "SELECT seq FROM sqlite_sequence WHERE name = 'alert_log'",
-  );
+  const last = db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'alert_log'");
   const pruneBelow = db.prepare('DELETE FROM alert_log WHERE seq <= ?');
   let appendsSincePrune = 0;
 
@@ -44,7 +40,7 @@ export function createSqliteAlertLog(db: Database, options: AlertLogOptions): Sq
   return {
     append(message: LogMessage): number {
       if (message.type !== 'alert' && message.type !== 'incident') {
-        throw new StoreError('invalid', `unknown log message type ${String(message.type)}`);
+        throw new StoreError('invalid', `unknown log message type ${String((message as { type: unknown }).type)}`);
       }
       const seq = Number(insert.run(options.now(), message.type, JSON.stringify(message)).lastInsertRowid);
       if (++appendsSincePrune >= options.pruneEvery) prune();

@@ -2,8 +2,8 @@
 // its timeline and its frozen evidence, read beside a running service (WAL) without locking it.
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Evidence } from '../alerts/evidence.js';
-import type { Incident, IncidentEvent } from '../alerts/incident.js';
+import type { Evidence } from '../model/index.js';
+import type { Incident, IncidentEvent } from '../model/incident.js';
 import { StoreError } from './errors.js';
 import { hasTable } from './migrations.js';
 import { DB_FILE_NAME } from './sqlite.js';
@@ -24,9 +24,13 @@ export function openCaseFile(dataDirOrFile: string): CaseFile {
   } catch (err) {
     throw new StoreError('invalid', `no store at ${file}: ${(err as Error).message}`);
   }
-  const evidence = hasTable(db, 'evidence') ? db.prepare<[string], { body: string }>('SELECT body FROM evidence WHERE incident_id = ?') : undefined;
+  const evidence = hasTable(db, 'evidence')
+    ? db.prepare<[string], { body: string }>('SELECT body FROM evidence WHERE incident_id = ?')
+    : undefined;
   const incident = db.prepare<[string], { body: string }>('SELECT body FROM incidents WHERE id = ?');
-  const events = db.prepare<[string], { id: number; body: string }>('SELECT id, body FROM incident_events WHERE incident_id = ? ORDER BY id');
+  const events = db.prepare<[string], { id: number; body: string }>(
+    'SELECT id, body FROM incident_events WHERE incident_id = ? ORDER BY id',
+  );
   // Bodies were written by the store from typed values, so they are read back as such.
   return {
     incident: (id) => {

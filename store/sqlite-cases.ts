@@ -1,7 +1,7 @@
 // Incidents with their timelines over a time range, in two queries: the input of 综合评价
 // (alerts/evaluation.ts), which must see every incident in the range, not a page of them.
 import type { Database } from 'better-sqlite3';
-import type { Incident, IncidentEvent } from '../alerts/incident.js';
+import type { Incident, IncidentEvent } from '../model/incident.js';
 import type { CaseReader } from './types.js';
 
 /** Build the CaseReader over an open, migrated database. */

@@ -1,7 +1,7 @@
 // EvidenceStore on SQLite: a case's frozen evidence as JSON in the store's own file, beside
 // the incident (telemetry retention prunes the telemetry file only, never this table).
 import type { Database } from 'better-sqlite3';
-import type { Evidence } from '../alerts/evidence.js';
+import type { Evidence } from '../model/index.js';
 import type { EvidenceStore } from './types.js';
 
 /** The evidence table (store migration 6). */
@@ -34,7 +34,14 @@ export function createSqliteEvidenceStore(db: Database): EvidenceStore {
   // Bodies were written by this module from typed values, so they are read back as such.
   const parse = (r: { body: string }) => JSON.parse(r.body) as Evidence;
   const put = (e: Evidence, ruleId: string | undefined, dueAt: number) =>
-    upsert.run({ incidentId: e.incidentId, ruleId: ruleId ?? e.rule?.id ?? null, status: e.status, triggeredAt: e.triggeredAt, dueAt, body: JSON.stringify(e) });
+    upsert.run({
+      incidentId: e.incidentId,
+      ruleId: ruleId ?? e.rule?.id ?? null,
+      status: e.status,
+      triggeredAt: e.triggeredAt,
+      dueAt,
+      body: JSON.stringify(e),
+    });
   return {
     markFreezing(e, ruleId, dueAt) {
       put(e, ruleId, dueAt);

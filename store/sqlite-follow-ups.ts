@@ -1,6 +1,6 @@
 // FollowUpStore on SQLite: one row per 回访 link, keyed by the SHA-256 of its token.
 import type { Database } from 'better-sqlite3';
-import type { FollowUpLink } from '../alerts/follow-up.js';
+import type { FollowUpLink } from '../model/index.js';
 import type { FollowUpStore } from './types.js';
 
 interface Row {
@@ -27,7 +27,9 @@ export function createSqliteFollowUpStore(db: Database): FollowUpStore {
   const one = db.prepare<[string], Row>('SELECT * FROM follow_ups WHERE token_hash = ?');
   // The WHERE is the guard: of two answers racing for one link, only one changes the row.
   const answer = db.prepare('UPDATE follow_ups SET answered_at = ? WHERE token_hash = ? AND answered_at IS NULL');
-  const supersede = db.prepare('UPDATE follow_ups SET superseded_at = ? WHERE incident_id = ? AND answered_at IS NULL AND superseded_at IS NULL');
+  const supersede = db.prepare(
+    'UPDATE follow_ups SET superseded_at = ? WHERE incident_id = ? AND answered_at IS NULL AND superseded_at IS NULL',
+  );
   return {
     insert: (l) => void insert.run(l.tokenHash, l.incidentId, l.createdAt, l.expiresAt),
     byHash: (hash) => {

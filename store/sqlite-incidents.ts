@@ -1,12 +1,9 @@
 // IncidentStore on SQLite: the incident as JSON plus indexed columns, and the append-only
 // incident_events table. Statements are prepared once, when the store opens.
 import type { Database } from 'better-sqlite3';
-import { OPEN_STATES, type Incident, type IncidentEvent } from '../alerts/incident.js';
+import { DEFAULT_INCIDENT_LIMIT, MAX_INCIDENT_LIMIT, OPEN_STATES, type Incident, type IncidentEvent } from '../model/incident.js';
 import { StoreError } from './errors.js';
 import type { IncidentQuery, IncidentStore } from './types.js';
-
-export const DEFAULT_INCIDENT_LIMIT = 100;
-export const MAX_INCIDENT_LIMIT = 1000;
 
 interface BodyRow {
   body: string;
@@ -37,20 +34,14 @@ export function createSqliteIncidentStore(db: Database): IncidentStore {
     UPDATE incidents SET state = @state, severity = @severity, category = @category, grid = @grid,
       district = @district, dedup_key = @dedupKey, created_at = @createdAt, updated_at = @updatedAt, body = @body
     WHERE id = @id`);
-  const insertEvent = db.prepare(
-    'INSERT INTO incident_events (incident_id, ts, type, body) VALUES (?, ?, ?, ?)',
-  );
+  const insertEvent = db.prepare('INSERT INTO incident_events (incident_id, ts, type, body) VALUES (?, ?, ?, ?)');
   const getOne = db.prepare<[string], BodyRow>('SELECT body FROM incidents WHERE id = ?');
   const openByDedup = db.prepare<[string], BodyRow>(
     `SELECT body FROM incidents WHERE dedup_key = ? AND state IN (${OPEN_SQL})
      ORDER BY created_at DESC, rowid DESC LIMIT 1`,
   );
-  const allOpen = db.prepare<[], BodyRow>(
-    `SELECT body FROM incidents WHERE state IN (${OPEN_SQL}) ORDER BY created_at, rowid`,
-  );
-  const eventsOf = db.prepare<[string], EventRow>(
-    'SELECT id, body FROM incident_events WHERE incident_id = ? ORDER BY id',
-  );
+  const allOpen = db.prepare<[], BodyRow>(`SELECT body FROM incidents WHERE state IN (${OPEN_SQL}) ORDER BY created_at, rowid`);
+  const eventsOf = db.prepare<[string], EventRow>('SELECT id, body FROM incident_events WHERE incident_id = ? ORDER BY id');
   // One statement for every filter shape: list filters travel as JSON arrays (json_each),
   // absent filters as NULL, so the statement is prepared once and never rebuilt.
   const list = db.prepare<[Record<string, unknown>], BodyRow>(`
@@ -116,8 +107,7 @@ export function createSqliteIncidentStore(db: Database): IncidentStore {
   });
 
   // Bodies were written by this module from typed values, so they are read back as such.
-  const parse = (row: BodyRow | undefined): Incident | undefined =>
-    row === undefined ? undefined : (JSON.parse(row.body) as Incident);
+  const parse = (row: BodyRow | undefined): Incident | undefined => (row === undefined ? undefined : (JSON.parse(row.body) as Incident));
 
   return {
     insertIncident(incident, event) {
@@ -131,8 +121,7 @@ export function createSqliteIncidentStore(db: Database): IncidentStore {
     getIncident: (id) => parse(getOne.get(id)),
     findOpenByDedupKey: (dedupKey) => parse(openByDedup.get(dedupKey)),
     listOpen: () => allOpen.all().map((r) => JSON.parse(r.body) as Incident),
-    events: (incidentId) =>
-      eventsOf.all(incidentId).map((r) => ({ ...(JSON.parse(r.body) as IncidentEvent), id: r.id })),
+    events: (incidentId) => eventsOf.all(incidentId).map((r) => ({ ...(JSON.parse(r.body) as IncidentEvent), id: r.id })),
     listIncidents(query: IncidentQuery) {
       const rows = list.all({
         states: query.state && query.state.length > 0 ? JSON.stringify(query.state) : null,

@@ -2,7 +2,7 @@
 // cleared (alerts/muted-keys.ts), one row per dedup key. Written in the same transaction as the
 // muting, so after a restart the raise the rule no longer repeats is still waiting for its mute to end.
 import type { Database } from 'better-sqlite3';
-import { MutedKey } from '../alerts/muted-keys.js';
+import { MutedKey } from '../model/index.js';
 import type { MutedKeyStore } from './types.js';
 
 /** Migration 6. IF NOT EXISTS: the store also creates it at open, as rule_state does. */
@@ -26,9 +26,10 @@ export function createSqliteMutedKeyStore(db: Database): MutedKeyStore {
     put: (m) => void upsert.run(m.key, m.spans[0]!.from, JSON.stringify(m)),
     delete: (key) => void remove.run(key),
     // A row that no longer parses (a detection shape changed) is skipped, not fatal at start.
-    load: () => all.all().flatMap((r) => {
-      const m = MutedKey.safeParse(JSON.parse(r.body));
-      return m.success ? [m.data] : [];
-    }),
+    load: () =>
+      all.all().flatMap((r) => {
+        const m = MutedKey.safeParse(JSON.parse(r.body));
+        return m.success ? [m.data] : [];
+      }),
   };
 }

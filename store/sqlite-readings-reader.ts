@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Reading } from '../ingest/schemas.js';
+import type { Reading } from '../model/reading.js';
 import { StoreError } from './errors.js';
 import { hasTable, telemetryFileFor } from './migrations.js';
 import { DB_FILE_NAME } from './sqlite.js';

@@ -1,7 +1,7 @@
 // RuleStateStore on SQLite: the engine's rule state (rules/state.ts), one row per rule and
 // key. Each save writes only the slots that changed since the last.
 import type { Database } from 'better-sqlite3';
-import type { RuleStateEntry } from '../rules/state.js';
+import type { RuleStateEntry } from '../rules/index.js';
 import type { RuleStateStore } from './types.js';
 
 /** Migration 2. IF NOT EXISTS: a database that passed version 2 before this table existed gets it at open. */
@@ -42,7 +42,12 @@ export function createSqliteRuleStateStore(db: Database): RuleStateStore {
   const dropRule = db.prepare<[string]>('DELETE FROM rule_state WHERE rule_hash = ?');
   const all = db.prepare<[], Row>('SELECT * FROM rule_state ORDER BY rule_id, key');
   // The rules that have rows, so retain() deletes by the primary key's prefix instead of scanning.
-  const held = new Set(db.prepare<[], { rule_hash: string }>('SELECT DISTINCT rule_hash FROM rule_state').all().map((r) => r.rule_hash));
+  const held = new Set(
+    db
+      .prepare<[], { rule_hash: string }>('SELECT DISTINCT rule_hash FROM rule_state')
+      .all()
+      .map((r) => r.rule_hash),
+  );
   const put = db.transaction((entries: readonly RuleStateEntry[], savedAt: number) => {
     for (const e of entries) {
       upsert.run(e.ruleHash, e.key, e.ruleId, e.ruleVersion, e.wakeAt ?? null, savedAt, JSON.stringify(e.state));
@@ -67,7 +72,10 @@ export function createSqliteRuleStateStore(db: Database): RuleStateStore {
       const entries = rows.map((r): RuleStateEntry => {
         savedAt = Math.max(savedAt ?? r.saved_at, r.saved_at);
         return {
-          ruleId: r.rule_id, ruleVersion: r.rule_version, ruleHash: r.rule_hash, key: r.key,
+          ruleId: r.rule_id,
+          ruleVersion: r.rule_version,
+          ruleHash: r.rule_hash,
+          key: r.key,
           // Written by this module from the engine's plain-JSON states.
           state: JSON.parse(r.state) as unknown,
           ...(r.wake_at !== null ? { wakeAt: r.wake_at } : {}),

@@ -30,21 +30,37 @@ export function createSqliteRuleVersionStore(db: Database): RuleVersionStore {
   const insert = db.prepare('INSERT INTO rule_versions (rule_id, version, ts, author, body) VALUES (?, ?, ?, ?, ?)');
   const last = db.prepare<[string], Row>('SELECT * FROM rule_versions WHERE rule_id = ? ORDER BY version DESC LIMIT 1');
   const all = db.prepare<[string], Row>('SELECT * FROM rule_versions WHERE rule_id = ? ORDER BY version');
-  const atTime = db.prepare<[string, number], Row>('SELECT * FROM rule_versions WHERE rule_id = ? AND ts <= ? ORDER BY version DESC LIMIT 1');
+  const atTime = db.prepare<[string, number], Row>(
+    'SELECT * FROM rule_versions WHERE rule_id = ? AND ts <= ? ORDER BY version DESC LIMIT 1',
+  );
   const latestAll = db.prepare<[], Row>(`
     SELECT v.* FROM rule_versions v
     JOIN (SELECT rule_id, max(version) AS version FROM rule_versions GROUP BY rule_id) m USING (rule_id, version)`);
-  const getOverride = db.prepare<[], { ts: number; author: string; file_hash: string; body: string }>('SELECT * FROM rule_set_override WHERE id = 1');
+  const getOverride = db.prepare<[], { ts: number; author: string; file_hash: string; body: string }>(
+    'SELECT * FROM rule_set_override WHERE id = 1',
+  );
   const setOverride = db.prepare(`
     INSERT INTO rule_set_override (id, ts, author, file_hash, body) VALUES (1, ?, ?, ?, ?)
     ON CONFLICT (id) DO UPDATE SET ts = excluded.ts, author = excluded.author, file_hash = excluded.file_hash, body = excluded.body`);
   const clearOverride = db.prepare('DELETE FROM rule_set_override');
   // Bodies were written by this module from typed values, so they are read back as such.
-  const parse = (r: Row): RuleVersion => ({ ruleId: r.rule_id, version: r.version, time: r.ts, author: r.author, ...(JSON.parse(r.body) as Pick<RuleVersion, 'rule' | 'diff' | 'incidentId'>) });
+  const parse = (r: Row): RuleVersion => ({
+    ruleId: r.rule_id,
+    version: r.version,
+    time: r.ts,
+    author: r.author,
+    ...(JSON.parse(r.body) as Pick<RuleVersion, 'rule' | 'diff' | 'incidentId'>),
+  });
   const append = db.transaction((entries: ReadonlyArray<Omit<RuleVersion, 'version'>>) =>
     entries.map((e) => {
       const version = (last.get(e.ruleId)?.version ?? 0) + 1;
-      insert.run(e.ruleId, version, e.time, e.author, JSON.stringify({ rule: e.rule, diff: e.diff, ...(e.incidentId ? { incidentId: e.incidentId } : {}) }));
+      insert.run(
+        e.ruleId,
+        version,
+        e.time,
+        e.author,
+        JSON.stringify({ rule: e.rule, diff: e.diff, ...(e.incidentId ? { incidentId: e.incidentId } : {}) }),
+      );
       return { ...e, version };
     }),
   );

@@ -1,7 +1,7 @@
 // TelemetryReader on the SQLite telemetry file: buckets computed by SQLite itself (json_each
 // over each row's metrics, on the readings_device_ts index), so only the buckets cross into JS.
 import type { Database } from 'better-sqlite3';
-import type { Reading } from '../ingest/schemas.js';
+import type { Reading } from '../model/reading.js';
 import { READING_ROW_COLUMNS, readingFromRow, type ReadingRow } from './telemetry-rows.js';
 import { toSeries, type BucketRow, type TelemetryReader } from './telemetry-series.js';
 

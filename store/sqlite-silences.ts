@@ -1,6 +1,6 @@
 // SilenceStore on SQLite: each silence as JSON plus its time bounds (indexed for "active at").
 import type { Database } from 'better-sqlite3';
-import type { Silence } from '../alerts/silences.js';
+import type { Silence } from '../model/index.js';
 import type { SilenceStore } from './types.js';
 
 interface BodyRow {

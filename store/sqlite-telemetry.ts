@@ -10,8 +10,8 @@
 // dropped rejects (so a QoS 1 publish is not acknowledged), it never resolves.
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { Reading } from '../ingest/schemas.js';
-import type { Detection } from '../rules/detection.js';
+import type { Reading } from '../model/reading.js';
+import type { Detection } from '../model/detection.js';
 import { StoreError } from './errors.js';
 import { PendingQueue, type Pending } from './pending-queue.js';
 import { RowEncoder, concatRows } from './row-codec.js';

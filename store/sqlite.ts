@@ -27,8 +27,18 @@ import { createSqliteTelemetrySink, type SqliteTelemetrySink, type TelemetryStat
 import { createSqliteTelemetryReader } from './sqlite-series.js';
 import type { TelemetryReader } from './telemetry-series.js';
 import { createInlineWriter, createWorkerWriter } from './telemetry-writer.js';
-import type { CaseReader, EvidenceStore, FollowUpStore, IncidentStore, MutedKeyStore, RuleStateStore, RuleVersionStore, SilenceStore } from './types.js';
+import type {
+  CaseReader,
+  EvidenceStore,
+  FollowUpStore,
+  IncidentStore,
+  MutedKeyStore,
+  RuleStateStore,
+  RuleVersionStore,
+  SilenceStore,
+} from './types.js';
 import { createPruner, pruneNow } from './telemetry-rows.js';
+import { issuesOf } from '../model/index.js';
 
 /** Run `fn` as one transaction: one commit for all of it, none of it stored if it throws. */
 export type Transaction = <T>(fn: () => T) => T;
@@ -96,8 +106,8 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
   const { logger: parentLogger, now = Date.now, ...raw } = options;
   const parsed = SqliteStoreOptions.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new StoreError('invalid', `store option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+    const [issue] = issuesOf(parsed.error);
+    throw new StoreError('invalid', `store option ${issue?.path ?? ''}: ${issue?.message ?? 'invalid'}`);
   }
   const o = parsed.data;
   const logger: Logger = (parentLogger ?? pino({ name: 'citysense' })).child({ stage: 'store' });
@@ -119,7 +129,8 @@ export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
     }
     const moving = version < 5 && file !== ':memory:' ? rowsToMove(db) : 0;
     const startedAt = performance.now();
-    if (moving > 0) logger.info({ readings: moving, to: telemetryFile }, 'moving telemetry to its own file (once; about 6 s per million readings)');
+    if (moving > 0)
+      logger.info({ readings: moving, to: telemetryFile }, 'moving telemetry to its own file (once; about 6 s per million readings)');
     migrate(db); // moves an older store's telemetry to its own file (migration 5)
     if (moving > 0) logger.info({ readings: moving, seconds: Math.round((performance.now() - startedAt) / 1000) }, 'telemetry moved');
   } catch (err) {

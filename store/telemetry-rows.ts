@@ -1,8 +1,8 @@
 // The readings and detections tables: the statements that write them (on the writer's
 // connection, see telemetry-writer.ts) and the ones that read them (on the store's own).
 import type { Database, Statement } from 'better-sqlite3';
-import type { Reading } from '../ingest/schemas.js';
-import type { Detection } from '../rules/detection.js';
+import type { Reading } from '../model/reading.js';
+import type { Detection } from '../model/detection.js';
 import { RowDecoder } from './row-codec.js';
 
 /** The values of one readings row, in column order (ts, device_id, kind, channel, district, grid, lat, lon, body). */
@@ -130,7 +130,7 @@ export function createPruner(db: Database): (table: keyof WriteProgress, cutoff:
 /** Every row older than `cutoff`, a chunk per step, counted in `deleted` (the writer thread yields between steps). */
 export function* pruneSteps(prune: ReturnType<typeof createPruner>, cutoff: number, deleted: WriteProgress): Generator<void> {
   for (const table of ['readings', 'detections'] as const) {
-    for (let n = PRUNE_CHUNK; n === PRUNE_CHUNK; ) {
+    for (let n = PRUNE_CHUNK; n === PRUNE_CHUNK;) {
       n = prune(table, cutoff);
       deleted[table] += n;
       if (n === PRUNE_CHUNK) yield;

@@ -3,7 +3,7 @@
 // list after a restart). SQLite and InfluxDB each implement TelemetryReader (STYLE.md: the
 // time-series store behind one interface).
 import { z } from 'zod';
-import type { Reading } from '../ingest/schemas.js';
+import type { Reading } from '../model/reading.js';
 
 /** One bucket of one metric: its start (ms epoch) and the values that fell in it. */
 export const SeriesPoint = z.object({

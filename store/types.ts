@@ -1,13 +1,15 @@
 // Store contracts (STYLE.md: contracts as interfaces, implementations behind them).
 // SQLite implements all of them today; the InfluxDB sink implements TelemetrySink.
-import type { Incident, IncidentEvent, IncidentState } from '../alerts/incident.js';
-import type { MutedKey } from '../alerts/muted-keys.js';
-import type { FollowUpLink } from '../alerts/follow-up.js';
-import type { Evidence } from '../alerts/evidence.js';
-import type { Silence } from '../alerts/silences.js';
-import type { Reading } from '../ingest/schemas.js';
-import type { Detection, Severity } from '../rules/detection.js';
-import type { RuleStateEntry } from '../rules/state.js';
+import type { Incident, IncidentEvent, IncidentState } from '../model/incident.js';
+import type { MutedKey } from '../model/index.js';
+import type { FollowUpLink } from '../model/index.js';
+import type { Evidence } from '../model/index.js';
+import type { Silence } from '../model/index.js';
+import type { LogMessage } from '../model/ws.js';
+export type { LogMessage };
+import type { Reading } from '../model/reading.js';
+import type { Detection, Severity } from '../model/detection.js';
+import type { RuleStateEntry } from '../rules/index.js';
 
 export interface IncidentQuery {
   state?: IncidentState[];
@@ -40,9 +42,6 @@ export interface IncidentStore {
   /** The incident's timeline, oldest first. */
   events(incidentId: string): IncidentEvent[];
 }
-
-/** A message of the WebSocket protocol, before it gets its seq. */
-export type LogMessage = { type: 'alert' | 'incident'; [k: string]: unknown };
 
 /** The durable log behind WebSocket `seq` (DESIGN.md § WebSocket /ws). */
 export interface AlertLog {

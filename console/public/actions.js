@@ -16,7 +16,14 @@ const BY_STATE = {
 };
 
 /** What each form cannot be sent without ([field, label]): the API refuses these, the form says so first. */
-const NEEDED = { feedback: [['by', 'responder'], ['note', 'note']], close: [['by', 'verifier']], reopen: [['note', 'note']] };
+const NEEDED = {
+  feedback: [
+    ['by', 'responder'],
+    ['note', 'note'],
+  ],
+  close: [['by', 'verifier']],
+  reopen: [['note', 'note']],
+};
 
 // The open action form and what was typed in it: the drawer is drawn again whenever the incident
 // changes (a detection attaching, another operator), and the form must come back as it was.
@@ -47,7 +54,11 @@ export function renderActions(root, inc, { user, departments, act, onReview }) {
 
   const forms = {
     dispatch: () => {
-      const select = h('select', { name: 'department' }, departments.map((d) => h('option', { value: d, selected: d === inc.department }, d)));
+      const select = h(
+        'select',
+        { name: 'department' },
+        departments.map((d) => h('option', { value: d, selected: d === inc.department }, d)),
+      );
       return [field('department', 'department', select), field('note', 'note', text('note'))];
     },
     feedback: () => [field('by', 'responder', text('by', inc.department ?? '', true)), field('note', 'note', text('note', '', true))],
@@ -111,7 +122,16 @@ export function renderActions(root, inc, { user, departments, act, onReview }) {
     'div',
     { class: 'action-bar' },
     BY_STATE[inc.state].map((action) =>
-      h('button', { type: 'button', class: `action ${action === 'false_alarm' ? 'danger' : 'primary'}`, 'data-action': action, onclick: () => open(action) }, label(action)),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: `action ${action === 'false_alarm' ? 'danger' : 'primary'}`,
+          'data-action': action,
+          onclick: () => open(action),
+        },
+        label(action),
+      ),
     ),
   );
   mount(root, bar, formArea, error);

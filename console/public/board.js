@@ -14,7 +14,8 @@ export function nextDeadline(inc) {
   if (!d) return undefined;
   if (inc.state === 'warning') return { kind: 'acknowledge', label: 'ackBy', due: d.acknowledgeBy };
   // Only the department's own arrive (报到) meets the arrive deadline, not the dispatch.
-  if (inc.state === 'acknowledged' || (inc.state === 'dispatched' && inc.arrivedAt === undefined)) return { kind: 'arrive', label: 'arriveBy', due: d.arriveBy };
+  if (inc.state === 'acknowledged' || (inc.state === 'dispatched' && inc.arrivedAt === undefined))
+    return { kind: 'arrive', label: 'arriveBy', due: d.arriveBy };
   if (inc.state === 'dispatched') return { kind: 'resolve', label: 'resolveBy', due: d.resolveBy };
   return undefined;
 }
@@ -59,7 +60,12 @@ export function renderBoard(root, incidents, view) {
       'section',
       { class: `column state-${state}`, 'data-state': state },
       h('header', {}, h('span', {}, t(state)), h('span', { class: 'count' }, list.length)),
-      h('div', { class: 'cards' }, list.length ? shown.map((inc) => card(inc, view, picked.has(inc.id))) : h('p', { class: 'muted' }, t('noIncidents')), more),
+      h(
+        'div',
+        { class: 'cards' },
+        list.length ? shown.map((inc) => card(inc, view, picked.has(inc.id))) : h('p', { class: 'muted' }, t('noIncidents')),
+        more,
+      ),
     );
   });
   mount(root, columns);
@@ -68,7 +74,14 @@ export function renderBoard(root, incidents, view) {
 function card(inc, view, isPicked) {
   const next = nextDeadline(inc);
   const members = inc.members?.length;
-  const pick = h('input', { type: 'checkbox', class: 'pick', 'data-id': inc.id, checked: isPicked, 'aria-label': `${t('select')} ${inc.id}`, onchange: (e) => view.onPick?.(inc.id, e.target.checked) });
+  const pick = h('input', {
+    type: 'checkbox',
+    class: 'pick',
+    'data-id': inc.id,
+    checked: isPicked,
+    'aria-label': `${t('select')} ${inc.id}`,
+    onchange: (e) => view.onPick?.(inc.id, e.target.checked),
+  });
   const button = h(
     'button',
     {
@@ -79,11 +92,25 @@ function card(inc, view, isPicked) {
       onclick: () => view.onOpen(inc.id),
     },
     h('span', { class: 'title' }, inc.title),
-    h('span', { class: 'meta' }, h('b', { class: `badge sev-${inc.severity}` }, t(`sev_${inc.severity}`)), ' ', t(inc.category), ' · ', inc.department ?? '—'),
+    h(
+      'span',
+      { class: 'meta' },
+      h('b', { class: `badge sev-${inc.severity}` }, t(`sev_${inc.severity}`)),
+      ' ',
+      t(inc.category),
+      ' · ',
+      inc.department ?? '—',
+    ),
     h('span', { class: 'meta mono' }, inc.id.slice(-6), inc.grid ? ` · ${inc.grid}` : ''),
     members ? h('span', { class: 'meta members-count', 'data-members': members }, `${members} ${t('deviceCount')}`) : null,
     next ? countdown(next.due, next.label) : null,
-    inc.overdue.length ? h('span', { class: 'badge overdue-badge' }, `${t('overdue')}: ${inc.overdue.map((k) => t(k === 'acknowledge' ? 'ackBy' : `${k}By`)).join(', ')}`) : null,
+    inc.overdue.length
+      ? h(
+          'span',
+          { class: 'badge overdue-badge' },
+          `${t('overdue')}: ${inc.overdue.map((k) => t(k === 'acknowledge' ? 'ackBy' : `${k}By`)).join(', ')}`,
+        )
+      : null,
   );
   return h('div', { class: `card-row${isPicked ? ' picked' : ''}` }, pick, button);
 }

@@ -40,7 +40,10 @@ export function createBulk(root, ctx) {
 
   const run = {
     acknowledge: () => each('acknowledge', (id) => ctx.api.act(id, { action: 'acknowledge', by: ctx.user() })),
-    false_alarm: () => each('false_alarm', (id) => ctx.api.act(id, { action: 'false_alarm', by: ctx.user(), ...(kept.note.trim() ? { note: kept.note.trim() } : {}) })),
+    false_alarm: () =>
+      each('false_alarm', (id) =>
+        ctx.api.act(id, { action: 'false_alarm', by: ctx.user(), ...(kept.note.trim() ? { note: kept.note.trim() } : {}) }),
+      ),
     silence: () =>
       each('silence', async (id) => {
         const matchers = silenceMatchers(ctx.incidents.get(id) ?? {});
@@ -58,15 +61,26 @@ export function createBulk(root, ctx) {
       if (action === 'silence' && !kept.comment.trim()) return void (error.textContent = t('needSilenceReason'));
       run[action]().then(render);
     };
-    const input = (name, attrs) => h('input', { name, value: kept[name], autocomplete: 'off', oninput: (e) => (kept[name] = e.target.value), ...attrs });
+    const input = (name, attrs) =>
+      h('input', { name, value: kept[name], autocomplete: 'off', oninput: (e) => (kept[name] = e.target.value), ...attrs });
     const inputs = {
-      false_alarm: () => h('form', { class: 'bulk-form', 'data-form': 'false_alarm', onsubmit: go('false_alarm') }, input('note', { placeholder: t('note') }), h('button', { type: 'submit', class: 'danger' }, `${t('false_alarm_action')} (${n})`)),
+      false_alarm: () =>
+        h(
+          'form',
+          { class: 'bulk-form', 'data-form': 'false_alarm', onsubmit: go('false_alarm') },
+          input('note', { placeholder: t('note') }),
+          h('button', { type: 'submit', class: 'danger' }, `${t('false_alarm_action')} (${n})`),
+        ),
       silence: () =>
         h(
           'form',
           { class: 'bulk-form', 'data-form': 'silence', onsubmit: go('silence') },
           input('comment', { placeholder: t('silenceWhy') }),
-          h('select', { name: 'hours', onchange: (e) => (kept.hours = e.target.value) }, SILENCE_HOURS.map((hrs) => h('option', { value: String(hrs), selected: String(hrs) === kept.hours }, `${hrs}h`))),
+          h(
+            'select',
+            { name: 'hours', onchange: (e) => (kept.hours = e.target.value) },
+            SILENCE_HOURS.map((hrs) => h('option', { value: String(hrs), selected: String(hrs) === kept.hours }, `${hrs}h`)),
+          ),
           h('button', { type: 'submit', class: 'primary' }, `${t('silence')} (${n})`),
         ),
     };
@@ -76,16 +90,60 @@ export function createBulk(root, ctx) {
         'div',
         { class: 'bulk-bar' },
         h('span', { class: 'picked-count', 'data-count': n }, `${t('picked')}: ${n}`),
-        h('button', { type: 'button', 'data-bulk': 'pick-shown', onclick: () => { for (const id of ctx.visible()) ctx.picked.add(id); ctx.onPicked(); render(); } }, t('pickShown')),
-        h('button', { type: 'button', 'data-bulk': 'clear', disabled: !n, onclick: () => { ctx.picked.clear(); results = []; ctx.onPicked(); render(); } }, t('clear')),
-        h('button', { type: 'button', class: 'primary', 'data-bulk': 'acknowledge', disabled: !n, onclick: go('acknowledge') }, t('acknowledge')),
-        h('button', { type: 'button', class: 'danger', 'data-bulk': 'false_alarm', disabled: !n, onclick: () => ((form = 'false_alarm'), render()) }, t('false_alarm_action')),
+        h(
+          'button',
+          {
+            type: 'button',
+            'data-bulk': 'pick-shown',
+            onclick: () => {
+              for (const id of ctx.visible()) ctx.picked.add(id);
+              ctx.onPicked();
+              render();
+            },
+          },
+          t('pickShown'),
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            'data-bulk': 'clear',
+            disabled: !n,
+            onclick: () => {
+              ctx.picked.clear();
+              results = [];
+              ctx.onPicked();
+              render();
+            },
+          },
+          t('clear'),
+        ),
+        h(
+          'button',
+          { type: 'button', class: 'primary', 'data-bulk': 'acknowledge', disabled: !n, onclick: go('acknowledge') },
+          t('acknowledge'),
+        ),
+        h(
+          'button',
+          { type: 'button', class: 'danger', 'data-bulk': 'false_alarm', disabled: !n, onclick: () => ((form = 'false_alarm'), render()) },
+          t('false_alarm_action'),
+        ),
         h('button', { type: 'button', 'data-bulk': 'silence', disabled: !n, onclick: () => ((form = 'silence'), render()) }, t('silence')),
       ),
       form && n ? inputs[form]() : null,
       error,
       results.length
-        ? h('ul', { class: 'bulk-results' }, results.map((r) => h('li', { class: r.ok ? 'ok' : 'failed', 'data-id': r.id }, `${r.id}: ${r.ok ? t(`done_${results.action}`) : `${t('error')}: ${r.message}`}`)))
+        ? h(
+            'ul',
+            { class: 'bulk-results' },
+            results.map((r) =>
+              h(
+                'li',
+                { class: r.ok ? 'ok' : 'failed', 'data-id': r.id },
+                `${r.id}: ${r.ok ? t(`done_${results.action}`) : `${t('error')}: ${r.message}`}`,
+              ),
+            ),
+          )
         : null,
     );
   }

@@ -19,7 +19,11 @@ export function createDetail(ctx) {
   async function open(id, keepTab = false) {
     const mine = ++loadToken;
     if (!keepTab) tab = 'timeline';
-    const [inc, record, cap] = await Promise.all([ctx.api.incident(id), ctx.api.review(id).catch(() => undefined), ctx.api.cap(id).catch(() => undefined)]);
+    const [inc, record, cap] = await Promise.all([
+      ctx.api.incident(id),
+      ctx.api.review(id).catch(() => undefined),
+      ctx.api.cap(id).catch(() => undefined),
+    ]);
     if (mine !== loadToken) return; // a newer open() won
     current = { inc, record, cap };
     render();
@@ -53,15 +57,42 @@ export function createDetail(ctx) {
       h(
         'header',
         { class: `detail-head sev-${inc.severity}` },
-        h('div', { class: 'row' }, h('b', { class: `badge sev-${inc.severity}` }, t(inc.severity)), h('span', { class: `state-pill state-${inc.state}`, 'data-state': inc.state }, t(inc.state)), h('button', { type: 'button', class: 'close-detail', onclick: ctx.onClose, 'aria-label': t('close_panel') }, '×')),
+        h(
+          'div',
+          { class: 'row' },
+          h('b', { class: `badge sev-${inc.severity}` }, t(inc.severity)),
+          h('span', { class: `state-pill state-${inc.state}`, 'data-state': inc.state }, t(inc.state)),
+          h('button', { type: 'button', class: 'close-detail', onclick: ctx.onClose, 'aria-label': t('close_panel') }, '×'),
+        ),
         h('h2', {}, inc.title),
-        h('p', { class: 'meta mono' }, inc.id, ' · ', t(inc.category), ' · ', inc.department ?? '—', inc.district ? ` · ${inc.district}` : '', inc.grid ? ` · ${inc.grid}` : '', ' · ', t('source'), ': ', inc.source, inc.reportedBy ? ` (${inc.reportedBy})` : ''),
+        h(
+          'p',
+          { class: 'meta mono' },
+          inc.id,
+          ' · ',
+          t(inc.category),
+          ' · ',
+          inc.department ?? '—',
+          inc.district ? ` · ${inc.district}` : '',
+          inc.grid ? ` · ${inc.grid}` : '',
+          ' · ',
+          t('source'),
+          ': ',
+          inc.source,
+          inc.reportedBy ? ` (${inc.reportedBy})` : '',
+        ),
         devicesOf(inc, ctx.openDevice),
         deadlines(inc),
         membersTable(inc),
       ),
       actions,
-      h('nav', { class: 'tabs' }, tabs.map((k) => h('button', { type: 'button', class: k === tab ? 'active' : '', 'data-tab': k, onclick: () => ((tab = k), render()) }, t(k)))),
+      h(
+        'nav',
+        { class: 'tabs' },
+        tabs.map((k) =>
+          h('button', { type: 'button', class: k === tab ? 'active' : '', 'data-tab': k, onclick: () => ((tab = k), render()) }, t(k)),
+        ),
+      ),
       body,
     );
     const draw = {
@@ -99,8 +130,22 @@ function deadlines(inc) {
   const d = inc.deadlines;
   if (!d) return null;
   const row = (key, due, doneAt) =>
-    h('li', {}, doneAt !== undefined ? h('span', { class: doneAt > due ? 'late' : 'met' }, `${t(key)} · ${doneAt > due ? '✗' : '✓'} ${clock(doneAt)}`) : ['false_alarm', 'closed', 'reviewed'].includes(inc.state) ? h('span', { class: 'muted' }, `${t(key)} · —`) : countdown(due, key));
-  return h('ul', { class: 'deadlines' }, row('ackBy', d.acknowledgeBy, inc.acknowledgedAt), row('arriveBy', d.arriveBy, inc.arrivedAt), row('resolveBy', d.resolveBy, inc.resolvedAt));
+    h(
+      'li',
+      {},
+      doneAt !== undefined
+        ? h('span', { class: doneAt > due ? 'late' : 'met' }, `${t(key)} · ${doneAt > due ? '✗' : '✓'} ${clock(doneAt)}`)
+        : ['false_alarm', 'closed', 'reviewed'].includes(inc.state)
+          ? h('span', { class: 'muted' }, `${t(key)} · —`)
+          : countdown(due, key),
+    );
+  return h(
+    'ul',
+    { class: 'deadlines' },
+    row('ackBy', d.acknowledgeBy, inc.acknowledgedAt),
+    row('arriveBy', d.arriveBy, inc.arrivedAt),
+    row('resolveBy', d.resolveBy, inc.resolvedAt),
+  );
 }
 
 function timeline(events) {
@@ -108,7 +153,22 @@ function timeline(events) {
     'table',
     { class: 'table timeline' },
     h('tr', {}, h('th', {}, 'time'), h('th', {}, t('state')), h('th', {}, t('operator')), h('th', {}, t('note'))),
-    events.map((e) => h('tr', { 'data-event': e.type }, h('td', { class: 'mono' }, stamp(e.ts)), h('td', {}, t(e.data?.joined ? 'joined' : e.type), e.to ? ` → ${t(e.to)}` : ''), h('td', {}, e.actor), h('td', {}, e.type === 'follow_up' ? `${e.data?.score ?? ''}${e.note ? ` · ${e.note}` : ''}` : e.note ?? (e.data?.department ? String(e.data.department) : '')))),
+    events.map((e) =>
+      h(
+        'tr',
+        { 'data-event': e.type },
+        h('td', { class: 'mono' }, stamp(e.ts)),
+        h('td', {}, t(e.data?.joined ? 'joined' : e.type), e.to ? ` → ${t(e.to)}` : ''),
+        h('td', {}, e.actor),
+        h(
+          'td',
+          {},
+          e.type === 'follow_up'
+            ? `${e.data?.score ?? ''}${e.note ? ` · ${e.note}` : ''}`
+            : (e.note ?? (e.data?.department ? String(e.data.department) : '')),
+        ),
+      ),
+    ),
   );
 }
 
@@ -120,8 +180,16 @@ function telemetry(inc, record) {
     'div',
     { class: 'telemetry' },
     telemetryChart(series, { marks, empty: t('noTelemetry') }),
-    record?.telemetry ? h('p', { class: 'muted' }, `${stamp(record.telemetry.from)} → ${stamp(record.telemetry.to)} (${record.telemetry.source ?? ''})`) : null,
-    h('p', { class: 'muted' }, series.map((s) => `${s.deviceId} · ${s.metric}: ${s.points.length} pts, max ${Math.max(...s.points.map((p) => p.value))}`).join('  |  ')),
+    record?.telemetry
+      ? h('p', { class: 'muted' }, `${stamp(record.telemetry.from)} → ${stamp(record.telemetry.to)} (${record.telemetry.source ?? ''})`)
+      : null,
+    h(
+      'p',
+      { class: 'muted' },
+      series
+        .map((s) => `${s.deviceId} · ${s.metric}: ${s.points.length} pts, max ${Math.max(...s.points.map((p) => p.value))}`)
+        .join('  |  '),
+    ),
   );
 }
 
@@ -129,5 +197,10 @@ function telemetry(inc, record) {
 function devicesOf(inc, openDevice) {
   const ids = new Set([inc.deviceId, ...(inc.timeline ?? []).map((e) => e.data?.deviceId)].filter((id) => typeof id === 'string'));
   if (!ids.size) return null;
-  return h('p', { class: 'member-devices' }, `${t('devices')}: `, [...ids].map((id) => h('button', { type: 'button', class: 'link mono', dataset: { device: id }, onclick: () => openDevice(id) }, id)));
+  return h(
+    'p',
+    { class: 'member-devices' },
+    `${t('devices')}: `,
+    [...ids].map((id) => h('button', { type: 'button', class: 'link mono', dataset: { device: id }, onclick: () => openDevice(id) }, id)),
+  );
 }

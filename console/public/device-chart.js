@@ -45,7 +45,11 @@ export function drawDeviceCharts(root, series, { range, empty, width }) {
   }
   let colour = 0;
   for (const g of groups) {
-    const box = h('div', { class: 'device-chart', dataset: { unit: g.unit } }, h('h3', {}, g.series.map((s) => s.metric).join(' · '), g.unit !== g.series[0].metric ? ` (${g.unit})` : ''));
+    const box = h(
+      'div',
+      { class: 'device-chart', dataset: { unit: g.unit } },
+      h('h3', {}, g.series.map((s) => s.metric).join(' · '), g.unit !== g.series[0].metric ? ` (${g.unit})` : ''),
+    );
     root.append(box);
     const opts = {
       width: width ?? Math.max(320, root.clientWidth - 8),
@@ -54,7 +58,16 @@ export function drawDeviceCharts(root, series, { range, empty, width }) {
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true, range: () => [range[0] / 1000, range[1] / 1000] } },
       axes: [{ values: (u, ticks) => ticks.map(hhmm) }, { label: g.unit, size: 56 }],
-      series: [{}, ...g.series.map((s) => ({ label: s.metric, stroke: PALETTE[colour++ % PALETTE.length], width: 2, spanGaps: true, points: { show: s.points.length < 60 } }))],
+      series: [
+        {},
+        ...g.series.map((s) => ({
+          label: s.metric,
+          stroke: PALETTE[colour++ % PALETTE.length],
+          width: 2,
+          spanGaps: true,
+          points: { show: s.points.length < 60 },
+        })),
+      ],
     };
     plots.push(new uPlot(opts, alignedData(g.series), box));
   }

@@ -19,7 +19,13 @@ export function renderDeviceView(root, ctx) {
   const info = h('div', { class: 'device-info' });
   const charts = h('div', { class: 'device-charts' });
   const status = h('p', { class: 'action-error', role: 'status' });
-  const buttons = Object.keys(RANGES).map((r) => h('button', { type: 'button', dataset: { range: r }, class: r === range ? 'active' : '', onclick: () => ((range = r), paintButtons(), load()) }, r));
+  const buttons = Object.keys(RANGES).map((r) =>
+    h(
+      'button',
+      { type: 'button', dataset: { range: r }, class: r === range ? 'active' : '', onclick: () => ((range = r), paintButtons(), load()) },
+      r,
+    ),
+  );
   const paintButtons = () => buttons.forEach((b) => b.classList.toggle('active', b.dataset.range === range));
 
   async function load() {
@@ -30,7 +36,13 @@ export function renderDeviceView(root, ctx) {
       const [list, telemetry] = await Promise.all([ctx.api.devices(), ctx.api.telemetry({ device: ctx.id, from, to })]);
       if (mine !== loads || !root.isConnected) return; // left, or a newer load won
       status.textContent = '';
-      mount(info, details(list.devices.find((d) => d.id === ctx.id), ctx));
+      mount(
+        info,
+        details(
+          list.devices.find((d) => d.id === ctx.id),
+          ctx,
+        ),
+      );
       stopCharts();
       charts.replaceChildren();
       stopCharts = drawDeviceCharts(charts, telemetry.series, { range: [from, to], empty: t('noTelemetry') });
@@ -45,7 +57,15 @@ export function renderDeviceView(root, ctx) {
     h(
       'div',
       { class: 'device-view', dataset: { device: ctx.id } },
-      h('header', { class: 'row' }, h('button', { type: 'button', class: 'back', onclick: ctx.back }, `← ${t('back')}`), h('h2', { class: 'device-id mono' }, ctx.id), h('span', { class: 'spacer' }), h('span', { class: 'muted' }, t('range')), h('span', { class: 'ranges' }, buttons)),
+      h(
+        'header',
+        { class: 'row' },
+        h('button', { type: 'button', class: 'back', onclick: ctx.back }, `← ${t('back')}`),
+        h('h2', { class: 'device-id mono' }, ctx.id),
+        h('span', { class: 'spacer' }),
+        h('span', { class: 'muted' }, t('range')),
+        h('span', { class: 'ranges' }, buttons),
+      ),
       status,
       h('div', { class: 'device-layout' }, info, charts),
     ),
@@ -68,14 +88,23 @@ function details(d, ctx) {
     { class: 'table device-details' },
     row('device', h('span', { class: 'mono' }, d.id), d.name ? ` · ${d.name}` : ''),
     row('kind', t(d.kind), d.registered ? ` · ${t('registered')}` : ` · ${t('unregistered')}`),
-    row('state', h('span', { class: `online-pill ${d.online ? 'on' : 'off'}`, dataset: { online: String(d.online) } }, online), d.connected ? ` · ${t('connected')}` : '', d.status ? ` · ${d.status}` : ''),
+    row(
+      'state',
+      h('span', { class: `online-pill ${d.online ? 'on' : 'off'}`, dataset: { online: String(d.online) } }, online),
+      d.connected ? ` · ${t('connected')}` : '',
+      d.status ? ` · ${d.status}` : '',
+    ),
     row('lastSeen', d.lastSeen ? stamp(Date.parse(d.lastSeen)) : PLACEHOLDER),
     row('district', d.district ?? PLACEHOLDER),
     row('grid', h('span', { class: 'mono' }, d.grid ?? PLACEHOLDER)),
     row('place', d.loc ? `${d.loc.lat}, ${d.loc.lon}` : PLACEHOLDER),
     row(
       'openIncidents',
-      d.openIncidents.count ? d.openIncidents.ids.map((id) => h('button', { type: 'button', class: 'link mono', dataset: { incident: id }, onclick: () => ctx.openIncident(id) }, id)) : PLACEHOLDER,
+      d.openIncidents.count
+        ? d.openIncidents.ids.map((id) =>
+            h('button', { type: 'button', class: 'link mono', dataset: { incident: id }, onclick: () => ctx.openIncident(id) }, id),
+          )
+        : PLACEHOLDER,
     ),
   );
 }

@@ -15,7 +15,20 @@ export function rowsOf(answer) {
 }
 
 // The figures an evaluation is read for (结案率, 按期处置率, 返工率, 误报率, response times).
-const PREFERRED = ['incidents', 'manual', 'closureRate', 'onTimeRate', 'onTimeSplit', 'reworkRate', 'falseAlarmRate', 'timeToAcknowledgeMs', 'timeToDispatchMs', 'timeToResolveMs', 'satisfaction', 'followUp'];
+const PREFERRED = [
+  'incidents',
+  'manual',
+  'closureRate',
+  'onTimeRate',
+  'onTimeSplit',
+  'reworkRate',
+  'falseAlarmRate',
+  'timeToAcknowledgeMs',
+  'timeToDispatchMs',
+  'timeToResolveMs',
+  'satisfaction',
+  'followUp',
+];
 
 const cell = (k, v) => {
   if (v === null || v === undefined) return '—';
@@ -23,12 +36,18 @@ const cell = (k, v) => {
   if (typeof v === 'number' && /ms$/i.test(k)) return duration(v);
   if (typeof v === 'number') return Number.isInteger(v) ? v : v.toFixed(2);
   // 按期 split: the operator's part, then the department's.
-  if (typeof v === 'object' && 'operator' in v && 'department' in v) return `${t('operatorPart')} ${cell('rate', v.operator.rate)} · ${t('departmentPart')} ${cell('rate', v.department.rate)}`;
+  if (typeof v === 'object' && 'operator' in v && 'department' in v)
+    return `${t('operatorPart')} ${cell('rate', v.operator.rate)} · ${t('departmentPart')} ${cell('rate', v.department.rate)}`;
   // 回访: the residents' mean against the target, and how many answered of the links sent.
-  if (typeof v === 'object' && 'links' in v && 'average' in v) return v.average === null ? `— (0/${v.links})` : `${v.average.toFixed(1)} / ${v.target}${v.met ? ' ✓' : ' ✗'} (${v.n}/${v.links})`;
+  if (typeof v === 'object' && 'links' in v && 'average' in v)
+    return v.average === null ? `— (0/${v.links})` : `${v.average.toFixed(1)} / ${v.target}${v.met ? ' ✓' : ' ✗'} (${v.n}/${v.links})`;
   if (typeof v === 'object' && 'p50' in v) return `p50 ${cell(k, v.p50)} · p90 ${cell(k, v.p90)}`;
-  if (typeof v === 'object' && 'average' in v) return v.average === null ? '—' : `${v.average.toFixed(1)} / ${v.target}${v.met ? ' ✓' : ' ✗'}`;
-  if (typeof v === 'object') return Object.entries(v).map(([kk, vv]) => `${kk} ${cell(k + kk, vv)}`).join(' · ');
+  if (typeof v === 'object' && 'average' in v)
+    return v.average === null ? '—' : `${v.average.toFixed(1)} / ${v.target}${v.met ? ' ✓' : ' ✗'}`;
+  if (typeof v === 'object')
+    return Object.entries(v)
+      .map(([kk, vv]) => `${kk} ${cell(k + kk, vv)}`)
+      .join(' · ');
   return String(v);
 };
 
@@ -43,10 +62,19 @@ function columnsOf(row) {
 /** Render the evaluation page into root; load(query) fetches the answer (undefined when absent). */
 export function renderEvaluation(root, load) {
   const table = h('div', { class: 'evaluation-table' });
-  const groupBy = h('select', { name: 'groupBy' }, ['department', 'district', 'grid', 'rule'].map((g) => h('option', { value: g }, t(`by_${g}`))));
+  const groupBy = h(
+    'select',
+    { name: 'groupBy' },
+    ['department', 'district', 'grid', 'rule'].map((g) => h('option', { value: g }, t(`by_${g}`))),
+  );
   const from = h('input', { type: 'date', name: 'from' });
   const to = h('input', { type: 'date', name: 'to' });
-  const period = h('select', { name: 'period' }, h('option', { value: '' }, t('wholeRange')), h('option', { value: 'month' }, t('byMonth')));
+  const period = h(
+    'select',
+    { name: 'period' },
+    h('option', { value: '' }, t('wholeRange')),
+    h('option', { value: 'month' }, t('byMonth')),
+  );
   const refresh = async () => {
     const q = new URLSearchParams({ groupBy: groupBy.value });
     if (period.value) q.set('period', period.value);
@@ -57,13 +85,45 @@ export function renderEvaluation(root, load) {
       const rows = rowsOf(answer);
       if (!rows.length) return mount(table, h('p', { class: 'muted' }, t('noEvaluation')));
       const cols = columnsOf(rows[0]);
-      const line = (r, cls) => h('tr', { class: cls }, cols.map((c) => h('td', {}, cell(c, r[c]))));
+      const line = (r, cls) =>
+        h(
+          'tr',
+          { class: cls },
+          cols.map((c) => h('td', {}, cell(c, r[c]))),
+        );
       const total = answer && !Array.isArray(answer) && answer.total && typeof answer.total === 'object' ? answer.total : undefined;
-      mount(table, h('table', { class: 'table evaluation' }, h('tr', {}, cols.map((c) => h('th', {}, t(c)))), rows.map((r) => line(r)), total ? line(total, 'total') : null), familiesTable(answer, rows, total));
+      mount(
+        table,
+        h(
+          'table',
+          { class: 'table evaluation' },
+          h(
+            'tr',
+            {},
+            cols.map((c) => h('th', {}, t(c))),
+          ),
+          rows.map((r) => line(r)),
+          total ? line(total, 'total') : null,
+        ),
+        familiesTable(answer, rows, total),
+      );
     } catch (e) {
       mount(table, h('p', { class: 'action-error' }, `${t('error')}: ${e.message}`));
     }
   };
-  mount(root, h('h2', {}, t('evaluation')), h('div', { class: 'row toolbar' }, h('label', {}, t('groupBy'), ' ', groupBy), h('label', {}, t('period'), ' ', period), h('label', {}, t('from'), ' ', from), h('label', {}, t('to'), ' ', to), h('button', { type: 'button', class: 'primary', onclick: refresh }, t('load'))), table);
+  mount(
+    root,
+    h('h2', {}, t('evaluation')),
+    h(
+      'div',
+      { class: 'row toolbar' },
+      h('label', {}, t('groupBy'), ' ', groupBy),
+      h('label', {}, t('period'), ' ', period),
+      h('label', {}, t('from'), ' ', from),
+      h('label', {}, t('to'), ' ', to),
+      h('button', { type: 'button', class: 'primary', onclick: refresh }, t('load')),
+    ),
+    table,
+  );
   refresh();
 }

@@ -16,16 +16,40 @@ export function createFeed(listEl, { open }) {
       return h(
         'li',
         { class: `alert-item sev-${a.severity} phase-${a.phase}`, 'data-seq': m.seq, 'data-type': 'alert', 'data-device': a.deviceId },
-        h('div', { class: 'line' }, h('b', { class: `badge sev-${a.severity}` }, t(`sev_${a.severity}`)), h('span', { class: 'mono' }, clock(a.ts)), h('span', { class: 'what' }, a.phase === 'clear' ? `${t('cleared')} · ${a.ruleName}` : a.ruleName)),
-        h('div', { class: 'sub' }, a.deviceId, a.value !== undefined ? ` · ${a.metric ?? ''} ${a.value}` : a.eventType ? ` · ${a.eventType}` : '', a.grid ? ` · ${a.grid}` : '', a.district ? ` · ${a.district}` : ''),
+        h(
+          'div',
+          { class: 'line' },
+          h('b', { class: `badge sev-${a.severity}` }, t(`sev_${a.severity}`)),
+          h('span', { class: 'mono' }, clock(a.ts)),
+          h('span', { class: 'what' }, a.phase === 'clear' ? `${t('cleared')} · ${a.ruleName}` : a.ruleName),
+        ),
+        h(
+          'div',
+          { class: 'sub' },
+          a.deviceId,
+          a.value !== undefined ? ` · ${a.metric ?? ''} ${a.value}` : a.eventType ? ` · ${a.eventType}` : '',
+          a.grid ? ` · ${a.grid}` : '',
+          a.district ? ` · ${a.district}` : '',
+        ),
       );
     }
     const inc = m.incident;
     const ev = m.event ?? {};
     return h(
       'li',
-      { class: `alert-item incident-item sev-${inc.severity} event-${ev.type ?? ''}`, 'data-seq': m.seq, 'data-type': 'incident', 'data-incident': inc.id },
-      h('div', { class: 'line' }, h('b', { class: `badge sev-${inc.severity}` }, t(`sev_${inc.severity}`)), h('span', { class: 'mono' }, clock(ev.ts ?? inc.updatedAt)), h('span', { class: 'what' }, `${t(ev.type ?? inc.state)} → ${t(inc.state)}`)),
+      {
+        class: `alert-item incident-item sev-${inc.severity} event-${ev.type ?? ''}`,
+        'data-seq': m.seq,
+        'data-type': 'incident',
+        'data-incident': inc.id,
+      },
+      h(
+        'div',
+        { class: 'line' },
+        h('b', { class: `badge sev-${inc.severity}` }, t(`sev_${inc.severity}`)),
+        h('span', { class: 'mono' }, clock(ev.ts ?? inc.updatedAt)),
+        h('span', { class: 'what' }, `${t(ev.type ?? inc.state)} → ${t(inc.state)}`),
+      ),
       h('div', { class: 'sub' }, inc.title, ' · ', ev.actor ?? '', ' · ', h('span', { class: 'mono' }, inc.id.slice(-6))),
     );
   }

@@ -38,7 +38,10 @@ export function checkActionRows(rows) {
     const blank = !values.action && !values.due;
     const lacking = blank ? [] : ['action', 'owner', 'due'].filter((k) => !values[k]);
     for (const k of ['action', 'owner', 'due']) if (r.inputs?.[k]) mark(r.inputs[k], lacking.includes(k));
-    if (lacking.length) problems.push(`${t('row').replace('{n}', String(i + 1))}: ${lacking.map((k) => t(k === 'action' ? 'needAction' : k === 'owner' ? 'needOwner' : 'needDue')).join('; ')}`);
+    if (lacking.length)
+      problems.push(
+        `${t('row').replace('{n}', String(i + 1))}: ${lacking.map((k) => t(k === 'action' ? 'needAction' : k === 'owner' ? 'needOwner' : 'needDue')).join('; ')}`,
+      );
     else if (!blank) actions.push(values);
   });
   return { actions, problems };

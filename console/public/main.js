@@ -18,10 +18,19 @@ import { createStream } from './stream.js';
 
 const $ = (sel) => document.querySelector(sel);
 const session = {
-  get token() { return sessionStorage.getItem('citysense.token') ?? ''; },
-  get user() { return sessionStorage.getItem('citysense.user') ?? ''; },
-  save(token, user) { sessionStorage.setItem('citysense.token', token); sessionStorage.setItem('citysense.user', user); },
-  clear() { sessionStorage.removeItem('citysense.token'); },
+  get token() {
+    return sessionStorage.getItem('citysense.token') ?? '';
+  },
+  get user() {
+    return sessionStorage.getItem('citysense.user') ?? '';
+  },
+  save(token, user) {
+    sessionStorage.setItem('citysense.token', token);
+    sessionStorage.setItem('citysense.user', user);
+  },
+  clear() {
+    sessionStorage.removeItem('citysense.token');
+  },
 };
 
 // The banner's URL carries ?token=: take it, then drop it from the address bar and history.
@@ -33,7 +42,11 @@ if (fromUrl) {
 
 const alarm = createAlarm();
 setLang(lang());
-for (const b of document.querySelectorAll('.lang-switch')) b.addEventListener('click', () => { setLang(lang() === 'en' ? 'zh-CN' : 'en'); app?.relabel(); });
+for (const b of document.querySelectorAll('.lang-switch'))
+  b.addEventListener('click', () => {
+    setLang(lang() === 'en' ? 'zh-CN' : 'en');
+    app?.relabel();
+  });
 let app;
 
 showLogin();
@@ -72,11 +85,24 @@ async function startApp(api, token, user, departments) {
   $('#app').hidden = false;
   $('#who').textContent = `${t('operator')}: ${user}`;
   $('#sound').checked = alarm.enabled();
-  $('#sound').onchange = (e) => { alarm.setEnabled(e.target.checked); if (e.target.checked) alarm.unlock(); };
-  $('#logout').onclick = () => { session.clear(); location.reload(); };
+  $('#sound').onchange = (e) => {
+    alarm.setEnabled(e.target.checked);
+    if (e.target.checked) alarm.unlock();
+  };
+  $('#logout').onclick = () => {
+    session.clear();
+    location.reload();
+  };
 
   const openDevice = (id) => ((deviceId = id), showView('device'));
-  const cityMap = createMonitorMap({ el: $('#monitor-map'), api, settings, incidents: () => [...incidents.values()], onDevice: openDevice, onIncident: (id) => openIncident(id) });
+  const cityMap = createMonitorMap({
+    el: $('#monitor-map'),
+    api,
+    settings,
+    incidents: () => [...incidents.values()],
+    onDevice: openDevice,
+    onIncident: (id) => openIncident(id),
+  });
   const detailEl = $('#detail');
   const detail = createDetail({
     root: detailEl,
@@ -86,7 +112,11 @@ async function startApp(api, token, user, departments) {
     showMap: (el, inc) => cityMap.showIncident(el, inc),
     openDevice,
     onChanged: (inc) => upsert(inc),
-    onClose: () => { detailEl.hidden = true; detail.clear(); drawBoard(); },
+    onClose: () => {
+      detailEl.hidden = true;
+      detail.clear();
+      drawBoard();
+    },
   });
   const openIncident = async (id) => {
     showView('monitor');
@@ -106,7 +136,10 @@ async function startApp(api, token, user, departments) {
     onChanged: (inc) => upsert(inc),
     onPicked: () => drawBoard(),
   });
-  $('#board-search').oninput = (e) => { board.search = e.target.value; drawBoard(); };
+  $('#board-search').oninput = (e) => {
+    board.search = e.target.value;
+    drawBoard();
+  };
   let boardQueued = false;
   const drawBoard = () => {
     if (boardQueued) return;
@@ -138,7 +171,8 @@ async function startApp(api, token, user, departments) {
     open: (m) => {
       if (m.incident) return openIncident(m.incident.id);
       // A grouped case holds other devices' alerts too: the rule's case listing the device.
-      const holds = (i) => i.dedupKey === m.alert.dedupKey || (i.ruleId === m.alert.ruleId && i.members?.some((x) => x.deviceId === m.alert.deviceId));
+      const holds = (i) =>
+        i.dedupKey === m.alert.dedupKey || (i.ruleId === m.alert.ruleId && i.members?.some((x) => x.deviceId === m.alert.deviceId));
       const inc = [...incidents.values()].find((i) => holds(i) && !['closed', 'reviewed', 'false_alarm'].includes(i.state));
       if (inc) openIncident(inc.id);
     },
@@ -204,11 +238,15 @@ async function startApp(api, token, user, departments) {
         settings,
         devices: () => cityMap.devices(),
         incidents: () => [...incidents.values()],
-        onReported: (inc) => { upsert(inc); openIncident(inc.id); },
+        onReported: (inc) => {
+          upsert(inc);
+          openIncident(inc.id);
+        },
       });
     }
     if (view === 'evaluation') renderEvaluation($('#view-evaluation'), (q) => api.evaluation(q));
-    if (view === 'device') leaveView = renderDeviceView($('#view-device'), { api, id: deviceId, openIncident, back: () => showView('monitor') });
+    if (view === 'device')
+      leaveView = renderDeviceView($('#view-device'), { api, id: deviceId, openIncident, back: () => showView('monitor') });
     if (view === 'silences') renderSilences($('#view-silences'), { api, user: () => user });
     if (view === 'rules') renderRules($('#view-rules'), { api, flows: settings.flows });
   }

@@ -14,7 +14,13 @@ const DISTRICT_FILL = ['#dfe9f7', '#e7f1e0', '#f7eddc', '#efe3f3', '#e0f0ef', '#
 // Each file is fetched once per page, whichever map asks first.
 const files = new Map();
 const load = (url) => {
-  if (!files.has(url)) files.set(url, fetch(url).then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined));
+  if (!files.has(url))
+    files.set(
+      url,
+      fetch(url)
+        .then((r) => (r.ok ? r.json() : undefined))
+        .catch(() => undefined),
+    );
   return files.get(url);
 };
 
@@ -34,7 +40,10 @@ export function squareCellBounds(id, cellSizeM) {
   const centreLat = Math.min(89.999, south + rowDeg / 2);
   const colDeg = cellSizeM / (METRES_PER_DEGREE * Math.cos((centreLat * Math.PI) / 180));
   const west = -180 + p.col * colDeg;
-  return [[south, west], [south + rowDeg, west + colDeg]];
+  return [
+    [south, west],
+    [south + rowDeg, west + colDeg],
+  ];
 }
 
 /** The district outlines and roads, added to `map` under everything else; labels follow the language. */
@@ -42,19 +51,28 @@ export async function addBaseLayers(map) {
   const gone = removal(map);
   const [districts, roads] = await Promise.all([load('/console/geo/districts.geojson'), load('/console/geo/roads.geojson')]);
   if (gone()) return undefined;
-  const label = (p) => (lang() === 'en' ? p.nameEn ?? p.name : p.name);
+  const label = (p) => (lang() === 'en' ? (p.nameEn ?? p.name) : p.name);
   if (districts) {
     let i = 0;
     geoJSON(districts, {
       interactive: false,
-      style: () => ({ color: '#7a8aa6', weight: 1.5, dashArray: '6 4', fillColor: DISTRICT_FILL[i++ % DISTRICT_FILL.length], fillOpacity: 0.6, className: 'district' }),
-      onEachFeature: (f, layer) => layer.bindTooltip(label(f.properties), { permanent: true, direction: 'center', className: 'district-label' }),
+      style: () => ({
+        color: '#7a8aa6',
+        weight: 1.5,
+        dashArray: '6 4',
+        fillColor: DISTRICT_FILL[i++ % DISTRICT_FILL.length],
+        fillOpacity: 0.6,
+        className: 'district',
+      }),
+      onEachFeature: (f, layer) =>
+        layer.bindTooltip(label(f.properties), { permanent: true, direction: 'center', className: 'district-label' }),
     }).addTo(map);
   }
   if (roads) {
     geoJSON(roads, {
       interactive: false,
-      style: (f) => (f.properties.kind === 'river' ? { color: '#8fb8e8', weight: 7, opacity: 0.9 } : { color: '#f2b950', weight: 4, opacity: 0.95 }),
+      style: (f) =>
+        f.properties.kind === 'river' ? { color: '#8fb8e8', weight: 7, opacity: 0.9 } : { color: '#f2b950', weight: 4, opacity: 0.95 },
     }).addTo(map);
   }
   return districts;
@@ -92,7 +110,14 @@ export async function createGridLayer(map, settings) {
       const c1 = parseGrid(squareCell(lat, b.getEast(), settings.cellSizeM)).col;
       for (let col = c0; col <= c1; col++) {
         const id = `G-${row}-${col}`;
-        rectangle(squareCellBounds(id, settings.cellSizeM), { interactive: false, color: '#5b6b88', weight: 0.4, opacity: 0.5, fill: false, className: 'grid-cell' }).addTo(group);
+        rectangle(squareCellBounds(id, settings.cellSizeM), {
+          interactive: false,
+          color: '#5b6b88',
+          weight: 0.4,
+          opacity: 0.5,
+          fill: false,
+          className: 'grid-cell',
+        }).addTo(group);
       }
     }
   };

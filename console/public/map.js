@@ -33,7 +33,13 @@ export function deviceState(device, severity) {
  */
 export function createCityMap(el, ctx) {
   const { settings } = ctx;
-  const map = leafletMap(el, { center: [settings.centre.lat, settings.centre.lon], zoom: ctx.zoom ?? 13, minZoom: 10, maxZoom: 18, fadeAnimation: false });
+  const map = leafletMap(el, {
+    center: [settings.centre.lat, settings.centre.lon],
+    zoom: ctx.zoom ?? 13,
+    minZoom: 10,
+    maxZoom: 18,
+    fadeAnimation: false,
+  });
   map.attributionControl.setPrefix('Leaflet');
   map.attributionControl.addAttribution(t('mapAttribution'));
   el.classList.add('city-map');
@@ -66,15 +72,31 @@ export function createCityMap(el, ctx) {
     for (const inc of open) {
       const colour = SEVERITY_COLOUR[inc.severity];
       const onclick = () => ctx.onIncident?.(inc.id);
-      const cell = inc.grid ? grid.layer(inc.grid, { color: colour, weight: 2, fillColor: colour, fillOpacity: 0.35, className: `incident-cell sev-${inc.severity}`, bubblingMouseEvents: false }) : undefined;
+      const cell = inc.grid
+        ? grid.layer(inc.grid, {
+            color: colour,
+            weight: 2,
+            fillColor: colour,
+            fillOpacity: 0.35,
+            className: `incident-cell sev-${inc.severity}`,
+            bubblingMouseEvents: false,
+          })
+        : undefined;
       if (cell) {
         cell.on('click', onclick).bindTooltip(`${inc.id} ${inc.title}`).addTo(incidentLayer);
         tag(cell, { incident: inc.id, grid: inc.grid, severity: inc.severity });
       }
       const at = inc.loc ? [inc.loc.lat, inc.loc.lon] : inc.grid ? grid.centre(inc.grid) : undefined;
       if (!at) continue;
-      const icon = divIcon({ className: '', html: h('span', { class: `incident-marker sev-${inc.severity}`, dataset: { incident: inc.id, severity: inc.severity } }, '▲'), iconSize: [18, 18], iconAnchor: [9, 24] }); // above the point, so the device marker under it stays clickable
-      marker(at, { icon, title: `${inc.id} ${inc.title}`, zIndexOffset: 1000 }).on('click', onclick).addTo(incidentLayer);
+      const icon = divIcon({
+        className: '',
+        html: h('span', { class: `incident-marker sev-${inc.severity}`, dataset: { incident: inc.id, severity: inc.severity } }, '▲'),
+        iconSize: [18, 18],
+        iconAnchor: [9, 24],
+      }); // above the point, so the device marker under it stays clickable
+      marker(at, { icon, title: `${inc.id} ${inc.title}`, zIndexOffset: 1000 })
+        .on('click', onclick)
+        .addTo(incidentLayer);
     }
     drawDevices();
   }
@@ -88,12 +110,23 @@ export function createCityMap(el, ctx) {
       const s = deviceState(d, worst.get(d.id));
       let m = deviceMarkers.get(d.id);
       if (!m) {
-        m = circleMarker([d.loc.lat, d.loc.lon], { radius: 7, color: '#fff', weight: 2, fillOpacity: 1, className: 'device-marker', bubblingMouseEvents: false });
-        m.on('click', () => ctx.onDevice?.(d.id)).bindTooltip('').addTo(deviceLayer);
+        m = circleMarker([d.loc.lat, d.loc.lon], {
+          radius: 7,
+          color: '#fff',
+          weight: 2,
+          fillOpacity: 1,
+          className: 'device-marker',
+          bubblingMouseEvents: false,
+        });
+        m.on('click', () => ctx.onDevice?.(d.id))
+          .bindTooltip('')
+          .addTo(deviceLayer);
         deviceMarkers.set(d.id, m);
       }
       m.setLatLng([d.loc.lat, d.loc.lon]).setStyle({ fillColor: s.colour });
-      m.setTooltipContent(`${d.id} · ${t(d.kind)} · ${t(s.state === 'offline' ? 'deviceOffline' : s.state === 'online' ? 'deviceOnline' : s.state)}`);
+      m.setTooltipContent(
+        `${d.id} · ${t(d.kind)} · ${t(s.state === 'offline' ? 'deviceOffline' : s.state === 'online' ? 'deviceOnline' : s.state)}`,
+      );
       tag(m, { device: d.id, state: s.state });
     }
     for (const [id, m] of deviceMarkers) {
@@ -105,7 +138,15 @@ export function createCityMap(el, ctx) {
 
   function pick(loc) {
     pickMarker?.remove();
-    pickMarker = circleMarker([loc.lat, loc.lon], { radius: 9, color: '#1f4e8c', weight: 3, fillColor: '#fff', fillOpacity: 0.6, className: 'pick-marker', interactive: false }).addTo(map);
+    pickMarker = circleMarker([loc.lat, loc.lon], {
+      radius: 9,
+      color: '#1f4e8c',
+      weight: 3,
+      fillColor: '#fff',
+      fillOpacity: 0.6,
+      className: 'pick-marker',
+      interactive: false,
+    }).addTo(map);
   }
   if (ctx.onPick) {
     el.classList.add('picking');

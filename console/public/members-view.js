@@ -15,7 +15,16 @@ export function membersTable(inc) {
       'table',
       { class: 'table' },
       h('tr', {}, h('th', {}, t('device')), h('th', {}, t('firstTs')), h('th', {}, t('lastTs')), h('th', {}, '')),
-      members.map((m) => h('tr', { 'data-member': m.deviceId }, h('td', { class: 'mono' }, m.deviceId), h('td', { class: 'mono' }, clock(m.firstTs)), h('td', { class: 'mono' }, clock(m.lastTs)), h('td', {}, m.clearedTs ? `${t('cameBack')} ${clock(m.clearedTs)}` : ''))),
+      members.map((m) =>
+        h(
+          'tr',
+          { 'data-member': m.deviceId },
+          h('td', { class: 'mono' }, m.deviceId),
+          h('td', { class: 'mono' }, clock(m.firstTs)),
+          h('td', { class: 'mono' }, clock(m.lastTs)),
+          h('td', {}, m.clearedTs ? `${t('cameBack')} ${clock(m.clearedTs)}` : ''),
+        ),
+      ),
     ),
   );
 }

@@ -47,7 +47,16 @@ export function createMonitorMap(ctx) {
     showIncident(el, inc) {
       detail?.map.remove();
       const box = h('div', { class: 'detail-map-box' });
-      mount(el, box, h('p', { class: 'muted' }, inc.grid ? `${t('grid')} ${inc.grid}` : '', inc.loc ? `  ${t('lat')} ${inc.loc.lat}, ${t('lon')} ${inc.loc.lon}` : ''));
+      mount(
+        el,
+        box,
+        h(
+          'p',
+          { class: 'muted' },
+          inc.grid ? `${t('grid')} ${inc.grid}` : '',
+          inc.loc ? `  ${t('lat')} ${inc.loc.lat}, ${t('lon')} ${inc.loc.lon}` : '',
+        ),
+      );
       const map = createCityMap(box, { settings: ctx.settings, zoom: 15, onDevice: ctx.onDevice, onIncident: ctx.onIncident });
       detail = { map, el: box };
       map.update({ devices, incidents: [...ctx.incidents().filter((i) => i.id !== inc.id), inc], focus: inc.id });

@@ -46,7 +46,10 @@ export function renderReport(root, ctx) {
         const f = Object.fromEntries(new FormData(form));
         // Name what is missing and keep every field as typed (alerts/actions.ts ManualReport).
         const problems = [];
-        const missing = missingFields(form, [['title', 'title'], ['by', 'by']]);
+        const missing = missingFields(form, [
+          ['title', 'title'],
+          ['by', 'by'],
+        ]);
         if (missing.length) problems.push(missingMessage(missing));
         const lat = String(f.lat ?? '').trim();
         const lon = String(f.lon ?? '').trim();
@@ -77,13 +80,46 @@ export function renderReport(root, ctx) {
       },
     },
     h('h2', {}, t('reportTitle')),
-    field('category', h('select', { name: 'category' }, CATEGORIES.map((c) => h('option', { value: c }, t(c === 'device' ? 'deviceCat' : c))))),
+    field(
+      'category',
+      h(
+        'select',
+        { name: 'category' },
+        CATEGORIES.map((c) => h('option', { value: c }, t(c === 'device' ? 'deviceCat' : c))),
+      ),
+    ),
     field('title', h('input', { name: 'title', required: true, maxlength: 200, autocomplete: 'off' })),
-    h('fieldset', { class: 'severity-pick' }, h('legend', {}, t('severity')), SEVERITIES.map((s) => h('label', { class: `chip sev-${s}` }, h('input', { type: 'radio', name: 'severity', value: s, checked: s === 'yellow' }), t(`sev_${s}`)))),
-    field('source', h('select', { name: 'source' }, SOURCES.map((s) => h('option', { value: s }, t(s))))),
+    h(
+      'fieldset',
+      { class: 'severity-pick' },
+      h('legend', {}, t('severity')),
+      SEVERITIES.map((s) =>
+        h(
+          'label',
+          { class: `chip sev-${s}` },
+          h('input', { type: 'radio', name: 'severity', value: s, checked: s === 'yellow' }),
+          t(`sev_${s}`),
+        ),
+      ),
+    ),
+    field(
+      'source',
+      h(
+        'select',
+        { name: 'source' },
+        SOURCES.map((s) => h('option', { value: s }, t(s))),
+      ),
+    ),
     field('by', h('input', { name: 'by', required: true, value: ctx.user(), autocomplete: 'off' })),
     field('description', h('textarea', { name: 'description', rows: 3, maxlength: 4000 })),
-    h('fieldset', { class: 'place' }, h('legend', {}, t('place')), h('p', { class: 'muted' }, t('pickOnMap')), field('grid', gridInput), h('div', { class: 'row' }, field('lat', latInput), field('lon', lonInput))),
+    h(
+      'fieldset',
+      { class: 'place' },
+      h('legend', {}, t('place')),
+      h('p', { class: 'muted' }, t('pickOnMap')),
+      field('grid', gridInput),
+      h('div', { class: 'row' }, field('lat', latInput), field('lon', lonInput)),
+    ),
     h('div', { class: 'buttons' }, submit),
     status,
   );

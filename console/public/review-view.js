@@ -31,7 +31,12 @@ export function renderReview(root, { inc, record, user, act, exportMarkdown }) {
       h('h3', {}, t('lessons')),
       h('p', {}, record.lessons),
       h('h3', {}, t('actions')),
-      h('table', { class: 'table' }, h('tr', {}, h('th', {}, t('action')), h('th', {}, t('owner')), h('th', {}, t('due'))), record.actions.map((a) => h('tr', {}, h('td', {}, a.action), h('td', {}, a.owner), h('td', {}, a.due)))),
+      h(
+        'table',
+        { class: 'table' },
+        h('tr', {}, h('th', {}, t('action')), h('th', {}, t('owner')), h('th', {}, t('due'))),
+        record.actions.map((a) => h('tr', {}, h('td', {}, a.action), h('td', {}, a.owner), h('td', {}, a.due))),
+      ),
     );
   } else parts.push(h('p', { class: 'muted' }, t('notReviewed')));
   mount(root, parts);
@@ -68,7 +73,10 @@ function reviewForm(inc, user, act) {
       onsubmit: async (ev) => {
         ev.preventDefault();
         // Refuse here, naming what is missing, rather than drop a row: `reviewed` is final.
-        const missing = missingFields(form, [['rootCause', 'rootCause'], ['lessons', 'lessons']]);
+        const missing = missingFields(form, [
+          ['rootCause', 'rootCause'],
+          ['lessons', 'lessons'],
+        ]);
         const { actions, problems } = checkActionRows(draft.rows.map((r, i) => ({ ...r, inputs: rowInputs[i] })));
         if (missing.length || problems.length) {
           error.textContent = [missing.length ? missingMessage(missing) : '', ...problems].filter(Boolean).join(' · ');
@@ -88,7 +96,24 @@ function reviewForm(inc, user, act) {
     h('label', { class: 'field' }, h('span', {}, t('rootCause')), text('rootCause')),
     h('label', { class: 'field' }, h('span', {}, t('lessons')), text('lessons')),
     h('div', { class: 'field' }, h('span', {}, t('actions')), rows),
-    h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'add-action', onclick: () => { const row = { action: '', owner: inc.department ?? '', due: '' }; draft.rows.push(row); addRow(row); } }, t('addAction')), submit),
+    h(
+      'div',
+      { class: 'buttons' },
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'add-action',
+          onclick: () => {
+            const row = { action: '', owner: inc.department ?? '', due: '' };
+            draft.rows.push(row);
+            addRow(row);
+          },
+        },
+        t('addAction'),
+      ),
+      submit,
+    ),
     error,
   );
   return form;

@@ -8,7 +8,9 @@ const severities = (r) => (r.severity ? [r.severity] : (r.levels ?? []).map((l) 
 
 /** Render the view into root. ctx: {api, flows: the Node-RED path or null}. */
 export async function renderRules(root, ctx) {
-  const flows = ctx.flows ? h('a', { class: 'flows-link', href: ctx.flows, target: '_blank', rel: 'noopener' }, t('openFlows')) : h('span', { class: 'muted' }, t('flowsOff'));
+  const flows = ctx.flows
+    ? h('a', { class: 'flows-link', href: ctx.flows, target: '_blank', rel: 'noopener' }, t('openFlows'))
+    : h('span', { class: 'muted' }, t('flowsOff'));
   const head = h('header', { class: 'row' }, h('h2', {}, t('rules')), h('span', { class: 'spacer' }), flows);
   mount(root, head, h('p', { class: 'muted' }, '…'));
   let answer;
@@ -21,12 +23,18 @@ export async function renderRules(root, ctx) {
   mount(
     root,
     head,
-    answer.version !== undefined ? h('p', { class: 'muted mono' }, `${t('ruleSetVersion')} ${answer.version} · ${answer.hash ?? ''}`) : null,
+    answer.version !== undefined
+      ? h('p', { class: 'muted mono' }, `${t('ruleSetVersion')} ${answer.version} · ${answer.hash ?? ''}`)
+      : null,
     rules.length
       ? h(
           'table',
           { class: 'table rules-table' },
-          h('tr', {}, ['id', 'version', 'title', 'kind', 'severity', 'category', 'enabled'].map((k) => h('th', {}, t(k)))),
+          h(
+            'tr',
+            {},
+            ['id', 'version', 'title', 'kind', 'severity', 'category', 'enabled'].map((k) => h('th', {}, t(k))),
+          ),
           rules.map((r) => {
             const enabled = r.enabled !== false; // the envelope's default
             return h(
@@ -36,7 +44,12 @@ export async function renderRules(root, ctx) {
               h('td', {}, r.version ?? PLACEHOLDER),
               h('td', {}, r.name ?? PLACEHOLDER),
               h('td', { class: 'mono' }, r.kind),
-              h('td', {}, severities(r).map((s) => h('b', { class: `badge sev-${s}` }, t(`sev_${s}`))), r.levels ? ` (${r.levels.length})` : ''),
+              h(
+                'td',
+                {},
+                severities(r).map((s) => h('b', { class: `badge sev-${s}` }, t(`sev_${s}`))),
+                r.levels ? ` (${r.levels.length})` : '',
+              ),
               h('td', {}, r.category ? t(r.category) : PLACEHOLDER),
               h('td', {}, enabled ? t('yes') : t('no')),
             );

@@ -36,7 +36,8 @@ export function renderSilences(root, ctx) {
   draft.createdBy ??= ctx.user();
   const list = h('div', { class: 'silence-list' });
   const status = h('p', { class: 'action-error', role: 'status' });
-  const input = (name, attrs = {}) => h('input', { name, value: draft[name] ?? '', autocomplete: 'off', oninput: (e) => (draft[name] = e.target.value), ...attrs });
+  const input = (name, attrs = {}) =>
+    h('input', { name, value: draft[name] ?? '', autocomplete: 'off', oninput: (e) => (draft[name] = e.target.value), ...attrs });
   const field = (key, el) => h('label', { class: 'field' }, h('span', {}, t(key)), el);
   const endsAt = input('endsAt', { type: 'datetime-local' });
   const submit = h('button', { type: 'submit', class: 'primary' }, t('createSilence'));
@@ -66,20 +67,36 @@ export function renderSilences(root, ctx) {
     return h(
       'table',
       { class: 'table silences-table' },
-      h('tr', {}, ['id', 'matchers', 'state', 'from', 'to', 'createdBy', 'comment', ''].map((k) => h('th', {}, k ? t(k) : ''))),
+      h(
+        'tr',
+        {},
+        ['id', 'matchers', 'state', 'from', 'to', 'createdBy', 'comment', ''].map((k) => h('th', {}, k ? t(k) : '')),
+      ),
       silences.map((s) => {
         const state = silenceState(s, now);
         return h(
           'tr',
           { dataset: { silence: s.id, state } },
           h('td', { class: 'mono' }, s.id),
-          h('td', { class: 'mono' }, Object.entries(s.matchers).map(([k, v]) => `${k}=${v}`).join(' ')),
+          h(
+            'td',
+            { class: 'mono' },
+            Object.entries(s.matchers)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' '),
+          ),
           h('td', {}, h('span', { class: `silence-state ${state}` }, t(`silence_${state}`))),
           h('td', { class: 'mono' }, stamp(s.startsAt)),
           h('td', { class: 'mono' }, stamp(s.endsAt)),
           h('td', {}, s.createdBy, s.expiredBy ? ` · ${t('expiredBy')} ${s.expiredBy}` : ''),
           h('td', {}, s.comment),
-          h('td', {}, state === 'expired' ? PLACEHOLDER : h('button', { type: 'button', class: 'danger expire', onclick: () => expire(s) }, t('expire'))),
+          h(
+            'td',
+            {},
+            state === 'expired'
+              ? PLACEHOLDER
+              : h('button', { type: 'button', class: 'danger expire', onclick: () => expire(s) }, t('expire')),
+          ),
         );
       }),
     );
@@ -98,7 +115,12 @@ export function renderSilences(root, ctx) {
         status.textContent = '';
         submit.disabled = true;
         try {
-          const s = await ctx.api.createSilence({ matchers, createdBy: draft.createdBy.trim(), comment: draft.comment.trim(), endsAt: new Date(draft.endsAt).getTime() });
+          const s = await ctx.api.createSilence({
+            matchers,
+            createdBy: draft.createdBy.trim(),
+            comment: draft.comment.trim(),
+            endsAt: new Date(draft.endsAt).getTime(),
+          });
           status.textContent = `${t('silenceCreated')}: ${s.id}`;
           for (const k of [...MATCHERS, 'comment', 'endsAt']) {
             delete draft[k];
@@ -114,10 +136,32 @@ export function renderSilences(root, ctx) {
     },
     h('h2', {}, t('newSilence')),
     h('p', { class: 'muted' }, t('silenceHint')),
-    h('div', { class: 'matchers' }, MATCHERS.map((k) => field(k === 'device' ? 'device' : k, input(k, { placeholder: k === 'device' ? 'sensor-0*' : '' })))),
+    h(
+      'div',
+      { class: 'matchers' },
+      MATCHERS.map((k) => field(k === 'device' ? 'device' : k, input(k, { placeholder: k === 'device' ? 'sensor-0*' : '' }))),
+    ),
     field('createdBy', input('createdBy')),
     field('comment', input('comment', { maxlength: 2000 })),
-    field('endsAt', h('div', { class: 'row' }, endsAt, QUICK_HOURS.map((n) => h('button', { type: 'button', dataset: { hours: String(n) }, onclick: () => ((endsAt.value = draft.endsAt = localInput(Date.now() + n * 3_600_000)), (status.textContent = '')) }, `+${n}h`)))),
+    field(
+      'endsAt',
+      h(
+        'div',
+        { class: 'row' },
+        endsAt,
+        QUICK_HOURS.map((n) =>
+          h(
+            'button',
+            {
+              type: 'button',
+              dataset: { hours: String(n) },
+              onclick: () => ((endsAt.value = draft.endsAt = localInput(Date.now() + n * 3_600_000)), (status.textContent = '')),
+            },
+            `+${n}h`,
+          ),
+        ),
+      ),
+    ),
     h('div', { class: 'buttons' }, submit),
     status,
   );

@@ -54,7 +54,14 @@ export function telemetryChart(series, { marks = [], width = 700, height = 230, 
     const colour = PALETTE[i % PALETTE.length];
     const pts = s.points.map((p) => `${x(p.ts).toFixed(1)},${y(p.value).toFixed(1)}`).join(' ');
     svg.append(h('polyline', { points: pts, fill: 'none', stroke: colour, 'stroke-width': 2, class: 'series' }));
-    for (const p of s.points.slice(-200)) svg.append(h('circle', { cx: x(p.ts), cy: y(p.value), r: 2.5, fill: colour }, h('title', {}, `${s.deviceId} ${s.metric} ${p.value} @ ${clock(p.ts)}`)));
+    for (const p of s.points.slice(-200))
+      svg.append(
+        h(
+          'circle',
+          { cx: x(p.ts), cy: y(p.value), r: 2.5, fill: colour },
+          h('title', {}, `${s.deviceId} ${s.metric} ${p.value} @ ${clock(p.ts)}`),
+        ),
+      );
     svg.append(h('text', { x: pad.l + 4 + i * 170, y: height - 6, fill: colour, class: 'legend' }, `■ ${s.deviceId} · ${s.metric}`));
   });
   return svg;

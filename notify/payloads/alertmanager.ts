@@ -26,7 +26,12 @@ const alertOf = (n: Notice) => {
   return {
     status: ended ? 'resolved' : 'firing',
     labels,
-    annotations: { summary: titleOf(n), description: n.incident.description ?? n.note ?? '', event: n.event, ...(n.links.ack ? { ack_url: n.links.ack } : {}) },
+    annotations: {
+      summary: titleOf(n),
+      description: n.incident.description ?? n.note ?? '',
+      event: n.event,
+      ...(n.links.ack ? { ack_url: n.links.ack } : {}),
+    },
     startsAt: new Date(n.incident.createdAt).toISOString(),
     endsAt: ended ? new Date(end).toISOString() : ZERO_TIME,
     generatorURL: n.links.console,

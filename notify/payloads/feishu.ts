@@ -18,12 +18,16 @@ export function feishuBody(b: Batch, card: boolean): Record<string, unknown> {
   if (!card) return { msg_type: 'text', content: { text: plainOf(b) } };
   const n = b.head;
   const actions = [{ tag: 'button', text: { tag: 'plain_text', content: 'open the case' }, type: 'default', url: n.links.console }];
-  if (n.links.ack) actions.unshift({ tag: 'button', text: { tag: 'plain_text', content: 'acknowledge 确认接收' }, type: 'primary', url: n.links.ack });
+  if (n.links.ack)
+    actions.unshift({ tag: 'button', text: { tag: 'plain_text', content: 'acknowledge 确认接收' }, type: 'primary', url: n.links.ack });
   return {
     msg_type: 'interactive',
     card: {
       header: { title: { tag: 'plain_text', content: titleOf(n, b.notices.length) }, template: TEMPLATE[n.incident.severity] ?? 'blue' },
-      elements: [{ tag: 'markdown', content: markdownOf({ ...b, head: { ...n, links: { ...n.links, ack: undefined } } }) }, { tag: 'action', actions }],
+      elements: [
+        { tag: 'markdown', content: markdownOf({ ...b, head: { ...n, links: { ...n.links, ack: undefined } } }) },
+        { tag: 'action', actions },
+      ],
     },
   };
 }

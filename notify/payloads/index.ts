@@ -19,7 +19,11 @@ export { feishuSign } from './feishu.js';
 export type Outgoing = { kind: 'http'; request: HttpRequest } | { kind: 'mail'; mail: Mail };
 
 /** The message for `receiver` (secrets resolved), built at send time so signed timestamps are fresh. */
-export function buildOutgoing(b: Batch, receiver: Receiver, ctx: { now: number; deliveryId: string; externalURL: string; personEmail?: string }): Outgoing {
+export function buildOutgoing(
+  b: Batch,
+  receiver: Receiver,
+  ctx: { now: number; deliveryId: string; externalURL: string; personEmail?: string },
+): Outgoing {
   switch (receiver.type) {
     case 'webhook':
       return { kind: 'http', request: webhookRequest(b, receiver, ctx.deliveryId) };

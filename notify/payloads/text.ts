@@ -2,7 +2,12 @@
 // and a few facts. User text (titles, notes) is escaped so it stays text in Markdown.
 import type { Batch, Notice } from '../notice.js';
 
-const SEVERITY_LABEL: Record<string, string> = { red: '红色 I 特别严重', orange: '橙色 II 严重', yellow: '黄色 III 较重', blue: '蓝色 IV 一般' };
+const SEVERITY_LABEL: Record<string, string> = {
+  red: '红色 I 特别严重',
+  orange: '橙色 II 严重',
+  yellow: '黄色 III 较重',
+  blue: '蓝色 IV 一般',
+};
 const EVENT_LABEL: Record<string, string> = {
   opened: '预警 opened',
   acknowledged: '已确认 acknowledged',

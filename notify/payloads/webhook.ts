@@ -15,7 +15,13 @@ export function webhookBody(b: Batch): Record<string, unknown> {
   const body: Record<string, unknown> = { version: 1, event: n.event, incident: n.incident, links: n.links };
   if (b.notices.length > 1) {
     body.count = b.notices.length;
-    body.grouped = b.notices.map((x) => ({ event: x.event, incidentId: x.incident.id, title: x.incident.title, severity: x.incident.severity, ts: new Date(x.ts).toISOString() }));
+    body.grouped = b.notices.map((x) => ({
+      event: x.event,
+      incidentId: x.incident.id,
+      title: x.incident.title,
+      severity: x.incident.severity,
+      ts: new Date(x.ts).toISOString(),
+    }));
   }
   return body;
 }

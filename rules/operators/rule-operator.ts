@@ -4,8 +4,8 @@
 // engine can keep them across a reload and the rule-state store can save and restore them.
 import { randomUUID } from 'node:crypto';
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
-import type { Reading } from '../../ingest/schemas.js';
-import type { Detection } from '../detection.js';
+import type { Reading } from '../../model/reading.js';
+import type { Detection } from '../../model/detection.js';
 import type { RuleLogic, StepResult } from '../logic.js';
 import type { Rule } from '../schema.js';
 import { compileSelect } from '../select.js';

@@ -2,11 +2,12 @@
 // the readings of a review window, rebuilt from the measurements of schema.ts.
 import type { Transport } from '@influxdata/influxdb-client';
 import { z } from 'zod';
-import { DeviceKind, type Reading } from '../../ingest/schemas.js';
+import { DeviceKind, type Reading } from '../../model/reading.js';
 import type { TelemetryQuery } from '../types.js';
 import { StoreError } from '../errors.js';
 import { dbrp } from './options.js';
 import { LOC_FIELDS, MEASUREMENT, READING_MEASUREMENTS } from './schema.js';
+import { issuesOf } from '../../model/index.js';
 
 export const DEFAULT_QUERY_LIMIT = 5000;
 const MAX_QUERY_LIMIT = 100_000;
@@ -20,9 +21,7 @@ const Series = z.object({
   values: z.array(z.array(z.unknown())).default([]),
 });
 const QueryResponse = z.object({
-  results: z
-    .array(z.object({ error: z.string().optional(), series: z.array(Series).optional() }))
-    .default([]),
+  results: z.array(z.object({ error: z.string().optional(), series: z.array(Series).optional() })).default([]),
   error: z.string().optional(),
 });
 export type InfluxSeries = z.infer<typeof Series>;
@@ -59,8 +58,8 @@ export async function influxQl(t: Transport, bucket: string, statement: string):
   }
   const parsed = QueryResponse.safeParse(body);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new StoreError('invalid', `InfluxDB query answer: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'unexpected'}`);
+    const [issue] = issuesOf(parsed.error);
+    throw new StoreError('invalid', `InfluxDB query answer: ${issue?.path ?? ''}: ${issue?.message ?? 'unexpected'}`);
   }
   const error = parsed.data.error ?? parsed.data.results.find((r) => r.error)?.error;
   if (error) throw new StoreError('invalid', `InfluxDB query refused: ${error}`);
@@ -78,7 +77,11 @@ export async function queryReadings(t: Transport, bucket: string, q: TelemetryQu
 
 /** The InfluxQL statement of one page of one measurement, oldest first: `time >= fromUs`
  *  with a LIMIT, or with `exactUs` every row at that one timestamp. */
-export function pageStatement(measurement: string, q: TelemetryQuery, page: { fromUs: number; limit: number } | { exactUs: number }): string {
+export function pageStatement(
+  measurement: string,
+  q: TelemetryQuery,
+  page: { fromUs: number; limit: number } | { exactUs: number },
+): string {
   const where = 'exactUs' in page ? [`time = ${page.exactUs}u`] : [`time >= ${page.fromUs}u`, `time <= ${Math.trunc(q.to)}ms`];
   where.push(...tagFilters(q));
   return `SELECT * FROM ${ident(measurement)} WHERE ${where.join(' AND ')} ORDER BY time ASC${'limit' in page ? ` LIMIT ${page.limit}` : ''}`;
@@ -145,7 +148,8 @@ export function seriesToReadings(s: InfluxSeries): Reading[] {
       r.events.push(e);
     } else {
       for (const [name, v] of Object.entries(col)) {
-        if (typeof v === 'number' && name !== 'time' && !TAGS.has(name) && name !== LOC_FIELDS.lat && name !== LOC_FIELDS.lon) r.metrics[name] = v;
+        if (typeof v === 'number' && name !== 'time' && !TAGS.has(name) && name !== LOC_FIELDS.lat && name !== LOC_FIELDS.lon)
+          r.metrics[name] = v;
       }
       if (loc) r.loc = s.name === MEASUREMENT.dronePosition && r.metrics.alt !== undefined ? { ...loc, alt: r.metrics.alt } : loc;
       if (typeof col.mission === 'string') r.mission = col.mission;

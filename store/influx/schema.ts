@@ -3,8 +3,8 @@
 // district, grid, type, rule, severity, category, phase, stage, department); anything unbounded
 // (ids, messages, notes, missions) is a field, so the series count stays bounded by the fleet.
 import { Point } from '@influxdata/influxdb-client';
-import type { Reading } from '../../ingest/schemas.js';
-import type { Detection } from '../../rules/detection.js';
+import type { Reading } from '../../model/reading.js';
+import type { Detection } from '../../model/detection.js';
 import type { IncidentEventRecord } from '../types.js';
 
 export const MEASUREMENT = {
@@ -117,29 +117,35 @@ export function createLineEncoder(opts: { onInvalid?: (point: InvalidPoint) => v
       const tags = { kind: r.kind, device: r.deviceId, district: r.district, grid: r.grid };
       const lines: string[] = [];
       if (r.channel === 'status' && r.status) {
-        lines.push(guard(MEASUREMENT.deviceStatus, () => {
-          const p = new Point(MEASUREMENT.deviceStatus).booleanField('online', r.status === 'online');
-          return stamp(p, MEASUREMENT.deviceStatus, tags, r.ts);
-        }));
+        lines.push(
+          guard(MEASUREMENT.deviceStatus, () => {
+            const p = new Point(MEASUREMENT.deviceStatus).booleanField('online', r.status === 'online');
+            return stamp(p, MEASUREMENT.deviceStatus, tags, r.ts);
+          }),
+        );
       }
       if (Object.keys(r.metrics).length > 0) {
         const m = r.kind === 'drone' ? MEASUREMENT.dronePosition : MEASUREMENT.telemetry;
-        lines.push(guard(m, () => {
-          const p = new Point(m);
-          for (const [name, value] of Object.entries(r.metrics)) p.floatField(name, value);
-          loc(p, r.loc);
-          if (r.mission) p.stringField('mission', oneLine(r.mission));
-          return stamp(p, m, tags, r.ts);
-        }));
+        lines.push(
+          guard(m, () => {
+            const p = new Point(m);
+            for (const [name, value] of Object.entries(r.metrics)) p.floatField(name, value);
+            loc(p, r.loc);
+            if (r.mission) p.stringField('mission', oneLine(r.mission));
+            return stamp(p, m, tags, r.ts);
+          }),
+        );
       }
       for (const e of r.events) {
-        lines.push(guard(MEASUREMENT.event, () => {
-          const p = new Point(MEASUREMENT.event).floatField('confidence', e.confidence);
-          if (e.count !== undefined) p.intField('count', e.count);
-          if (e.snapshot) p.stringField('snapshot', e.snapshot);
-          loc(p, e.loc ?? r.loc);
-          return stamp(p, MEASUREMENT.event, { ...tags, type: e.type }, r.ts);
-        }));
+        lines.push(
+          guard(MEASUREMENT.event, () => {
+            const p = new Point(MEASUREMENT.event).floatField('confidence', e.confidence);
+            if (e.count !== undefined) p.intField('count', e.count);
+            if (e.snapshot) p.stringField('snapshot', e.snapshot);
+            loc(p, e.loc ?? r.loc);
+            return stamp(p, MEASUREMENT.event, { ...tags, type: e.type }, r.ts);
+          }),
+        );
       }
       return lines.filter((l) => l.length > 0);
     },

@@ -1,7 +1,7 @@
 // TelemetryReader on InfluxDB: InfluxQL on /query (query.ts), which 1.x, 2.x and 3.x answer.
 // Buckets are InfluxDB's own `GROUP BY time(step)`, so only the buckets cross the wire.
 import type { Transport } from '@influxdata/influxdb-client';
-import type { Reading } from '../../ingest/schemas.js';
+import type { Reading } from '../../model/reading.js';
 import { toSeries, type BucketRow, type SeriesQuery, type TelemetryReader } from '../telemetry-series.js';
 import { ident, influxQl, literal, seriesToReadings, type InfluxSeries } from './query.js';
 import { LOC_FIELDS, MEASUREMENT, READING_MEASUREMENTS } from './schema.js';
@@ -21,7 +21,8 @@ export const LATEST_LOOKBACK = '30d';
 export function seriesStatement(q: SeriesQuery): string {
   const fns = Object.keys(AGGREGATES) as Aggregate[];
   // One metric: aliases give the same column names a wildcard would.
-  const select = q.metric === undefined ? fns.map((f) => `${f}(*)`) : fns.map((f) => `${f}(${ident(q.metric!)}) AS ${ident(`${f}_${q.metric}`)}`);
+  const select =
+    q.metric === undefined ? fns.map((f) => `${f}(*)`) : fns.map((f) => `${f}(${ident(q.metric!)}) AS ${ident(`${f}_${q.metric}`)}`);
   const where = [`"device" = ${literal(q.deviceId)}`, `time >= ${Math.trunc(q.from)}ms`, `time <= ${Math.trunc(q.to)}ms`];
   return `SELECT ${select.join(', ')} FROM ${METRIC_MEASUREMENTS.map(ident).join(',')} WHERE ${where.join(' AND ')} GROUP BY time(${q.stepMs}ms) fill(none)`;
 }
@@ -62,7 +63,11 @@ export async function latestReadings(t: Transport, bucket: string, max: number):
   const byDevice = new Map<string, Reading[]>();
   for (const s of await influxQl(t, bucket, statement)) {
     const tags = Object.entries(s.tags ?? {});
-    const withTags = { ...s, columns: [...s.columns, ...tags.map(([k]) => k)], values: s.values.map((row) => [...row, ...tags.map(([, v]) => v)]) };
+    const withTags = {
+      ...s,
+      columns: [...s.columns, ...tags.map(([k]) => k)],
+      values: s.values.map((row) => [...row, ...tags.map(([, v]) => v)]),
+    };
     for (const r of seriesToReadings(withTags)) {
       const mine = byDevice.get(r.deviceId);
       if (mine) mine.push(r);
@@ -75,7 +80,12 @@ export async function latestReadings(t: Transport, bucket: string, max: number):
 /** Build the reader on its own transport (queries never wait behind the sink's writes). */
 export function openInfluxTelemetryReader(o: InfluxReaderOptions, flush: () => Promise<void> = async () => {}): TelemetryReader {
   const transport = createTrackedTransport({
-    url: o.url, bucket: o.bucket, api: o.api, timeoutMs: o.timeoutMs ?? 30_000, maxInFlight: 1, maxWaitingLines: 0,
+    url: o.url,
+    bucket: o.bucket,
+    api: o.api,
+    timeoutMs: o.timeoutMs ?? 30_000,
+    maxInFlight: 1,
+    maxWaitingLines: 0,
     ...(o.token !== undefined ? { token: o.token } : {}),
   });
   return {

@@ -13,6 +13,7 @@ import { createLineEncoder } from './schema.js';
 import type { Spool } from './spool.js';
 import { createTrackedTransport } from './transport.js';
 import { createSpoolReplayer } from './replay.js';
+import { issuesOf } from '../../model/index.js';
 
 export interface InfluxSinkStats {
   state: 'ok' | 'retrying' | 'replaying' | 'unreachable' | 'closed';
@@ -61,12 +62,15 @@ const isBadData = (err: Error) => err instanceof HttpError && (err.statusCode ==
 // As the client decides: network errors and 429/5xx are worth retrying.
 const isRetriable = (err: Error) => !(err instanceof HttpError) || err.statusCode >= 429;
 
+/** Socket timeout of a write request when the options set none. */
+const WRITE_TIMEOUT_MS = 10_000;
+
 /** Build the InfluxDB TelemetrySink. Throws StoreError('invalid') on bad options. */
 export function createInfluxSink(input: InfluxSinkOptionsInput, deps: InfluxSinkDeps): InfluxSink {
   const parsed = InfluxSinkOptions.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new StoreError('invalid', `influx option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+    const [issue] = issuesOf(parsed.error);
+    throw new StoreError('invalid', `influx option ${issue?.path ?? ''}: ${issue?.message ?? 'invalid'}`);
   }
   const o = parsed.data;
   const { spool } = deps;
@@ -77,8 +81,19 @@ export function createInfluxSink(input: InfluxSinkOptionsInput, deps: InfluxSink
     error: (message, err) => logger.debug({ err }, `influxdb-client: ${message}`),
     warn: (message, err) => logger.debug({ err }, `influxdb-client: ${message}`),
   });
-  const transport = createTrackedTransport({ ...o, maxWaitingLines: o.maxBufferLines });
-  const c = { accepted: 0, written: 0, replayed: 0, rejected: 0, replayRejected: 0, spooled: 0, lost: 0, invalid: 0, failedRequests: 0, settled: 0 };
+  const transport = createTrackedTransport({ ...o, timeoutMs: o.timeout ?? WRITE_TIMEOUT_MS, maxWaitingLines: o.maxBufferLines });
+  const c = {
+    accepted: 0,
+    written: 0,
+    replayed: 0,
+    rejected: 0,
+    replayRejected: 0,
+    spooled: 0,
+    lost: 0,
+    invalid: 0,
+    failedRequests: 0,
+    settled: 0,
+  };
   // One bad point is left out here, so it cannot make InfluxDB refuse the batch it would share.
   const encoder = createLineEncoder({
     onInvalid: ({ measurement, reason }) => {
@@ -115,12 +130,12 @@ export function createInfluxSink(input: InfluxSinkOptionsInput, deps: InfluxSink
   const client = new InfluxDB({ url: o.url, transport });
   const writeApi = client.getWriteApi(o.org ?? '', o.bucket, 'us', {
     batchSize: o.batchSize,
-    flushInterval: o.flushIntervalMs,
+    flushInterval: o.flushInterval,
     maxRetries: o.maxRetries,
-    maxRetryTime: o.maxRetryTimeMs,
-    minRetryDelay: o.minRetryDelayMs,
-    maxRetryDelay: o.maxRetryDelayMs,
-    retryJitter: Math.min(200, o.minRetryDelayMs),
+    maxRetryTime: o.maxRetryTime,
+    minRetryDelay: o.minRetryDelay,
+    maxRetryDelay: o.maxRetryDelay,
+    retryJitter: Math.min(200, o.minRetryDelay),
     maxBufferLines: o.maxBufferLines,
     writeSuccess(lines) {
       if (settle(lines)) c.written += lines.length;
@@ -153,7 +168,7 @@ export function createInfluxSink(input: InfluxSinkOptionsInput, deps: InfluxSink
     spool,
     transport,
     path: `/api/v2/write?org=${encodeURIComponent(o.org ?? '')}&bucket=${encodeURIComponent(o.bucket)}&precision=us`,
-    intervalMs: o.replayIntervalMs,
+    intervalMs: o.replayInterval,
     isBadData,
     logger,
     onWritten: (n) => {
@@ -196,7 +211,7 @@ export function createInfluxSink(input: InfluxSinkOptionsInput, deps: InfluxSink
       // One last attempt for what waits in the retry buffer; a failure now spools (closing).
       await writeApi.flush(true).catch(() => undefined);
     }
-    await transport.idle(o.closeTimeoutMs);
+    await transport.idle(o.closeTimeout);
     // Nothing may start between the idle check and dispose: both run in this one tick.
     writeApi.dispose();
     for (const lines of [...retrying]) if (settle(lines)) toSpool(lines, 'shutdown');
@@ -245,7 +260,12 @@ export function createInfluxSink(input: InfluxSinkOptionsInput, deps: InfluxSink
     flush: () => {
       const lostBefore = c.lost;
       return durable().then(() => {
-        if (c.lost > lostBefore) throw new StoreError('dropped', `${c.lost - lostBefore} InfluxDB lines lost (neither written nor spooled) while this flush waited`, true);
+        if (c.lost > lostBefore)
+          throw new StoreError(
+            'dropped',
+            `${c.lost - lostBefore} InfluxDB lines lost (neither written nor spooled) while this flush waited`,
+            true,
+          );
       });
     },
     close: () => (closingPromise ??= close()),

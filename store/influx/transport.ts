@@ -3,11 +3,7 @@
 // (2) bound the write requests on the wire and (3) know whether the server answers.
 import { HttpError, InfluxDB, type CommunicationObserver, type SendOptions, type Transport } from '@influxdata/influxdb-client';
 import { dbrp } from './options.js';
-
-/** Refused before sending: too many writes on the wire and waiting. Retriable (not an HttpError). */
-export class InFlightLimitError extends Error {
-  override readonly name = 'InFlightLimitError';
-}
+import { InFlightLimitError } from '../errors.js';
 
 export interface TrackedTransport extends Transport {
   /** Write requests sent and not yet answered, and those waiting for a free slot. */

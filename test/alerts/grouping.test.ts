@@ -5,7 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, connectMqtt, eventually, publish, startTestService, tempFile } from '../support/service.js';
 
 const RULES = {
-  rules: [{ id: 'device-offline', version: 1, name: '设备离线', kind: 'absence', select: { kind: 'sensor' }, after: '1s', severity: 'blue', category: 'device' }],
+  rules: [
+    {
+      id: 'device-offline',
+      version: 1,
+      name: '设备离线',
+      kind: 'absence',
+      select: { kind: 'sensor' },
+      after: '1s',
+      severity: 'blue',
+      category: 'device',
+    },
+  ],
 };
 // Three places far enough apart (500 m grid cells) to fall in three grids.
 const PLACE = { a: { lat: 31.2304, lon: 121.4737 }, b: { lat: 31.3004, lon: 121.5537 }, c: { lat: 31.1504, lon: 121.3937 } };
@@ -16,14 +27,19 @@ const clients: MqttClient[] = [];
 
 /** A sensor with its last will, seen once at `loc`. */
 async function sensor(id: string, loc: { lat: number; lon: number }): Promise<MqttClient> {
-  const c = await connectMqtt(svc.urls.mqtt, { clientId: id, will: { topic: `city/sensor/${id}/status`, payload: Buffer.from('offline'), qos: 1, retain: true } });
+  const c = await connectMqtt(svc.urls.mqtt, {
+    clientId: id,
+    will: { topic: `city/sensor/${id}/status`, payload: Buffer.from('offline'), qos: 1, retain: true },
+  });
   clients.push(c);
   await publish(c, `city/sensor/${id}/telemetry`, { metrics: { waterLevel: 0.1 }, loc });
   return c;
 }
 
-const deviceIncidents = async () => (await api(svc.urls.http, '/api/incidents?category=device&limit=1000')).json.incidents as Array<Record<string, any>>;
-const holding = (list: Array<Record<string, any>>, id: string) => list.find((i) => i.members?.some((m: { deviceId: string }) => m.deviceId === id));
+const deviceIncidents = async () =>
+  (await api(svc.urls.http, '/api/incidents?category=device&limit=1000')).json.incidents as Array<Record<string, any>>;
+const holding = (list: Array<Record<string, any>>, id: string) =>
+  list.find((i) => i.members?.some((m: { deviceId: string }) => m.deviceId === id));
 
 beforeAll(async () => {
   svc = await startTestService({ rules: tempFile('rules.json', RULES) });

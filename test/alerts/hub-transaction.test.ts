@@ -1,5 +1,6 @@
 // The alert path's messages go out on /ws only once their store transaction has committed
 // (hub.deferSends around store.writeTransaction); a rolled-back one is never sent.
+import type { LogMessage } from '../../model/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveClient, startHubServer, type HubServer } from '../support/hub-server.js';
 
@@ -13,7 +14,7 @@ describe('messages of a store transaction on /ws', () => {
   const until = async (cond: () => boolean) => {
     for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
   };
-  const alert = (n: number) => ({ type: 'alert' as const, n });
+  const alert = (n: number) => ({ type: 'alert', n }) as object as LogMessage;
 
   it('sends a committed transaction’s messages after the commit, in order', async () => {
     const c = await live();
@@ -27,7 +28,10 @@ describe('messages of a store transaction on /ws', () => {
     );
     await until(() => c.got.filter((m) => m.type === 'alert').length === 2);
     expect(sentDuring).toBe(0);
-    expect(c.got.filter((m) => m.type === 'alert').map((m) => [m.n, m.seq])).toEqual([[1, seqs[0]], [2, seqs[1]]]);
+    expect(c.got.filter((m) => m.type === 'alert').map((m) => [m.n, m.seq])).toEqual([
+      [1, seqs[0]],
+      [2, seqs[1]],
+    ]);
     c.ws.close();
   });
 

@@ -66,7 +66,8 @@ describe('reporter tokens (12345 hotline, citizen app)', () => {
 
   it('five reports of one pothole nearby are one incident with five reports', async () => {
     const answers = [];
-    for (const [i, m] of [0, 40, 80, 120, 160].entries()) answers.push(await report(HOTLINE, { loc: north(m), by: `caller-${i + 1}`, description: `call ${i + 1}` }));
+    for (const [i, m] of [0, 40, 80, 120, 160].entries())
+      answers.push(await report(HOTLINE, { loc: north(m), by: `caller-${i + 1}`, description: `call ${i + 1}` }));
     expect(answers.map((a) => a.status)).toEqual([201, 200, 200, 200, 200]);
     expect(answers.map((a) => a.json.merged)).toEqual([false, true, true, true, true]);
     const id = answers[0]!.json.id as string;
@@ -78,7 +79,11 @@ describe('reporter tokens (12345 hotline, citizen app)', () => {
     expect(full.reports.map((r: { by: string }) => r.by)).toEqual(['caller-1', 'caller-2', 'caller-3', 'caller-4', 'caller-5']);
     const types = full.timeline.map((e: { type: string }) => e.type);
     expect(types).toEqual(['opened', 'report', 'report', 'report', 'report']);
-    expect(full.timeline[4]).toMatchObject({ actor: 'caller-5', note: 'call 5', data: { principal: 'hotline-12345', role: 'reporter', reportCount: 5 } });
+    expect(full.timeline[4]).toMatchObject({
+      actor: 'caller-5',
+      note: 'call 5',
+      data: { principal: 'hotline-12345', role: 'reporter', reportCount: 5 },
+    });
     const road = (await api(svc.urls.http, '/api/incidents?category=road')).json.incidents as Array<{ id: string }>;
     expect(road.map((i) => i.id).sort()).toEqual([first, id].sort());
   });
@@ -92,7 +97,9 @@ describe('reporter tokens (12345 hotline, citizen app)', () => {
   });
 
   it('an operator report keeps opening its own case, with the full incident as before', async () => {
-    const r = await api(svc.urls.http, '/api/incidents', { body: { category: 'road', title: 'pothole (patrol)', loc: HERE, source: 'patrol', by: 'patrol-1' } });
+    const r = await api(svc.urls.http, '/api/incidents', {
+      body: { category: 'road', title: 'pothole (patrol)', loc: HERE, source: 'patrol', by: 'patrol-1' },
+    });
     expect(r.status).toBe(201);
     expect(r.json).toMatchObject({ merged: false, reportCount: 1, timeline: [{ type: 'opened' }] });
   });
@@ -109,6 +116,9 @@ describe('reporter tokens (12345 hotline, citizen app)', () => {
     expect((await report(HOTLINE)).status).toBe(200);
     expect((await report(HOTLINE)).status).toBe(429);
     // Operators are not paced by the reporter rate.
-    expect((await api(svc.urls.http, '/api/incidents', { body: { category: 'road', title: 'x', grid: 'G-9', source: 'patrol', by: 'p' } })).status).toBe(201);
+    expect(
+      (await api(svc.urls.http, '/api/incidents', { body: { category: 'road', title: 'x', grid: 'G-9', source: 'patrol', by: 'p' } }))
+        .status,
+    ).toBe(201);
   });
 });

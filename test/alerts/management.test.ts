@@ -2,18 +2,49 @@
 // escalation over MQTT → /ws, CAP 1.2 (validated against the OASIS schema) and 综合评价 over HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { type Operator as Op, type WsMessage, Operator, api, connectMqtt, eventually, publish, startTestService, tempFile } from '../support/service.js';
+import {
+  type Operator as Op,
+  type WsMessage,
+  Operator,
+  api,
+  connectMqtt,
+  eventually,
+  publish,
+  startTestService,
+  tempFile,
+} from '../support/service.js';
 import { alertsInFeed, tag, validateCaps } from '../unit/alerts/cap-validate.js';
 
 const RULES = {
   rules: [
-    { id: 'water-high', version: 1, name: '积水超限', kind: 'threshold', select: { metric: 'waterLevel' }, above: 0.5, clear: { below: 0.4 }, severity: 'orange', category: 'flood' },
-    { id: 'rain-heavy', version: 1, name: '强降雨', kind: 'threshold', select: { metric: 'rain' }, above: 30, severity: 'yellow', category: 'flood' },
+    {
+      id: 'water-high',
+      version: 1,
+      name: '积水超限',
+      kind: 'threshold',
+      select: { metric: 'waterLevel' },
+      above: 0.5,
+      clear: { below: 0.4 },
+      severity: 'orange',
+      category: 'flood',
+    },
+    {
+      id: 'rain-heavy',
+      version: 1,
+      name: '强降雨',
+      kind: 'threshold',
+      select: { metric: 'rain' },
+      above: 30,
+      severity: 'yellow',
+      category: 'flood',
+    },
   ],
 };
 const ROUTING = {
   default: { department: 'city-operations-center' },
-  routes: [{ category: 'flood', department: 'water-affairs', deadlines: { orange: { acknowledge: '300ms', arrive: '1h', resolve: '2h' } } }],
+  routes: [
+    { category: 'flood', department: 'water-affairs', deadlines: { orange: { acknowledge: '300ms', arrive: '1h', resolve: '2h' } } },
+  ],
   escalation: { interval: '300ms', maxReminders: 1 },
 };
 const INSPECTOR = 'inspector-token-0123456789';
@@ -97,7 +128,11 @@ describe('alert management over MQTT, /ws and HTTP', () => {
     expect(esc.event).toMatchObject({ actor: 'system', data: { deadline: 'acknowledge', to: ['city-operations-center'] } });
     await op.next((m) => m.type === 'incident' && eventType(m) === 'reminder' && (m.incident as { id: string }).id === id);
     const timeline = (await api(svc.urls.http, `/api/incidents/${id}`)).json.timeline.map((e: { type: string }) => e.type);
-    expect(timeline.filter((t: string) => ['overdue', 'escalation', 'reminder'].includes(t))).toEqual(['overdue', 'escalation', 'reminder']);
+    expect(timeline.filter((t: string) => ['overdue', 'escalation', 'reminder'].includes(t))).toEqual([
+      'overdue',
+      'escalation',
+      'reminder',
+    ]);
   });
 
   it('serves CAP 1.2 (Alert, Update, Cancel) and a CAP feed, each valid against the OASIS schema', async () => {
@@ -116,21 +151,38 @@ describe('alert management over MQTT, /ws and HTTP', () => {
     expect(feed.headers.get('content-type')).toBe('application/atom+xml; charset=utf-8');
     const entries = alertsInFeed(feed.text);
     expect(entries.length).toBeGreaterThanOrEqual(2);
-    const docs = { alert: alert.text, update: update.text, cancel: cancel.text, ...Object.fromEntries(entries.map((x, i) => [`feed${i}`, x])) };
+    const docs = {
+      alert: alert.text,
+      update: update.text,
+      cancel: cancel.text,
+      ...Object.fromEntries(entries.map((x, i) => [`feed${i}`, x])),
+    };
     const errors = await validateCaps(docs);
     expect(Object.values(errors).flat()).toEqual([]);
     expect((await api(svc.urls.http, '/api/incidents/INC-NOPE/cap')).status).toBe(404);
   });
 
   it('keeps satisfaction from close and reports 综合评价 as JSON and CSV', async () => {
-    const r = await api(svc.urls.http, '/api/incidents', { body: { category: 'flood', title: '路面积水', grid: 'G-1-1', source: 'hotline_12345', by: 'op-7' } });
+    const r = await api(svc.urls.http, '/api/incidents', {
+      body: { category: 'flood', title: '路面积水', grid: 'G-1-1', source: 'hotline_12345', by: 'op-7' },
+    });
     const id = r.json.id as string;
-    for (const [action, by] of [['acknowledge', 'op-7'], ['dispatch', 'op-7'], ['feedback', 'crew-wang']]) {
+    for (const [action, by] of [
+      ['acknowledge', 'op-7'],
+      ['dispatch', 'op-7'],
+      ['feedback', 'crew-wang'],
+    ]) {
       expect((await api(svc.urls.http, `/api/incidents/${id}/actions`, { body: { action, by } })).status).toBe(200);
     }
-    const wrong = await api(svc.urls.http, `/api/incidents/${id}/actions`, { token: INSPECTOR, body: { action: 'close', by: 'inspector', satisfaction: 101 } });
+    const wrong = await api(svc.urls.http, `/api/incidents/${id}/actions`, {
+      token: INSPECTOR,
+      body: { action: 'close', by: 'inspector', satisfaction: 101 },
+    });
     expect(wrong.json.error.issues[0].path).toBe('satisfaction');
-    const closed = await api(svc.urls.http, `/api/incidents/${id}/actions`, { token: INSPECTOR, body: { action: 'close', by: 'inspector', satisfaction: 90 } });
+    const closed = await api(svc.urls.http, `/api/incidents/${id}/actions`, {
+      token: INSPECTOR,
+      body: { action: 'close', by: 'inspector', satisfaction: 90 },
+    });
     expect(closed.json).toMatchObject({ state: 'closed', satisfaction: 90 });
 
     const ev = await api(svc.urls.http, '/api/evaluation?groupBy=source');

@@ -6,8 +6,27 @@ import { api, connectMqtt, eventually, publish, startTestService, tempFile } fro
 
 const RULES = {
   rules: [
-    { id: 'water-high', version: 1, name: '积水超限', kind: 'threshold', select: { metric: 'waterLevel' }, above: 0.5, clear: { below: 0.4 }, severity: 'orange', category: 'flood' },
-    { id: 'rain-heavy', version: 1, name: '强降雨', kind: 'threshold', select: { metric: 'rain' }, above: 30, severity: 'yellow', category: 'flood' },
+    {
+      id: 'water-high',
+      version: 1,
+      name: '积水超限',
+      kind: 'threshold',
+      select: { metric: 'waterLevel' },
+      above: 0.5,
+      clear: { below: 0.4 },
+      severity: 'orange',
+      category: 'flood',
+    },
+    {
+      id: 'rain-heavy',
+      version: 1,
+      name: '强降雨',
+      kind: 'threshold',
+      select: { metric: 'rain' },
+      above: 30,
+      severity: 'yellow',
+      category: 'flood',
+    },
   ],
 };
 // Places far apart (500 m grid cells): each test has its own grid, so no incident of one inhibits another's.
@@ -39,7 +58,10 @@ const incidentsOf = async (deviceId: string) =>
   ((await api(svc.urls.http, '/api/incidents')).json.incidents as Incident[]).filter((i) => i.deviceId === deviceId);
 const mutedCount = async (reason: string) => {
   const text = (await api(svc.urls.http, '/metrics', { token: null })).text;
-  return [...text.matchAll(new RegExp(`citysense_detections_muted_total\\{reason="${reason}"[^}]*\\} (\\d+)`, 'g'))].reduce((n, m) => n + Number(m[1]), 0);
+  return [...text.matchAll(new RegExp(`citysense_detections_muted_total\\{reason="${reason}"[^}]*\\} (\\d+)`, 'g'))].reduce(
+    (n, m) => n + Number(m[1]),
+    0,
+  );
 };
 const firstEvent = async (id: string) => ((await api(svc.urls.http, `/api/incidents/${id}`)).json.timeline as Event[])[0]!;
 const silence = async (matchers: Record<string, string>, duration: string) => {

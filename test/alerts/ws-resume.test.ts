@@ -10,7 +10,9 @@ beforeAll(async () => {
 afterAll(() => svc?.stop());
 
 const report = (n: number) =>
-  api(svc.urls.http, '/api/incidents', { body: { category: 'flood', title: `water at gate ${n}`, grid: `G-${n}`, source: 'patrol', by: 'patrol-1' } });
+  api(svc.urls.http, '/api/incidents', {
+    body: { category: 'flood', title: `water at gate ${n}`, grid: `G-${n}`, source: 'patrol', by: 'patrol-1' },
+  });
 
 describe('/ws resume', () => {
   it('refuses a second resume with an error, and sends every seq at most once', async () => {
@@ -21,7 +23,10 @@ describe('/ws resume', () => {
     op.send({ type: 'resume', since: 0 });
     op.send({ type: 'resume', since: 0 });
     const refused = await op.next((m) => m.type === 'error');
-    expect(refused).toMatchObject({ type: 'error', error: { code: 'already_resumed', message: expect.stringMatching(/once per connection/) } });
+    expect(refused).toMatchObject({
+      type: 'error',
+      error: { code: 'already_resumed', message: expect.stringMatching(/once per connection/) },
+    });
     expect(refused.seq).toBeUndefined();
     await op.next((m) => m.type !== 'hello' && m.seq === hello);
     // …and it goes on live.

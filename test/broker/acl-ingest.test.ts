@@ -109,7 +109,12 @@ describe('publish ACL and ingest (registered devices only)', () => {
     expect(after.accepted - before.accepted).toBe(4);
     expect(after.refused - before.refused).toBe(4);
     // Two connections: their relative order at the broker is not defined, so compare as sets.
-    expect(h.ingest.deadLetters.list(4).map((d) => d.reason).sort()).toEqual(['bad_topic', 'invalid_json', 'invalid_payload', 'invalid_payload']);
+    expect(
+      h.ingest.deadLetters
+        .list(4)
+        .map((d) => d.reason)
+        .sort(),
+    ).toEqual(['bad_topic', 'invalid_json', 'invalid_payload', 'invalid_payload']);
   });
 
   it('speaks MQTT over WebSocket on /mqtt', async () => {

@@ -30,7 +30,10 @@ export interface Harness {
 }
 
 /** Start broker + ingest on 127.0.0.1, port 0. */
-export async function startHarness({ allowAnonymous = false, limits = {} }: { allowAnonymous?: boolean; limits?: BrokerLimitsInput } = {}): Promise<Harness> {
+export async function startHarness({
+  allowAnonymous = false,
+  limits = {},
+}: { allowAnonymous?: boolean; limits?: BrokerLimitsInput } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'citysense-broker-'));
   const registryPath = join(dir, 'devices.json');
   writeFileSync(registryPath, JSON.stringify(DEVICES));

@@ -15,7 +15,8 @@ afterEach(async () => {
 const ops = (harness: Harness) => harness.connect({ clientId: 'ops-tool', username: 'ops', password: 'pw-ops', clean: false });
 const device = (harness: Harness) => harness.connect({ clientId: 's1', username: 's1', password: 'pw-s1' });
 const publish = async (d: MqttClient, from: number, count: number) => {
-  for (let i = from; i < from + count; i++) await d.publishAsync('city/sensor/s1/telemetry', JSON.stringify({ metrics: { n: i } }), { qos: 1 });
+  for (let i = from; i < from + count; i++)
+    await d.publishAsync('city/sensor/s1/telemetry', JSON.stringify({ metrics: { n: i } }), { qos: 1 });
 };
 /** Every message `c` receives until `count` have come or `ms` pass, as their `n`. */
 async function receive(c: MqttClient, count: number, ms = 5000): Promise<number[]> {

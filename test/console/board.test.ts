@@ -5,10 +5,23 @@
 import type { MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKEN, api, connectMqtt, eventually, publish, startTestService, tempFile } from '../support/service.js';
+import { TOKEN, api, connectMqtt, publish, startTestService, tempFile } from '../support/service.js';
 import { HAVE_CHROMIUM, launchChromium, shot } from './browser.js';
 
-const RULES = { rules: [{ id: 'device-offline', version: 1, name: '设备离线', kind: 'absence', select: { kind: 'sensor' }, after: '1m', severity: 'blue', category: 'device' }] };
+const RULES = {
+  rules: [
+    {
+      id: 'device-offline',
+      version: 1,
+      name: '设备离线',
+      kind: 'absence',
+      select: { kind: 'sensor' },
+      after: '1m',
+      severity: 'blue',
+      category: 'device',
+    },
+  ],
+};
 const CREW = 'water-crew-token-0123456789';
 const INSPECTOR = 'inspector-token-0123456789';
 const USER = 'op-board';
@@ -22,7 +35,9 @@ describe.skipIf(!HAVE_CHROMIUM)('incident board in Chromium', () => {
   const devices: MqttClient[] = [];
 
   const report = async (severity: string, category: string, i: number) => {
-    const r = await api(svc.urls.http, '/api/incidents', { body: { category, title: `${category} #${i}`, severity, grid: `G-7-${i}`, source: 'patrol', by: 'seed' } });
+    const r = await api(svc.urls.http, '/api/incidents', {
+      body: { category, title: `${category} #${i}`, severity, grid: `G-7-${i}`, source: 'patrol', by: 'seed' },
+    });
     expect(r.status).toBe(201);
     seeded[severity]!.push(r.json.id);
     return r.json.id as string;
@@ -93,14 +108,19 @@ describe.skipIf(!HAVE_CHROMIUM)('incident board in Chromium', () => {
     await page.fill('#board-search', id);
     await expect.poll(() => page.locator('.board .card').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).toEqual([id]);
     await page.fill('#board-search', 'g-7-17');
-    await expect.poll(() => page.locator('.board .card').evaluateAll((els) => els.map((e) => e.textContent!.includes('G-7-17')))).toEqual([true]);
+    await expect
+      .poll(() => page.locator('.board .card').evaluateAll((els) => els.map((e) => e.textContent!.includes('G-7-17'))))
+      .toEqual([true]);
     await page.fill('#board-search', '');
   });
 
   it('shows a gateway outage as one card listing its devices', async () => {
     const loc = { lat: 31.2304, lon: 121.4737 };
     for (const id of ['gw-s1', 'gw-s2', 'gw-s3']) {
-      const c = await connectMqtt(svc.urls.mqtt, { clientId: id, will: { topic: `city/sensor/${id}/status`, payload: Buffer.from('offline'), qos: 1, retain: true } });
+      const c = await connectMqtt(svc.urls.mqtt, {
+        clientId: id,
+        will: { topic: `city/sensor/${id}/status`, payload: Buffer.from('offline'), qos: 1, retain: true },
+      });
       await publish(c, `city/sensor/${id}/telemetry`, { metrics: { waterLevel: 0.1 }, loc });
       devices.push(c);
     }
@@ -110,8 +130,13 @@ describe.skipIf(!HAVE_CHROMIUM)('incident board in Chromium', () => {
     await card.waitFor();
     await card.click();
     await page.locator('.detail .members tr[data-member]').nth(2).waitFor();
-    expect(await page.locator('.detail .members tr[data-member]').evaluateAll((els) => els.map((e) => e.getAttribute('data-member')).sort())).toEqual(['gw-s1', 'gw-s2', 'gw-s3']);
-    expect(await page.locator('.detail .timeline tr[data-event=detection]').allTextContents()).toEqual([expect.stringContaining('新设备加入'), expect.stringContaining('新设备加入')]);
+    expect(
+      await page.locator('.detail .members tr[data-member]').evaluateAll((els) => els.map((e) => e.getAttribute('data-member')).sort()),
+    ).toEqual(['gw-s1', 'gw-s2', 'gw-s3']);
+    expect(await page.locator('.detail .timeline tr[data-event=detection]').allTextContents()).toEqual([
+      expect.stringContaining('新设备加入'),
+      expect.stringContaining('新设备加入'),
+    ]);
     await page.screenshot({ path: shot('board-group-zh') });
     await page.click('.close-detail');
     // A member's alert in the stream opens the group's case, not nothing.
@@ -175,7 +200,8 @@ describe.skipIf(!HAVE_CHROMIUM)('incident board in Chromium', () => {
       [TOKEN, { action: 'dispatch', by: 'op' }],
       [CREW, { action: 'feedback', by: 'crew', note: 'pumped' }],
       [INSPECTOR, { action: 'close', by: 'inspector' }],
-    ] as const) expect((await api(svc.urls.http, `/api/incidents/${id}/actions`, { token, body })).status).toBe(200);
+    ] as const)
+      expect((await api(svc.urls.http, `/api/incidents/${id}/actions`, { token, body })).status).toBe(200);
     await page.fill('#board-search', id);
     await page.click(`.card[data-id="${id}"]`);
     await page.locator('.detail .state-pill[data-state=closed]').waitFor();
@@ -240,7 +266,9 @@ describe.skipIf(!HAVE_CHROMIUM)('incident board in Chromium', () => {
     await page.click('.action-bar [data-action=false_alarm]');
     await page.fill('.action-form [name=note]', 'camera fogged');
     // Acknowledged elsewhere: the drawer follows over /ws and is drawn again.
-    expect((await api(svc.urls.http, `/api/incidents/${id}/actions`, { body: { action: 'acknowledge', by: 'op-other' } })).status).toBe(200);
+    expect((await api(svc.urls.http, `/api/incidents/${id}/actions`, { body: { action: 'acknowledge', by: 'op-other' } })).status).toBe(
+      200,
+    );
     await page.locator('.detail .state-pill[data-state=acknowledged]').waitFor();
     expect(await page.inputValue('.action-form[data-action=false_alarm] [name=note]')).toBe('camera fogged');
     await page.click('.action-form button[type=submit]');

@@ -56,7 +56,7 @@ describe.skipIf(!HAVE_CHROMIUM)('operator console in Chromium', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.routeWebSocket(/\/ws/, (ws) => {
       if (gateOpen) ws.connectToServer();
-      else ws.close();
+      else void ws.close();
     });
   });
   afterAll(async () => {
@@ -84,7 +84,11 @@ describe.skipIf(!HAVE_CHROMIUM)('operator console in Chromium', () => {
 
     const rising = [0.12, 0.2, 0.35, 0.48]; // the minutes before, for the chart
     for (const [i, waterLevel] of rising.entries()) {
-      await publish(gateway, 'city/sensor/sensor-c1/telemetry', { ts: Date.now() - (rising.length - i) * 30_000, metrics: { waterLevel }, loc: LOC });
+      await publish(gateway, 'city/sensor/sensor-c1/telemetry', {
+        ts: Date.now() - (rising.length - i) * 30_000,
+        metrics: { waterLevel },
+        loc: LOC,
+      });
     }
     await publish(gateway, 'city/sensor/sensor-c1/telemetry', { metrics: { waterLevel: 0.93 }, loc: LOC });
     const item = page.locator('.alert-item[data-type=alert].sev-red[data-device=sensor-c1]');
@@ -108,7 +112,10 @@ describe.skipIf(!HAVE_CHROMIUM)('operator console in Chromium', () => {
     await page.click('.action-form button[type=submit]');
     await pill('dispatched');
     // The crew reports from the field with its own token; the page follows over /ws.
-    const fed = await api(svc.urls.http, `/api/incidents/${id}/actions`, { token: CREW, body: { action: 'feedback', by: 'crew-wang', note: 'pumped out' } });
+    const fed = await api(svc.urls.http, `/api/incidents/${id}/actions`, {
+      token: CREW,
+      body: { action: 'feedback', by: 'crew-wang', note: 'pumped out' },
+    });
     expect(fed.status).toBe(200);
     await pill('resolved');
 
@@ -124,7 +131,10 @@ describe.skipIf(!HAVE_CHROMIUM)('operator console in Chromium', () => {
     await act('feedback', { by: 'crew-wang', note: 'drain cleared' });
     await pill('resolved');
     // This session gave the feedback, so the inspector verifies from another token.
-    const closed = await api(svc.urls.http, `/api/incidents/${id}/actions`, { token: INSPECTOR, body: { action: 'close', by: 'inspector-zhao' } });
+    const closed = await api(svc.urls.http, `/api/incidents/${id}/actions`, {
+      token: INSPECTOR,
+      body: { action: 'close', by: 'inspector-zhao' },
+    });
     expect(closed.status).toBe(200);
     await pill('closed');
     await page.screenshot({ path: shot('detail-timeline') });
@@ -149,7 +159,10 @@ describe.skipIf(!HAVE_CHROMIUM)('operator console in Chromium', () => {
     await page.locator('.review-root-cause').waitFor();
     expect(await state(id)).toBe('reviewed');
     const review = (await api(svc.urls.http, `/api/incidents/${id}/review`)).json;
-    expect(review).toMatchObject({ rootCause: 'blocked drain', actions: [{ action: 'clean drains monthly', owner: 'water-affairs', due: '2026-12-31' }] });
+    expect(review).toMatchObject({
+      rootCause: 'blocked drain',
+      actions: [{ action: 'clean drains monthly', owner: 'water-affairs', due: '2026-12-31' }],
+    });
     expect(review.timeline.map((e: { event: string }) => e.event)).toEqual(
       expect.arrayContaining(['opened', 'acknowledged', 'dispatched', 'resolved', 'closed', 'reopened', 'reviewed']),
     );
@@ -179,7 +192,13 @@ describe.skipIf(!HAVE_CHROMIUM)('operator console in Chromium', () => {
     await pill('warning');
     const list = (await api(svc.urls.http, '/api/incidents?category=public_order')).json.incidents;
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ grid: picked, severity: 'orange', source: 'grid_worker', reportedBy: 'op-li', title: 'Manhole cover missing' });
+    expect(list[0]).toMatchObject({
+      grid: picked,
+      severity: 'orange',
+      source: 'grid_worker',
+      reportedBy: 'op-li',
+      title: 'Manhole cover missing',
+    });
     await act('false_alarm', { note: 'cover was in place' });
     await pill('false_alarm');
     expect(await page.locator('.action-bar button').count()).toBe(0); // nothing more to do
@@ -195,7 +214,23 @@ describe.skipIf(!HAVE_CHROMIUM)('operator console in Chromium', () => {
       const families = page.locator('.families-table');
       await families.waitFor();
       const headings = await families.locator('th').allTextContents();
-      expect(headings).toEqual(expect.arrayContaining(['Overall', 'Safe, resilient, healthy', 'Clean, tidy, orderly', 'Efficient, precise, satisfying', 'Safe', 'Resilient', 'Healthy', 'Clean', 'Tidy', 'Orderly', 'Efficient', 'Precise', 'Satisfying']));
+      expect(headings).toEqual(
+        expect.arrayContaining([
+          'Overall',
+          'Safe, resilient, healthy',
+          'Clean, tidy, orderly',
+          'Efficient, precise, satisfying',
+          'Safe',
+          'Resilient',
+          'Healthy',
+          'Clean',
+          'Tidy',
+          'Orderly',
+          'Efficient',
+          'Precise',
+          'Satisfying',
+        ]),
+      );
       expect(await page.locator('.evaluation select[name=period] option').allTextContents()).toEqual(['Whole range', 'By month']);
       await page.screenshot({ path: shot('evaluation-en') });
       await page.click('[data-view=monitor]');
@@ -215,13 +250,20 @@ describe.skipIf(!HAVE_CHROMIUM)('operator console in Chromium', () => {
     svc = await startTestService({ rules: tempFile('rules.json', RULES), dataDir: svc.dataDir, http: { host: '127.0.0.1', port } });
     gateway = await connectMqtt(svc.urls.mqtt, { clientId: 'sensor-c2' });
     await publish(gateway, 'city/sensor/sensor-c2/telemetry', { metrics: { waterLevel: 0.6 }, loc: LOC });
-    await eventually(async () => (await api(svc.urls.http, '/api/incidents?state=warning')).json.incidents.some((i: { deviceId?: string }) => i.deviceId === 'sensor-c2'));
+    await eventually(async () =>
+      (await api(svc.urls.http, '/api/incidents?state=warning')).json.incidents.some(
+        (i: { deviceId?: string }) => i.deviceId === 'sensor-c2',
+      ),
+    );
     await page.screenshot({ path: shot('reconnecting') });
     expect(await page.locator('[data-device=sensor-c2]').count()).toBe(0);
 
     gateOpen = true;
     // The page's own backoff may get through first; the button is only there while it waits.
-    await page.locator('#reconnect').click({ timeout: 2000 }).catch(() => undefined);
+    await page
+      .locator('#reconnect')
+      .click({ timeout: 2000 })
+      .catch(() => undefined);
     await page.locator('#conn[data-state=live]').waitFor({ timeout: 15_000 });
     await page.locator('.alert-item[data-type=alert].sev-orange[data-device=sensor-c2]').waitFor();
     await page.locator('.column[data-state=warning] .card.sev-orange').waitFor();

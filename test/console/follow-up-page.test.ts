@@ -13,7 +13,10 @@ describe.skipIf(!HAVE_CHROMIUM)('回访 page in Chromium', () => {
   beforeAll(async () => {
     [browser, svc] = await Promise.all([
       launchChromium(),
-      startTestService({ routing: tempFile('routing.json', { default: { department: 'city-operations-center' }, routes: [] }), tokens: [{ name: 'inspector', token: INSPECTOR, role: 'operator' }] }),
+      startTestService({
+        routing: tempFile('routing.json', { default: { department: 'city-operations-center' }, routes: [] }),
+        tokens: [{ name: 'inspector', token: INSPECTOR, role: 'operator' }],
+      }),
     ]);
   });
   afterAll(async () => {
@@ -22,9 +25,17 @@ describe.skipIf(!HAVE_CHROMIUM)('回访 page in Chromium', () => {
   });
 
   it('shows the case, takes a score by the form, and says thank you', async () => {
-    const id = (await api(svc.urls.http, '/api/incidents', { body: { category: 'garbage', title: '垃圾满溢 overflowing bins', grid: 'G-1-1', source: 'hotline_12345', by: 'hotline-7' } })).json.id;
-    for (const action of ['acknowledge', 'dispatch', 'feedback']) await api(svc.urls.http, `/api/incidents/${id}/actions`, { body: { action, by: 'op' } });
-    const closed = await api(svc.urls.http, `/api/incidents/${id}/actions`, { token: INSPECTOR, body: { action: 'close', by: 'inspector-zhao' } });
+    const id = (
+      await api(svc.urls.http, '/api/incidents', {
+        body: { category: 'garbage', title: '垃圾满溢 overflowing bins', grid: 'G-1-1', source: 'hotline_12345', by: 'hotline-7' },
+      })
+    ).json.id;
+    for (const action of ['acknowledge', 'dispatch', 'feedback'])
+      await api(svc.urls.http, `/api/incidents/${id}/actions`, { body: { action, by: 'op' } });
+    const closed = await api(svc.urls.http, `/api/incidents/${id}/actions`, {
+      token: INSPECTOR,
+      body: { action: 'close', by: 'inspector-zhao' },
+    });
 
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     const violations: string[] = [];
@@ -32,7 +43,14 @@ describe.skipIf(!HAVE_CHROMIUM)('回访 page in Chromium', () => {
     await page.goto(closed.json.followUp.url);
     expect(await page.textContent('.case')).toContain('overflowing bins');
     // The inline style is allowed by its hash: a blocked style would leave the button unstyled.
-    expect(await page.locator('button[type=submit]').evaluate((b) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(b).backgroundColor)).toBe('rgb(9, 105, 218)');
+    expect(
+      await page
+        .locator('button[type=submit]')
+        .evaluate(
+          (b) =>
+            (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(b).backgroundColor,
+        ),
+    ).toBe('rgb(9, 105, 218)');
     await page.screenshot({ path: shot('follow-up-form') });
     await page.fill('#score', '88');
     await page.fill('#comment', '清运及时');

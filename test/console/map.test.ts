@@ -23,7 +23,17 @@ const RULES = {
       clear: { below: 0.25 },
       category: 'flood',
     },
-    { id: 'smoke', version: 1, name: 'Smoke', kind: 'event', select: { kind: 'camera', event: 'smoke' }, minConfidence: 0.8, severity: 'orange', category: 'fire', enabled: false },
+    {
+      id: 'smoke',
+      version: 1,
+      name: 'Smoke',
+      kind: 'event',
+      select: { kind: 'camera', event: 'smoke' },
+      minConfidence: 0.8,
+      severity: 'orange',
+      category: 'fire',
+      enabled: false,
+    },
   ],
 };
 const CELL_M = 250;
@@ -45,15 +55,24 @@ describe.skipIf(!HAVE_CHROMIUM)('console map, device view, silences and rules in
   const errors: string[] = [];
 
   beforeAll(async () => {
-    [browser, svc] = await Promise.all([launchChromium(), startTestService({ rules: tempFile('rules.json', RULES), grid: { cellSizeM: CELL_M } })]);
+    [browser, svc] = await Promise.all([
+      launchChromium(),
+      startTestService({ rules: tempFile('rules.json', RULES), grid: { cellSizeM: CELL_M } }),
+    ]);
     for (const [id, loc] of Object.entries(PLACES)) {
       gateways[id] = await connectMqtt(svc.urls.mqtt, { clientId: id });
       // Readings over the last minutes, for the device chart.
       for (const [i, waterLevel] of [0.1, 0.15, 0.2, 0.18].entries()) {
-        await publish(gateways[id]!, `city/sensor/${id}/telemetry`, { ts: Date.now() - (4 - i) * 60_000, metrics: { waterLevel, temperature: 20 + i }, loc });
+        await publish(gateways[id]!, `city/sensor/${id}/telemetry`, {
+          ts: Date.now() - (4 - i) * 60_000,
+          metrics: { waterLevel, temperature: 20 + i },
+          loc,
+        });
       }
     }
-    await eventually(async () => (await api(svc.urls.http, '/api/devices')).json.devices.filter((d: { loc: unknown }) => d.loc).length === 3);
+    await eventually(
+      async () => (await api(svc.urls.http, '/api/devices')).json.devices.filter((d: { loc: unknown }) => d.loc).length === 3,
+    );
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
     page = await context.newPage();
     page.setDefaultTimeout(8000);
@@ -94,7 +113,12 @@ describe.skipIf(!HAVE_CHROMIUM)('console map, device view, silences and rules in
     expect(await page.textContent('#view-device .device-id')).toBe('sensor-m2');
     await page.locator('#view-device .device-chart canvas').first().waitFor();
     // One chart per unit: water level (m) and temperature (°C).
-    expect(await page.locator('#view-device .device-chart').evaluateAll((els) => els.map((e) => e.getAttribute('data-unit'))).then((u) => u.sort())).toEqual(['m', '°C']);
+    expect(
+      await page
+        .locator('#view-device .device-chart')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-unit')))
+        .then((u) => u.sort()),
+    ).toEqual(['m', '°C']);
     await page.click('#view-device [data-range="6h"]');
     expect(await page.getAttribute('#view-device [data-range="6h"]', 'class')).toContain('active');
     await page.locator('#view-device .device-chart canvas').first().waitFor();
@@ -119,7 +143,9 @@ describe.skipIf(!HAVE_CHROMIUM)('console map, device view, silences and rules in
     const m = (await page.locator('#monitor-map .incident-marker').boundingBox())!;
     const drawer = (await page.locator('#detail').boundingBox())!;
     expect(m.x).toBeGreaterThan(drawer.x);
-    const hit = await page.evaluate(`document.elementFromPoint(${m.x + m.width / 2}, ${m.y + m.height / 2})?.closest('#detail, #monitor-map')?.id`);
+    const hit = await page.evaluate(
+      `document.elementFromPoint(${m.x + m.width / 2}, ${m.y + m.height / 2})?.closest('#detail, #monitor-map')?.id`,
+    );
     expect(hit).toBe('detail');
     await page.screenshot({ path: shot('detail-map-zh') });
     await page.click('.close-detail');
@@ -190,7 +216,15 @@ describe.skipIf(!HAVE_CHROMIUM)('console map, device view, silences and rules in
     await page.click('[data-view=rules]');
     const water = page.locator('.rules-table tr[data-rule=water-high]');
     await water.waitFor();
-    expect(await water.locator('td').allTextContents()).toEqual(['water-high', '3', 'Water high 积水超限', 'threshold', 'OrangeRed (2)', 'Flood', 'yes']);
+    expect(await water.locator('td').allTextContents()).toEqual([
+      'water-high',
+      '3',
+      'Water high 积水超限',
+      'threshold',
+      'OrangeRed (2)',
+      'Flood',
+      'yes',
+    ]);
     expect(await page.getAttribute('.rules-table tr[data-rule=smoke]', 'data-enabled')).toBe('false');
     expect(await page.locator('#view-rules .flows-link').count()).toBe(0); // flows are off in this service
     await page.screenshot({ path: shot('rules-en') });

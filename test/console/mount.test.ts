@@ -33,19 +33,47 @@ describe('console mount', () => {
     expect(await leaflet.text()).toContain('Leaflet 1.9.4');
     expect(await (await fetch(`${svc.urls.http}/console/vendor/uplot.js`)).text()).toContain('export { uPlot as default }');
     expect((await fetch(`${svc.urls.http}/console/vendor/leaflet.css`)).headers.get('content-type')).toMatch(/^text\/css/);
-    const districts = (await (await fetch(`${svc.urls.http}/console/geo/districts.geojson`)).json()) as { type: string; features: unknown[] };
+    const districts = (await (await fetch(`${svc.urls.http}/console/geo/districts.geojson`)).json()) as {
+      type: string;
+      features: unknown[];
+    };
     expect(districts.type).toBe('FeatureCollection');
     expect(districts.features.length).toBeGreaterThan(1);
     const settings = (await (await fetch(`${svc.urls.http}/console/settings.json`)).json()) as { gridCells: boolean; flows: string | null };
     expect(settings).toMatchObject({ gridCells: false, flows: null });
     // Only the listed files: not the rest of a package, nor configured cells that do not exist.
-    for (const path of ['/console/vendor/leaflet-src.js', '/console/vendor/package.json', '/console/vendor/..%2Fpackage.json', '/console/grid-cells.geojson', '/console/geo/../index.html']) {
+    for (const path of [
+      '/console/vendor/leaflet-src.js',
+      '/console/vendor/package.json',
+      '/console/vendor/..%2Fpackage.json',
+      '/console/grid-cells.geojson',
+      '/console/geo/../index.html',
+    ]) {
       expect((await fetch(`${svc.urls.http}${path}`)).status, path).toBe(404);
     }
   });
 
   it('serves the configured grid cells for the map', async () => {
-    const cells = { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { grid: 'HP-01', district: '黄浦' }, geometry: { type: 'Polygon', coordinates: [[[121.47, 31.23], [121.48, 31.23], [121.48, 31.24], [121.47, 31.23]]] } }] };
+    const cells = {
+      type: 'FeatureCollection',
+      features: [
+        {
+          type: 'Feature',
+          properties: { grid: 'HP-01', district: '黄浦' },
+          geometry: {
+            type: 'Polygon',
+            coordinates: [
+              [
+                [121.47, 31.23],
+                [121.48, 31.23],
+                [121.48, 31.24],
+                [121.47, 31.23],
+              ],
+            ],
+          },
+        },
+      ],
+    };
     const withCells = await startTestService({ grid: { cellSizeM: 250, geojson: tempFile('cells.geojson', cells) } });
     try {
       expect(((await (await fetch(`${withCells.urls.http}/console/settings.json`)).json()) as { gridCells: boolean }).gridCells).toBe(true);

@@ -49,8 +49,12 @@ afterAll(async () => {
 });
 
 const report = async (category: string, severity = 'yellow') =>
-  (await api(svc.urls.http, '/api/incidents', { token: T.duty, body: { category, severity, title: `${category} at gate 3`, grid: 'G-1-1', source: 'patrol', by: 'patrol-1' } })).json
-    .id as string;
+  (
+    await api(svc.urls.http, '/api/incidents', {
+      token: T.duty,
+      body: { category, severity, title: `${category} at gate 3`, grid: 'G-1-1', source: 'patrol', by: 'patrol-1' },
+    })
+  ).json.id as string;
 const act = (id: string, token: string, body: object) => api(svc.urls.http, `/api/incidents/${id}/actions`, { token, body });
 const get = async (id: string, token: string = T.chief) => api(svc.urls.http, `/api/incidents/${id}`, { token });
 const lastEvent = async (id: string) => (await get(id)).json.timeline.at(-1);
@@ -97,20 +101,52 @@ describe('the loop as a city runs it', () => {
   it('transfers a wrongly routed case: new department, new clock, arrival reset; only to departments of the table', async () => {
     const id = await report('flood');
     expect((await act(id, T.duty, { action: 'acknowledge', by: 'op-zhang' })).status).toBe(200);
-    await refused(id, T.duty, { action: 'dispatch', by: 'op-zhang', department: 'drainage-team-9' }, 400, 'unknown_department', 'department');
-    await refused(id, T.duty, { action: 'transfer', by: 'op-zhang', department: 'drainage-team-3', note: 'wrong team' }, 409, 'invalid_transition');
+    await refused(
+      id,
+      T.duty,
+      { action: 'dispatch', by: 'op-zhang', department: 'drainage-team-9' },
+      400,
+      'unknown_department',
+      'department',
+    );
+    await refused(
+      id,
+      T.duty,
+      { action: 'transfer', by: 'op-zhang', department: 'drainage-team-3', note: 'wrong team' },
+      409,
+      'invalid_transition',
+    );
     expect((await act(id, T.duty, { action: 'dispatch', by: 'op-zhang' })).status).toBe(200);
     expect((await act(id, T.water, { action: 'arrive', by: 'crew-li' })).status).toBe(200);
 
     await refused(id, T.duty, { action: 'transfer', by: 'op-zhang', department: 'drainage-team-3' }, 400, 'bad_request', 'note');
     await refused(id, T.duty, { action: 'transfer', by: 'op-zhang', note: 'wrong team' }, 400, 'bad_request', 'department');
-    await refused(id, T.duty, { action: 'transfer', by: 'op-zhang', department: 'drainage-team-9', note: 'wrong team' }, 400, 'unknown_department', 'department');
-    await refused(id, T.duty, { action: 'transfer', by: 'op-zhang', department: 'water-affairs', note: 'same' }, 400, 'same_department', 'department');
+    await refused(
+      id,
+      T.duty,
+      { action: 'transfer', by: 'op-zhang', department: 'drainage-team-9', note: 'wrong team' },
+      400,
+      'unknown_department',
+      'department',
+    );
+    await refused(
+      id,
+      T.duty,
+      { action: 'transfer', by: 'op-zhang', department: 'water-affairs', note: 'same' },
+      400,
+      'same_department',
+      'department',
+    );
     // A department cannot push its work onto another one.
     await refused(id, T.water, { action: 'transfer', by: 'crew-li', department: 'drainage-team-3', note: 'not ours' }, 403, 'forbidden');
 
     const before = (await get(id)).json;
-    const moved = await act(id, T.duty, { action: 'transfer', by: 'op-zhang', department: 'drainage-team-3', note: 'blocked drain, not a main' });
+    const moved = await act(id, T.duty, {
+      action: 'transfer',
+      by: 'op-zhang',
+      department: 'drainage-team-3',
+      note: 'blocked drain, not a main',
+    });
     expect(moved.status).toBe(200);
     expect(moved.json).toMatchObject({ state: 'dispatched', department: 'drainage-team-3', transfers: 1 });
     expect(moved.json.arrivedAt).toBeUndefined();
@@ -125,14 +161,17 @@ describe('the loop as a city runs it', () => {
     // The case left water-affairs' scope and entered drainage-team-3's.
     expect((await get(id, T.water)).status).toBe(404);
     expect((await get(id, T.drainage)).status).toBe(200);
-    const drainageList = (await api(svc.urls.http, '/api/incidents', { token: T.drainage })).json.incidents.map((i: { id: string }) => i.id);
+    const drainageList = (await api(svc.urls.http, '/api/incidents', { token: T.drainage })).json.incidents.map(
+      (i: { id: string }) => i.id,
+    );
     expect(drainageList).toEqual([id]);
     expect((await act(id, T.drainage, { action: 'arrive', by: 'crew-zhou' })).status).toBe(200);
   });
 
   it('verifies by another principal: same_actor whatever `by` says; reject sends the work back as rework', async () => {
     const id = await report('flood');
-    for (const body of [{ action: 'acknowledge' }, { action: 'dispatch', department: 'drainage-team-3' }]) await act(id, T.duty, { by: 'op-zhang', ...body });
+    for (const body of [{ action: 'acknowledge' }, { action: 'dispatch', department: 'drainage-team-3' }])
+      await act(id, T.duty, { by: 'op-zhang', ...body });
     await refused(id, T.inspector, { action: 'reject', by: 'inspector-zhao', note: 'not done' }, 409, 'invalid_transition');
     expect((await act(id, T.drainage, { action: 'feedback', by: 'crew-zhou', note: 'cleared' })).json.state).toBe('resolved');
     // The same token cannot verify its own work under another name, nor reject it.
@@ -143,7 +182,12 @@ describe('the loop as a city runs it', () => {
     const back = await act(id, T.inspector, { action: 'reject', by: 'inspector-zhao', note: 'still 10 cm of water at the kerb' });
     expect(back.json).toMatchObject({ state: 'dispatched', department: 'drainage-team-3', rejected: 1 });
     expect(back.json.resolvedBy).toBeUndefined();
-    expect(back.json.timeline.at(-1)).toMatchObject({ type: 'rejected', from: 'resolved', to: 'dispatched', data: { principal: 'inspector' } });
+    expect(back.json.timeline.at(-1)).toMatchObject({
+      type: 'rejected',
+      from: 'resolved',
+      to: 'dispatched',
+      data: { principal: 'inspector' },
+    });
     await act(id, T.drainage, { action: 'feedback', by: 'crew-zhou', note: 'pumped dry' });
     expect((await act(id, T.inspector, { action: 'close', by: 'inspector-zhao' })).json.state).toBe('closed');
 
@@ -156,16 +200,29 @@ describe('the loop as a city runs it', () => {
     for (const action of ['acknowledge', 'dispatch']) await act(onSite, T.duty, { action, by: 'op-zhang' });
     const found = await act(onSite, T.water, { action: 'false_alarm', by: 'crew-li', note: 'a burst hose, no flooding' });
     expect(found.json).toMatchObject({ state: 'false_alarm', falseAlarmBy: 'crew-li' });
-    expect(found.json.timeline.at(-1)).toMatchObject({ type: 'false_alarm', actor: 'crew-li', from: 'dispatched', data: { principal: 'water-crew' } });
+    expect(found.json.timeline.at(-1)).toMatchObject({
+      type: 'false_alarm',
+      actor: 'crew-li',
+      from: 'dispatched',
+      data: { principal: 'water-crew' },
+    });
 
     const verified = await report('flood');
     for (const action of ['acknowledge', 'dispatch']) await act(verified, T.duty, { action, by: 'op-zhang' });
     await act(verified, T.water, { action: 'feedback', by: 'crew-li' });
-    expect((await act(verified, T.inspector, { action: 'false_alarm', by: 'inspector-zhao' })).json).toMatchObject({ state: 'false_alarm', falseAlarmBy: 'inspector-zhao' });
+    expect((await act(verified, T.inspector, { action: 'false_alarm', by: 'inspector-zhao' })).json).toMatchObject({
+      state: 'false_alarm',
+      falseAlarmBy: 'inspector-zhao',
+    });
     expect(await lastEvent(verified)).toMatchObject({ from: 'resolved' });
 
     const closed = await report('flood');
-    for (const [action, token, by] of [['acknowledge', T.duty, 'op'], ['dispatch', T.duty, 'op'], ['feedback', T.water, 'crew-li'], ['close', T.inspector, 'inspector-zhao']]) {
+    for (const [action, token, by] of [
+      ['acknowledge', T.duty, 'op'],
+      ['dispatch', T.duty, 'op'],
+      ['feedback', T.water, 'crew-li'],
+      ['close', T.inspector, 'inspector-zhao'],
+    ]) {
       expect((await act(closed, token!, { action, by })).status).toBe(200);
     }
     await refused(closed, T.inspector, { action: 'false_alarm', by: 'inspector-zhao' }, 409, 'invalid_transition');
@@ -179,12 +236,21 @@ describe('the loop as a city runs it', () => {
     expect((await get(late, T.office)).status).toBe(404);
 
     // Dispatched is not on site: the arrive deadline lapses, then the case climbs to the office.
-    const escalated = await office.next((m: WsMessage) => m.type === 'incident' && (m.incident as { id: string }).id === late && (m.event as { type: string }).type === 'escalation');
-    expect(escalated.event).toMatchObject({ data: { deadline: 'arrive', to: ['city-operations-center'], notified: ['water-affairs', 'city-operations-center'] } });
+    const escalated = await office.next(
+      (m: WsMessage) =>
+        m.type === 'incident' && (m.incident as { id: string }).id === late && (m.event as { type: string }).type === 'escalation',
+    );
+    expect(escalated.event).toMatchObject({
+      data: { deadline: 'arrive', to: ['city-operations-center'], notified: ['water-affairs', 'city-operations-center'] },
+    });
     const timeline = (await get(late, T.office)).json.timeline;
-    expect(timeline.find((e: { type: string }) => e.type === 'overdue')).toMatchObject({ data: { deadline: 'arrive', notified: ['water-affairs'] } });
+    expect(timeline.find((e: { type: string }) => e.type === 'overdue')).toMatchObject({
+      data: { deadline: 'arrive', notified: ['water-affairs'] },
+    });
 
-    const listed = (await api(svc.urls.http, '/api/incidents?limit=1000', { token: T.office })).json.incidents.map((i: { id: string }) => i.id);
+    const listed = (await api(svc.urls.http, '/api/incidents?limit=1000', { token: T.office })).json.incidents.map(
+      (i: { id: string }) => i.id,
+    );
     expect(listed).toContain(late);
     expect(listed).not.toContain(fire); // on time, another department's
     expect((await get(fire, T.office)).status).toBe(404);
@@ -192,12 +258,19 @@ describe('the loop as a city runs it', () => {
 
     // The office may not arrive for the department, but may pass the case on.
     await refused(late, T.office, { action: 'arrive', by: 'office-chen' }, 403, 'forbidden');
-    const moved = await act(late, T.office, { action: 'transfer', by: 'office-chen', department: 'drainage-team-3', note: 'water-affairs has no crew free' });
+    const moved = await act(late, T.office, {
+      action: 'transfer',
+      by: 'office-chen',
+      department: 'drainage-team-3',
+      note: 'water-affairs has no crew free',
+    });
     // A fresh clock for drainage-team-3: nothing overdue, no chain running…
     expect(moved.json).toMatchObject({ department: 'drainage-team-3', overdue: [], supervisedBy: ['city-operations-center'] });
     expect(moved.json.escalation).toBeUndefined();
     // …yet the office keeps the case it supervises (督办), and water-affairs no longer has it.
-    await office.next((m) => m.type === 'incident' && (m.incident as { id: string }).id === late && (m.event as { type: string }).type === 'transferred');
+    await office.next(
+      (m) => m.type === 'incident' && (m.incident as { id: string }).id === late && (m.event as { type: string }).type === 'transferred',
+    );
     expect((await get(late, T.office)).status).toBe(200);
     expect((await get(late, T.water)).status).toBe(404);
   });

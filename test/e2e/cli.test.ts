@@ -21,13 +21,20 @@ describe('citysense CLI', () => {
   it('starts on embedded defaults with the demo, prints URLs and token, and stops on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'citysense-cli-'));
     child = spawn(process.execPath, [BIN, 'start'], {
-      env: { ...process.env, CITYSENSE_DATA_DIR: dataDir, CITYSENSE_HTTP_PORT: '0', CITYSENSE_MQTT_PORT: '0', CITYSENSE_MQTT_WS_PORT: '0', CITYSENSE_LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        CITYSENSE_DATA_DIR: dataDir,
+        CITYSENSE_HTTP_PORT: '0',
+        CITYSENSE_MQTT_PORT: '0',
+        CITYSENSE_MQTT_WS_PORT: '0',
+        CITYSENSE_LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
-    const banner = await eventually(() => /operator token\s+(\S+)/.exec(out) && /\bAPI\s+(http:\S+)/.exec(out) ? out : undefined, 20_000);
+    const banner = await eventually(() => (/operator token\s+(\S+)/.exec(out) && /\bAPI\s+(http:\S+)/.exec(out) ? out : undefined), 20_000);
     const token = /operator token\s+(\S+)/.exec(banner)![1]!;
     const base = /\bAPI\s+(http:\S+)/.exec(banner)![1]!;
     expect(token.length).toBeGreaterThanOrEqual(16);
@@ -41,16 +48,25 @@ describe('citysense CLI', () => {
     // 核查结案 needs a second principal: the demo prints a verifier, so one person can walk a case to its close.
     const verifier = /verifier\s+http:\S+\?token=(\S+)/.exec(out)![1]!;
     const call = (t: string, path: string, body: unknown) =>
-      fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const report = (await (await call(token, '/api/incidents', { category: 'flood', title: '积水', grid: 'G-1', source: 'patrol', by: 'li' })).json()) as { id: string };
-    for (const action of ['acknowledge', 'dispatch', 'arrive', 'feedback']) expect((await call(token, `/api/incidents/${report.id}/actions`, { action, by: 'li' })).status, action).toBe(200);
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const report = (await (
+      await call(token, '/api/incidents', { category: 'flood', title: '积水', grid: 'G-1', source: 'patrol', by: 'li' })
+    ).json()) as { id: string };
+    for (const action of ['acknowledge', 'dispatch', 'arrive', 'feedback'])
+      expect((await call(token, `/api/incidents/${report.id}/actions`, { action, by: 'li' })).status, action).toBe(200);
     expect((await call(token, `/api/incidents/${report.id}/actions`, { action: 'close', by: 'li' })).status).toBe(409);
     const closed = await call(verifier, `/api/incidents/${report.id}/actions`, { action: 'close', by: 'zhao' });
     expect(closed.status).toBe(200);
     expect(((await closed.json()) as { state: string }).state).toBe('closed');
     // The demo publishes no district: the demo city's outlines (the console's base map) give one.
     const districts = await eventually(async () => {
-      const { devices } = (await (await fetch(`${base}/api/devices`, { headers: { authorization: `Bearer ${token}` } })).json()) as { devices: Array<{ district: string | null }> };
+      const { devices } = (await (await fetch(`${base}/api/devices`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        devices: Array<{ district: string | null }>;
+      };
       const named = devices.map((d) => d.district).filter((d) => d !== null);
       return named.length > 0 ? named : undefined;
     }, 30_000);
@@ -71,7 +87,10 @@ describe('citysense CLI', () => {
     const ok = run(['rules', 'check', join(import.meta.dirname, '../../rules/default-rules.yaml')]);
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain('water-high');
-    const bad = tempFile('bad.yaml', 'rules:\n  - id: water-high\n    version: 1\n    name: x\n    kind: threshold\n    select: { metric: waterLevel }\n    above: high\n    severity: orange\n    category: flood\n');
+    const bad = tempFile(
+      'bad.yaml',
+      'rules:\n  - id: water-high\n    version: 1\n    name: x\n    kind: threshold\n    select: { metric: waterLevel }\n    above: high\n    severity: orange\n    category: flood\n',
+    );
     const r = run(['rules', 'check', bad]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/water-high.*above/);

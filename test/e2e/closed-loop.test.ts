@@ -57,7 +57,11 @@ describe('closed loop over MQTT, WebSocket and HTTP', () => {
   const readingTs = Date.now() - 1000;
 
   it('turns a threshold crossing into an alert and an incident on /ws', async () => {
-    await publish(gateway, 'city/sensor/sensor-e2e-1/telemetry', { ts: readingTs, metrics: { waterLevel: 0.62 }, loc: { lat: 31.23, lon: 121.47 } });
+    await publish(gateway, 'city/sensor/sensor-e2e-1/telemetry', {
+      ts: readingTs,
+      metrics: { waterLevel: 0.62 },
+      loc: { lat: 31.23, lon: 121.47 },
+    });
     const alert = await op.next((m) => m.type === 'alert');
     expect(alert.alert).toMatchObject({ ruleId: 'water-high', severity: 'orange', deviceId: 'sensor-e2e-1', value: 0.62, phase: 'raise' });
     const inc = await op.next((m) => m.type === 'incident');
@@ -86,7 +90,10 @@ describe('closed loop over MQTT, WebSocket and HTTP', () => {
     expect((await act({ action: 'acknowledge', by: 'op-li' })).json.state).toBe('acknowledged');
     const unknown = await act({ action: 'dispatch', by: 'op-li', department: 'drainage-team-9' });
     expect([unknown.status, unknown.json.error.code, unknown.json.error.issues[0].path]).toEqual([400, 'unknown_department', 'department']);
-    expect((await act({ action: 'dispatch', by: 'op-li', department: 'drainage-team-3' })).json).toMatchObject({ state: 'dispatched', department: 'drainage-team-3' });
+    expect((await act({ action: 'dispatch', by: 'op-li', department: 'drainage-team-3' })).json).toMatchObject({
+      state: 'dispatched',
+      department: 'drainage-team-3',
+    });
     expect((await act({ action: 'feedback', by: 'crew-wang', note: 'pumped out, drain cleared' })).json.state).toBe('resolved');
     const sameActor = await act({ action: 'close', by: 'crew-wang' });
     expect(sameActor.status).toBe(409);
@@ -100,7 +107,11 @@ describe('closed loop over MQTT, WebSocket and HTTP', () => {
     const reviewed = await act({
       action: 'review',
       by: 'op-li',
-      review: { rootCause: 'blocked drain at the underpass', lessons: 'inspect drains before the rainy season', actions: [{ action: 'clean drains monthly', owner: 'drainage-team-3', due: '2026-12-31' }] },
+      review: {
+        rootCause: 'blocked drain at the underpass',
+        lessons: 'inspect drains before the rainy season',
+        actions: [{ action: 'clean drains monthly', owner: 'drainage-team-3', due: '2026-12-31' }],
+      },
     });
     expect(reviewed.status).toBe(200);
     expect(reviewed.json.state).toBe('reviewed');
@@ -114,8 +125,23 @@ describe('closed loop over MQTT, WebSocket and HTTP', () => {
   it('keeps a review record holding the triggering reading, as JSON and Markdown', async () => {
     const r = await api(svc.urls.http, `/api/incidents/${incidentId}/review`);
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ incidentId, severity: 'red', category: 'flood', department: 'drainage-team-3', rootCause: 'blocked drain at the underpass' });
-    expect(r.json.timeline.map((t: { event: string }) => t.event)).toEqual(['opened', 'cleared', 'escalated', 'acknowledged', 'dispatched', 'resolved', 'closed', 'reviewed']);
+    expect(r.json).toMatchObject({
+      incidentId,
+      severity: 'red',
+      category: 'flood',
+      department: 'drainage-team-3',
+      rootCause: 'blocked drain at the underpass',
+    });
+    expect(r.json.timeline.map((t: { event: string }) => t.event)).toEqual([
+      'opened',
+      'cleared',
+      'escalated',
+      'acknowledged',
+      'dispatched',
+      'resolved',
+      'closed',
+      'reviewed',
+    ]);
     expect(r.json.metrics.timeToAcknowledgeMs).toBeGreaterThanOrEqual(0);
     expect(r.json.metrics.detections).toBe(2);
     const series = r.json.telemetry.series.find((s: { metric: string }) => s.metric === 'waterLevel');
@@ -187,7 +213,9 @@ describe('closed loop over MQTT, WebSocket and HTTP', () => {
     await watcher.subscribeAsync('citysense/rejected/#', { qos: 1 });
     const mallory = await connectMqtt(svc.urls.mqtt, { clientId: 'sensor-mallory' });
     await publish(mallory, 'city/sensor/sensor-victim/telemetry', { metrics: { waterLevel: 0.99 } });
-    await eventually(() => rejected.includes('citysense/rejected/sensor/sensor-victim') || rejected.includes('citysense/rejected/sensor/sensor-mallory'));
+    await eventually(
+      () => rejected.includes('citysense/rejected/sensor/sensor-victim') || rejected.includes('citysense/rejected/sensor/sensor-mallory'),
+    );
     const after = await api(svc.urls.http, '/api/incidents');
     expect(after.json.incidents.length).toBe(before);
     expect(op.messages.some((m) => m.type === 'alert' && (m.alert as { deviceId: string }).deviceId === 'sensor-victim')).toBe(false);

@@ -52,7 +52,9 @@ describe('device timestamps outside the window (real service)', () => {
       expect(r).toMatchObject({ topic: 'city/camera/cam1/event', reason: 'invalid_payload' });
       expect(r.issues.map((i) => i.path)).toEqual(['ts']);
     }
-    expect(rejections[0]!.issues[0]!.message).toMatch(/^ts must be between 2000-01-01T00:00:00Z and 24 h after the broker received the message/);
+    expect(rejections[0]!.issues[0]!.message).toMatch(
+      /^ts must be between 2000-01-01T00:00:00Z and 24 h after the broker received the message/,
+    );
     expect(rejections[1]!.issues[0]!.message).toContain('2000-01-01T00:00:00Z');
     expect(rejections[2]!.issues[0]!.message).toContain('ISO-8601');
     expect((await api(svc.urls.http, '/api/incidents')).json.incidents).toEqual([]);
@@ -77,7 +79,15 @@ describe('device timestamps outside the window (real service)', () => {
     // What main stored before ingest checked clocks: the event's ts became the incident's first detection.
     const store = openSqliteStore({ dataDir: svc.dataDir });
     const now = Date.now();
-    const old = makeIncident({ id: 'INC-OLD-1E300', category: 'fire', severity: 'red', createdAt: now, updatedAt: now, firstDetectionTs: 1e300, lastDetectionTs: 1e300 });
+    const old = makeIncident({
+      id: 'INC-OLD-1E300',
+      category: 'fire',
+      severity: 'red',
+      createdAt: now,
+      updatedAt: now,
+      firstDetectionTs: 1e300,
+      lastDetectionTs: 1e300,
+    });
     store.incidents.insertIncident(old, makeEvent(old.id, { ts: now, actor: 'rule:camera-fire' }));
     await store.close();
 

@@ -8,9 +8,26 @@ import { api, connectMqtt, eventually, publish, startTestService, tempFile } fro
 
 const RULES = {
   rules: [
-    { id: 'water-high', version: 3, name: '积水超限', kind: 'threshold', select: { kind: 'sensor', metric: 'waterLevel' }, above: 0.5, clear: { below: 0.3 }, severity: 'orange', category: 'flood' },
     {
-      id: 'smoke-area', version: 1, name: '区域烟雾', kind: 'correlate', severity: 'yellow', category: 'fire', minSources: 2, window: '5m',
+      id: 'water-high',
+      version: 3,
+      name: '积水超限',
+      kind: 'threshold',
+      select: { kind: 'sensor', metric: 'waterLevel' },
+      above: 0.5,
+      clear: { below: 0.3 },
+      severity: 'orange',
+      category: 'flood',
+    },
+    {
+      id: 'smoke-area',
+      version: 1,
+      name: '区域烟雾',
+      kind: 'correlate',
+      severity: 'yellow',
+      category: 'fire',
+      minSources: 2,
+      window: '5m',
       conditions: [{ select: { kind: 'sensor', metric: 'smoke' }, above: 50 }],
     },
   ],
@@ -20,7 +37,11 @@ const LOC = { lat: 31.23, lon: 121.47 };
 
 describe('evidence frozen with the case', () => {
   const rules = tempFile('rules.json', RULES);
-  const config = { rules, tokens: [{ name: 'inspector', token: INSPECTOR, role: 'operator' as const }], review: { evidenceAfter: '100ms' } };
+  const config = {
+    rules,
+    tokens: [{ name: 'inspector', token: INSPECTOR, role: 'operator' as const }],
+    review: { evidenceAfter: '100ms' },
+  };
   let svc: Awaited<ReturnType<typeof startTestService>>;
   let gw: MqttClient[] = [];
   const t0 = Date.now() - 60_000;
@@ -30,17 +51,26 @@ describe('evidence frozen with the case', () => {
 
   const act = (id: string, body: object, token?: string) => api(svc.urls.http, `/api/incidents/${id}/actions`, { body, token });
   const incidentOf = (ruleId: string, deviceOrGrid: string) =>
-    eventually(async () => (await api(svc.urls.http, '/api/incidents')).json.incidents.find((i: { ruleId: string; dedupKey: string }) => i.ruleId === ruleId && i.dedupKey.endsWith(deviceOrGrid))?.id as string | undefined);
-  const frozen = (id: string) => eventually(async () => {
-    const r = await api(svc.urls.http, `/api/incidents/${id}/review`);
-    return r.json.evidence?.status === 'frozen' ? r.json : undefined;
-  });
+    eventually(
+      async () =>
+        (await api(svc.urls.http, '/api/incidents')).json.incidents.find(
+          (i: { ruleId: string; dedupKey: string }) => i.ruleId === ruleId && i.dedupKey.endsWith(deviceOrGrid),
+        )?.id as string | undefined,
+    );
+  const frozen = (id: string) =>
+    eventually(async () => {
+      const r = await api(svc.urls.http, `/api/incidents/${id}/review`);
+      return r.json.evidence?.status === 'frozen' ? r.json : undefined;
+    });
 
   beforeAll(async () => {
     svc = await startTestService(config);
-    gw = await Promise.all(['ev-water-1', 'ev-water-2', 'ev-smoke-1', 'ev-smoke-2'].map((id) => connectMqtt(svc.urls.mqtt, { clientId: id })));
+    gw = await Promise.all(
+      ['ev-water-1', 'ev-water-2', 'ev-smoke-1', 'ev-smoke-2'].map((id) => connectMqtt(svc.urls.mqtt, { clientId: id })),
+    );
     const [w1, w2, s1, s2] = gw as [MqttClient, MqttClient, MqttClient, MqttClient];
-    for (const [i, v] of [0.2, 0.7, 0.2].entries()) await publish(w1, 'city/sensor/ev-water-1/telemetry', { ts: t0 + i * 1000, metrics: { waterLevel: v }, loc: LOC });
+    for (const [i, v] of [0.2, 0.7, 0.2].entries())
+      await publish(w1, 'city/sensor/ev-water-1/telemetry', { ts: t0 + i * 1000, metrics: { waterLevel: v }, loc: LOC });
     await publish(w2, 'city/sensor/ev-water-2/telemetry', { ts: t0 + 5000, metrics: { waterLevel: 0.9 }, loc: LOC });
     await publish(s1, 'city/sensor/ev-smoke-1/telemetry', { ts: t0 + 6000, metrics: { smoke: 80 }, loc: LOC });
     await publish(s2, 'city/sensor/ev-smoke-2/telemetry', { ts: t0 + 7000, metrics: { smoke: 90 }, loc: LOC });
@@ -62,7 +92,12 @@ describe('evidence frozen with the case', () => {
     expect(closed.json.state).toBe('closed');
     const review = await frozen(closedId);
     // The rule as it ran: its first stored revision (the rule file's, at start).
-    expect(review.evidence).toMatchObject({ devices: ['ev-water-1'], detections: 2, readings: { total: 3, kept: 3, downsampled: false }, ruleRevision: 1 });
+    expect(review.evidence).toMatchObject({
+      devices: ['ev-water-1'],
+      detections: 2,
+      readings: { total: 3, kept: 3, downsampled: false },
+      ruleRevision: 1,
+    });
     expect(review.telemetry.source).toMatch(/^evidence/);
     expect(review.telemetry.series[0].points.map((p: { value: number }) => p.value)).toEqual([0.2, 0.7, 0.2]);
   });
@@ -75,7 +110,9 @@ describe('evidence frozen with the case', () => {
   });
 
   it('reviews a false alarm, which stays a false alarm and is counted as one', async () => {
-    expect((await act(falseId, { action: 'false_alarm', by: 'op-li', note: 'sensor under a dripping pipe' })).json.state).toBe('false_alarm');
+    expect((await act(falseId, { action: 'false_alarm', by: 'op-li', note: 'sensor under a dripping pipe' })).json.state).toBe(
+      'false_alarm',
+    );
     const review = { rootCause: 'sensor under a dripping pipe', lessons: 'site sensors away from pipes', actions: [] };
     const reviewed = await act(falseId, { action: 'review', by: 'op-li', review });
     expect([reviewed.status, reviewed.json.state, typeof reviewed.json.reviewedAt]).toEqual([200, 'false_alarm', 'number']);
@@ -104,7 +141,13 @@ describe('evidence frozen with the case', () => {
     expect(md.text).toContain('## Evidence');
     expect(md.text).toMatch(/3 of 3 readings from 1 device/);
     // The rule that fired, replayed over the evidence the store no longer has elsewhere.
-    expect(r.json.rule.replay).toMatchObject({ raised: true, raisedAt: t0 + 1000, clearedAt: t0 + 2000, severity: 'orange', reproducesLive: true });
+    expect(r.json.rule.replay).toMatchObject({
+      raised: true,
+      raisedAt: t0 + 1000,
+      clearedAt: t0 + 2000,
+      severity: 'orange',
+      reproducesLive: true,
+    });
     expect(md.text).toContain('- The rule as it fired, replayed over the evidence: raised');
     expect(md.text).toContain('the same detections as live');
   });

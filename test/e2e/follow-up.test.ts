@@ -39,7 +39,10 @@ async function reportAndClose(svc: Svc, title: string) {
     const r = await api(svc.urls.http, `/api/incidents/${id}/actions`, { token, body: { action, by } });
     expect([action, r.status]).toEqual([action, 200]);
   }
-  const closed = await api(svc.urls.http, `/api/incidents/${id}/actions`, { token: T.inspector, body: { action: 'close', by: 'inspector-zhao', satisfaction: 60 } });
+  const closed = await api(svc.urls.http, `/api/incidents/${id}/actions`, {
+    token: T.inspector,
+    body: { action: 'close', by: 'inspector-zhao', satisfaction: 60 },
+  });
   expect(closed.status).toBe(200);
   return { id, closed: closed.json };
 }
@@ -95,21 +98,44 @@ describe('回访: the resident follow-up link', () => {
     const incident = (await api(svc.urls.http, `/api/incidents/${id}`)).json;
     expect(incident.followUp).toMatchObject({ score: 90, expiresAt });
     expect(incident.satisfaction).toBe(60); // the inspector's figure stays apart from the resident's
-    expect(incident.timeline.at(-1)).toMatchObject({ type: 'follow_up', actor: 'resident', note: '排水及时 drained quickly', data: { score: 90 } });
+    expect(incident.timeline.at(-1)).toMatchObject({
+      type: 'follow_up',
+      actor: 'resident',
+      note: '排水及时 drained quickly',
+      data: { score: 90 },
+    });
 
     // A reopen does not erase the answer, and the next close sends no second link.
-    expect((await api(svc.urls.http, `/api/incidents/${id}/actions`, { token: T.inspector, body: { action: 'reopen', by: 'inspector-zhao' } })).status).toBe(200);
+    expect(
+      (await api(svc.urls.http, `/api/incidents/${id}/actions`, { token: T.inspector, body: { action: 'reopen', by: 'inspector-zhao' } }))
+        .status,
+    ).toBe(200);
     await api(svc.urls.http, `/api/incidents/${id}/actions`, { token: T.water, body: { action: 'feedback', by: 'crew-li' } });
-    const reclosed = await api(svc.urls.http, `/api/incidents/${id}/actions`, { token: T.inspector, body: { action: 'close', by: 'inspector-zhao' } });
+    const reclosed = await api(svc.urls.http, `/api/incidents/${id}/actions`, {
+      token: T.inspector,
+      body: { action: 'close', by: 'inspector-zhao' },
+    });
     expect(reclosed.json.followUp).toEqual({ sentAt: expect.any(Number), expiresAt, answeredAt: expect.any(Number), score: 90 });
 
     const ev = await api(svc.urls.http, '/api/evaluation?groupBy=department');
-    expect(ev.json.rows.find((r: { group: string }) => r.group === 'water-affairs').followUp).toEqual({ links: 1, n: 1, average: 90, responseRate: 1, target: 85, met: true });
+    expect(ev.json.rows.find((r: { group: string }) => r.group === 'water-affairs').followUp).toEqual({
+      links: 1,
+      n: 1,
+      average: 90,
+      responseRate: 1,
+      target: 85,
+      met: true,
+    });
     const csv = await api(svc.urls.http, '/api/evaluation?groupBy=district&format=csv');
     const [head, ...lines] = csv.text.trimEnd().split('\r\n');
     const cols = head!.split(',');
     const huangpu = lines.map((l) => l.split(',')).find((c) => c[cols.indexOf('group')] === 'huangpu')!;
-    expect(['followUpN', 'followUpAvg', 'followUpTarget', 'followUpMet'].map((c) => huangpu[cols.indexOf(c)])).toEqual(['1', '90.00', '85', 'true']);
+    expect(['followUpN', 'followUpAvg', 'followUpTarget', 'followUpMet'].map((c) => huangpu[cols.indexOf(c)])).toEqual([
+      '1',
+      '90.00',
+      '85',
+      'true',
+    ]);
   });
 
   it('answers a form post from the page with a page, and refuses unknown links (404)', async () => {

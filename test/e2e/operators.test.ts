@@ -6,8 +6,26 @@ import { Operator, api, connectMqtt, eventually, publish, startTestService, temp
 
 const RULES = {
   rules: [
-    { id: 'water-high', version: 1, name: '积水超限', kind: 'threshold', select: { metric: 'waterLevel' }, above: 0.5, severity: 'orange', category: 'flood' },
-    { id: 'gas-leak', version: 1, name: '燃气泄漏', kind: 'threshold', select: { metric: 'gas' }, above: 20, severity: 'red', category: 'gas' },
+    {
+      id: 'water-high',
+      version: 1,
+      name: '积水超限',
+      kind: 'threshold',
+      select: { metric: 'waterLevel' },
+      above: 0.5,
+      severity: 'orange',
+      category: 'flood',
+    },
+    {
+      id: 'gas-leak',
+      version: 1,
+      name: '燃气泄漏',
+      kind: 'threshold',
+      select: { metric: 'gas' },
+      above: 20,
+      severity: 'red',
+      category: 'gas',
+    },
   ],
 };
 
@@ -34,7 +52,11 @@ describe('operators on /ws and HTTP', () => {
     const gasAlert = await gasDesk.next((m) => m.type === 'alert');
     expect(gasAlert.alert).toMatchObject({ category: 'gas', severity: 'red' });
     const inc = await gasDesk.next((m) => m.type === 'incident');
-    expect(gasDesk.messages.filter((m) => m.type === 'alert' || m.type === 'incident').every((m) => ((m.alert ?? m.incident) as { category: string }).category === 'gas')).toBe(true);
+    expect(
+      gasDesk.messages
+        .filter((m) => m.type === 'alert' || m.type === 'incident')
+        .every((m) => ((m.alert ?? m.incident) as { category: string }).category === 'gas'),
+    ).toBe(true);
 
     const id = (inc.incident as { id: string }).id;
     gasDesk.send({ type: 'ack', incidentId: id, by: 'op-gas' });
@@ -58,7 +80,9 @@ describe('operators on /ws and HTTP', () => {
   it('reports a missed deadline as overdue (吹哨报到)', async () => {
     const routing = tempFile('routing.yaml', {
       default: { department: 'city-operations-center' },
-      routes: [{ category: 'flood', department: 'water-affairs', deadlines: { orange: { acknowledge: '300ms', arrive: '1h', resolve: '2h' } } }],
+      routes: [
+        { category: 'flood', department: 'water-affairs', deadlines: { orange: { acknowledge: '300ms', arrive: '1h', resolve: '2h' } } },
+      ],
     });
     const svc = await start({ routing });
     const op = await Operator.connect(svc.urls.ws);
@@ -73,16 +97,28 @@ describe('operators on /ws and HTTP', () => {
 
   it('takes a manual report (社区吹哨) through the same lifecycle', async () => {
     const svc = await start();
-    const bad = await api(svc.urls.http, '/api/incidents', { body: { category: 'gas', title: 'smell of gas', source: 'hotline_12345', by: 'op-7' } });
+    const bad = await api(svc.urls.http, '/api/incidents', {
+      body: { category: 'gas', title: 'smell of gas', source: 'hotline_12345', by: 'op-7' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.json.error.issues[0].path).toBe('loc');
     const r = await api(svc.urls.http, '/api/incidents', {
-      body: { category: 'gas', title: '闻到燃气味', severity: 'orange', loc: { lat: 31.2304, lon: 121.4737 }, source: 'hotline_12345', by: 'op-7', description: 'caller at No. 8' },
+      body: {
+        category: 'gas',
+        title: '闻到燃气味',
+        severity: 'orange',
+        loc: { lat: 31.2304, lon: 121.4737 },
+        source: 'hotline_12345',
+        by: 'op-7',
+        description: 'caller at No. 8',
+      },
     });
     expect(r.status).toBe(201);
     expect(r.json).toMatchObject({ state: 'warning', source: 'hotline_12345', department: 'gas-utility', reportedBy: 'op-7' });
     expect(r.json.grid).toBeTruthy();
-    const ack = await api(svc.urls.http, `/api/incidents/${r.json.id}/actions`, { body: { action: 'false_alarm', by: 'op-7', note: 'kitchen' } });
+    const ack = await api(svc.urls.http, `/api/incidents/${r.json.id}/actions`, {
+      body: { action: 'false_alarm', by: 'op-7', note: 'kitchen' },
+    });
     expect(ack.json.state).toBe('false_alarm');
   });
 
@@ -117,7 +153,11 @@ describe('operators on /ws and HTTP', () => {
   });
 
   it('refuses to start on an invalid rule file, naming the rule and path', async () => {
-    const rules = tempFile('bad.json', { rules: [{ id: 'x', version: 1, name: 'x', kind: 'threshold', select: { metric: 'm' }, above: 'high', severity: 'red', category: 'c' }] });
+    const rules = tempFile('bad.json', {
+      rules: [
+        { id: 'x', version: 1, name: 'x', kind: 'threshold', select: { metric: 'm' }, above: 'high', severity: 'red', category: 'c' },
+      ],
+    });
     await expect(startTestService({ rules })).rejects.toThrow(/x.*above/);
   });
 });

@@ -9,8 +9,26 @@ import { api, eventually, startTestService, tempFile } from '../support/service.
 
 const ENGINEER = 'engineer-token-0123456789';
 const tokens = [{ name: 'engineer-chen', token: ENGINEER, role: 'admin' as const }];
-const water = (above: number) => ({ id: 'water-high', version: 1, name: '积水超限', kind: 'threshold', select: { kind: 'sensor', metric: 'waterLevel' }, above, severity: 'orange', category: 'flood' });
-const gas = { id: 'gas-leak', version: 1, name: '燃气泄漏', kind: 'threshold', select: { kind: 'sensor', metric: 'gas' }, above: 20, severity: 'red', category: 'gas' };
+const water = (above: number) => ({
+  id: 'water-high',
+  version: 1,
+  name: '积水超限',
+  kind: 'threshold',
+  select: { kind: 'sensor', metric: 'waterLevel' },
+  above,
+  severity: 'orange',
+  category: 'flood',
+});
+const gas = {
+  id: 'gas-leak',
+  version: 1,
+  name: '燃气泄漏',
+  kind: 'threshold',
+  select: { kind: 'sensor', metric: 'gas' },
+  above: 20,
+  severity: 'red',
+  category: 'gas',
+};
 
 describe('rule versions and PUT /api/rules that a restart keeps', () => {
   let svc: Awaited<ReturnType<typeof startTestService>> | undefined;
@@ -27,12 +45,18 @@ describe('rule versions and PUT /api/rules that a restart keeps', () => {
     expect(parseYaml(readFileSync(rules, 'utf8'))).toEqual({ rules: [water(0.6)] });
 
     const versions = (await api(svc.urls.http, '/api/rules/water-high/versions')).json;
-    expect(versions.map((v: { version: number; author: string }) => [v.version, v.author])).toEqual([[1, 'file'], [2, 'engineer-chen']]);
+    expect(versions.map((v: { version: number; author: string }) => [v.version, v.author])).toEqual([
+      [1, 'file'],
+      [2, 'engineer-chen'],
+    ]);
     expect(versions[1]).toMatchObject({ rule: water(0.6), diff: [{ path: 'above', from: 0.5, to: 0.6 }] });
     expect(Date.parse(versions[1].time)).toBeGreaterThan(Date.now() - 60_000);
     // Removing a rule is a change too.
     const gone = (await api(svc.urls.http, '/api/rules/gas-leak/versions')).json;
-    expect(gone.map((v: { author: string; rule: unknown }) => [v.author, v.rule])).toEqual([['file', gas], ['engineer-chen', null]]);
+    expect(gone.map((v: { author: string; rule: unknown }) => [v.author, v.rule])).toEqual([
+      ['file', gas],
+      ['engineer-chen', null],
+    ]);
     // The write-back reloads the file with the same rules: no new version.
     await new Promise((r) => setTimeout(r, 500));
     expect((await api(svc.urls.http, '/api/rules/water-high/versions')).json).toHaveLength(2);

@@ -26,11 +26,19 @@ describe('GET /api/telemetry (SQLite)', () => {
   it('buckets every metric of one device by step', async () => {
     const r = await get(`device=sensor-t1&from=${WINDOW.from}&to=${WINDOW.to}&step=1m`);
     expect(r.status).toBe(200);
-    expect(r.json).toEqual({ device: 'sensor-t1', from: new Date(T).toISOString(), to: new Date(WINDOW.to).toISOString(), step: MIN, series: EXPECTED_1M });
+    expect(r.json).toEqual({
+      device: 'sensor-t1',
+      from: new Date(T).toISOString(),
+      to: new Date(WINDOW.to).toISOString(),
+      step: MIN,
+      series: EXPECTED_1M,
+    });
   });
 
   it('takes one metric, ISO instants and a step in ms', async () => {
-    const r = await get(`device=sensor-t1&metric=level&from=${new Date(T).toISOString()}&to=${new Date(T + MIN - 1).toISOString()}&step=30000`);
+    const r = await get(
+      `device=sensor-t1&metric=level&from=${new Date(T).toISOString()}&to=${new Date(T + MIN - 1).toISOString()}&step=30000`,
+    );
     expect(r.status).toBe(200);
     expect(r.json.series).toEqual([{ metric: 'level', points: [{ ts: T, min: 1, max: 3, avg: 2, count: 2 }] }]);
   });

@@ -19,12 +19,38 @@ const reading: Reading = {
   events: [],
 };
 // What Node-RED hands a node: its settings with "" for unset fields, plus its own bookkeeping.
-const nodeConfig = (c: Record<string, unknown>) => ({ id: 'n1', type: 'citysense alert', z: 'tab', name: '', alertId: '', severity: '', category: '', department: '', metric: '', dedupBy: 'device', wires: [[]], ...c });
+const nodeConfig = (c: Record<string, unknown>) => ({
+  id: 'n1',
+  type: 'citysense alert',
+  z: 'tab',
+  name: '',
+  alertId: '',
+  severity: '',
+  category: '',
+  department: '',
+  metric: '',
+  dedupBy: 'device',
+  wires: [[]],
+  ...c,
+});
 const ctx = { id: 'flow-1', now: 5_000 };
 
 describe('flowDetection (citysense alert)', () => {
   it('builds a detection from the node settings and msg.reading, keyed flow:<alert id>:<device>', () => {
-    const r = flowDetection({ nodeId: 'n1', config: nodeConfig({ alertId: 'drain-overflow', name: 'drain overflow', severity: 'orange', category: 'flood', metric: 'waterLevel' }), msg: { reading, payload: 'rewritten' } }, ctx);
+    const r = flowDetection(
+      {
+        nodeId: 'n1',
+        config: nodeConfig({
+          alertId: 'drain-overflow',
+          name: 'drain overflow',
+          severity: 'orange',
+          category: 'flood',
+          metric: 'waterLevel',
+        }),
+        msg: { reading, payload: 'rewritten' },
+      },
+      ctx,
+    );
     expect(r).toEqual({
       ok: true,
       detection: {
@@ -52,11 +78,31 @@ describe('flowDetection (citysense alert)', () => {
   });
 
   it.each([
-    ['msg.alert overrides severity, message and phase', { severity: 'orange', category: 'flood' }, { alert: { severity: 'red', message: 'deep', phase: 'clear' }, reading }, { severity: 'red', message: 'deep', phase: 'clear', dedupKey: 'flow:n1:drain-07' }],
-    ['severity and category from msg.alert alone', {}, { alert: { severity: 'blue', category: 'device' }, reading }, { severity: 'blue', category: 'device', ruleId: 'flow:n1' }],
+    [
+      'msg.alert overrides severity, message and phase',
+      { severity: 'orange', category: 'flood' },
+      { alert: { severity: 'red', message: 'deep', phase: 'clear' }, reading },
+      { severity: 'red', message: 'deep', phase: 'clear', dedupKey: 'flow:n1:drain-07' },
+    ],
+    [
+      'severity and category from msg.alert alone',
+      {},
+      { alert: { severity: 'blue', category: 'device' }, reading },
+      { severity: 'blue', category: 'device', ruleId: 'flow:n1' },
+    ],
     ['one incident per grid', { severity: 'yellow', category: 'flood', dedupBy: 'grid' }, { reading }, { dedupKey: 'flow:n1:G-1-2' }],
-    ['a reading-shaped payload when msg.reading is gone', { severity: 'yellow', category: 'flood' }, { payload: reading }, { deviceId: 'drain-07', readingTs: 1_000 }],
-    ['a device named in msg.alert, no reading', { severity: 'yellow', category: 'fire' }, { alert: { deviceId: 'cam-3', deviceKind: 'camera', grid: 'G-9' } }, { deviceId: 'cam-3', deviceKind: 'camera', grid: 'G-9', message: 'Node-RED flow n1 at cam-3' }],
+    [
+      'a reading-shaped payload when msg.reading is gone',
+      { severity: 'yellow', category: 'flood' },
+      { payload: reading },
+      { deviceId: 'drain-07', readingTs: 1_000 },
+    ],
+    [
+      'a device named in msg.alert, no reading',
+      { severity: 'yellow', category: 'fire' },
+      { alert: { deviceId: 'cam-3', deviceKind: 'camera', grid: 'G-9' } },
+      { deviceId: 'cam-3', deviceKind: 'camera', grid: 'G-9', message: 'Node-RED flow n1 at cam-3' },
+    ],
   ])('%s', (_, config, msg, expected) => {
     const r = flowDetection({ nodeId: 'n1', config: nodeConfig(config), msg }, ctx);
     expect(r.ok && r.detection).toMatchObject(expected);
@@ -78,7 +124,13 @@ describe('flowDetection (citysense alert)', () => {
 describe('createFlowsBridge', () => {
   const make = () => {
     const raised: Detection[] = [];
-    const bridge = createFlowsBridge({ readings$: new Subject<Reading>(), incidents$: new Subject<IncidentChange>(), onDetection: (d) => raised.push(d), clock: () => 7, newId: () => 'x' });
+    const bridge = createFlowsBridge({
+      readings$: new Subject<Reading>(),
+      incidents$: new Subject<IncidentChange>(),
+      onDetection: (d) => raised.push(d),
+      clock: () => 7,
+      newId: () => 'x',
+    });
     return { bridge, raised };
   };
 
@@ -91,8 +143,20 @@ describe('createFlowsBridge', () => {
 
   it('compiles an in node selector (Node-RED fields and blanks ignored), naming a bad field', () => {
     const { bridge } = make();
-    const sel = bridge.select({ id: 'n2', name: 'drains', wires: [], kind: 'sensor', device: 'drain-*', metric: 'waterLevel', event: '', district: 'huangpu', grid: '' });
-    expect(sel.ok && [sel.match(reading), sel.match({ ...reading, deviceId: 'pump-1' }), sel.match({ ...reading, district: 'pudong' })]).toEqual([true, false, false]);
+    const sel = bridge.select({
+      id: 'n2',
+      name: 'drains',
+      wires: [],
+      kind: 'sensor',
+      device: 'drain-*',
+      metric: 'waterLevel',
+      event: '',
+      district: 'huangpu',
+      grid: '',
+    });
+    expect(
+      sel.ok && [sel.match(reading), sel.match({ ...reading, deviceId: 'pump-1' }), sel.match({ ...reading, district: 'pudong' })],
+    ).toEqual([true, false, false]);
     const bad = bridge.select({ kind: 'boat' });
     expect(!bad.ok && bad.message).toMatch(/^select\.kind: /);
   });
@@ -100,8 +164,18 @@ describe('createFlowsBridge', () => {
   it('filters incident changes by event type, category and lowest severity', () => {
     const { bridge } = make();
     const f = bridge.incidentFilter({ events: 'opened, escalated', category: 'flood', minSeverity: 'orange' });
-    const change = (type: string, severity: string, category = 'flood') => ({ incident: { severity, category }, event: { type } }) as unknown as IncidentChange;
-    expect(f.ok && [change('opened', 'orange'), change('escalated', 'red'), change('dispatched', 'red'), change('opened', 'yellow'), change('opened', 'red', 'fire')].map(f.match)).toEqual([true, true, false, false, false]);
+    const change = (type: string, severity: string, category = 'flood') =>
+      ({ incident: { severity, category }, event: { type } }) as unknown as IncidentChange;
+    expect(
+      f.ok &&
+        [
+          change('opened', 'orange'),
+          change('escalated', 'red'),
+          change('dispatched', 'red'),
+          change('opened', 'yellow'),
+          change('opened', 'red', 'fire'),
+        ].map(f.match),
+    ).toEqual([true, true, false, false, false]);
     const all = bridge.incidentFilter({ events: '', category: '', minSeverity: '' });
     expect(all.ok && all.match(change('overdue', 'blue', 'gas'))).toBe(true);
     expect(bridge.incidentFilter({ minSeverity: 'pink' }).ok).toBe(false);

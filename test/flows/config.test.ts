@@ -1,6 +1,7 @@
 // The flows block of the configuration: on by default for `npm start`, overridable by environment.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../app/config.js';
+import { loadConfig } from '../../app/config.js';
+import { ConfigError } from '../../app/errors.js';
 
 describe('flows configuration', () => {
   it('is on by default, admin user, password left to the operator token, unsafe nodes off', () => {
@@ -21,6 +22,8 @@ describe('flows configuration', () => {
 
   it('refuses a short password, naming the variable', () => {
     expect(() => loadConfig({ CITYSENSE_FLOWS_PASSWORD: 'short' })).toThrow(ConfigError);
-    expect(() => loadConfig({ CITYSENSE_FLOWS_PASSWORD: 'short' })).toThrow(/CITYSENSE_FLOWS_PASSWORD \(flows\.password\): flows\.password must be at least 8/);
+    expect(() => loadConfig({ CITYSENSE_FLOWS_PASSWORD: 'short' })).toThrow(
+      /CITYSENSE_FLOWS_PASSWORD \(flows\.password\): flows\.password must be at least 8/,
+    );
   });
 });

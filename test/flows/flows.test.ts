@@ -61,7 +61,11 @@ describe('Node-RED flows', () => {
     expect(editor.status).toBe(200);
     expect(await editor.text()).toContain('citysense flows');
     expect((await fetch(`${svc.urls.http}/flows/flows`)).status).toBe(401);
-    const deploy = await fetch(`${svc.urls.http}/flows/flows`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
+    const deploy = await fetch(`${svc.urls.http}/flows/flows`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '[]',
+    });
     expect(deploy.status).toBe(401);
     // The operator token is not an admin token for Node-RED.
     expect((await fetch(`${svc.urls.http}/flows/flows`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(401);
@@ -103,13 +107,18 @@ describe('Node-RED flows', () => {
       department: 'water-affairs',
     });
     const alert = op.messages.find((m) => m.type === 'alert')!.alert as Record<string, unknown>;
-    expect(alert).toMatchObject({ ruleKind: 'flow', metric: 'waterLevel', value: 0.8, message: 'drain drain-07 overflowing: water level 0.8 m' });
+    expect(alert).toMatchObject({
+      ruleKind: 'flow',
+      metric: 'waterLevel',
+      value: 0.8,
+      message: 'drain drain-07 overflowing: water level 0.8 m',
+    });
 
     // Higher: the same incident escalates to red (the function set msg.alert.severity).
     await publish(huangpu, 'city/sensor/drain-07/telemetry', { metrics: { waterLevel: 0.93 } });
     const escalated = await op.next((m) => m.type === 'incident' && (m.event as { type: string }).type === 'escalated');
     expect(escalated.incident).toMatchObject({ id: incident.id, severity: 'red', detections: 2 });
-    const incidents = op.messages.filter((m) => m.type === 'incident').map((m) => (m.incident as { id: string; deviceId: string }));
+    const incidents = op.messages.filter((m) => m.type === 'incident').map((m) => m.incident as { id: string; deviceId: string });
     expect(new Set(incidents.map((i) => i.id))).toEqual(new Set([incident.id]));
 
     // The `citysense incident` → debug branch saw both changes, through /flows/comms.

@@ -25,12 +25,17 @@ function login(svc: Svc, password: string, o: { from?: string; form?: boolean; b
         method: 'POST',
         localAddress: o.from ?? '127.0.0.1',
         agent: false,
-        headers: { 'content-type': o.form ? 'application/x-www-form-urlencoded' : 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: {
+          'content-type': o.form ? 'application/x-www-form-urlencoded' : 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, json: JSON.parse(Buffer.concat(chunks).toString() || '{}') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, headers: res.headers, json: JSON.parse(Buffer.concat(chunks).toString() || '{}') }),
+        );
       },
     );
     req.on('error', reject);
@@ -41,7 +46,9 @@ function login(svc: Svc, password: string, o: { from?: string; form?: boolean; b
 /** The node types Node-RED has loaded, read through its admin API with a fresh login. */
 async function nodeTypes(svc: Svc): Promise<string[]> {
   const { json } = await login(svc, TOKEN);
-  const res = await fetch(`${svc.urls.http}/flows/nodes`, { headers: { authorization: `Bearer ${json.access_token}`, accept: 'application/json' } });
+  const res = await fetch(`${svc.urls.http}/flows/nodes`, {
+    headers: { authorization: `Bearer ${json.access_token}`, accept: 'application/json' },
+  });
   expect(res.status).toBe(200);
   const sets = (await res.json()) as Array<{ types: string[] }>;
   return sets.flatMap((s) => s.types);
@@ -64,7 +71,10 @@ describe('Node-RED, default settings', () => {
   });
 
   it('logs in with JSON or the editor form, and validates the form naming the field', async () => {
-    const ok = await login(svc, TOKEN, { form: true, body: { client_id: 'node-red-editor', grant_type: 'password', scope: '', username: 'admin', password: TOKEN } });
+    const ok = await login(svc, TOKEN, {
+      form: true,
+      body: { client_id: 'node-red-editor', grant_type: 'password', scope: '', username: 'admin', password: TOKEN },
+    });
     expect(ok.status).toBe(200);
     expect(ok.json).toMatchObject({ access_token: expect.any(String), token_type: 'Bearer', expires_in: expect.any(Number) });
     const flows = await fetch(`${svc.urls.http}/flows/flows`, { headers: { authorization: `Bearer ${ok.json.access_token}` } });

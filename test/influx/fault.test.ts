@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Reading } from '../../ingest/schemas.js';
+import type { Reading } from '../../model/reading.js';
 import { createInfluxSink, openSpool, type InfluxSink } from '../../store/index.js';
 import { api, connectMqtt, eventually, publish, startTestService } from '../support/service.js';
-import { influxdInstalled, startInfluxd, type Influxd } from './influxd.js';
+import { influxdInstalled, startInfluxd, type Influxd } from '../../harness/influxd.js';
 
 const installed = influxdInstalled();
 if (!installed) console.warn('influxd is not installed (Debian package `influxdb`): InfluxDB fault tests skipped');
@@ -89,12 +89,31 @@ describe.skipIf(!installed)('InfluxDB outages and shutdown (real influxd)', () =
   // A 60 s flush interval: nothing leaves before close() but full batches.
   const sink = (spoolFile: string): InfluxSink =>
     createInfluxSink(
-      { url: influxd.url, bucket: 'city', api: 'v1', batchSize: 50, flushIntervalMs: 60_000, maxRetries: 1, minRetryDelayMs: 50, maxRetryTimeMs: 500, replayIntervalMs: 100, timeoutMs: 2000 },
+      {
+        url: influxd.url,
+        bucket: 'city',
+        api: 'v1',
+        batchSize: 50,
+        flushInterval: 60_000,
+        maxRetries: 1,
+        minRetryDelay: 50,
+        maxRetryTime: 500,
+        replayInterval: 100,
+        timeout: 2000,
+      },
       { spool: openSpool(spoolFile, { rowLines: 50 }), logger },
     );
   const newSpoolFile = () => join(mkdtempSync(join(tmpdir(), 'citysense-spool-')), 'citysense.db');
   const readings = (device: string, n: number, t0: number): Reading[] =>
-    range(n).map((i) => ({ ts: t0 + i, receivedAt: t0 + i, deviceId: device, kind: 'sensor', channel: 'telemetry', metrics: { seq: i }, events: [] }));
+    range(n).map((i) => ({
+      ts: t0 + i,
+      receivedAt: t0 + i,
+      deviceId: device,
+      kind: 'sensor',
+      channel: 'telemetry',
+      metrics: { seq: i },
+      events: [],
+    }));
 
   it('close() returns only after InfluxDB acknowledged every point', async () => {
     const s = sink(newSpoolFile());
@@ -109,7 +128,18 @@ describe.skipIf(!installed)('InfluxDB outages and shutdown (real influxd)', () =
     await influxd.stop();
     // Retries 10 s apart: without the spool, flush() would leave the lines in memory that long.
     const s = createInfluxSink(
-      { url: influxd.url, bucket: 'city', api: 'v1', batchSize: 50, flushIntervalMs: 60_000, maxRetries: 5, minRetryDelayMs: 10_000, maxRetryTimeMs: 60_000, replayIntervalMs: 100, timeoutMs: 2000 },
+      {
+        url: influxd.url,
+        bucket: 'city',
+        api: 'v1',
+        batchSize: 50,
+        flushInterval: 60_000,
+        maxRetries: 5,
+        minRetryDelay: 10_000,
+        maxRetryTime: 60_000,
+        replayInterval: 100,
+        timeout: 2000,
+      },
       { spool: openSpool(newSpoolFile(), { rowLines: 50 }), logger },
     );
     s.writeReadings(readings('flush-down', 70, Date.now() - 60_000)); // one full batch on its way, 20 lines open

@@ -7,11 +7,11 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readReplayFile } from '../../app/replay-input.js';
 import { runReplay } from '../../app/replay.js';
-import type { Reading } from '../../ingest/schemas.js';
+import type { Reading } from '../../model/reading.js';
 import type { Detection } from '../../rules/index.js';
 import { createInfluxSink, openInfluxReader, openSpool } from '../../store/index.js';
 import { EXPECTED, at, brief, fixture } from '../fixtures/replay/expected.js';
-import { influxdInstalled, startInfluxd, type Influxd } from './influxd.js';
+import { influxdInstalled, startInfluxd, type Influxd } from '../../harness/influxd.js';
 
 const installed = influxdInstalled();
 
@@ -22,7 +22,10 @@ describe.skipIf(!installed)('rules replay from InfluxDB (real influxd)', () => {
   /** Write readings through the real sink and wait until InfluxDB acknowledged every line. */
   async function store(readings: Reading[]): Promise<void> {
     const spool = openSpool(join(mkdtempSync(join(tmpdir(), 'citysense-replay-')), 'citysense.db'), { rowLines: 100 });
-    const sink = createInfluxSink({ url: influxd.url, bucket: 'city', api: 'v1', batchSize: 500 }, { spool, logger: pino({ level: 'silent' }) });
+    const sink = createInfluxSink(
+      { url: influxd.url, bucket: 'city', api: 'v1', batchSize: 500 },
+      { spool, logger: pino({ level: 'silent' }) },
+    );
     sink.writeReadings(readings);
     await sink.close();
     expect(sink.stats()).toMatchObject({ written: readings.length, lost: 0, spooled: 0 });
@@ -54,7 +57,16 @@ describe.skipIf(!installed)('rules replay from InfluxDB (real influxd)', () => {
     expect(json.detections.map(brief)).toEqual(EXPECTED);
     // --source sqlite reads the SQLite store instead (none here); --source influx needs a configured InfluxDB.
     const dataDir = mkdtempSync(join(tmpdir(), 'citysense-replay-sqlite-'));
-    const fromSqlite = await cli([fixture('rules.yaml'), '--since', String(at(-10)), '--json', '--source', 'sqlite', '--data-dir', dataDir]);
+    const fromSqlite = await cli([
+      fixture('rules.yaml'),
+      '--since',
+      String(at(-10)),
+      '--json',
+      '--source',
+      'sqlite',
+      '--data-dir',
+      dataDir,
+    ]);
     expect(fromSqlite.code).toBe(1);
     expect(fromSqlite.err).toContain(`no telemetry store at ${join(dataDir, 'citysense-telemetry.db')}`);
     const none = await cli([fixture('rules.yaml'), '--since', '1h', '--source', 'influx'], {});
@@ -75,10 +87,37 @@ describe.skipIf(!installed)('rules replay from InfluxDB (real influxd)', () => {
     const all: Reading[] = [];
     for (let i = 0; i < 30; i++) {
       for (let d = 0; d < 12; d++) {
-        all.push({ ts: t0 + i * 1000, receivedAt: t0 + i * 1000, deviceId: `pg-${d}`, kind: 'sensor', channel: 'telemetry', metrics: { seq: i, d }, events: [] });
+        all.push({
+          ts: t0 + i * 1000,
+          receivedAt: t0 + i * 1000,
+          deviceId: `pg-${d}`,
+          kind: 'sensor',
+          channel: 'telemetry',
+          metrics: { seq: i, d },
+          events: [],
+        });
       }
-      if (i % 5 === 0) all.push({ ts: t0 + i * 1000 + 1, receivedAt: t0 + i * 1000 + 1, deviceId: 'pg-cam', kind: 'camera', channel: 'event', metrics: {}, events: [{ type: 'smoke', confidence: 0.5 + i / 100 }] });
-      if (i % 10 === 0) all.push({ ts: t0 + i * 1000 + 2, receivedAt: t0 + i * 1000 + 2, deviceId: 'pg-cam', kind: 'camera', channel: 'status', status: i % 20 === 0 ? 'online' : 'offline', metrics: {}, events: [] });
+      if (i % 5 === 0)
+        all.push({
+          ts: t0 + i * 1000 + 1,
+          receivedAt: t0 + i * 1000 + 1,
+          deviceId: 'pg-cam',
+          kind: 'camera',
+          channel: 'event',
+          metrics: {},
+          events: [{ type: 'smoke', confidence: 0.5 + i / 100 }],
+        });
+      if (i % 10 === 0)
+        all.push({
+          ts: t0 + i * 1000 + 2,
+          receivedAt: t0 + i * 1000 + 2,
+          deviceId: 'pg-cam',
+          kind: 'camera',
+          channel: 'status',
+          status: i % 20 === 0 ? 'online' : 'offline',
+          metrics: {},
+          events: [],
+        });
     }
     await store(all);
     const key = (r: Reading) => `${r.ts - t0}/${r.deviceId}/${r.channel}/${r.metrics.seq ?? r.events[0]?.confidence ?? r.status}`;
@@ -89,7 +128,10 @@ describe.skipIf(!installed)('rules replay from InfluxDB (real influxd)', () => {
       expect(got.every((r, i) => i === 0 || got[i - 1]!.ts <= r.ts)).toBe(true);
     }
     // The window's edges hold: [t0 + 10 s, t0 + 19 s].
-    const part = await openInfluxReader({ url: influxd.url, bucket: 'city', api: 'v1', pageSize: 7 }).readings({ from: t0 + 10_000, to: t0 + 19_000 });
+    const part = await openInfluxReader({ url: influxd.url, bucket: 'city', api: 'v1', pageSize: 7 }).readings({
+      from: t0 + 10_000,
+      to: t0 + 19_000,
+    });
     expect(part.filter((r) => r.channel === 'telemetry')).toHaveLength(10 * 12);
   });
 });

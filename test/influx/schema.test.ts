@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { Reading } from '../../ingest/schemas.js';
-import type { Detection } from '../../rules/detection.js';
+import type { Reading } from '../../model/reading.js';
+import type { Detection } from '../../model/detection.js';
 import { LINE_TIME_LIMIT_MS, authHeader, createLineEncoder, openSpool, readingsStatement, v1WritePath } from '../../store/influx/index.js';
 import { seriesToReadings } from '../../store/influx/query.js';
 import { MIGRATIONS, migrate } from '../../store/migrations.js';
@@ -91,7 +91,22 @@ describe('line encoder: values line protocol cannot carry', () => {
     const { enc, invalid } = encoder();
     expect(enc.reading(reading({ metrics: { waterLevel: Number.NaN } }))).toEqual([]);
     expect(invalid).toEqual([{ measurement: 'telemetry', reason: expect.stringContaining('waterLevel') }]);
-    const d: Detection = { id: 'd1', ts: 1_700_000_000_000, phase: 'raise', ruleId: 'r', ruleVersion: 1, ruleName: 'r', ruleKind: 'event', severity: 'red', category: 'fire', dedupKey: 'r:c', deviceId: 'c', deviceKind: 'camera', message: 'fire', readingTs: 1e300 };
+    const d: Detection = {
+      id: 'd1',
+      ts: 1_700_000_000_000,
+      phase: 'raise',
+      ruleId: 'r',
+      ruleVersion: 1,
+      ruleName: 'r',
+      ruleKind: 'event',
+      severity: 'red',
+      category: 'fire',
+      dedupKey: 'r:c',
+      deviceId: 'c',
+      deviceKind: 'camera',
+      message: 'fire',
+      readingTs: 1e300,
+    };
     const [line] = enc.detection(d);
     expect(line).toMatch(/^detection,/);
     expect(line).not.toContain('reading_ts');
@@ -111,9 +126,23 @@ describe('InfluxQL', () => {
   it('rebuilds readings from rows of each measurement', () => {
     const cols = ['time', 'device', 'kind', 'grid', 'loc_lat', 'loc_lon', 'waterLevel'];
     expect(seriesToReadings({ name: 'telemetry', columns: cols, values: [[1_000_999, 's-1', 'sensor', 'G', 31, 121, 0.4]] })).toEqual([
-      { ts: 1000, receivedAt: 1000, deviceId: 's-1', kind: 'sensor', channel: 'telemetry', grid: 'G', loc: { lat: 31, lon: 121 }, metrics: { waterLevel: 0.4 }, events: [] },
+      {
+        ts: 1000,
+        receivedAt: 1000,
+        deviceId: 's-1',
+        kind: 'sensor',
+        channel: 'telemetry',
+        grid: 'G',
+        loc: { lat: 31, lon: 121 },
+        metrics: { waterLevel: 0.4 },
+        events: [],
+      },
     ]);
-    const [ev] = seriesToReadings({ name: 'event', columns: ['time', 'device', 'kind', 'type', 'confidence', 'count'], values: [[2000, 'c-1', 'camera', 'smoke', 0.9, 3]] });
+    const [ev] = seriesToReadings({
+      name: 'event',
+      columns: ['time', 'device', 'kind', 'type', 'confidence', 'count'],
+      values: [[2000, 'c-1', 'camera', 'smoke', 0.9, 3]],
+    });
     expect(ev).toMatchObject({ channel: 'event', events: [{ type: 'smoke', confidence: 0.9, count: 3 }] });
   });
 });

@@ -5,7 +5,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../app/service.js';
 import { api, connectMqtt, eventually, publish, startTestService, tempFile } from '../support/service.js';
-import { influxdInstalled, startInfluxd, type Influxd } from './influxd.js';
+import { influxdInstalled, startInfluxd, type Influxd } from '../../harness/influxd.js';
 
 const installed = influxdInstalled();
 if (!installed) console.warn('influxd is not installed (Debian package `influxdb`): InfluxDB integration tests skipped');
@@ -26,7 +26,14 @@ const RULES = {
 };
 const DEVICES = {
   devices: [
-    { id: 'sensor-ifx-1', kind: 'sensor', password: 'pw-sensor-1', loc: { lat: 31.2304, lon: 121.4737 }, district: 'huangpu', grid: 'G-12-34' },
+    {
+      id: 'sensor-ifx-1',
+      kind: 'sensor',
+      password: 'pw-sensor-1',
+      loc: { lat: 31.2304, lon: 121.4737 },
+      district: 'huangpu',
+      grid: 'G-12-34',
+    },
     { id: 'cam-ifx-1', kind: 'camera', password: 'pw-cam-1', loc: { lat: 31.24, lon: 121.48 }, district: 'jingan', grid: 'G-13-35' },
     { id: 'drone-ifx-1', kind: 'drone', password: 'pw-drone-1', district: 'pudong', grid: 'G-14-36' },
   ],
@@ -66,10 +73,11 @@ describe.skipIf(!installed)('InfluxDB sink in the running service (real influxd,
     clients.push(c);
     return c;
   };
-  const query = async (q: string) => eventually(async () => {
-    const r = rows(await influxd.query(q));
-    return r.length > 0 ? r : undefined;
-  });
+  const query = async (q: string) =>
+    eventually(async () => {
+      const r = rows(await influxd.query(q));
+      return r.length > 0 ? r : undefined;
+    });
 
   let incidentId: string;
 
@@ -89,9 +97,31 @@ describe.skipIf(!installed)('InfluxDB sink in the running service (real influxd,
       loc_lon: 121.4737,
     });
     const [d] = await query(`SELECT * FROM detection WHERE rule = 'water-high'`);
-    expect(d).toMatchObject({ time: t0 * 1000, rule: 'water-high', rule_version: 3, severity: 'orange', category: 'flood', phase: 'raise', kind: 'sensor', device: 'sensor-ifx-1', district: 'huangpu', grid: 'G-12-34', value: 0.62, metric: 'waterLevel' });
+    expect(d).toMatchObject({
+      time: t0 * 1000,
+      rule: 'water-high',
+      rule_version: 3,
+      severity: 'orange',
+      category: 'flood',
+      phase: 'raise',
+      kind: 'sensor',
+      device: 'sensor-ifx-1',
+      district: 'huangpu',
+      grid: 'G-12-34',
+      value: 0.62,
+      metric: 'waterLevel',
+    });
     const [opened] = await query(`SELECT * FROM incident_event WHERE "type" = 'opened'`);
-    expect(opened).toMatchObject({ stage: 'warning', severity: 'orange', category: 'flood', district: 'huangpu', grid: 'G-12-34', department: 'water-affairs', actor: 'rule:water-high', state: 'warning' });
+    expect(opened).toMatchObject({
+      stage: 'warning',
+      severity: 'orange',
+      category: 'flood',
+      district: 'huangpu',
+      grid: 'G-12-34',
+      department: 'water-affairs',
+      actor: 'rule:water-high',
+      state: 'warning',
+    });
     incidentId = opened!.incident as string;
     expect(incidentId).toMatch(/^INC-/);
   });
@@ -101,12 +131,38 @@ describe.skipIf(!installed)('InfluxDB sink in the running service (real influxd,
     await publish(cam, 'city/camera/cam-ifx-1/event', { ts: t0 + 1, type: 'smoke', confidence: 0.91, count: 2 });
     const drone = await gateway('drone-ifx-1', 'pw-drone-1');
     const loc = { lat: 31.25, lon: 121.5, alt: 120 };
-    await publish(drone, 'city/drone/drone-ifx-1/telemetry', { ts: t0 + 2, loc, battery: 76, speed: 8.5, mission: 'patrol-7', detections: [{ type: 'crowd', confidence: 0.7 }] });
+    await publish(drone, 'city/drone/drone-ifx-1/telemetry', {
+      ts: t0 + 2,
+      loc,
+      battery: 76,
+      speed: 8.5,
+      mission: 'patrol-7',
+      detections: [{ type: 'crowd', confidence: 0.7 }],
+    });
 
     const [smoke] = await query(`SELECT * FROM "event" WHERE device = 'cam-ifx-1'`);
-    expect(smoke).toMatchObject({ time: (t0 + 1) * 1000, kind: 'camera', type: 'smoke', district: 'jingan', grid: 'G-13-35', confidence: 0.91, count: 2, loc_lat: 31.24 });
+    expect(smoke).toMatchObject({
+      time: (t0 + 1) * 1000,
+      kind: 'camera',
+      type: 'smoke',
+      district: 'jingan',
+      grid: 'G-13-35',
+      confidence: 0.91,
+      count: 2,
+      loc_lat: 31.24,
+    });
     const [pos] = await query(`SELECT * FROM drone_position WHERE device = 'drone-ifx-1'`);
-    expect(pos).toMatchObject({ time: (t0 + 2) * 1000, kind: 'drone', district: 'pudong', battery: 76, speed: 8.5, alt: 120, loc_lat: 31.25, loc_lon: 121.5, mission: 'patrol-7' });
+    expect(pos).toMatchObject({
+      time: (t0 + 2) * 1000,
+      kind: 'drone',
+      district: 'pudong',
+      battery: 76,
+      speed: 8.5,
+      alt: 120,
+      loc_lat: 31.25,
+      loc_lon: 121.5,
+      mission: 'patrol-7',
+    });
     const [crowd] = await query(`SELECT * FROM "event" WHERE device = 'drone-ifx-1'`);
     expect(crowd).toMatchObject({ time: (t0 + 2) * 1000, kind: 'drone', type: 'crowd', confidence: 0.7, loc_lat: 31.25 });
   });
@@ -114,16 +170,27 @@ describe.skipIf(!installed)('InfluxDB sink in the running service (real influxd,
   it('acknowledges a QoS 1 publish only once its point is in InfluxDB', async () => {
     const g = await gateway('sensor-ifx-1', 'pw-sensor-1');
     // Many on the wire at once: their acks share write requests, and each ack means written.
-    await Promise.all(Array.from({ length: 20 }, (_, i) => publish(g, 'city/sensor/sensor-ifx-1/telemetry', { ts: t0 + 100 + i, metrics: { rain: 0.1 } })));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => publish(g, 'city/sensor/sensor-ifx-1/telemetry', { ts: t0 + 100 + i, metrics: { rain: 0.1 } })),
+    );
     const answer = rows(await influxd.query(`SELECT count(rain) FROM telemetry WHERE device = 'sensor-ifx-1'`));
     expect(answer[0]?.count).toBe(20);
   });
 
   it('records each step of the incident loop as an incident_event', async () => {
-    const r = await api(svc.urls.http, `/api/incidents/${incidentId}/actions`, { body: { action: 'acknowledge', by: 'op-li', note: 'on it' } });
+    const r = await api(svc.urls.http, `/api/incidents/${incidentId}/actions`, {
+      body: { action: 'acknowledge', by: 'op-li', note: 'on it' },
+    });
     expect(r.status).toBe(200);
     const [ack] = await query(`SELECT * FROM incident_event WHERE "type" = 'acknowledged'`);
-    expect(ack).toMatchObject({ incident: incidentId, stage: 'handling', actor: 'op-li', note: 'on it', from_state: 'warning', to_state: 'acknowledged' });
+    expect(ack).toMatchObject({
+      incident: incidentId,
+      stage: 'handling',
+      actor: 'op-li',
+      note: 'on it',
+      from_state: 'warning',
+      to_state: 'acknowledged',
+    });
   });
 
   it('builds the review telemetry from InfluxDB', async () => {

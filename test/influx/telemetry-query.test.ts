@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIN, knownSeries, wholeMinuteAgo } from '../fixtures/telemetry/series.js';
 import { api, connectMqtt, eventually, publish, startTestService } from '../support/service.js';
-import { influxdInstalled, startInfluxd, type Influxd } from './influxd.js';
+import { influxdInstalled, startInfluxd, type Influxd } from '../../harness/influxd.js';
 
 const installed = influxdInstalled();
 if (!installed) console.warn('influxd is not installed (Debian package `influxdb`): InfluxDB telemetry query tests skipped');
@@ -24,8 +24,18 @@ describe.skipIf(!installed)('GET /api/telemetry on InfluxDB (real influxd, v1 AP
     // QoS 1: acknowledged once written to InfluxDB (or spooled).
     for (const p of published) await publish(g, 'city/sensor/sensor-ifq/telemetry', { ...p, loc: { lat: 31.23, lon: 121.47 } });
     const d = await connectMqtt(svc.urls.mqtt, { clientId: 'drone-ifq' });
-    await publish(d, 'city/drone/drone-ifq/telemetry', { ts: T + 1000, loc: { lat: 31.2, lon: 121.4, alt: 100 }, battery: 80, mission: 'patrol' });
-    await publish(d, 'city/drone/drone-ifq/telemetry', { ts: T + 2000, loc: { lat: 31.2, lon: 121.4, alt: 120 }, battery: 70, mission: 'patrol' });
+    await publish(d, 'city/drone/drone-ifq/telemetry', {
+      ts: T + 1000,
+      loc: { lat: 31.2, lon: 121.4, alt: 100 },
+      battery: 80,
+      mission: 'patrol',
+    });
+    await publish(d, 'city/drone/drone-ifq/telemetry', {
+      ts: T + 2000,
+      loc: { lat: 31.2, lon: 121.4, alt: 120 },
+      battery: 70,
+      mission: 'patrol',
+    });
     await publish(d, 'city/drone/drone-ifq/status', 'offline');
     await Promise.all([g.endAsync(), d.endAsync()]);
   });
@@ -39,7 +49,13 @@ describe.skipIf(!installed)('GET /api/telemetry on InfluxDB (real influxd, v1 AP
   it('buckets every metric of one device with GROUP BY time, as SQLite does', async () => {
     const r = await get(svc.urls.http, `device=sensor-ifq&from=${window.from}&to=${window.to}&step=1m`);
     expect(r.status).toBe(200);
-    expect(r.json).toEqual({ device: 'sensor-ifq', from: new Date(T).toISOString(), to: new Date(window.to).toISOString(), step: MIN, series: expected1m });
+    expect(r.json).toEqual({
+      device: 'sensor-ifq',
+      from: new Date(T).toISOString(),
+      to: new Date(window.to).toISOString(),
+      step: MIN,
+      series: expected1m,
+    });
   });
 
   it('takes one metric; a drone’s metrics leave out its location and mission', async () => {
@@ -61,7 +77,13 @@ describe.skipIf(!installed)('GET /api/telemetry on InfluxDB (real influxd, v1 AP
     });
     expect(devices).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ id: 'sensor-ifq', kind: 'sensor', loc: { lat: 31.23, lon: 121.47 }, lastSeen: new Date(T + MIN + 1000).toISOString(), online: false }),
+        expect.objectContaining({
+          id: 'sensor-ifq',
+          kind: 'sensor',
+          loc: { lat: 31.23, lon: 121.47 },
+          lastSeen: new Date(T + MIN + 1000).toISOString(),
+          online: false,
+        }),
         expect.objectContaining({ id: 'drone-ifq', kind: 'drone', status: 'offline', online: false }),
       ]),
     );

@@ -16,7 +16,14 @@ describe('routing-chain escalation reaches rosters', () => {
       routes: [{ category: 'flood', department: 'water-affairs', deadlines: { red: fast, orange: fast, yellow: fast, blue: fast } }],
       escalation: { interval: '400ms', maxReminders: 0 },
     });
-    const roster = (department: string, name: string) => ({ department, people: [{ name, receivers: [name] }], shifts: [{ from: '00:00', to: '00:00', person: name }], deputy: name, head: name, escalation: { deputyAfter: '1h', headAfter: '1h', officeAfter: '1h' } });
+    const roster = (department: string, name: string) => ({
+      department,
+      people: [{ name, receivers: [name] }],
+      shifts: [{ from: '00:00', to: '00:00', person: name }],
+      deputy: name,
+      head: name,
+      escalation: { deputyAfter: '1h', headAfter: '1h', officeAfter: '1h' },
+    });
     svc = await startTestService({
       routing,
       notify: {

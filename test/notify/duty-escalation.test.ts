@@ -31,7 +31,13 @@ describe('duty escalation', () => {
             head: 'liu',
             escalation: { deputyAfter: `${DEPUTY_MS}ms`, headAfter: `${HEAD_MS}ms`, officeAfter: `${OFFICE_MS}ms`, remindEvery: '1h' },
           },
-          { department: 'city-operations-center', people: [{ name: 'zhao', receivers: ['zhao'] }], shifts: [{ from: '00:00', to: '00:00', person: 'zhao' }], deputy: 'zhao', head: 'zhao' },
+          {
+            department: 'city-operations-center',
+            people: [{ name: 'zhao', receivers: ['zhao'] }],
+            shifts: [{ from: '00:00', to: '00:00', person: 'zhao' }],
+            deputy: 'zhao',
+            head: 'zhao',
+          },
         ],
         pollInterval: '50ms',
       },
@@ -56,7 +62,11 @@ describe('duty escalation', () => {
     expect(toldAbout(id).every((r) => r.signatureOk)).toBe(true);
     // Never before its delay (counted from the report; the tick adds up to 200 ms late).
     expect(Date.now() - t0).toBeGreaterThanOrEqual(OFFICE_MS);
-    const log = (await api(svc.urls.http, `/api/incidents/${id}/notifications`)).json.notifications as Array<{ person: string; step: string; createdAt: string }>;
+    const log = (await api(svc.urls.http, `/api/incidents/${id}/notifications`)).json.notifications as Array<{
+      person: string;
+      step: string;
+      createdAt: string;
+    }>;
     const openedAt = created.json.createdAt as number;
     const stepAt = (step: string) => Date.parse(log.find((n) => n.step === step)!.createdAt) - openedAt;
     expect(stepAt('deputy')).toBeGreaterThanOrEqual(DEPUTY_MS);

@@ -25,7 +25,11 @@ describe('email receiver', () => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
-          mails.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), data: Buffer.concat(chunks).toString('utf8') });
+          mails.push({
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to: session.envelope.rcptTo.map((r) => r.address),
+            data: Buffer.concat(chunks).toString('utf8'),
+          });
           callback();
         });
       },
@@ -34,7 +38,15 @@ describe('email receiver', () => {
     port = (smtp.server.address() as { port: number }).port;
     svc = await startTestService({
       notify: {
-        receivers: [{ name: 'mail', type: 'email', smtp: { host: '127.0.0.1', port, secure: false }, from: 'citysense <cs@city.test>', to: ['duty@city.test'] }],
+        receivers: [
+          {
+            name: 'mail',
+            type: 'email',
+            smtp: { host: '127.0.0.1', port, secure: false },
+            from: 'citysense <cs@city.test>',
+            to: ['duty@city.test'],
+          },
+        ],
         routes: [{ match: { category: 'flood' }, receiver: 'mail', events: ['opened'] }],
         rosters: [
           {

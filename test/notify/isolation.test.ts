@@ -37,7 +37,8 @@ describe('notifications off the alert path', () => {
       if (!stopped) await svc.stop();
     });
     const started = performance.now();
-    for (let i = 0; i < 5; i++) expect((await api(svc.urls.http, '/api/incidents', { body: floodReport({ title: `case ${i}` }) })).status).toBe(201);
+    for (let i = 0; i < 5; i++)
+      expect((await api(svc.urls.http, '/api/incidents', { body: floodReport({ title: `case ${i}` }) })).status).toBe(201);
     expect(performance.now() - started).toBeLessThan(2000);
     await eventually(() => hanging.length >= 5);
     const stopAt = performance.now();
@@ -59,7 +60,8 @@ describe('notifications off the alert path', () => {
     });
     cleanups.push(() => svc.stop());
     const ids: string[] = [];
-    for (let i = 0; i < 4; i++) ids.push((await api(svc.urls.http, '/api/incidents', { body: floodReport({ title: `storm ${i}`, grid: `g-${i}` }) })).json.id);
+    for (let i = 0; i < 4; i++)
+      ids.push((await api(svc.urls.http, '/api/incidents', { body: floodReport({ title: `storm ${i}`, grid: `g-${i}` }) })).json.id);
     await eventually(() => hook.received.length >= 2, 5000);
     await new Promise((r) => setTimeout(r, 300));
     expect(hook.received).toHaveLength(2);
@@ -85,7 +87,12 @@ describe('notifications off the alert path', () => {
     const hook = await startReceiver({ secret: 'ttl' });
     cleanups.push(() => hook.close());
     const svc = await startTestService({
-      notify: { receivers: [{ name: 'hook', type: 'webhook', url: hook.url, secret: 'ttl' }], routes: [{ receiver: 'hook', events: ['opened'] }], linkTtl: '1ms', pollInterval: '50ms' },
+      notify: {
+        receivers: [{ name: 'hook', type: 'webhook', url: hook.url, secret: 'ttl' }],
+        routes: [{ receiver: 'hook', events: ['opened'] }],
+        linkTtl: '1ms',
+        pollInterval: '50ms',
+      },
     });
     cleanups.push(() => svc.stop());
     const id = (await api(svc.urls.http, '/api/incidents', { body: floodReport() })).json.id as string;

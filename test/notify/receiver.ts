@@ -29,7 +29,14 @@ export async function startReceiver(opts: { secret?: string; statuses?: number[]
       } catch {
         json = undefined;
       }
-      received.push({ path: req.url ?? '', headers: req.headers, body, json, signatureOk: want !== undefined && req.headers['x-citysense-signature'] === want, status });
+      received.push({
+        path: req.url ?? '',
+        headers: req.headers,
+        body,
+        json,
+        signatureOk: want !== undefined && req.headers['x-citysense-signature'] === want,
+        status,
+      });
       res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
     });
   });

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type SpawnedService, spawnService } from '../support/spawn-service.js';
+import { type SpawnedService, spawnService } from '../../harness/spawn-service.js';
 
 export type Child = SpawnedService;
 

@@ -3,14 +3,24 @@
 // transaction fails with SQLITE_BUSY, and lets it go. A short busy timeout keeps each failed try
 // short (it blocks the service's thread while it waits).
 import Database from 'better-sqlite3';
-import type { MqttClient } from 'mqtt';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_FILE_NAME } from '../../store/index.js';
 import { Operator, api, connectMqtt, eventually, publish, startTestService, tempFile } from '../support/service.js';
 
 const RULES = {
-  rules: [{ id: 'water-high', version: 1, name: '积水超限', kind: 'threshold', select: { kind: 'sensor', metric: 'waterLevel' }, above: 0.5, severity: 'orange', category: 'flood' }],
+  rules: [
+    {
+      id: 'water-high',
+      version: 1,
+      name: '积水超限',
+      kind: 'threshold',
+      select: { kind: 'sensor', metric: 'waterLevel' },
+      above: 0.5,
+      severity: 'orange',
+      category: 'flood',
+    },
+  ],
 };
 
 /** Hold the write lock of the service's store from a connection of our own until released. */

@@ -91,9 +91,14 @@ describe('a 200-connection flood at the default limits', () => {
     }
     flooding = false;
     const slowed = await metric(svc, 'citysense_broker_limited_total', 'what="publish_rate"');
-    const accepted = Number((await (await fetch(`${svc.urls.http}/metrics`)).text()).match(/^citysense_readings_accepted_total (\d+)/m)?.[1]);
+    const accepted = Number(
+      (await (await fetch(`${svc.urls.http}/metrics`)).text()).match(/^citysense_readings_accepted_total (\d+)/m)?.[1],
+    );
 
-    expect(answers.every((a) => a === 0 || a === 200), `CONNACK codes and health statuses: ${answers.join(',')}`).toBe(true);
+    expect(
+      answers.every((a) => a === 0 || a === 200),
+      `CONNACK codes and health statuses: ${answers.join(',')}`,
+    ).toBe(true);
     expect(Math.max(...connack), `CONNACK ms: ${connack.map(Math.round).join(',')}`).toBeLessThan(ANSWER_WITHIN_MS);
     expect(Math.max(...health), `health ms: ${health.map(Math.round).join(',')}`).toBeLessThan(ANSWER_WITHIN_MS);
     expect(clients).toHaveLength(FLOODERS);

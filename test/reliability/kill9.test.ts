@@ -24,7 +24,10 @@ describe('kill -9 under load, then restart', () => {
   const rig = crashRig('citysense-kill9-');
   const { dir } = rig;
   const rules = join(dir, 'rules.yaml');
-  writeFileSync(rules, 'rules:\n  - { id: lvl, version: 1, name: level, kind: threshold, select: { metric: lvl }, above: 1, severity: red, category: flood }\n');
+  writeFileSync(
+    rules,
+    'rules:\n  - { id: lvl, version: 1, name: level, kind: threshold, select: { metric: lvl }, above: 1, severity: red, category: flood }\n',
+  );
   const config = join(dir, 'config.yaml');
   writeFileSync(config, `tokens:\n  - { name: inspector, token: ${INSPECTOR}, role: operator }\n`);
   const env = { CITYSENSE_DATA_DIR: join(dir, 'data'), CITYSENSE_RULES: rules, CITYSENSE_OPERATOR_TOKEN: TOKEN, CITYSENSE_CONFIG: config };

@@ -41,7 +41,8 @@ const publishPacket = (device: string, seq: number, qos: 0 | 1 = 1): mqttPacket.
   dup: false,
   ...(qos > 0 ? { messageId: seq + 1 } : {}),
 });
-const pubackedSeqs = (c: RawClient) => c.packets.filter((p) => p.cmd === 'puback').map((p) => (p as mqttPacket.IPubackPacket).messageId! - 1);
+const pubackedSeqs = (c: RawClient) =>
+  c.packets.filter((p) => p.cmd === 'puback').map((p) => (p as mqttPacket.IPubackPacket).messageId! - 1);
 
 describe('a PUBACK means stored', () => {
   let svc: Service | undefined;
@@ -52,26 +53,30 @@ describe('a PUBACK means stored', () => {
     svc = undefined;
   });
 
-  it('1,000 rapid QoS 1 publishes of one device at the default limits: all acked, none refused, every one stored', { timeout: 60_000 }, async () => {
-    svc = await startTestService();
-    const gw = await connectMqtt(svc.urls.mqtt, { clientId: 'rapid-1' });
-    const N = 1000;
-    const started = performance.now();
-    let acked = 0;
-    for (let seq = 0; seq < N; seq++) {
-      await gw.publishAsync('city/sensor/rapid-1/telemetry', JSON.stringify({ metrics: { seq } }), { qos: 1 });
-      acked++;
-    }
-    const seconds = (performance.now() - started) / 1000;
-    // Read while the service runs: what was acknowledged is already committed.
-    const stored = storedSeqs(svc, 'rapid-1');
-    gw.end(true);
-    expect(acked).toBe(N);
-    expect(new Set(stored).size).toBe(N);
-    expect(await metric(svc, 'citysense_readings_refused_total')).toBe(0);
-    // At 100/s after a burst of 200, 1,000 take 8 s: a device that finished sooner was slowed.
-    if (seconds < 7.5) expect(await metric(svc, 'citysense_broker_limited_total', 'what="publish_rate"')).toBeGreaterThan(0);
-  });
+  it(
+    '1,000 rapid QoS 1 publishes of one device at the default limits: all acked, none refused, every one stored',
+    { timeout: 60_000 },
+    async () => {
+      svc = await startTestService();
+      const gw = await connectMqtt(svc.urls.mqtt, { clientId: 'rapid-1' });
+      const N = 1000;
+      const started = performance.now();
+      let acked = 0;
+      for (let seq = 0; seq < N; seq++) {
+        await gw.publishAsync('city/sensor/rapid-1/telemetry', JSON.stringify({ metrics: { seq } }), { qos: 1 });
+        acked++;
+      }
+      const seconds = (performance.now() - started) / 1000;
+      // Read while the service runs: what was acknowledged is already committed.
+      const stored = storedSeqs(svc, 'rapid-1');
+      gw.end(true);
+      expect(acked).toBe(N);
+      expect(new Set(stored).size).toBe(N);
+      expect(await metric(svc, 'citysense_readings_refused_total')).toBe(0);
+      // At 100/s after a burst of 200, 1,000 take 8 s: a device that finished sooner was slowed.
+      if (seconds < 7.5) expect(await metric(svc, 'citysense_broker_limited_total', 'what="publish_rate"')).toBeGreaterThan(0);
+    },
+  );
 
   it('a QoS 1 publish shed by the full publish gate closes the connection unacknowledged; QoS 0 is shed, counted and noticed', async () => {
     // One publish a turn, one held: a third in the same socket read meets a full gate.
@@ -84,13 +89,20 @@ describe('a PUBACK means stored', () => {
     const acked = pubackedSeqs(q1);
     expect(acked.length).toBeLessThan(50);
     const stored = new Set(storedSeqs(svc, 'shed-q1'));
-    expect(acked.filter((s) => !stored.has(s)), 'acknowledged but not stored').toEqual([]);
+    expect(
+      acked.filter((s) => !stored.has(s)),
+      'acknowledged but not stored',
+    ).toEqual([]);
     expect(await metric(svc, 'citysense_broker_limited_total', 'what="overload_close"')).toBeGreaterThanOrEqual(1);
 
     // QoS 0 has no ack to withhold: shed with a notice on the device's rejection topic, connection kept.
     const { client: q0 } = await RawClient.open(svc.ports.mqtt, { clientId: 'shed-q0' });
     raw.push(q0);
-    q0.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'citysense/rejected/sensor/shed-q0', qos: 0 }] } as mqttPacket.ISubscribePacket);
+    q0.send({
+      cmd: 'subscribe',
+      messageId: 1,
+      subscriptions: [{ topic: 'citysense/rejected/sensor/shed-q0', qos: 0 }],
+    } as mqttPacket.ISubscribePacket);
     await q0.until((p) => p.cmd === 'suback');
     q0.socket.write(Buffer.concat(Array.from({ length: 50 }, (_, seq) => mqttPacket.generate(publishPacket('shed-q0', seq, 0)))));
     const notice = (await q0.until((p) => p.cmd === 'publish')) as mqttPacket.IPublishPacket | undefined;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteReadingsReader } from '../../store/index.js';
-import { freePort } from '../influx/influxd.js';
+import { freePort } from '../../harness/influxd.js';
 import { eventually } from '../support/service.js';
 import { type Child, crashRig } from './child.js';
 
@@ -24,7 +24,13 @@ describe('QoS 1 publishes across kill -9 and restart', () => {
     const since = Date.now() - 1000;
     child = await rig.start(env);
     const first = child;
-    const gw = mqtt.connect(`mqtt://127.0.0.1:${port}`, { clientId: 'q1-gw', clean: false, protocolVersion: 4, reconnectPeriod: 200, connectTimeout: 5000 });
+    const gw = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+      clientId: 'q1-gw',
+      clean: false,
+      protocolVersion: 4,
+      reconnectPeriod: 200,
+      connectTimeout: 5000,
+    });
     gw.on('error', () => {});
     await new Promise<void>((resolve) => gw.once('connect', () => resolve()));
 

@@ -8,11 +8,28 @@ import { runReplay } from '../../app/replay.js';
 import { Operator, api, connectMqtt, eventually, publish, startTestService, tempFile } from '../support/service.js';
 
 const tempHigh = {
-  id: 'temp-high', version: 1, name: 'Hot', kind: 'threshold', select: { kind: 'sensor', metric: 'temperature' },
-  above: 60, for: '1500ms', severity: 'orange', category: 'fire',
+  id: 'temp-high',
+  version: 1,
+  name: 'Hot',
+  kind: 'threshold',
+  select: { kind: 'sensor', metric: 'temperature' },
+  above: 60,
+  for: '1500ms',
+  severity: 'orange',
+  category: 'fire',
 };
-const smoke = { id: 'smoke', version: 1, name: 'Smoke', kind: 'event', select: { event: 'smoke' }, minConfidence: 0.7, severity: 'orange', category: 'fire' };
-const alertOf = (ruleId: string) => (m: { type: string; alert?: unknown }) => m.type === 'alert' && (m.alert as { ruleId: string }).ruleId === ruleId;
+const smoke = {
+  id: 'smoke',
+  version: 1,
+  name: 'Smoke',
+  kind: 'event',
+  select: { event: 'smoke' },
+  minConfidence: 0.7,
+  severity: 'orange',
+  category: 'fire',
+};
+const alertOf = (ruleId: string) => (m: { type: string; alert?: unknown }) =>
+  m.type === 'alert' && (m.alert as { ruleId: string }).ruleId === ruleId;
 
 describe('hot reload on the running service', () => {
   let svc: Awaited<ReturnType<typeof startTestService>>;
@@ -49,7 +66,10 @@ describe('hot reload on the running service', () => {
   it('keeps a running `for` timer across a reload of an unrelated rule', async () => {
     await publish(gateway, 'city/sensor/temp-1/telemetry', { metrics: { temperature: 70 } });
     // smoke changes (v2), temp-high is untouched: its timer, started by the reading above, goes on.
-    const r = await api(svc.urls.http, '/api/rules', { method: 'PUT', body: { rules: [tempHigh, { ...smoke, version: 2, minConfidence: 0.8 }] } });
+    const r = await api(svc.urls.http, '/api/rules', {
+      method: 'PUT',
+      body: { rules: [tempHigh, { ...smoke, version: 2, minConfidence: 0.8 }] },
+    });
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({ version: 2, kept: ['temp-high'], changed: ['smoke'] });
     // No further reading: only the kept state can raise now.
@@ -73,12 +93,18 @@ describe('hot reload on the running service', () => {
 
   it('replays the stored readings read-only while the service runs', async () => {
     const logs: string[] = [];
-    const code = await runReplay([rulesPath.replace('rules.json', 'replay.json'), '--since', '1h', '--data-dir', svc.dataDir, '--json'], { log: (s) => logs.push(s), error: () => {} });
+    const code = await runReplay([rulesPath.replace('rules.json', 'replay.json'), '--since', '1h', '--data-dir', svc.dataDir, '--json'], {
+      log: (s) => logs.push(s),
+      error: () => {},
+    });
     expect(code).toBe(1); // no such rule file
     writeFileSync(rulesPath.replace('rules.json', 'replay.json'), JSON.stringify({ rules: [{ ...tempHigh, for: '0s' }] }));
     await eventually(async () => {
       logs.length = 0;
-      await runReplay([rulesPath.replace('rules.json', 'replay.json'), '--since', '1h', '--data-dir', svc.dataDir, '--json'], { log: (s) => logs.push(s), error: () => {} });
+      await runReplay([rulesPath.replace('rules.json', 'replay.json'), '--since', '1h', '--data-dir', svc.dataDir, '--json'], {
+        log: (s) => logs.push(s),
+        error: () => {},
+      });
       return JSON.parse(logs.join('')).readings >= 1;
     });
     expect(JSON.parse(logs.join('')).detections).toMatchObject([{ ruleId: 'temp-high', deviceId: 'temp-1', phase: 'raise' }]);

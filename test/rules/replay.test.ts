@@ -15,7 +15,13 @@ async function cli(args: string[]) {
   return { code, out: logs.join('\n'), err: errors.join('\n') };
 }
 
-type Json = { readings: number; detections: Detection[]; incidents: ReplayIncident[]; skipped: { line: number; reason: string }[]; compare?: { detections: Detection[]; diff: ReplayComparison } };
+type Json = {
+  readings: number;
+  detections: Detection[];
+  incidents: ReplayIncident[];
+  skipped: { line: number; reason: string }[];
+  compare?: { detections: Detection[]; diff: ReplayComparison };
+};
 
 describe('rules replay', () => {
   it('prints the detections and incidents the rules would have produced (JSON)', async () => {
@@ -26,9 +32,9 @@ describe('rules replay', () => {
     expect(json.skipped).toEqual([{ line: 7, reason: expect.stringContaining('waterLevel') }]);
     expect(json.detections.map(brief)).toEqual(EXPECTED);
     expect(json.detections.find((d) => d.ruleId === 'water-high')?.readingTs).toBe(at(75));
-    expect(json.incidents.map((i) => `${i.dedupKey} ${i.severity} ${(i.openedAt - T0) / 1000}-${(i.clearedAt! - T0) / 1000} ×${i.detections}`)).toEqual([
-      'water-rising:w-1 yellow 60-120 ×2', 'water-high:w-1 orange 90-150 ×2', 'fire:G-A red 130-220 ×2',
-    ]);
+    expect(
+      json.incidents.map((i) => `${i.dedupKey} ${i.severity} ${(i.openedAt - T0) / 1000}-${(i.clearedAt! - T0) / 1000} ×${i.detections}`),
+    ).toEqual(['water-rising:w-1 yellow 60-120 ×2', 'water-high:w-1 orange 90-150 ×2', 'fire:G-A red 130-220 ×2']);
   });
 
   it('without --until the clock stops at the last reading: the fire is still open', async () => {
@@ -39,9 +45,22 @@ describe('rules replay', () => {
 
   it('--compare: fewer detections, an earlier warning, a key only in the first set', async () => {
     // rules-tuned.yaml: water-high `for` 10s (above since 60 → raise @70, 20 s earlier); no water-rising.
-    const args = [fixture('rules.yaml'), '--from', fixture('flood-fire.jsonl'), '--until', String(at(300)), '--compare', fixture('rules-tuned.yaml')];
+    const args = [
+      fixture('rules.yaml'),
+      '--from',
+      fixture('flood-fire.jsonl'),
+      '--until',
+      String(at(300)),
+      '--compare',
+      fixture('rules-tuned.yaml'),
+    ];
     const json = JSON.parse((await cli([...args, '--json'])).out) as Json;
-    expect(json.compare!.detections.map(brief)).toEqual(['70s raise orange water-high:w-1', '130s raise red fire:G-A', '150s clear orange water-high:w-1', '220s clear red fire:G-A']);
+    expect(json.compare!.detections.map(brief)).toEqual([
+      '70s raise orange water-high:w-1',
+      '130s raise red fire:G-A',
+      '150s clear orange water-high:w-1',
+      '220s clear red fire:G-A',
+    ]);
     expect(json.compare!.diff).toMatchObject({
       detections: { a: 6, b: 4 },
       incidents: { a: 3, b: 2 },

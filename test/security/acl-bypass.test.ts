@@ -40,15 +40,18 @@ describe('ACL bypass attempts (registered devices)', () => {
     ['/city/sensor/s1/telemetry', 'reserved_topic'],
   ];
 
-  it.each(attempts.map(([t, r]) => [t.length > 80 ? `${t.slice(0, 40)}…(${t.length} chars)` : t, t, r]))('refuses a publish to %s', async (_label, topic, reason) => {
-    const before = refusals.length;
-    await s1.publishAsync(topic, reading, { qos: 1 });
-    // Barrier: the rejection of this publish comes before the PUBACK of the next one is of use.
-    for (let i = 0; i < 200 && refusals.length === before; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(refusals.slice(before)).toEqual([expect.objectContaining({ topic, reason })]);
-    expect(h.readings.filter((r) => r.metrics?.waterLevel === 9.99)).toEqual([]);
-    expect(s1.connected).toBe(true);
-  });
+  it.each(attempts.map(([t, r]) => [t.length > 80 ? `${t.slice(0, 40)}…(${t.length} chars)` : t, t, r]))(
+    'refuses a publish to %s',
+    async (_label, topic, reason) => {
+      const before = refusals.length;
+      await s1.publishAsync(topic, reading, { qos: 1 });
+      // Barrier: the rejection of this publish comes before the PUBACK of the next one is of use.
+      for (let i = 0; i < 200 && refusals.length === before; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(refusals.slice(before)).toEqual([expect.objectContaining({ topic, reason })]);
+      expect(h.readings.filter((r) => r.metrics?.waterLevel === 9.99)).toEqual([]);
+      expect(s1.connected).toBe(true);
+    },
+  );
 
   it('closes the connection of a publish with + or # in its topic [MQTT-3.3.2-2], and ingests nothing', async () => {
     for (const topic of ['city/sensor/+/telemetry', 'city/sensor/s1/#', '#']) {
@@ -64,7 +67,12 @@ describe('ACL bypass attempts (registered devices)', () => {
 
   it('refuses a last will that impersonates another device', async () => {
     const before = h.ingest.stats().byReason.not_own_topic ?? 0;
-    const { client } = await RawClient.open(h.port, { clientId: 'will-s1', username: 's1', password: 'pw-s1', will: { topic: 'city/sensor/s2/status', payload: 'offline' } });
+    const { client } = await RawClient.open(h.port, {
+      clientId: 'will-s1',
+      username: 's1',
+      password: 'pw-s1',
+      will: { topic: 'city/sensor/s2/status', payload: 'offline' },
+    });
     client.destroy(); // not a DISCONNECT: the will is published
     for (let i = 0; i < 200 && (h.ingest.stats().byReason.not_own_topic ?? 0) === before; i++) await new Promise((r) => setTimeout(r, 10));
     expect(h.ingest.stats().byReason.not_own_topic).toBe(before + 1);
@@ -75,7 +83,9 @@ describe('ACL bypass attempts (registered devices)', () => {
     const wrong = await RawClient.open(h.port, { clientId: 'x', username: 's2', password: 'pw-s1' });
     expect(wrong.returnCode).toBe(4);
     const s2 = await h.connect({ clientId: 's2-gw', username: 's2', password: 'pw-s2' });
-    const r = await s2.subscribeAsync(['#', 'city/#', 'city/sensor/s1/#', 'citysense/rejected/#', '$SYS/#', '$citysense/#', 'city/sensor/s2/#']).catch((e: unknown) => e);
+    const r = await s2
+      .subscribeAsync(['#', 'city/#', 'city/sensor/s1/#', 'citysense/rejected/#', '$SYS/#', '$citysense/#', 'city/sensor/s2/#'])
+      .catch((e: unknown) => e);
     expect(r).toMatchObject({ packet: { granted: [128, 128, 128, 128, 128, 128, 0] } });
   });
 });

@@ -17,11 +17,15 @@ describe('credentials at rest', () => {
   });
 
   it('maps tokens to principals, the operator token to an admin, and refuses a reused token', () => {
-    const auth = createAuthenticator('operator-token-0123456789', [{ name: 'crew', token: 'crew-token-0123456789', role: 'operator', department: 'water-affairs' }]);
+    const auth = createAuthenticator('operator-token-0123456789', [
+      { name: 'crew', token: 'crew-token-0123456789', role: 'operator', department: 'water-affairs' },
+    ]);
     expect(auth.principalOf('operator-token-0123456789')).toEqual({ name: 'operator-token', role: 'admin' });
     expect(auth.principalOf('crew-token-0123456789')).toEqual({ name: 'crew', role: 'operator', department: 'water-affairs' });
     expect(auth.principalOf('crew-token-012345678')).toBeUndefined();
     expect(auth.principalOf('')).toBeUndefined();
-    expect(() => createAuthenticator('operator-token-0123456789', [{ name: 'x', token: 'operator-token-0123456789', role: 'viewer' }])).toThrow(/reuses the token/);
+    expect(() =>
+      createAuthenticator('operator-token-0123456789', [{ name: 'x', token: 'operator-token-0123456789', role: 'viewer' }]),
+    ).toThrow(/reuses the token/);
   });
 });

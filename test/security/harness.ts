@@ -34,7 +34,15 @@ export async function startBroker(opts: { limits?: BrokerLimitsInput; allowAnony
   writeFileSync(join(dir, 'devices.json'), JSON.stringify(DEVICES));
   const logger = pino({ level: process.env.TEST_LOG ?? 'silent' });
   const registry = await loadRegistry(join(dir, 'devices.json'));
-  const broker = await createBroker({ mqttPort: 0, wsPort: 0, host: '127.0.0.1', registry, logger, allowAnonymous: opts.allowAnonymous ?? false, limits: opts.limits });
+  const broker = await createBroker({
+    mqttPort: 0,
+    wsPort: 0,
+    host: '127.0.0.1',
+    registry,
+    logger,
+    allowAnonymous: opts.allowAnonymous ?? false,
+    limits: opts.limits,
+  });
   const ingest = createIngest({ broker, registry, grid: createGridLocator({ cellSizeM: 500 }), logger });
   const readings: Reading[] = [];
   ingest.readings$.subscribe((r) => readings.push(r));
@@ -72,7 +80,10 @@ export class RawClient {
   }
 
   /** Connect and wait for CONNACK; resolves with the client and the CONNACK return code. */
-  static async open(port: number, connect: { clientId: string; username?: string; password?: string; will?: { topic: string; payload: string } }): Promise<{ client: RawClient; returnCode: number | undefined }> {
+  static async open(
+    port: number,
+    connect: { clientId: string; username?: string; password?: string; will?: { topic: string; payload: string } },
+  ): Promise<{ client: RawClient; returnCode: number | undefined }> {
     const socket = netConnect(port, '127.0.0.1');
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
     const client = new RawClient(socket);

@@ -38,12 +38,18 @@ function call(path: string, o: { method?: string; token?: string; from?: string;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (o.token) headers.authorization = `Bearer ${o.token}`;
     if (o.body && !o.chunked) headers['content-length'] = String(o.body.length);
-    const req = request(`${svc.urls.http}${path}`, { method: o.method ?? 'GET', headers, localAddress: o.from ?? '127.0.0.1', agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, json: JSON.parse(Buffer.concat(chunks).toString() || '{}') }));
-      res.on('error', reject);
-    });
+    const req = request(
+      `${svc.urls.http}${path}`,
+      { method: o.method ?? 'GET', headers, localAddress: o.from ?? '127.0.0.1', agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, headers: res.headers, json: JSON.parse(Buffer.concat(chunks).toString() || '{}') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(o.body);
   });
@@ -109,7 +115,11 @@ describe('oversized bodies', () => {
   });
 
   it('answers fetch (undici) with the 413 too, and the next request is served', async () => {
-    const res = await fetch(`${svc.urls.http}/api/incidents`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: big });
+    const res = await fetch(`${svc.urls.http}/api/incidents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: big,
+    });
     expect(res.status).toBe(413);
     expect(((await res.json()) as Answer['json']).error?.code).toBe('too_large');
     expect((await call('/api/incidents', { token: TOKEN })).status).toBe(200);
@@ -127,7 +137,9 @@ describe('failed authentication, throttled per address', () => {
     expect(blocked.json.error?.code).toBe('too_many_attempts');
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(blocked.headers['retry-after'])).toBeLessThanOrEqual(60);
-    expect(lines.filter((l) => l.msg === 'too many wrong tokens: address throttled')).toEqual([expect.objectContaining({ level: 40, remote: '127.0.0.2' })]);
+    expect(lines.filter((l) => l.msg === 'too many wrong tokens: address throttled')).toEqual([
+      expect.objectContaining({ level: 40, remote: '127.0.0.2' }),
+    ]);
     // A throttled address waits out its window whatever it sends: the token is not even checked.
     expect((await call('/api/incidents', { token: TOKEN, from: '127.0.0.2' })).status).toBe(429);
     expect(await upgrade(TOKEN, '127.0.0.2')).toBe(429);

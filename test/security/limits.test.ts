@@ -82,7 +82,9 @@ describe('broker limits (real broker)', () => {
     const notices: unknown[] = [];
     s1.on('message', (_t, p) => notices.push(JSON.parse(p.toString())));
     // Pipelined, as a gateway drains its buffer: 30 on the wire at once against a burst of 5.
-    await Promise.all(Array.from({ length: 30 }, (_, i) => s1.publishAsync('city/sensor/s1/telemetry', JSON.stringify({ metrics: { n: i } }), { qos: 1 })));
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) => s1.publishAsync('city/sensor/s1/telemetry', JSON.stringify({ metrics: { n: i } }), { qos: 1 })),
+    );
     for (let i = 0; i < 200 && h.readings.length < 30; i++) await new Promise((r) => setTimeout(r, 10));
     expect(h.readings.map((r) => r.metrics.n)).toEqual(Array.from({ length: 30 }, (_, i) => i));
     const stats = h.broker.stats();
@@ -102,7 +104,14 @@ describe('broker limits (real broker)', () => {
     // A refill this slow makes the burst the whole allowance during the test.
     h = await startBroker({ limits: { messagesPerSecond: 0.001, messageBurst: 1 } });
     const { client } = await RawClient.open(h.port, { clientId: 'flood', username: 's1', password: 'pw-s1' });
-    const one = mqttPacket.generate({ cmd: 'publish', topic: 'city/sensor/s1/telemetry', payload: Buffer.from('{"metrics":{"n":1}}'), qos: 0, retain: false, dup: false });
+    const one = mqttPacket.generate({
+      cmd: 'publish',
+      topic: 'city/sensor/s1/telemetry',
+      payload: Buffer.from('{"metrics":{"n":1}}'),
+      qos: 0,
+      retain: false,
+      dup: false,
+    });
     const SENT = 40_000; // ~2 MB: far more than one read of the socket
     client.socket.write(Buffer.concat(Array.from({ length: SENT }, () => one)));
     const held = async () => {
@@ -121,7 +130,7 @@ describe('broker limits (real broker)', () => {
     expect(waiting).toBe(1);
     const conn = (h.broker.aedes as unknown as { clients: Record<string, { conn: { bytesRead: number } }> }).clients.flood!.conn;
     const read = conn.bytesRead;
-    expect(read).toBeLessThan(one.length * SENT / 8);
+    expect(read).toBeLessThan((one.length * SENT) / 8);
     await new Promise((r) => setTimeout(r, 300));
     expect(conn.bytesRead).toBe(read);
     expect(h.readings).toHaveLength(1);

@@ -17,7 +17,10 @@ describe('roles and department scope', () => {
   let flood: string;
   let fire: string;
   const report = (category: string, token: string) =>
-    api(svc.urls.http, '/api/incidents', { token, body: { category, title: `${category} at gate 3`, grid: 'G-1', source: 'patrol', by: 'patrol-1' } });
+    api(svc.urls.http, '/api/incidents', {
+      token,
+      body: { category, title: `${category} at gate 3`, grid: 'G-1', source: 'patrol', by: 'patrol-1' },
+    });
 
   beforeAll(async () => {
     svc = await startTestService({
@@ -125,7 +128,8 @@ describe('roles and department scope', () => {
     const floodId = (await report('flood', T.admin)).json.id;
     await all.next((m) => m.type === 'incident' && (m.incident as { id: string }).id === floodId);
     await water.next((m) => m.type === 'incident' && (m.incident as { id: string }).id === floodId);
-    const departments = (o: Operator) => new Set(o.messages.filter((m) => m.type === 'incident').map((m) => (m.incident as { department: string }).department));
+    const departments = (o: Operator) =>
+      new Set(o.messages.filter((m) => m.type === 'incident').map((m) => (m.incident as { department: string }).department));
     expect([...departments(water)]).toEqual(['water-affairs']);
     expect(departments(all).size).toBeGreaterThan(1);
     water.send({ type: 'ack', incidentId: fireId, by: 'crew-wang' });

@@ -41,7 +41,27 @@ describe.skipIf(!hasOpenssl)('TLS for MQTT, MQTT over WSS, HTTPS and /ws', () =>
   let svc: Awaited<ReturnType<typeof startTestService>>;
   let ca: Buffer;
   beforeAll(async () => {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ],
+      { stdio: 'ignore' },
+    );
     ca = readFileSync(cert);
     svc = await startTestService({ tls: { cert, key } });
   });
@@ -51,12 +71,23 @@ describe.skipIf(!hasOpenssl)('TLS for MQTT, MQTT over WSS, HTTPS and /ws', () =>
   });
 
   it('prints TLS URLs', () => {
-    expect(svc.urls).toMatchObject({ http: expect.stringMatching(/^https:/), ws: expect.stringMatching(/^wss:/), mqtt: expect.stringMatching(/^mqtts:/), mqttWs: expect.stringMatching(/^wss:/) });
+    expect(svc.urls).toMatchObject({
+      http: expect.stringMatching(/^https:/),
+      ws: expect.stringMatching(/^wss:/),
+      mqtt: expect.stringMatching(/^mqtts:/),
+      mqttWs: expect.stringMatching(/^wss:/),
+    });
   });
 
   it('takes MQTT over TLS and over WSS, trusting the configured certificate, and refuses plain MQTT', async () => {
     for (const url of [svc.urls.mqtt, svc.urls.mqttWs]) {
-      const c = await mqtt.connectAsync(url, { clientId: 'tls-s1', protocolVersion: 4, reconnectPeriod: 0, ca, ...(url.startsWith('wss') ? { wsOptions: { ca } } : {}) });
+      const c = await mqtt.connectAsync(url, {
+        clientId: 'tls-s1',
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        ca,
+        ...(url.startsWith('wss') ? { wsOptions: { ca } } : {}),
+      });
       await c.publishAsync('city/sensor/tls-s1/telemetry', JSON.stringify({ metrics: { waterLevel: 0.1 } }), { qos: 1 });
       await c.endAsync();
     }

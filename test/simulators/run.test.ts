@@ -3,7 +3,7 @@ import net from 'node:net';
 import { Aedes } from 'aedes';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CameraEvent, DroneTelemetry, SensorTelemetry } from '../../ingest/schemas.js';
+import { CameraEvent, DroneTelemetry, SensorTelemetry } from '../../model/reading.js';
 import { runSimulation, type SimulationProgress } from '../../simulators/index.js';
 
 const TOPIC = /^city\/(sensor|camera|drone)\/([A-Za-z0-9_-]{1,64})\/(telemetry|event|status)$/;
@@ -75,7 +75,17 @@ describe('runSimulation against a real broker', () => {
     });
     const progress: SimulationProgress[] = [];
     const summary = await runSimulation(
-      { url, sensors: 3, cameras: 1, drones: 1, rate: 10, duration: 2, seed: 5, malformed: 0.3, credentials: { 'sensor-001': { password: 'pw' } } },
+      {
+        url,
+        sensors: 3,
+        cameras: 1,
+        drones: 1,
+        rate: 10,
+        duration: 2,
+        seed: 5,
+        malformed: 0.3,
+        credentials: { 'sensor-001': { password: 'pw' } },
+      },
       { onProgress: (p) => progress.push(p) },
     );
 
@@ -127,9 +137,18 @@ describe('runSimulation against a real broker', () => {
 
   it('outage: silenced devices announce offline or vanish so their last will fires', async () => {
     const statuses = await subscriber('city/+/+/status');
-    const summary = await runSimulation(
-      { url, scenario: 'outage', sensors: 4, cameras: 0, drones: 0, rate: 10, startSec: 0.5, outageFraction: 0.5, duration: 1.5, seed: 3 },
-    );
+    const summary = await runSimulation({
+      url,
+      scenario: 'outage',
+      sensors: 4,
+      cameras: 0,
+      drones: 0,
+      rate: 10,
+      startSec: 0.5,
+      outageFraction: 0.5,
+      duration: 1.5,
+      seed: 3,
+    });
     expect(summary.errors).toBe(0);
     await vi.waitFor(() => expect(wills.length).toBe(1));
     const offline = statuses.messages.filter((m) => m.payload === 'offline');

@@ -1,4 +1,4 @@
-// Issue #3: telemetry is written by a worker thread in batches; stopping the service must
+// Telemetry is written by a worker thread in batches; stopping the service must
 // still leave every accepted reading in the store. Real service, real MQTT clients, real SQLite.
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -38,7 +38,7 @@ describe('telemetry on shutdown', () => {
     svc = undefined;
 
     const db = new Database(join(dataDir, TELEMETRY_DB_FILE_NAME), { readonly: true });
-    const stored = db.prepare('SELECT count(*) AS n, count(DISTINCT json_extract(body, \'$.metrics.n\')) AS distinct_n FROM readings').get();
+    const stored = db.prepare("SELECT count(*) AS n, count(DISTINCT json_extract(body, '$.metrics.n')) AS distinct_n FROM readings").get();
     db.close();
     expect(stored).toEqual({ n: N, distinct_n: N });
 

@@ -39,7 +39,12 @@ describe('CAP 1.2', () => {
     const history = capHistory(h.svc.get(inc.id)!, h.svc.timeline(inc.id), CAP);
     expect(history.map((m) => m.msgType)).toEqual(['Alert', 'Update', 'Update']);
     // references: "sender,identifier,sent" of every earlier message, space separated.
-    expect(tag(update, 'references')).toEqual([history.slice(0, 2).map((m) => `citysense.test,${m.identifier},${m.sent}`).join(' ')]);
+    expect(tag(update, 'references')).toEqual([
+      history
+        .slice(0, 2)
+        .map((m) => `citysense.test,${m.identifier},${m.sent}`)
+        .join(' '),
+    ]);
     expect(tag(update, 'identifier')).toEqual([history[2]!.identifier]);
 
     h.svc.act(inc.id, { action: 'false_alarm', by: 'op-li', note: 'sensor splashed' });
@@ -53,7 +58,14 @@ describe('CAP 1.2', () => {
   });
 
   it('a manual report without a location gets an areaDesc only, a grid polygon when given, and stays valid', async () => {
-    const inc = h.svc.report({ category: 'gas', title: 'smell of gas <& "quotes"> \u0001', severity: 'blue', grid: 'G-3-4', source: 'hotline_12345', by: 'op' });
+    const inc = h.svc.report({
+      category: 'gas',
+      title: 'smell of gas <& "quotes"> \u0001',
+      severity: 'blue',
+      grid: 'G-3-4',
+      source: 'hotline_12345',
+      by: 'op',
+    });
     const xml = renderCap(inc, h.svc.timeline(inc.id), CAP)!;
     expect(tag(xml, 'category')).toEqual(['Safety', 'Env']);
     expect(tag(xml, 'certainty')).toEqual(['Likely']);
@@ -83,7 +95,7 @@ describe('CAP 1.2', () => {
     expect(r.zulu!.join('\n')).toContain('sent');
   });
 
-  it('the Atom feed carries each incident\'s latest message, each valid CAP', async () => {
+  it("the Atom feed carries each incident's latest message, each valid CAP", async () => {
     const a = h.svc.onDetection(detection())!;
     h.clock.now += 1000;
     const b = h.svc.onDetection(detection({ dedupKey: 'water-high:sensor-002', deviceId: 'sensor-002', grid: 'G-9-9' }))!;

@@ -23,6 +23,10 @@ describe('case reader (SQLite)', () => {
     expect(cases.map((c) => c.incident.id)).toEqual([ids[1]]);
     expect(cases[0]!.events.map((e) => e.type)).toEqual(['opened', 'acknowledged', 'false_alarm']);
     expect(h.store.cases.casesBetween(T0, T0 + 3000)).toHaveLength(3);
-    expect(evaluate(h.store.cases.casesBetween(T0, T0 + 3000)).total).toMatchObject({ incidents: 3, falseAlarms: 1, timeToAcknowledgeMs: { n: 1, p50: 4000 } });
+    expect(evaluate(h.store.cases.casesBetween(T0, T0 + 3000)).total).toMatchObject({
+      incidents: 3,
+      falseAlarms: 1,
+      timeToAcknowledgeMs: { n: 1, p50: 4000 },
+    });
   });
 });

@@ -1,7 +1,7 @@
 // Escalation of missed deadlines (吹哨报到 → 督办) on a controlled clock, real in-memory SQLite.
 import { afterEach, describe, expect, it } from 'vitest';
 import { deadlinePending } from '../../../alerts/escalation.js';
-import type { IncidentEvent } from '../../../alerts/incident.js';
+import type { IncidentEvent } from '../../../model/incident.js';
 import { type Harness, T0, detection, harness } from './management-helpers.js';
 
 const MIN = 60_000;
@@ -41,10 +41,7 @@ describe('escalation', () => {
     expect(h.svc.checkDeadlines()).toBe(1);
     h.clock.now += 10 * MIN;
     expect(h.svc.checkDeadlines()).toBe(1);
-    expect(steps(h.svc.timeline(inc.id)).slice(3)).toEqual([
-      'overdue:arrive:water-affairs',
-      'escalation:arrive:city-operations-center',
-    ]);
+    expect(steps(h.svc.timeline(inc.id)).slice(3)).toEqual(['overdue:arrive:water-affairs', 'escalation:arrive:city-operations-center']);
     // The operator's dispatch does not meet the arrive deadline: the reminders go on…
     h.svc.act(inc.id, { action: 'dispatch', by: 'op' });
     h.clock.now += 10 * MIN;
@@ -56,11 +53,17 @@ describe('escalation', () => {
     expect(h.svc.checkDeadlines()).toBe(0); // on site, resolve not due until 4h
     expect(h.svc.get(inc.id)?.escalation).toMatchObject({ level: 1, notified: ['water-affairs', 'city-operations-center'] });
     // Each step names everyone told so far.
-    const last = h.svc.timeline(inc.id).filter((e) => e.type === 'reminder').at(-1);
-    expect(last?.data).toMatchObject({ to: ['water-affairs', 'city-operations-center'], notified: ['water-affairs', 'city-operations-center'] });
+    const last = h.svc
+      .timeline(inc.id)
+      .filter((e) => e.type === 'reminder')
+      .at(-1);
+    expect(last?.data).toMatchObject({
+      to: ['water-affairs', 'city-operations-center'],
+      notified: ['water-affairs', 'city-operations-center'],
+    });
   });
 
-  it('bounds reminders, and a route\'s escalateTo sits between department and office', () => {
+  it("bounds reminders, and a route's escalateTo sits between department and office", () => {
     h = harness({
       routes: [{ category: 'flood', department: 'water-affairs', escalateTo: ['huangpu-district-office'] }],
       escalation: { interval: '1m', maxReminders: 2, office: 'city-command' },
@@ -89,7 +92,10 @@ describe('escalation', () => {
     h.svc.checkDeadlines();
     h.clock.now += 5 * MIN;
     h.svc.checkDeadlines();
-    expect(steps(h.svc.timeline(inc.id))).toEqual(['overdue:acknowledge:city-operations-center', 'reminder:acknowledge:city-operations-center']);
+    expect(steps(h.svc.timeline(inc.id))).toEqual([
+      'overdue:acknowledge:city-operations-center',
+      'reminder:acknowledge:city-operations-center',
+    ]);
     for (const action of ['acknowledge', 'dispatch', 'feedback'] as const) h.svc.act(inc.id, { action, by: 'crew' });
     h.svc.act(inc.id, { action: 'close', by: 'inspector' });
     const reopened = h.svc.act(inc.id, { action: 'reopen', by: 'inspector' });

@@ -38,38 +38,65 @@ describe('the on-time split and the speed measure', () => {
 describe('scores by indicator family (default model)', () => {
   const { total } = evaluate(FAMILY_CASES);
   it.each([
-    ['safe', 70], ['resilient', 0], ['healthy', null], ['clean', 0], ['tidy', null], ['orderly', 100],
-    ['efficient', 62.5], ['precise', 75], ['satisfying', 260 / 3],
+    ['safe', 70],
+    ['resilient', 0],
+    ['healthy', null],
+    ['clean', 0],
+    ['tidy', null],
+    ['orderly', 100],
+    ['efficient', 62.5],
+    ['precise', 75],
+    ['satisfying', 260 / 3],
   ] as const)('indicator %s = %s', (id, want) => {
     if (want === null) expect(total.composite.indicators[id]).toBeNull();
     else expect(total.composite.indicators[id]).toBeCloseTo(want, 9);
   });
-  it.each([['safety', 35], ['order', 50], ['service', (62.5 + 75 + 260 / 3) / 3]] as const)('family %s = %s', (id, want) => {
+  it.each([
+    ['safety', 35],
+    ['order', 50],
+    ['service', (62.5 + 75 + 260 / 3) / 3],
+  ] as const)('family %s = %s', (id, want) => {
     expect(total.composite.families[id]).toBeCloseTo(want, 9);
   });
   it('overall, and how many cases each indicator scored', () => {
     expect(total.composite.score).toBeCloseTo((35 + 50 + (62.5 + 75 + 260 / 3) / 3) / 3, 9);
-    expect(total.composite.cases).toEqual({ safe: 2, resilient: 2, healthy: 0, clean: 1, tidy: 0, orderly: 1, efficient: 6, precise: 6, satisfying: 6 });
+    expect(total.composite.cases).toEqual({
+      safe: 2,
+      resilient: 2,
+      healthy: 0,
+      clean: 1,
+      tidy: 0,
+      orderly: 1,
+      efficient: 6,
+      precise: 6,
+      satisfying: 6,
+    });
   });
 });
 
 describe('per department, district and month', () => {
   it.each([
     // A department's row leaves the operator's measure out of `efficient`.
-    ['department', undefined, 'fire-rescue', 'efficient', (0.4 * 0.5 + 0.3 * (5 / 6)) / 0.7 * 100],
+    ['department', undefined, 'fire-rescue', 'efficient', ((0.4 * 0.5 + 0.3 * (5 / 6)) / 0.7) * 100],
     ['department', undefined, 'traffic-police', 'efficient', 100],
     ['department', undefined, 'traffic-police', 'orderly', 100],
     // A district's row keeps it: T's late dispatch counts there.
     ['district', undefined, 'd1', 'efficient', 100 * (0.4 * (2 / 3) + 0.3 * (1 / 3) + 0.3 * ((1 + 2 / 3 + 1) / 3))],
     ['district', 'month', 'd2', 'clean', 0],
   ] as const)('groupBy=%s period=%s: %s %s', (groupBy, period, group, indicator, want) => {
-    const row = evaluate(FAMILY_CASES, { groupBy, period }).rows.find((r) => r.group === group && (period ? r.period === '2026-12' : true))!;
+    const row = evaluate(FAMILY_CASES, { groupBy, period }).rows.find(
+      (r) => r.group === group && (period ? r.period === '2026-12' : true),
+    )!;
     expect(row.composite.indicators[indicator]).toBeCloseTo(want, 9);
   });
 
   it('scores a month with one waiting case on what can be measured', () => {
     const dec = evaluate(FAMILY_CASES, { groupBy: 'district', period: 'month' }).rows.find((r) => r.period === '2026-12')!;
-    expect(dec.composite).toMatchObject({ score: 50, families: { safety: null, order: 0, service: 100 }, indicators: { efficient: null, precise: 100, satisfying: null } });
+    expect(dec.composite).toMatchObject({
+      score: 50,
+      families: { safety: null, order: 0, service: 100 },
+      indicators: { efficient: null, precise: 100, satisfying: null },
+    });
   });
 });
 
@@ -108,7 +135,13 @@ describe('a configured model', () => {
   });
 
   it('weightedMean drops what has no value, with its weight', () => {
-    expect(weightedMean([[null, 5], [80, 1], [40, 3]])).toBe(50);
+    expect(
+      weightedMean([
+        [null, 5],
+        [80, 1],
+        [40, 3],
+      ]),
+    ).toBe(50);
     expect(weightedMean([[null, 1]])).toBeNull();
   });
 });

@@ -44,11 +44,21 @@ describe('evaluation of transfers and rejects', () => {
     const { rows, total } = evaluate(cases(), { groupBy: 'department' });
     const row = (g: string) => rows.find((r) => r.group === g)!;
     // water-affairs holds only the redone case now, yet keeps the transfer it gave away.
-    expect(row('water-affairs')).toMatchObject({ incidents: 1, transfersOut: 1, transfersIn: 0, closedOnce: 1, reworked: 1, reworkRate: 1 });
+    expect(row('water-affairs')).toMatchObject({
+      incidents: 1,
+      transfersOut: 1,
+      transfersIn: 0,
+      closedOnce: 1,
+      reworked: 1,
+      reworkRate: 1,
+    });
     expect(row('drainage-team-3')).toMatchObject({ incidents: 1, transfersOut: 0, transfersIn: 1, reworked: 0, reworkRate: 0 });
     expect(total).toMatchObject({ transfersOut: 1, transfersIn: 1, closedOnce: 2, reworked: 1, reworkRate: 0.5 });
 
-    const lines = evaluationCsv(rows, total).trimEnd().split('\r\n').map((l) => l.split(','));
+    const lines = evaluationCsv(rows, total)
+      .trimEnd()
+      .split('\r\n')
+      .map((l) => l.split(','));
     const col = (name: (typeof CSV_COLUMNS)[number]) => CSV_COLUMNS.indexOf(name);
     const water = lines.find((c) => c[col('group')] === 'water-affairs')!;
     expect([water[col('transfersOut')], water[col('transfersIn')]]).toEqual(['1', '0']);

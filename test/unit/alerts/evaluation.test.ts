@@ -63,9 +63,19 @@ describe('evaluation', () => {
     expect(rows[0]!.onTimeRate).toBeCloseTo(2 / 3, 10);
     expect(rows[1]).toMatchObject({ manual: 2, onTimeRate: 0, reworkRate: null, falseAlarmRate: 0 });
     const bySource = evaluate(FIXTURE_CASES, { groupBy: 'source' }).rows.map((r) => [r.group, r.incidents]);
-    expect(bySource).toEqual([['grid_worker', 1], ['hotline_12345', 1], ['rule', 5]]);
+    expect(bySource).toEqual([
+      ['grid_worker', 1],
+      ['hotline_12345', 1],
+      ['rule', 5],
+    ]);
     const byRule = evaluate(FIXTURE_CASES, { groupBy: 'rule', period: 'month' }).rows.map((r) => `${r.period} ${r.group} ${r.incidents}`);
-    expect(byRule).toEqual(['2026-11 smoke 1', '2026-11 water-high 3', '2026-12 (manual:grid_worker) 1', '2026-12 (manual:hotline_12345) 1', '2026-12 smoke 1']);
+    expect(byRule).toEqual([
+      '2026-11 smoke 1',
+      '2026-11 water-high 3',
+      '2026-12 (manual:grid_worker) 1',
+      '2026-12 (manual:hotline_12345) 1',
+      '2026-12 smoke 1',
+    ]);
   });
 
   it('renders CSV: a header, one line per row, the total last', () => {

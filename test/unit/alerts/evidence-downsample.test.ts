@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { downsampleReadings } from '../../../alerts/evidence-downsample.js';
-import type { Reading } from '../../../ingest/schemas.js';
+import type { Reading } from '../../../model/reading.js';
 
-const reading = (deviceId: string, ts: number, value: number): Reading => ({ ts, receivedAt: ts, deviceId, kind: 'sensor', channel: 'telemetry', metrics: { waterLevel: value }, events: [] });
+const reading = (deviceId: string, ts: number, value: number): Reading => ({
+  ts,
+  receivedAt: ts,
+  deviceId,
+  kind: 'sensor',
+  channel: 'telemetry',
+  metrics: { waterLevel: value },
+  events: [],
+});
 
 describe('downsampleReadings', () => {
   it('keeps everything, with no note, up to the limit', () => {

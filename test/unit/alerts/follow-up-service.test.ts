@@ -27,7 +27,14 @@ function setup(links?: (real: FollowUpStore) => FollowUpStore) {
     newId: () => `INC-FU-${++ids}`,
     unit,
   });
-  const followUps = createFollowUps({ links: links ? links(store.followUps) : store.followUps, incidents: core, ttlMs: 7 * DAY, baseUrl: () => 'https://city.example/', clock: () => clock.now, unit });
+  const followUps = createFollowUps({
+    links: links ? links(store.followUps) : store.followUps,
+    incidents: core,
+    ttlMs: 7 * DAY,
+    baseUrl: () => 'https://city.example/',
+    clock: () => clock.now,
+    unit,
+  });
   return { svc: withFollowUps(core, followUps, unit), followUps, clock };
 }
 
@@ -36,7 +43,8 @@ function run(svc: IncidentService, id: string) {
   for (const action of ['acknowledge', 'dispatch', 'feedback'] as const) expect(svc.act(id, { action, by: 'crew' }).ok).toBe(true);
   return svc.act(id, { action: 'close', by: 'inspector' });
 }
-const report = (svc: IncidentService, source = 'hotline_12345') => svc.report({ category: 'flood', title: 'water at the gate', severity: 'yellow', grid: 'G-1-1', source, by: 'caller' }).id;
+const report = (svc: IncidentService, source = 'hotline_12345') =>
+  svc.report({ category: 'flood', title: 'water at the gate', severity: 'yellow', grid: 'G-1-1', source, by: 'caller' }).id;
 const tokenOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
 
 describe('follow-up service', () => {
@@ -48,7 +56,10 @@ describe('follow-up service', () => {
 
     const closed = run(svc, report(svc));
     if (!closed.ok) throw new Error(closed.message);
-    expect(closed.followUp).toEqual({ url: expect.stringMatching(/^https:\/\/city\.example\/r\/[A-Za-z0-9_-]{43}$/), expiresAt: T0 + 7 * DAY });
+    expect(closed.followUp).toEqual({
+      url: expect.stringMatching(/^https:\/\/city\.example\/r\/[A-Za-z0-9_-]{43}$/),
+      expiresAt: T0 + 7 * DAY,
+    });
     const token = tokenOf(closed.followUp!.url);
     expect(store.followUps.byHash(token)).toBeUndefined();
     expect(store.followUps.byHash(hashToken(token))).toMatchObject({ incidentId: closed.incident.id, expiresAt: T0 + 7 * DAY });
@@ -70,11 +81,21 @@ describe('follow-up service', () => {
     expect(followUps.answer(old, { score: 50 })).toEqual({ ok: false, status: 'superseded' });
     expect(followUps.answer(fresh, { score: 95, comment: 'quick' })).toMatchObject({ ok: true, score: 95, answeredAt: clock.now });
     expect(followUps.answer(fresh, { score: 10 })).toEqual({ ok: false, status: 'answered' });
-    expect(svc.timeline(id).filter((e) => e.type === 'follow_up').map((e) => [e.actor, e.data?.score, e.note])).toEqual([['resident', 95, 'quick']]);
+    expect(
+      svc
+        .timeline(id)
+        .filter((e) => e.type === 'follow_up')
+        .map((e) => [e.actor, e.data?.score, e.note]),
+    ).toEqual([['resident', 95, 'quick']]);
   });
 
   it('leaves the case resolved when its link cannot be stored: the close and the link are one transaction', () => {
-    const { svc } = setup((real) => ({ ...real, insert: () => { throw new Error('disk full'); } }));
+    const { svc } = setup((real) => ({
+      ...real,
+      insert: () => {
+        throw new Error('disk full');
+      },
+    }));
     const id = report(svc, 'citizen_app');
     for (const action of ['acknowledge', 'dispatch', 'feedback'] as const) svc.act(id, { action, by: 'crew' });
     expect(() => svc.act(id, { action: 'close', by: 'inspector' })).toThrow('disk full');

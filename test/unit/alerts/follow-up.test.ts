@@ -1,10 +1,18 @@
 // The pure parts of 回访: link states, who gets a link, the answer's parsing, the token, and the
 // residents' figures in 综合评价 (kept apart from the satisfaction typed in at close).
 import { describe, expect, it } from 'vitest';
-import { FollowUpAnswer, TOKEN_PATTERN, hashToken, linkStatus, newToken, wantsFollowUp, type FollowUpLink } from '../../../alerts/follow-up.js';
+import {
+  FollowUpAnswer,
+  TOKEN_PATTERN,
+  hashToken,
+  linkStatus,
+  newToken,
+  wantsFollowUp,
+  type FollowUpLink,
+} from '../../../alerts/follow-up.js';
 import { followUpFigures, residentScore } from '../../../alerts/evaluation-follow-up.js';
 import type { Case } from '../../../alerts/evaluation.js';
-import type { Incident, IncidentEvent } from '../../../alerts/incident.js';
+import type { Incident, IncidentEvent } from '../../../model/incident.js';
 
 const link: FollowUpLink = { tokenHash: 'h', incidentId: 'INC-1', createdAt: 1_000, expiresAt: 2_000 };
 
@@ -42,16 +50,22 @@ describe('follow-up links', () => {
   it.each([
     [{ score: 90 }, { score: 90 }],
     [{ score: '0', comment: '  ' }, { score: 0 }],
-    [{ score: ' 100 ', comment: ' 很好 ' }, { score: 100, comment: '很好' }],
+    [
+      { score: ' 100 ', comment: ' 很好 ' },
+      { score: 100, comment: '很好' },
+    ],
   ])('takes %j', (input, value) => {
     expect(FollowUpAnswer.parse(input)).toEqual(value);
   });
 
-  it.each([[{}], [{ score: '' }], [{ score: 101 }], [{ score: -1 }], [{ score: 89.5 }], [{ score: '9x' }], [{ score: null }]])('refuses %j naming score', (input) => {
-    const r = FollowUpAnswer.safeParse(input);
-    expect(r.success).toBe(false);
-    expect(r.error!.issues.map((i) => i.path.join('.'))).toEqual(['score']);
-  });
+  it.each([[{}], [{ score: '' }], [{ score: 101 }], [{ score: -1 }], [{ score: 89.5 }], [{ score: '9x' }], [{ score: null }]])(
+    'refuses %j naming score',
+    (input) => {
+      const r = FollowUpAnswer.safeParse(input);
+      expect(r.success).toBe(false);
+      expect(r.error!.issues.map((i) => i.path.join('.'))).toEqual(['score']);
+    },
+  );
 
   it('refuses a comment over 1000 characters naming comment', () => {
     const r = FollowUpAnswer.safeParse({ score: 50, comment: 'x'.repeat(1001) });
@@ -59,13 +73,22 @@ describe('follow-up links', () => {
   });
 });
 
-const ev = (type: IncidentEvent['type'], data?: Record<string, unknown>): IncidentEvent => ({ id: 0, incidentId: 'x', ts: 0, type, actor: 't', ...(data ? { data } : {}) });
+const ev = (type: IncidentEvent['type'], data?: Record<string, unknown>): IncidentEvent => ({
+  id: 0,
+  incidentId: 'x',
+  ts: 0,
+  type,
+  actor: 't',
+  ...(data ? { data } : {}),
+});
 const kase = (events: IncidentEvent[], satisfaction?: number): Case => ({ incident: { satisfaction } as Incident, events });
 
 describe('residents’ figures', () => {
   it('reads the last answer from the timeline, ignoring the close satisfaction', () => {
     expect(residentScore(kase([ev('closed', { satisfaction: 10 })], 10))).toBeUndefined();
-    expect(residentScore(kase([ev('follow_up_sent'), ev('follow_up', { score: 70 }), ev('reopened'), ev('follow_up', { score: 95 })]))).toBe(95);
+    expect(
+      residentScore(kase([ev('follow_up_sent'), ev('follow_up', { score: 70 }), ev('reopened'), ev('follow_up', { score: 95 })])),
+    ).toBe(95);
   });
 
   it.each([
@@ -80,7 +103,11 @@ describe('residents’ figures', () => {
       ],
       { links: 3, n: 2, average: 80, responseRate: 2 / 3, target: 85, met: false },
     ],
-    ['one at the target', [kase([ev('follow_up_sent'), ev('follow_up', { score: 85 })])], { links: 1, n: 1, average: 85, responseRate: 1, target: 85, met: true }],
+    [
+      'one at the target',
+      [kase([ev('follow_up_sent'), ev('follow_up', { score: 85 })])],
+      { links: 1, n: 1, average: 85, responseRate: 1, target: 85, met: true },
+    ],
   ] as const)('%s', (_, cases, want) => {
     expect(followUpFigures(cases as readonly Case[], 85)).toEqual(want);
   });

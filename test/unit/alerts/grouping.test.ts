@@ -1,26 +1,41 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findGroupIncident, groupOf, withMember } from '../../../alerts/grouping.js';
-import type { Incident } from '../../../alerts/incident.js';
+import type { Incident } from '../../../model/incident.js';
 import { createIncidentService, type IncidentService } from '../../../alerts/incidents.js';
 import { DEFAULT_ROUTING, RoutingTable, createRouter } from '../../../alerts/routing.js';
-import type { Detection } from '../../../rules/detection.js';
+import type { Detection } from '../../../model/detection.js';
 import { type SqliteStore, openSqliteStore } from '../../../store/index.js';
 import { formatRuleIssue, parseRuleSet } from '../../../rules/index.js';
-import { ConfigError, loadConfig } from '../../../app/config.js';
+import { loadConfig } from '../../../app/config.js';
+import { ConfigError } from '../../../app/errors.js';
 import { T0, detection } from './management-helpers.js';
 
 /** A device-offline detection of the absence rule on `device` in `grid`. */
 const offline = (device: string, grid: string | undefined, over: Partial<Detection> = {}): Detection =>
   detection({
-    ruleId: 'device-offline', ruleName: '设备离线', ruleKind: 'absence', severity: 'blue', category: 'device',
-    dedupKey: `device-offline:${device}`, deviceId: device, grid, metric: undefined, value: undefined, ...over,
+    ruleId: 'device-offline',
+    ruleName: '设备离线',
+    ruleKind: 'absence',
+    severity: 'blue',
+    category: 'device',
+    dedupKey: `device-offline:${device}`,
+    deviceId: device,
+    grid,
+    metric: undefined,
+    value: undefined,
+    ...over,
   });
 const BY_GRID = { absence: { by: 'grid' as const, window: 120_000 } };
 
 describe('groupOf', () => {
   it.each([
     ['the kind default by grid', offline('s1', 'G-1'), BY_GRID, 'device-offline|grid:G-1'],
-    ['the rule’s own spec over the default', offline('s1', 'G-1', { group: { by: 'district', window: 60_000 } }), BY_GRID, 'device-offline|district:huangpu'],
+    [
+      'the rule’s own spec over the default',
+      offline('s1', 'G-1', { group: { by: 'district', window: 60_000 } }),
+      BY_GRID,
+      'device-offline|district:huangpu',
+    ],
     ['by rule: one group for the whole rule', offline('s1', 'G-1', { group: { by: 'rule', window: 60_000 } }), {}, 'device-offline|rule:*'],
     ['by device: no grouping', offline('s1', 'G-1', { group: { by: 'device', window: 60_000 } }), BY_GRID, undefined],
     ['no grid to share: no grouping', offline('s1', undefined), BY_GRID, undefined],
@@ -31,7 +46,9 @@ describe('groupOf', () => {
 });
 
 describe('the group option', () => {
-  const rule = (group: unknown) => ({ rules: [{ id: 'off', version: 1, name: 'off', kind: 'absence', after: '1m', severity: 'blue', category: 'device', group }] });
+  const rule = (group: unknown) => ({
+    rules: [{ id: 'off', version: 1, name: 'off', kind: 'absence', after: '1m', severity: 'blue', category: 'device', group }],
+  });
   it('parses on a rule with its window in ms, and refuses a bad one naming the field', () => {
     const ok = parseRuleSet(rule({ by: 'district', window: '5m' }));
     expect(ok.ok && ok.rules[0]!.group).toEqual({ by: 'district', window: 300_000 });
@@ -51,10 +68,20 @@ describe('the group option', () => {
 describe('members and windows', () => {
   const g = { by: 'grid' as const, key: 'device-offline|grid:G-1', window: 120_000 };
   const open = (members: Array<[string, number]>, over: Partial<Incident> = {}) =>
-    ({ id: 'I', state: 'warning', createdAt: members[0]![1], group: g, members: members.map(([deviceId, ts]) => ({ deviceId, firstTs: ts, lastTs: ts })), ...over }) as Incident;
+    ({
+      id: 'I',
+      state: 'warning',
+      createdAt: members[0]![1],
+      group: g,
+      members: members.map(([deviceId, ts]) => ({ deviceId, firstTs: ts, lastTs: ts })),
+      ...over,
+    }) as Incident;
 
   it('joins within the window of the latest new member, not after it', () => {
-    const inc = open([['s1', T0], ['s2', T0 + 100_000]]);
+    const inc = open([
+      ['s1', T0],
+      ['s2', T0 + 100_000],
+    ]);
     expect(findGroupIncident([inc], g, offline('s3', 'G-1', { ts: T0 + 220_000 }))).toBe(inc);
     expect(findGroupIncident([inc], g, offline('s3', 'G-1', { ts: T0 + 220_001 }))).toBeUndefined();
   });
@@ -71,7 +98,10 @@ describe('members and windows', () => {
     const one = withMember([], offline('s1', 'G-1', { ts: 10 }));
     const two = withMember(one, offline('s2', 'G-1', { ts: 20 }));
     const again = withMember(two, offline('s1', 'G-1', { ts: 30 }));
-    expect(again).toEqual([{ deviceId: 's1', firstTs: 10, lastTs: 30 }, { deviceId: 's2', firstTs: 20, lastTs: 20 }]);
+    expect(again).toEqual([
+      { deviceId: 's1', firstTs: 10, lastTs: 30 },
+      { deviceId: 's2', firstTs: 20, lastTs: 20 },
+    ]);
     const back = withMember(again, offline('s2', 'G-1', { ts: 40, phase: 'clear' }));
     expect(back[1]).toEqual({ deviceId: 's2', firstTs: 20, lastTs: 20, clearedTs: 40 });
     expect(withMember(back, offline('s2', 'G-1', { ts: 50 }))[1]).toEqual({ deviceId: 's2', firstTs: 20, lastTs: 50 });
@@ -85,7 +115,13 @@ describe('incident service with grouping', () => {
   beforeEach(() => {
     store = openSqliteStore({ path: ':memory:' });
     now = T0;
-    svc = createIncidentService({ store: store.incidents, router: createRouter(RoutingTable.parse(DEFAULT_ROUTING)), publish: () => 0, clock: () => now, grouping: BY_GRID });
+    svc = createIncidentService({
+      store: store.incidents,
+      router: createRouter(RoutingTable.parse(DEFAULT_ROUTING)),
+      publish: () => 0,
+      clock: () => now,
+      grouping: BY_GRID,
+    });
   });
   afterEach(() => store.close());
 

@@ -59,7 +59,12 @@ describe('incident service', () => {
 
   it('opens a new incident once the old one is closed', () => {
     const a = svc.onDetection(detection())!;
-    for (const [action, by] of [['acknowledge', 'op'], ['dispatch', 'op'], ['feedback', 'crew'], ['close', 'op']] as const) {
+    for (const [action, by] of [
+      ['acknowledge', 'op'],
+      ['dispatch', 'op'],
+      ['feedback', 'crew'],
+      ['close', 'op'],
+    ] as const) {
       expect(svc.act(a.id, { action, by }).ok).toBe(true);
     }
     const b = svc.onDetection(detection())!;

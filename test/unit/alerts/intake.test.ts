@@ -1,16 +1,30 @@
 // 12345 / citizen intake, pure parts: which open case a report joins, and the case with it added.
 import { describe, expect, it } from 'vitest';
-import type { Incident } from '../../../alerts/incident.js';
+import type { Incident } from '../../../model/incident.js';
 import { IntakeOptions, MAX_KEPT_REPORTS, type ReportPlace, findMergeTarget, reportEntry, withReport } from '../../../alerts/intake.js';
 import { ManualReport } from '../../../alerts/actions.js';
-import { ConfigError, loadConfig } from '../../../app/config.js';
+import { loadConfig } from '../../../app/config.js';
+import { ConfigError } from '../../../app/errors.js';
 import { T0 } from './management-helpers.js';
 
 const HERE = { lat: 31.2304, lon: 121.4737 };
 // About 111 m per 0.001° of latitude.
 const north = (m: number) => ({ lat: HERE.lat + m / 111_195, lon: HERE.lon });
 const inc = (over: Partial<Incident>): Incident =>
-  ({ id: 'INC-1', state: 'warning', severity: 'yellow', category: 'road', title: 'pothole', source: 'hotline_12345', overdue: [], createdAt: T0, updatedAt: T0, detections: 0, reopened: 0, ...over }) as Incident;
+  ({
+    id: 'INC-1',
+    state: 'warning',
+    severity: 'yellow',
+    category: 'road',
+    title: 'pothole',
+    source: 'hotline_12345',
+    overdue: [],
+    createdAt: T0,
+    updatedAt: T0,
+    detections: 0,
+    reopened: 0,
+    ...over,
+  }) as Incident;
 
 describe('findMergeTarget', () => {
   // The case is at HERE in grid G-1 unless the row says otherwise.
@@ -36,11 +50,22 @@ describe('findMergeTarget', () => {
 });
 
 describe('reports on a case', () => {
-  const report = ManualReport.parse({ category: 'road', title: 'pothole', loc: HERE, source: 'hotline_12345', by: 'caller-1', description: 'deep, by the bus stop' });
+  const report = ManualReport.parse({
+    category: 'road',
+    title: 'pothole',
+    loc: HERE,
+    source: 'hotline_12345',
+    by: 'caller-1',
+    description: 'deep, by the bus stop',
+  });
 
   it('adds the report and counts it; a rule-opened case starts at one', () => {
     const first = withReport(inc({}), reportEntry(report, T0 + 1));
-    expect(first).toMatchObject({ reportCount: 1, updatedAt: T0 + 1, reports: [{ at: T0 + 1, source: 'hotline_12345', by: 'caller-1', description: 'deep, by the bus stop', loc: HERE }] });
+    expect(first).toMatchObject({
+      reportCount: 1,
+      updatedAt: T0 + 1,
+      reports: [{ at: T0 + 1, source: 'hotline_12345', by: 'caller-1', description: 'deep, by the bus stop', loc: HERE }],
+    });
     expect(withReport(first, reportEntry(report, T0 + 2)).reportCount).toBe(2);
   });
 

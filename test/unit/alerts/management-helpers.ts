@@ -3,7 +3,7 @@
 import { createIncidentService, type IncidentService } from '../../../alerts/incidents.js';
 import { DEFAULT_ROUTING, RoutingTable, type RoutingTableInput, createRouter } from '../../../alerts/routing.js';
 import { createSilenceService, type SilenceService } from '../../../alerts/silences.js';
-import type { Detection } from '../../../rules/detection.js';
+import type { Detection } from '../../../model/detection.js';
 import { type SqliteStore, openSqliteStore } from '../../../store/index.js';
 import type { LogMessage } from '../../../store/types.js';
 

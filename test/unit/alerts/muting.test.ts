@@ -25,7 +25,15 @@ describe('silence matchers', () => {
   });
 
   it('needs every given matcher to match, and only inside [startsAt, endsAt)', () => {
-    const s = { id: 's', matchers: { device: 'sensor-*', grid: 'G-1-1' }, createdBy: 'op', comment: 'pump test', startsAt: T0, endsAt: T0 + HOUR, createdAt: T0 };
+    const s = {
+      id: 's',
+      matchers: { device: 'sensor-*', grid: 'G-1-1' },
+      createdBy: 'op',
+      comment: 'pump test',
+      startsAt: T0,
+      endsAt: T0 + HOUR,
+      createdAt: T0,
+    };
     expect(compileSilence(s)(detection(), T0)).toBe(true);
     expect(compileSilence(s)(detection({ grid: 'G-2-2' }), T0)).toBe(false);
     expect(compileSilence(s)(detection({ grid: undefined }), T0)).toBe(false);
@@ -78,12 +86,19 @@ describe('silences in the incident service', () => {
     const ended = h.silences.expire(t.id, 'op-wang')!;
     expect(ended).toMatchObject({ endsAt: h.clock.now, expiredBy: 'op-wang' });
     expect(h.svc.onDetection(detection({ grid: 'G-5-5', dedupKey: 'water-high:sensor-009', deviceId: 'sensor-009' }))).toBeDefined();
-    expect(h.silences.list('expired').map((x) => x.id).sort()).toEqual([s.id, t.id].sort());
+    expect(
+      h.silences
+        .list('expired')
+        .map((x) => x.id)
+        .sort(),
+    ).toEqual([s.id, t.id].sort());
     expect(h.silences.expire('SIL-NOPE')).toBeUndefined();
   });
 
   it('a silence starting later is pending until then', () => {
-    const r = h.silences.create(SilenceInput.parse({ matchers: { district: 'huangpu' }, createdBy: 'op', comment: 'drill', startsAt: T0 + HOUR, duration: '1h' }));
+    const r = h.silences.create(
+      SilenceInput.parse({ matchers: { district: 'huangpu' }, createdBy: 'op', comment: 'drill', startsAt: T0 + HOUR, duration: '1h' }),
+    );
     expect(r.ok && h.silences.list('pending')).toHaveLength(1);
     expect(h.svc.onDetection(detection())).toBeDefined();
     h.clock.now = T0 + HOUR;
@@ -92,7 +107,8 @@ describe('silences in the incident service', () => {
 });
 
 describe('silences kept in memory', () => {
-  const input = (matchers: Record<string, string>) => SilenceInput.parse({ matchers, createdBy: 'op-li', comment: 'pump maintenance', duration: '1h' });
+  const input = (matchers: Record<string, string>) =>
+    SilenceInput.parse({ matchers, createdBy: 'op-li', comment: 'pump maintenance', duration: '1h' });
 
   it('reads the store once for many matches, and again after a change or once a silence has ended', () => {
     const store = openSqliteStore({ path: ':memory:' });
@@ -122,8 +138,18 @@ describe('silences kept in memory', () => {
     const other = new Database(join(tmp.dir, DB_FILE_NAME));
     try {
       expect(silences.match(detection())).toBeUndefined();
-      const s = { id: 'SIL-OTHER', matchers: { device: 'sensor-*' }, createdBy: 'op', comment: 'elsewhere', startsAt: T0, endsAt: T0 + HOUR, createdAt: T0 };
-      other.prepare('INSERT INTO silences (id, starts_at, ends_at, created_at, body) VALUES (?, ?, ?, ?, ?)').run(s.id, s.startsAt, s.endsAt, s.createdAt, JSON.stringify(s));
+      const s = {
+        id: 'SIL-OTHER',
+        matchers: { device: 'sensor-*' },
+        createdBy: 'op',
+        comment: 'elsewhere',
+        startsAt: T0,
+        endsAt: T0 + HOUR,
+        createdAt: T0,
+      };
+      other
+        .prepare('INSERT INTO silences (id, starts_at, ends_at, created_at, body) VALUES (?, ?, ?, ?, ?)')
+        .run(s.id, s.startsAt, s.endsAt, s.createdAt, JSON.stringify(s));
       expect(silences.match(detection())?.id).toBe('SIL-OTHER');
     } finally {
       other.close();
@@ -167,7 +193,10 @@ describe('inhibition', () => {
     const big = h.svc.onDetection(detection({ dedupKey: 'w:s2', deviceId: 's2', severity: 'red' }))!;
     expect(big.id).not.toBe(small.id);
     expect(h.svc.onDetection(detection({ severity: 'yellow' }))).toMatchObject({ id: small.id, detections: 2 });
-    expect(h.svc.onDetection(detection({ dedupKey: 'w:s3', deviceId: 's3', severity: 'yellow' }))).toMatchObject({ id: big.id, inhibited: 1 });
+    expect(h.svc.onDetection(detection({ dedupKey: 'w:s3', deviceId: 's3', severity: 'yellow' }))).toMatchObject({
+      id: big.id,
+      inhibited: 1,
+    });
   });
 
   it('stops once the inhibiting incident is no longer open; a yellow one never inhibits', () => {

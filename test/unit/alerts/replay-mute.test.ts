@@ -1,13 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { casesOf, muteAsRecorded } from '../../../alerts/replay-mute.js';
 import type { Silence } from '../../../alerts/silences.js';
-import type { Detection } from '../../../rules/detection.js';
+import type { Detection } from '../../../model/detection.js';
 
 const det = (ts: number, over: Partial<Detection> = {}): Detection => ({
-  id: `d${ts}`, ts, phase: 'raise', ruleId: 'water-high', ruleVersion: 1, ruleName: 'w', ruleKind: 'threshold', severity: 'yellow', category: 'flood',
-  dedupKey: 'water-high:s-1', deviceId: 's-1', deviceKind: 'sensor', grid: 'G-1', message: '', readingTs: ts, ...over,
+  id: `d${ts}`,
+  ts,
+  phase: 'raise',
+  ruleId: 'water-high',
+  ruleVersion: 1,
+  ruleName: 'w',
+  ruleKind: 'threshold',
+  severity: 'yellow',
+  category: 'flood',
+  dedupKey: 'water-high:s-1',
+  deviceId: 's-1',
+  deviceKind: 'sensor',
+  grid: 'G-1',
+  message: '',
+  readingTs: ts,
+  ...over,
 });
-const silence: Silence = { id: 'SIL-1', matchers: { device: 's-*' }, createdBy: 'op', comment: 'pump test', startsAt: 100, endsAt: 200, createdAt: 0 };
+const silence: Silence = {
+  id: 'SIL-1',
+  matchers: { device: 's-*' },
+  createdBy: 'op',
+  comment: 'pump test',
+  startsAt: 100,
+  endsAt: 200,
+  createdAt: 0,
+};
 
 describe('muteAsRecorded', () => {
   it('mutes by a silence only while it was active', () => {
@@ -29,7 +51,10 @@ describe('muteAsRecorded', () => {
 
 describe('casesOf', () => {
   it('attaches until the close, as alerts/ does; a clear opens nothing; a raise after the close is a second case', () => {
-    const cases = casesOf([det(5, { phase: 'clear' }), det(10), det(20, { severity: 'orange' }), det(30, { phase: 'clear' }), det(40), det(200)], 100);
+    const cases = casesOf(
+      [det(5, { phase: 'clear' }), det(10), det(20, { severity: 'orange' }), det(30, { phase: 'clear' }), det(40), det(200)],
+      100,
+    );
     expect(cases).toEqual([
       { dedupKey: 'water-high:s-1', raisedAt: 10, severity: 'orange', clearedAt: 30, detections: 4 },
       { dedupKey: 'water-high:s-1', raisedAt: 200, severity: 'yellow', clearedAt: null, detections: 1 },

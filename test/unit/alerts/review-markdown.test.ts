@@ -16,12 +16,23 @@ describe('review Markdown escapes what people typed', () => {
   afterEach(() => h.close());
 
   const markdownOf = async () => {
-    const inc = h.svc.report({ category: 'gas', title: `smell ${SCRIPT}`, severity: 'blue', grid: 'G-3-4', source: 'hotline_12345', by: `clerk ${IMG}` });
+    const inc = h.svc.report({
+      category: 'gas',
+      title: `smell ${SCRIPT}`,
+      severity: 'blue',
+      grid: 'G-3-4',
+      source: 'hotline_12345',
+      by: `clerk ${IMG}`,
+    });
     h.svc.act(inc.id, { action: 'acknowledge', by: 'op-li', note: `on it ${IMG} | second column?\n## Injected heading` });
     h.svc.act(inc.id, { action: 'dispatch', by: 'op-li', department: 'gas-utility' });
     h.svc.act(inc.id, { action: 'feedback', by: 'crew-wang', note: SCRIPT });
     h.svc.act(inc.id, { action: 'close', by: 'inspector-zhao' });
-    const review = { rootCause: `line one\n${SCRIPT}`, lessons: `<b>bold</b> & ${IMG}\n## Actions (优化)\nfake heading\n---`, actions: [{ action: `fix ${SCRIPT}`, owner: '<i>crew</i>', due: '2026-12-31' }] };
+    const review = {
+      rootCause: `line one\n${SCRIPT}`,
+      lessons: `<b>bold</b> & ${IMG}\n## Actions (优化)\nfake heading\n---`,
+      actions: [{ action: `fix ${SCRIPT}`, owner: '<i>crew</i>', due: '2026-12-31' }],
+    };
     expect(h.svc.act(inc.id, { action: 'review', by: 'op-li', review }).ok).toBe(true);
     const record = await buildReview(h.svc.get(inc.id)!, h.svc.timeline(inc.id), h.store.telemetry, h.clock.now);
     return { record, md: renderReviewMarkdown(record) };

@@ -13,7 +13,9 @@ describe('suggestChange', () => {
     const s = suggestChange(caseOf('fa', water, spike(0.58)), [caseOf('t1', water, spike(0.7)), caseOf('t2', water, sustained(0.9, 3))])!;
     expect(s.change).toMatchObject({ path: 'above', from: 0.5, to: 0.58, rule: { ...water, above: 0.58 } });
     expect(s.trueIncidents).toEqual({ total: 2, reproduced: 2, stillRaised: 2 });
-    expect(s.text).toBe('above 0.5 → 0.58: this false alarm would not have raised; 2 of 2 true incident(s) of the rule in the look-back still raise (2 with evidence)');
+    expect(s.text).toBe(
+      'above 0.5 → 0.58: this false alarm would not have raised; 2 of 2 true incident(s) of the rule in the look-back still raise (2 with evidence)',
+    );
     // `for` works too (the false alarm was one reading), but is the larger change.
     expect(s.alternatives).toEqual([expect.objectContaining({ path: 'for', from: '0ms' })]);
     expect(s.alternatives[0]!.reason).toMatch(/would miss 1 of 2/);
@@ -33,7 +35,7 @@ describe('suggestChange', () => {
     expect(s.trueIncidents.stillRaised).toBe(0);
   });
 
-  it('moves a window rule\'s bound just past the aggregate the false alarm reached', () => {
+  it("moves a window rule's bound just past the aggregate the false alarm reached", () => {
     // avg of 0.2 and 0.9 is 0.55, the highest the false alarm's 3 s average got.
     const s = suggestChange(caseOf('fa', average, spike(0.9)), [caseOf('t1', average, sustained(0.9, 4))])!;
     expect(s.change).toMatchObject({ path: 'above', from: 0.5, to: 0.55 });
@@ -45,7 +47,7 @@ describe('suggestChange', () => {
     expect(s.change).toMatchObject({ path: 'count', from: 1, to: 3, rule: { ...smoke, count: 3, window: '1m' } });
   });
 
-  it('lengthens `after` of an absence rule past the false alarm\'s gap, not past the true one', () => {
+  it("lengthens `after` of an absence rule past the false alarm's gap, not past the true one", () => {
     const gap = (seconds: number): Series => [0.2, ...Array<null>(seconds).fill(null), 0.2];
     // Readings 13 s apart: at `after: 13s` the deadman fires the instant the next reading arrives.
     const s = suggestChange(caseOf('fa', silent, gap(12)), [caseOf('t1', silent, gap(40))])!;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IncidentState } from '../../../alerts/incident.js';
+import { IncidentState } from '../../../model/incident.js';
 import { ACTIONS, type Action, transition } from '../../../alerts/state-machine.js';
 
 // The whole table, written out by hand from DESIGN.md § Incidents: every (state, action) pair

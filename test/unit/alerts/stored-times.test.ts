@@ -8,7 +8,7 @@ import { renderCapFeed } from '../../../alerts/cap-feed.js';
 import { evaluate } from '../../../alerts/evaluation.js';
 import { evaluationCsv } from '../../../alerts/evaluation-csv.js';
 import { evaluationRoutes } from '../../../alerts/evaluation-http.js';
-import type { Incident } from '../../../alerts/incident.js';
+import type { Incident } from '../../../model/incident.js';
 import { buildReview, renderReviewMarkdown } from '../../../alerts/review.js';
 import { type SqliteStore, openSqliteStore } from '../../../store/index.js';
 import { T0, makeEvent, makeIncident, makeReading, tempDir } from '../store/fixtures.js';
@@ -23,7 +23,10 @@ describe('formatters over stored values no date can carry', () => {
   const stored = (over: Partial<Incident>, eventTs = T0): Incident => {
     const incident = makeIncident(over);
     store.incidents.insertIncident(incident, makeEvent(incident.id, { ts: eventTs }));
-    store.incidents.updateIncident({ ...incident, state: 'acknowledged', acknowledgedAt: T0 + 60_000 }, makeEvent(incident.id, { ts: T0 + 60_000, type: 'acknowledged', from: 'warning', to: 'acknowledged', actor: 'op-li' }));
+    store.incidents.updateIncident(
+      { ...incident, state: 'acknowledged', acknowledgedAt: T0 + 60_000 },
+      makeEvent(incident.id, { ts: T0 + 60_000, type: 'acknowledged', from: 'warning', to: 'acknowledged', actor: 'op-li' }),
+    );
     return store.incidents.getIncident(incident.id)!;
   };
 
@@ -93,11 +96,45 @@ describe('formatters over stored values no date can carry', () => {
   it('review Markdown: a timeline time of 1e300 or NaN and non-finite values print — or are left out of min/max', () => {
     const huge = stored({ id: 'inc-huge' });
     const md = renderReviewMarkdown({
-      incidentId: huge.id, title: 't', severity: 'red', category: 'flood', department: null, state: 'warning',
-      timeline: [{ ts: 1e300, stage: 's', event: 'opened', actor: 'a', note: null }, { ts: Number.NaN, stage: 's', event: 'detection', actor: 'a', note: null }],
-      metrics: { timeToAcknowledgeMs: Number.NaN, timeToDispatchMs: null, timeToResolveMs: Number.POSITIVE_INFINITY, timeToCloseMs: null, deadlineMet: true, detections: 1, reopened: 0 },
-      telemetry: { from: Number.NaN, to: 1e300, source: 'sqlite', series: [{ deviceId: 'd', metric: 'm', points: [{ ts: 1, value: Number.NaN }] }, { deviceId: 'd', metric: 'n', points: [{ ts: 1, value: Number.NaN }, { ts: 2, value: 3 }] }] },
-      rootCause: null, lessons: null, actions: [], rule: null,
+      incidentId: huge.id,
+      title: 't',
+      severity: 'red',
+      category: 'flood',
+      department: null,
+      state: 'warning',
+      timeline: [
+        { ts: 1e300, stage: 's', event: 'opened', actor: 'a', note: null },
+        { ts: Number.NaN, stage: 's', event: 'detection', actor: 'a', note: null },
+      ],
+      metrics: {
+        timeToAcknowledgeMs: Number.NaN,
+        timeToDispatchMs: null,
+        timeToResolveMs: Number.POSITIVE_INFINITY,
+        timeToCloseMs: null,
+        deadlineMet: true,
+        detections: 1,
+        reopened: 0,
+      },
+      telemetry: {
+        from: Number.NaN,
+        to: 1e300,
+        source: 'sqlite',
+        series: [
+          { deviceId: 'd', metric: 'm', points: [{ ts: 1, value: Number.NaN }] },
+          {
+            deviceId: 'd',
+            metric: 'n',
+            points: [
+              { ts: 1, value: Number.NaN },
+              { ts: 2, value: 3 },
+            ],
+          },
+        ],
+      },
+      rootCause: null,
+      lessons: null,
+      actions: [],
+      rule: null,
     });
     expect(md).toContain('| — | s | a |  |');
     expect(md).toContain('— → — (from sqlite)');
@@ -121,7 +158,10 @@ describe('formatters over stored values no date can carry', () => {
   it('GET /api/evaluation: a time after year 9999 is a 400 naming it, not a 500 echoing it', async () => {
     const [route] = evaluationRoutes({ cases: store.cases, clock: () => T0 });
     const get = (q: string) => route!.handler({ params: {}, query: new URLSearchParams(q), body: undefined });
-    expect(await get('to=253402300800000')).toMatchObject({ status: 400, body: { error: { issues: [{ path: 'to', message: 'must be a time before year 10000' }] } } });
+    expect(await get('to=253402300800000')).toMatchObject({
+      status: 400,
+      body: { error: { issues: [{ path: 'to', message: 'must be a time before year 10000' }] } },
+    });
     expect(await get(`to=${T0}`)).toMatchObject({ status: 200, body: { to: '2025-06-01T08:00:00.000Z' } });
   });
 });

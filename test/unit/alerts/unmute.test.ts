@@ -23,7 +23,10 @@ describe('muted keys (pure bookkeeping)', () => {
     const keys = createMutedKeys();
     keys.mute(detection({ value: 0.6 }), S1, T0);
     keys.mute(detection({ value: 0.9, severity: 'orange' }), S1, T0 + MIN);
-    expect(keys.get('water-high:sensor-001')).toMatchObject({ detection: { value: 0.9, severity: 'orange' }, spans: [{ cause: S1, from: T0 }] });
+    expect(keys.get('water-high:sensor-001')).toMatchObject({
+      detection: { value: 0.9, severity: 'orange' },
+      spans: [{ cause: S1, from: T0 }],
+    });
     keys.mute(detection(), I1, T0 + 2 * MIN);
     expect(keys.get('water-high:sensor-001')!.spans).toEqual([
       { cause: S1, from: T0, to: T0 + 2 * MIN },
@@ -63,8 +66,16 @@ describe('muted keys (pure bookkeeping)', () => {
   });
 
   it('notes each stretch of muting, the open one up to now', () => {
-    const note = muteNote([{ cause: S1, from: T0, to: T0 + MIN }, { cause: I1, from: T0 + MIN }], T0 + 5 * MIN);
-    expect(note).toBe('muted by silence SIL-1 from 2026-11-28T08:00:00Z to 2026-11-28T08:01:00Z; inhibited by incident INC-1 from 2026-11-28T08:01:00Z to 2026-11-28T08:05:00Z');
+    const note = muteNote(
+      [
+        { cause: S1, from: T0, to: T0 + MIN },
+        { cause: I1, from: T0 + MIN },
+      ],
+      T0 + 5 * MIN,
+    );
+    expect(note).toBe(
+      'muted by silence SIL-1 from 2026-11-28T08:00:00Z to 2026-11-28T08:01:00Z; inhibited by incident INC-1 from 2026-11-28T08:01:00Z to 2026-11-28T08:05:00Z',
+    );
   });
 });
 

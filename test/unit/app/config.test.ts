@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../app/config.js';
+import { loadConfig } from '../../../app/config.js';
+import { ConfigError } from '../../../app/errors.js';
 
 const tmpFile = (name: string, text: string) => {
   const p = join(mkdtempSync(join(tmpdir(), 'cs-cfg-')), name);
@@ -101,13 +102,21 @@ describe('config', () => {
     const c = loadConfig({});
     expect(c.followUp).toEqual({ ttl: 7 * 86_400_000 });
     expect(Object.keys(c.evaluation.families)).toEqual(['safety', 'order', 'service']);
-    const file = tmpFile('c.yaml', 'followUp: { ttl: 2d, baseUrl: "https://city.example/" }\nevaluation:\n  families: { city: { indicators: { safe: { categories: [fire] } } } }\n');
+    const file = tmpFile(
+      'c.yaml',
+      'followUp: { ttl: 2d, baseUrl: "https://city.example/" }\nevaluation:\n  families: { city: { indicators: { safe: { categories: [fire] } } } }\n',
+    );
     const custom = loadConfig({ CITYSENSE_CONFIG: file });
     expect(custom.followUp).toEqual({ ttl: 2 * 86_400_000, baseUrl: 'https://city.example/' });
     expect(custom.evaluation.families).toEqual({ city: { weight: 1, indicators: { safe: { weight: 1, categories: ['fire'] } } } });
     expect(custom.evaluation.categoryMeasures).toEqual({ closure: 0.4, onTimeDepartment: 0.4, noRework: 0.2 });
-    const bad = tmpFile('c.json', JSON.stringify({ followUp: { ttl: '0s' }, evaluation: { families: { city: { indicators: { safe: { measures: { speed: 1 } } } } } } }));
+    const bad = tmpFile(
+      'c.json',
+      JSON.stringify({ followUp: { ttl: '0s' }, evaluation: { families: { city: { indicators: { safe: { measures: { speed: 1 } } } } } } }),
+    );
     const err = errorOf(() => loadConfig({ CITYSENSE_CONFIG: bad }));
-    expect(err.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['followUp.ttl', 'evaluation.families.city.indicators.safe.measures']));
+    expect(err.issues.map((i) => i.path)).toEqual(
+      expect.arrayContaining(['followUp.ttl', 'evaluation.families.city.indicators.safe.measures']),
+    );
   });
 });

@@ -10,8 +10,19 @@ import type { Detection } from '../../../rules/index.js';
 const busy = () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
 
 const det = (id: string, ruleId = 'water', deviceId = 's1'): Detection => ({
-  id, ts: 0, phase: 'raise', ruleId, ruleVersion: 1, ruleName: 'Water high', ruleKind: 'threshold', severity: 'orange',
-  category: 'flood', dedupKey: `${ruleId}:${deviceId}`, deviceId, deviceKind: 'sensor', message: 'm',
+  id,
+  ts: 0,
+  phase: 'raise',
+  ruleId,
+  ruleVersion: 1,
+  ruleName: 'Water high',
+  ruleKind: 'threshold',
+  severity: 'orange',
+  category: 'flood',
+  dedupKey: `${ruleId}:${deviceId}`,
+  deviceId,
+  deviceKind: 'sensor',
+  message: 'm',
 });
 
 /** A path whose store fails while `down` says so; it records what went where. */
@@ -97,7 +108,14 @@ describe('detection path', () => {
     const health = t.path.health();
     expect(health.ok).toBe(false);
     expect(health.reason).toMatch(/rule water on device s7.*database is locked/);
-    expect(t.logs).toContainEqual(expect.objectContaining({ level: 50, ruleId: 'water', deviceId: 's7', err: expect.objectContaining({ message: 'database is locked' }) }));
+    expect(t.logs).toContainEqual(
+      expect.objectContaining({
+        level: 50,
+        ruleId: 'water',
+        deviceId: 's7',
+        err: expect.objectContaining({ message: 'database is locked' }),
+      }),
+    );
     // The next detection that goes through ends the degraded state.
     t.state.down = false;
     t.vts.schedule(() => t.path.accept(det('d2', 'water', 's7')), 1000);

@@ -7,7 +7,14 @@ import type { Reading } from '../../../ingest/index.js';
 
 const T0 = Date.UTC(2026, 0, 10, 12, 0, 0);
 const reading = (deviceId: string, at: number, extra: Partial<Reading> = {}): Reading => ({
-  ts: at, receivedAt: at, deviceId, kind: 'sensor', channel: 'telemetry', metrics: { x: 1 }, events: [], ...extra,
+  ts: at,
+  receivedAt: at,
+  deviceId,
+  kind: 'sensor',
+  channel: 'telemetry',
+  metrics: { x: 1 },
+  events: [],
+  ...extra,
 });
 const REGISTRY: Device[] = [{ id: 'reg-1', kind: 'camera', username: 'reg-1', grid: 'G-1', district: 'd-1', loc: { lat: 1, lon: 2 } }];
 
@@ -24,8 +31,26 @@ describe('device directory', () => {
     dir.observe(reading('anon-1', T0, { grid: 'G-9', district: 'd-9', loc: { lat: 3, lon: 4 } }));
     dir.observe(reading('anon-1', T0 + 10, { grid: 'G-8' }));
     expect(dir.list()).toEqual([
-      { id: 'anon-1', kind: 'sensor', registered: false, grid: 'G-8', district: 'd-9', loc: { lat: 3, lon: 4 }, lastSeen: T0 + 10, presence: 'unknown' },
-      { id: 'reg-1', kind: 'camera', registered: true, grid: 'G-1', district: 'd-1', loc: { lat: 1, lon: 2 }, lastSeen: 0, presence: 'unknown' },
+      {
+        id: 'anon-1',
+        kind: 'sensor',
+        registered: false,
+        grid: 'G-8',
+        district: 'd-9',
+        loc: { lat: 3, lon: 4 },
+        lastSeen: T0 + 10,
+        presence: 'unknown',
+      },
+      {
+        id: 'reg-1',
+        kind: 'camera',
+        registered: true,
+        grid: 'G-1',
+        district: 'd-1',
+        loc: { lat: 1, lon: 2 },
+        lastSeen: 0,
+        presence: 'unknown',
+      },
     ]);
     expect(online('reg-1')).toBe(false);
     expect(online('anon-1')).toBe(true);
@@ -78,7 +103,13 @@ describe('device directory', () => {
     expect(byId['live-1']).toMatchObject({ grid: 'G-live', lastSeen: T0 + 100 });
     expect(byId['gone-1']).toMatchObject({ grid: 'G-2', lastSeen: T0 + 50, status: 'offline' });
     expect(byId['reg-1']).toMatchObject({ grid: 'G-1b', lastSeen: T0 + 60, registered: true });
-    expect(byId['gone-2']).toMatchObject({ grid: 'G-3', loc: { lat: 5, lon: 6 }, lastSeen: T0 + 20, status: 'offline', presence: 'offline' });
+    expect(byId['gone-2']).toMatchObject({
+      grid: 'G-3',
+      loc: { lat: 5, lon: 6 },
+      lastSeen: T0 + 20,
+      status: 'offline',
+      presence: 'offline',
+    });
     expect(byId['future-1']).toMatchObject({ lastSeen: T0 + 100 });
     expect(online('gone-1')).toBe(false);
     expect(online('reg-1')).toBe(true); // seen 40 ms ago

@@ -109,7 +109,11 @@ describe('KeyedRetryQueue', () => {
     q.offer('a', 'a1', 0);
     q.offer('b', 'b1', 0);
     q.offer('a', 'a2', 0);
-    expect(q.drain()).toEqual([{ key: 'a', item: 'a1' }, { key: 'a', item: 'a2' }, { key: 'b', item: 'b1' }]);
+    expect(q.drain()).toEqual([
+      { key: 'a', item: 'a1' },
+      { key: 'a', item: 'a2' },
+      { key: 'b', item: 'b1' },
+    ]);
     expect(q.size).toBe(0);
   });
 });

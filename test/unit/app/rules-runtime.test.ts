@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { Subject } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRulesRuntime, type RulesRuntime } from '../../../app/rules-runtime.js';
-import type { Reading } from '../../../ingest/schemas.js';
+import type { Reading } from '../../../model/reading.js';
 import { createRuleEngine, loadRuleFile, type RuleEngine } from '../../../rules/index.js';
 import { DB_FILE_NAME, openSqliteStore, type SqliteStore } from '../../../store/index.js';
 import { captureLogger, tempDir } from '../store/fixtures.js';
@@ -20,7 +20,13 @@ rules:
 const initial = loadRuleFile(RULES);
 if (!initial.ok) throw new Error('test rule file invalid');
 const sensor = (deviceId: string, waterLevel: number): Reading => ({
-  ts: 1, receivedAt: 1, deviceId, kind: 'sensor', channel: 'telemetry', metrics: { waterLevel }, events: [],
+  ts: 1,
+  receivedAt: 1,
+  deviceId,
+  kind: 'sensor',
+  channel: 'telemetry',
+  metrics: { waterLevel },
+  events: [],
 });
 const devices = ['s1', 's2', 's3', 's4', 's5'];
 
@@ -50,8 +56,14 @@ function rig(dir: string, saveChunk = 2): Rig {
   fs.writeFileSync(ruleFile, RULES);
   const engine = createRuleEngine({ rules: initial.ok ? initial.rules : [] });
   const runtime = startRulesRuntime({
-    engine, initial: initial as Extract<typeof initial, { ok: true }>, path: ruleFile, stateStore: store.ruleState, logger,
-    clock: () => clock.now, saveIntervalMs: 3_600_000, saveChunk,
+    engine,
+    initial: initial as Extract<typeof initial, { ok: true }>,
+    path: ruleFile,
+    stateStore: store.ruleState,
+    logger,
+    clock: () => clock.now,
+    saveIntervalMs: 3_600_000,
+    saveChunk,
   });
   const input = new Subject<Reading>();
   const sub = engine.detections(input).subscribe();
@@ -63,10 +75,9 @@ function rig(dir: string, saveChunk = 2): Rig {
   });
   const rows = () =>
     Object.fromEntries(
-      (reader.prepare('SELECT rule_id, key, saved_at FROM rule_state').all() as Array<{ rule_id: string; key: string; saved_at: number }>).map((r) => [
-        `${r.rule_id}/${r.key}`,
-        r.saved_at,
-      ]),
+      (
+        reader.prepare('SELECT rule_id, key, saved_at FROM rule_state').all() as Array<{ rule_id: string; key: string; saved_at: number }>
+      ).map((r) => [`${r.rule_id}/${r.key}`, r.saved_at]),
     );
   return { store, engine, runtime, input, lines, clock, rows };
 }
@@ -88,7 +99,10 @@ describe('rule state saves', () => {
     r.input.next(sensor('s1', 0.1)); // the absence rule's state moves on; the threshold's is unchanged
     r.input.next(sensor('s2', 0.7)); // both change: a `for` timer starts
     await r.runtime.save();
-    const again = Object.entries(r.rows()).filter(([, at]) => at === 2).map(([k]) => k).sort();
+    const again = Object.entries(r.rows())
+      .filter(([, at]) => at === 2)
+      .map(([k]) => k)
+      .sort();
     expect(again).toEqual(['quiet/s1', 'quiet/s2', 'water/s2']);
 
     r.clock.now = 3;

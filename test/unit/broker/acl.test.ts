@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { decidePublish, decideSubscribe, filterCovers, type Identity } from '../../../broker/acl.js';
 
 const registered: Identity = { id: 's1', device: { id: 's1', kind: 'sensor', username: 'gw-s1' } };
-const dashboard: Identity = { id: 'dash', device: { id: 'dash', kind: 'sensor', username: 'dash', subscribe: ['city/#', 'citysense/rejected/#'] } };
+const dashboard: Identity = {
+  id: 'dash',
+  device: { id: 'dash', kind: 'sensor', username: 'dash', subscribe: ['city/#', 'citysense/rejected/#'] },
+};
 const anonymous: Identity = { id: 'anon-1' };
 
 describe('decidePublish', () => {

@@ -50,16 +50,43 @@ describe('registry', () => {
   });
 
   it.each([
-    [{ devices: [{ id: 's1', kind: 'sensor', password: 'p' }, { id: 's2', kind: 'lamp', password: 'p' }] }, /device "s2" \(devices\[1\]\) field kind/],
+    [
+      {
+        devices: [
+          { id: 's1', kind: 'sensor', password: 'p' },
+          { id: 's2', kind: 'lamp', password: 'p' },
+        ],
+      },
+      /device "s2" \(devices\[1\]\) field kind/,
+    ],
     [{ devices: [{ id: 's1', kind: 'sensor', password: 'p', loc: { lat: 95, lon: 1 } }] }, /device "s1".*field loc\.lat/],
     [{ devices: [{ id: 's1', kind: 'sensor' }] }, /device "s1".*field password: exactly one of password or passwordHash/],
     [{ devices: [{ id: 's1', kind: 'sensor', password: 'p', passwordHash: 'x' }] }, /device "s1".*field passwordHash/],
-    [{ devices: [{ id: 's1', kind: 'sensor', passwordHash: 'md5$abc' }] }, /device "s1".*field passwordHash: passwordHash must look like scrypt/],
+    [
+      { devices: [{ id: 's1', kind: 'sensor', passwordHash: 'md5$abc' }] },
+      /device "s1".*field passwordHash: passwordHash must look like scrypt/,
+    ],
     [{ devices: [{ id: 'bad id', kind: 'sensor', password: 'p' }] }, /device "bad id".*field id/],
     [{ devices: [{ kind: 'sensor', password: 'p' }] }, /device "#0".*field id/],
     [{ devices: [{ id: 's1', kind: 'sensor', password: 'p', pasword: 'typo' }] }, /device "s1".*pasword/],
-    [{ devices: [{ id: 's1', kind: 'sensor', password: 'p' }, { id: 's1', kind: 'camera', password: 'p' }] }, /device "s1" field id: duplicate/],
-    [{ devices: [{ id: 's1', kind: 'sensor', password: 'p' }, { id: 's2', kind: 'camera', username: 's1', password: 'p' }] }, /device "s2" field username: "s1" is already used/],
+    [
+      {
+        devices: [
+          { id: 's1', kind: 'sensor', password: 'p' },
+          { id: 's1', kind: 'camera', password: 'p' },
+        ],
+      },
+      /device "s1" field id: duplicate/,
+    ],
+    [
+      {
+        devices: [
+          { id: 's1', kind: 'sensor', password: 'p' },
+          { id: 's2', kind: 'camera', username: 's1', password: 'p' },
+        ],
+      },
+      /device "s2" field username: "s1" is already used/,
+    ],
     [{ sensors: [] }, /field devices/],
   ])('names device and field: %j', async (data, message) => {
     const err = await createRegistry(data).catch((e: unknown) => e);

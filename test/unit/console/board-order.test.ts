@@ -3,7 +3,16 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-type Inc = { id: string; severity: string; createdAt: number; category?: string; grid?: string; deviceId?: string; title?: string; members?: Array<{ deviceId: string }> };
+type Inc = {
+  id: string;
+  severity: string;
+  createdAt: number;
+  category?: string;
+  grid?: string;
+  deviceId?: string;
+  title?: string;
+  members?: Array<{ deviceId: string }>;
+};
 type Order = {
   byUrgency: (a: Inc, b: Inc) => number;
   splitColumn: (sorted: Inc[], limit: number, expanded?: boolean) => { shown: Inc[]; hidden: number };
@@ -37,7 +46,12 @@ describe('board order', () => {
   });
 
   it('filters by the stream’s facets and searches id, device, member devices and grid, case-blind', () => {
-    const grouped = inc('INC-20261204-ABC123', 'blue', 0, { category: 'device', grid: 'G-1-2', deviceId: 's1', members: [{ deviceId: 's1' }, { deviceId: 'gw-7' }] });
+    const grouped = inc('INC-20261204-ABC123', 'blue', 0, {
+      category: 'device',
+      grid: 'G-1-2',
+      deviceId: 's1',
+      members: [{ deviceId: 's1' }, { deviceId: 'gw-7' }],
+    });
     expect(order.onBoard(grouped, { severity: ['red'] })).toBe(false);
     expect(order.onBoard(grouped, { severity: ['blue'], category: 'device' })).toBe(true);
     expect(order.onBoard(grouped, { category: 'flood' })).toBe(false);

@@ -16,7 +16,11 @@ beforeAll(async () => {
 
 describe('console dictionaries', () => {
   it('share no key between the page and the views', () => {
-    for (const l of ['zh', 'en'] as const) expect(Object.keys(views[l]).filter((k) => k in page[l]), l).toEqual([]);
+    for (const l of ['zh', 'en'] as const)
+      expect(
+        Object.keys(views[l]).filter((k) => k in page[l]),
+        l,
+      ).toEqual([]);
   });
 
   it('have the same keys in both languages', () => {

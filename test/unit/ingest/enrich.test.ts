@@ -35,8 +35,16 @@ describe('enrich', () => {
   it('takes loc, district and grid from the registry when the payload has none', () => {
     const r = read('city/sensor/s1/telemetry', { metrics: { waterLevel: 0.6 } }, registered);
     expect(r).toEqual({
-      ts: receivedAt, receivedAt, deviceId: 's1', kind: 'sensor', channel: 'telemetry',
-      loc: registered.loc, district: 'Dongcheng', grid: 'DC-07', metrics: { waterLevel: 0.6 }, events: [],
+      ts: receivedAt,
+      receivedAt,
+      deviceId: 's1',
+      kind: 'sensor',
+      channel: 'telemetry',
+      loc: registered.loc,
+      district: 'Dongcheng',
+      grid: 'DC-07',
+      metrics: { waterLevel: 0.6 },
+      events: [],
     });
   });
 
@@ -49,7 +57,11 @@ describe('enrich', () => {
     const r = read('city/sensor/x9/telemetry', { metrics: { a: 1 }, loc: { lat: 31.2, lon: 121.5 } });
     expect(r.grid).toBe(squareCell(31.2, 121.5, 500));
     expect(r.district).toBeUndefined();
-    const partial = read('city/sensor/s2/telemetry', { metrics: { a: 1 } }, { id: 's2', kind: 'sensor', username: 's2', loc: { lat: 31.2, lon: 121.5 }, district: 'Pudong' });
+    const partial = read(
+      'city/sensor/s2/telemetry',
+      { metrics: { a: 1 } },
+      { id: 's2', kind: 'sensor', username: 's2', loc: { lat: 31.2, lon: 121.5 }, district: 'Pudong' },
+    );
     expect(partial).toMatchObject({ district: 'Pudong', grid: squareCell(31.2, 121.5, 500) });
   });
 
@@ -69,8 +81,14 @@ describe('enrich', () => {
   it('turns drone telemetry into metrics and one event per detection, with the drone loc as fallback', () => {
     const droneLoc = { lat: 30, lon: 120, alt: 90 };
     const r = read('city/drone/d1/telemetry', {
-      loc: droneLoc, battery: 40, heading: 90, mission: 'patrol-3',
-      detections: [{ type: 'fire', confidence: 0.7 }, { type: 'crowd', confidence: 0.6, loc: { lat: 30.001, lon: 120.001 } }],
+      loc: droneLoc,
+      battery: 40,
+      heading: 90,
+      mission: 'patrol-3',
+      detections: [
+        { type: 'fire', confidence: 0.7 },
+        { type: 'crowd', confidence: 0.6, loc: { lat: 30.001, lon: 120.001 } },
+      ],
     });
     expect(r.metrics).toEqual({ battery: 40, heading: 90, alt: 90 });
     expect(r.mission).toBe('patrol-3');

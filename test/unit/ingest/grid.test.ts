@@ -5,7 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { createGridLocator, squareCell } from '../../../ingest/grid.js';
 
 const square = (lon0: number, lat0: number, size: number) => [
-  [[lon0, lat0], [lon0 + size, lat0], [lon0 + size, lat0 + size], [lon0, lat0 + size], [lon0, lat0]],
+  [
+    [lon0, lat0],
+    [lon0 + size, lat0],
+    [lon0 + size, lat0 + size],
+    [lon0, lat0 + size],
+    [lon0, lat0],
+  ],
 ];
 
 const cells = {
@@ -83,8 +89,22 @@ describe('GeoJSON cells', () => {
   });
 
   it('names the bad feature', () => {
-    expect(() => createGridLocator({ geojson: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [1, 2] } }] } })).toThrow(/features\.0/);
-    expect(() => createGridLocator({ geojson: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: square(0, 0, 1) } }] } })).toThrow(/features\.0.*grid/);
+    expect(() =>
+      createGridLocator({
+        geojson: {
+          type: 'FeatureCollection',
+          features: [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [1, 2] } }],
+        },
+      }),
+    ).toThrow(/features\.0/);
+    expect(() =>
+      createGridLocator({
+        geojson: {
+          type: 'FeatureCollection',
+          features: [{ type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: square(0, 0, 1) } }],
+        },
+      }),
+    ).toThrow(/features\.0.*grid/);
   });
 });
 
@@ -105,13 +125,23 @@ describe('district polygons', () => {
   });
 
   it("keeps a GeoJSON cell's own district, and locates nothing without cells", () => {
-    const g = createGridLocator({ geojson: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { grid: 'C1', district: 'Own' }, geometry: { type: 'Polygon', coordinates: square(0, 0, 1) } }] }, districts });
+    const g = createGridLocator({
+      geojson: {
+        type: 'FeatureCollection',
+        features: [
+          { type: 'Feature', properties: { grid: 'C1', district: 'Own' }, geometry: { type: 'Polygon', coordinates: square(0, 0, 1) } },
+        ],
+      },
+      districts,
+    });
     expect(g.locate({ lat: 0.5, lon: 0.5 })).toEqual({ grid: 'C1', district: 'Own' });
     expect(createGridLocator({ districts }).locate({ lat: 0.5, lon: 0.5 })).toBeUndefined();
   });
 
   it("the demo city's file puts the demo's centre in 黄浦", async () => {
     const { DEMO_DISTRICTS_PATH } = await import('../../../console/index.js');
-    expect(createGridLocator({ cellSizeM: 500, districtsPath: DEMO_DISTRICTS_PATH }).locate({ lat: 31.2304, lon: 121.4737 })?.district).toBe('黄浦');
+    expect(
+      createGridLocator({ cellSizeM: 500, districtsPath: DEMO_DISTRICTS_PATH }).locate({ lat: 31.2304, lon: 121.4737 })?.district,
+    ).toBe('黄浦');
   });
 });

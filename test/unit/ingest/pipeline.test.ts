@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createGridLocator } from '../../../ingest/grid.js';
 import { INGEST_STEPS, runPipeline, type Incoming, type PipelineDeps, type Step } from '../../../ingest/pipeline.js';
-import type { Reading } from '../../../ingest/schemas.js';
+import type { Reading } from '../../../model/reading.js';
 
 function harness() {
   const emitted: Reading[] = [];
@@ -33,13 +33,24 @@ describe('ingest pipeline', () => {
 
   it('refuses a kind other than the registered one', () => {
     const { deps } = harness();
-    const m = { ...msg('city/camera/s1/event', { type: 'x', confidence: 1 }), identity: { id: 's1', device: { id: 's1', kind: 'sensor' as const, username: 's1' } } };
-    expect(runPipeline(INGEST_STEPS, m, deps)).toMatchObject({ ok: false, refusal: { reason: 'not_own_topic', issues: [{ path: 'topic.kind' }] } });
+    const m = {
+      ...msg('city/camera/s1/event', { type: 'x', confidence: 1 }),
+      identity: { id: 's1', device: { id: 's1', kind: 'sensor' as const, username: 's1' } },
+    };
+    expect(runPipeline(INGEST_STEPS, m, deps)).toMatchObject({
+      ok: false,
+      refusal: { reason: 'not_own_topic', issues: [{ path: 'topic.kind' }] },
+    });
   });
 
   it('turns a throwing step into an `internal` refusal instead of an exception', () => {
     const { deps } = harness();
-    const boom: Step = { name: 'boom', run: () => { throw new Error('bug'); } };
+    const boom: Step = {
+      name: 'boom',
+      run: () => {
+        throw new Error('bug');
+      },
+    };
     const out = runPipeline([...INGEST_STEPS.slice(0, 3), boom], msg('city/sensor/s1/telemetry', { metrics: { a: 1 } }), deps);
     expect(out).toMatchObject({ ok: false, step: 'boom', refusal: { reason: 'internal' } });
   });

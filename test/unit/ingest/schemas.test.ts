@@ -1,7 +1,7 @@
 // Table-driven checks of the wire schemas (DESIGN § MQTT topics and payloads).
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { CameraEvent, DroneTelemetry, SensorTelemetry, Status } from '../../../ingest/schemas.js';
+import { CameraEvent, DroneTelemetry, SensorTelemetry, Status } from '../../../model/reading.js';
 import { toIssues } from '../../../ingest/result.js';
 
 type Case = { name: string; schema: z.ZodType; input: unknown; path?: string };
@@ -12,7 +12,18 @@ const valid: Case[] = [
   { name: 'sensor, no ts, with loc', schema: SensorTelemetry, input: { metrics: { t: -3 }, loc: { lat: 39.9, lon: 116.4 } } },
   { name: 'camera event', schema: CameraEvent, input: { type: 'smoke', confidence: 0.92, count: 1, snapshot: 'https://x.example/s.jpg' } },
   { name: 'camera, confidence bounds', schema: CameraEvent, input: { type: 'crowd', confidence: 1 } },
-  { name: 'drone telemetry', schema: DroneTelemetry, input: { loc: { lat: 30, lon: 120, alt: 80 }, battery: 55, speed: 12, heading: 270, mission: 'm-1', detections: [{ type: 'fire', confidence: 0.8 }] } },
+  {
+    name: 'drone telemetry',
+    schema: DroneTelemetry,
+    input: {
+      loc: { lat: 30, lon: 120, alt: 80 },
+      battery: 55,
+      speed: 12,
+      heading: 270,
+      mission: 'm-1',
+      detections: [{ type: 'fire', confidence: 0.8 }],
+    },
+  },
   { name: 'status online', schema: Status, input: 'online' },
   { name: 'status offline', schema: Status, input: 'offline' },
 ];
@@ -31,7 +42,12 @@ const invalid: Case[] = [
   { name: 'drone, loc without alt', schema: DroneTelemetry, input: { loc: { lat: 1, lon: 2 }, battery: 50 }, path: 'loc.alt' },
   { name: 'drone, battery 101', schema: DroneTelemetry, input: { loc: { lat: 1, lon: 2, alt: 3 }, battery: 101 }, path: 'battery' },
   { name: 'drone, bad lon', schema: DroneTelemetry, input: { loc: { lat: 1, lon: 200, alt: 3 }, battery: 1 }, path: 'loc.lon' },
-  { name: 'drone, detection confidence', schema: DroneTelemetry, input: { loc: { lat: 1, lon: 2, alt: 3 }, battery: 1, detections: [{ type: 'x', confidence: 2 }] }, path: 'detections.0.confidence' },
+  {
+    name: 'drone, detection confidence',
+    schema: DroneTelemetry,
+    input: { loc: { lat: 1, lon: 2, alt: 3 }, battery: 1, detections: [{ type: 'x', confidence: 2 }] },
+    path: 'detections.0.confidence',
+  },
   { name: 'status, unknown word', schema: Status, input: 'sleeping', path: '' },
   { name: 'status, wrong type', schema: Status, input: 1, path: '' },
 ];

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createGridLocator } from '../../../ingest/grid.js';
 import { INGEST_STEPS, runPipeline, type PipelineDeps } from '../../../ingest/pipeline.js';
-import type { Reading } from '../../../ingest/schemas.js';
+import type { Reading } from '../../../model/reading.js';
 import { DEFAULT_MAX_FUTURE_MS, EARLIEST_DEVICE_TS, timestampProblem } from '../../../ingest/time-window.js';
 
 const NOW = Date.UTC(2026, 11, 4, 10, 0, 0);
@@ -45,7 +45,11 @@ describe('ingest pipeline: the timestamps step', () => {
     const emitted: Reading[] = [];
     const deps: PipelineDeps = { device: () => undefined, grid: createGridLocator(), emit: (r) => emitted.push(r), maxFutureMs };
     const id = topic.split('/')[2]!;
-    const out = runPipeline(INGEST_STEPS, { topic, payload: Buffer.from(JSON.stringify(payload)), clientId: id, identity: { id }, receivedAt: NOW }, deps);
+    const out = runPipeline(
+      INGEST_STEPS,
+      { topic, payload: Buffer.from(JSON.stringify(payload)), clientId: id, identity: { id }, receivedAt: NOW },
+      deps,
+    );
     return { out, emitted };
   };
 
@@ -56,7 +60,11 @@ describe('ingest pipeline: the timestamps step', () => {
     ['drone, 2 days ahead', 'city/drone/d1/telemetry', { ts: NOW + 2 * DAY, loc: { lat: 31, lon: 121, alt: 50 }, battery: 80 }],
   ])('refuses %s as invalid_payload at ts, and emits nothing', (_name, topic, payload) => {
     const { out, emitted } = run(topic, payload);
-    expect(out).toMatchObject({ ok: false, step: 'timestamps', refusal: { reason: 'invalid_payload', issues: [{ path: 'ts', message: expect.stringContaining('2000-01-01') }] } });
+    expect(out).toMatchObject({
+      ok: false,
+      step: 'timestamps',
+      refusal: { reason: 'invalid_payload', issues: [{ path: 'ts', message: expect.stringContaining('2000-01-01') }] },
+    });
     expect(emitted).toEqual([]);
   });
 
@@ -64,11 +72,18 @@ describe('ingest pipeline: the timestamps step', () => {
     expect(run('city/sensor/s1/telemetry', { ts: NOW + DAY, metrics: { a: 1 } }).emitted.map((r) => r.ts)).toEqual([NOW + DAY]);
     expect(run('city/sensor/s1/telemetry', { metrics: { a: 1 } }).emitted.map((r) => r.ts)).toEqual([NOW]);
     expect(run('city/sensor/s1/status', 'online').out.ok).toBe(true);
-    expect(run('city/sensor/s1/telemetry', { ts: NOW + 60_001, metrics: { a: 1 } }, 60_000).out).toMatchObject({ ok: false, step: 'timestamps' });
+    expect(run('city/sensor/s1/telemetry', { ts: NOW + 60_001, metrics: { a: 1 } }, 60_000).out).toMatchObject({
+      ok: false,
+      step: 'timestamps',
+    });
   });
 
   it('names ts for an ISO string that is no date', () => {
     const { out } = run('city/sensor/s1/telemetry', { ts: '2026-02-30T00:00:00Z', metrics: { a: 1 } });
-    expect(out).toMatchObject({ ok: false, step: 'parse', refusal: { reason: 'invalid_payload', issues: [{ path: 'ts', message: expect.stringContaining('ISO-8601') }] } });
+    expect(out).toMatchObject({
+      ok: false,
+      step: 'parse',
+      refusal: { reason: 'invalid_payload', issues: [{ path: 'ts', message: expect.stringContaining('ISO-8601') }] },
+    });
   });
 });

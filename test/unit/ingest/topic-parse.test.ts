@@ -61,7 +61,11 @@ describe('parsePayload', () => {
     expect(r).toMatchObject({ ok: false, reason: 'invalid_payload', issues: [{ path: 'metrics.waterLevel' }] });
   });
 
-  it.each([['"online"', 'online'], ['offline', 'offline'], [' online\n', 'online']])('accepts status %j', (raw, value) => {
+  it.each([
+    ['"online"', 'online'],
+    ['offline', 'offline'],
+    [' online\n', 'online'],
+  ])('accepts status %j', (raw, value) => {
     expect(parsePayload(status, buf(raw))).toEqual({ ok: true, value: { channel: 'status', data: value } });
   });
 

@@ -28,7 +28,11 @@ export function notice(event: Notice['event'] = 'opened', inc: Incident = incide
   return {
     event,
     incident: inc,
-    links: { incident: `http://cs.test/api/incidents/${inc.id}`, console: `http://cs.test/#/incidents/${inc.id}`, ack: 'http://cs.test/a/tok' },
+    links: {
+      incident: `http://cs.test/api/incidents/${inc.id}`,
+      console: `http://cs.test/#/incidents/${inc.id}`,
+      ack: 'http://cs.test/a/tok',
+    },
     ts: inc.updatedAt,
   };
 }

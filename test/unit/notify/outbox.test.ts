@@ -60,10 +60,15 @@ describe('outbox', () => {
   it('gives up a row it cannot read without holding up the others', () => {
     const { outbox, add, now } = setup();
     outbox.db
-      .prepare("INSERT INTO outbox (incident_id, cause, receiver, route, event, notice, state, due_at, created_at, updated_at) VALUES ('INC-OLD', 'ev:0', 'hook', 'route:0', 'opened', '{}', 'pending', ?, ?, ?)")
+      .prepare(
+        "INSERT INTO outbox (incident_id, cause, receiver, route, event, notice, state, due_at, created_at, updated_at) VALUES ('INC-OLD', 'ev:0', 'hook', 'route:0', 'opened', '{}', 'pending', ?, ?, ?)",
+      )
       .run(now(), now(), now());
     add('INC-NEW', 'ev:1', { key: 'other', intervalMs: 0 });
     expect(outbox.claim(10).map((c) => c.lead.incidentId)).toEqual(['INC-NEW']);
-    expect(outbox.forIncident('INC-OLD')[0]).toMatchObject({ state: 'failed', lastError: 'the stored notice cannot be read by this version' });
+    expect(outbox.forIncident('INC-OLD')[0]).toMatchObject({
+      state: 'failed',
+      lastError: 'the stored notice cannot be read by this version',
+    });
   });
 });

@@ -16,7 +16,12 @@ describe('webhook', () => {
     const req = webhookRequest(single(), { url: 'http://h.test/hook', secret: 's3cret' }, 'd-1');
     const body = JSON.parse(req.body);
     expect(Object.keys(body).sort()).toEqual(['event', 'incident', 'links', 'version']);
-    expect(body).toMatchObject({ version: 1, event: 'opened', incident: { id: 'INC-20261204-ABC123', severity: 'red' }, links: { ack: 'http://cs.test/a/tok' } });
+    expect(body).toMatchObject({
+      version: 1,
+      event: 'opened',
+      incident: { id: 'INC-20261204-ABC123', severity: 'red' },
+      links: { ack: 'http://cs.test/a/tok' },
+    });
     const expected = createHmac('sha256', 's3cret').update(req.body).digest('hex');
     expect(req.headers['x-citysense-signature']).toBe(`sha256=${expected}`);
     expect(req.headers['x-citysense-delivery']).toBe('d-1');
@@ -36,10 +41,22 @@ describe('alertmanager', () => {
     const firing = notice('opened', incident({ id: 'INC-A' }));
     const done = notice('resolved', incident({ id: 'INC-B', state: 'resolved', resolvedAt: NOW }));
     const body = alertmanagerBody({ head: done, notices: [firing, done] }, 'am', 'http://cs.test') as any;
-    expect(body).toMatchObject({ version: '4', status: 'firing', receiver: 'am', groupLabels: { receiver: 'am' }, externalURL: 'http://cs.test', truncatedAlerts: 0 });
+    expect(body).toMatchObject({
+      version: '4',
+      status: 'firing',
+      receiver: 'am',
+      groupLabels: { receiver: 'am' },
+      externalURL: 'http://cs.test',
+      truncatedAlerts: 0,
+    });
     expect(typeof body.groupKey).toBe('string');
     expect(body.alerts).toHaveLength(2);
-    expect(body.alerts[0]).toMatchObject({ status: 'firing', labels: { alertname: 'flood', incident: 'INC-A', severity: 'red' }, endsAt: '0001-01-01T00:00:00Z', startsAt: '2026-12-04T08:00:00.000Z' });
+    expect(body.alerts[0]).toMatchObject({
+      status: 'firing',
+      labels: { alertname: 'flood', incident: 'INC-A', severity: 'red' },
+      endsAt: '0001-01-01T00:00:00Z',
+      startsAt: '2026-12-04T08:00:00.000Z',
+    });
     expect(body.alerts[1]).toMatchObject({ status: 'resolved', endsAt: new Date(NOW).toISOString() });
     expect(body.commonLabels).toMatchObject({ alertname: 'flood', severity: 'red' });
     expect(body.commonLabels.incident).toBeUndefined();

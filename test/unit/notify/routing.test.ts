@@ -21,7 +21,8 @@ describe('routesFor', () => {
       { match: {}, receiver: 'c' },
     ],
   });
-  const names = (event: Parameters<typeof routesFor>[2], over = {}) => routesFor(c.routes, incident(over), event).map((r) => r.route.receiver);
+  const names = (event: Parameters<typeof routesFor>[2], over = {}) =>
+    routesFor(c.routes, incident(over), event).map((r) => r.route.receiver);
 
   it.each([
     ['red, water-affairs: a continues, b matches and stops', 'opened', {}, ['a', 'b']],
@@ -35,7 +36,12 @@ describe('routesFor', () => {
   });
 
   it('maps the event log onto route events', () => {
-    expect(['escalation', 'escalated', 'transferred', 'detection'].map(notifyEventOf)).toEqual(['escalated', 'raised', 'dispatched', undefined]);
+    expect(['escalation', 'escalated', 'transferred', 'detection'].map(notifyEventOf)).toEqual([
+      'escalated',
+      'raised',
+      'dispatched',
+      undefined,
+    ]);
   });
 });
 
@@ -48,7 +54,9 @@ describe('quietUntil', () => {
     ['07:00 local sharp is not quiet', '2026-12-04T23:00:00Z', undefined],
   ])('%s', (_, now, until) => {
     const got = quietUntil(at(now), q, 480);
-    expect(got === undefined ? undefined : new Date(got).toISOString()).toBe(until === undefined ? undefined : new Date(until).toISOString());
+    expect(got === undefined ? undefined : new Date(got).toISOString()).toBe(
+      until === undefined ? undefined : new Date(until).toISOString(),
+    );
   });
 });
 
@@ -81,7 +89,10 @@ describe('rosters', () => {
 
   it('refuses a shift naming someone not among the people, naming the field', () => {
     const { escalation: _parsed, ...written } = roster;
-    const r = NotifyConfig.safeParse({ receivers: [recv('r')], rosters: [{ ...written, shifts: [{ from: '08:00', to: '09:00', person: 'ghost' }] }] });
+    const r = NotifyConfig.safeParse({
+      receivers: [recv('r')],
+      rosters: [{ ...written, shifts: [{ from: '08:00', to: '09:00', person: 'ghost' }] }],
+    });
     expect(r.success).toBe(false);
     expect(r.error!.issues.map((i) => i.path.join('.'))).toContain('rosters.0.shifts.0.person');
   });
@@ -109,7 +120,7 @@ describe('nextDutyStep', () => {
 
 describe('config refusals', () => {
   it.each([
-    [{ receivers: [{ name: 'x', type: 'webhook', url: 'ftp://h/' , secret: 's' }] }, 'receivers.0.url'],
+    [{ receivers: [{ name: 'x', type: 'webhook', url: 'ftp://h/', secret: 's' }] }, 'receivers.0.url'],
     [{ receivers: [{ name: 'x', type: 'webhook', url: 'http://h/' }] }, 'receivers.0.secret'],
     [{ receivers: [{ name: 'x', type: 'sms', url: 'http://h/' }] }, 'receivers.0.type'],
     [{ receivers: [recv('a'), recv('a')] }, 'receivers.1.name'],

@@ -7,7 +7,11 @@ describe('robotError', () => {
     ['wecom', '{"errcode":0,"errmsg":"ok"}', undefined],
     ['wecom', '{"errcode":93000,"errmsg":"invalid webhook url"}', 'wecom error 93000: invalid webhook url'],
     ['dingtalk', '{"errcode":310000,"errmsg":"sign not match"}', 'dingtalk error 310000: sign not match'],
-    ['feishu', '{"code":19021,"msg":"sign match fail or timestamp is not within one hour from current time"}', 'feishu error 19021: sign match fail or timestamp is not within one hour from current time'],
+    [
+      'feishu',
+      '{"code":19021,"msg":"sign match fail or timestamp is not within one hour from current time"}',
+      'feishu error 19021: sign match fail or timestamp is not within one hour from current time',
+    ],
     ['feishu', '{"StatusCode":0,"StatusMessage":"success"}', undefined],
     ['webhook', '{"errcode":1}', undefined],
     ['dingtalk', 'not json', undefined],

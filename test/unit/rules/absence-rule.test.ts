@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { absenceRule } from '../../../rules/index.js';
+import { absenceRule } from '../../../rules/operators/absence-rule.js';
 import { absenceOf, brief, sensor, status, testScheduler } from './helpers.js';
 
 describe('absenceRule operator', () => {

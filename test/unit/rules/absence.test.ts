@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { absence } from '../../../rules/index.js';
+import { absence } from '../../../rules/absence.js';
 import { absenceOf, sensor, status } from './helpers.js';
 
 const rule = absenceOf({ name: '设备离线', after: '2m' });

@@ -1,11 +1,15 @@
 // `correlate`: distinct sources in one grid within a window (pure), and the operator on marbles.
 import { describe, expect, it } from 'vitest';
-import { correlate, correlateRule, type CorrelateState } from '../../../rules/index.js';
+import { correlate, type CorrelateState } from '../../../rules/correlate.js';
+import { correlateRule } from '../../../rules/operators/correlate-rule.js';
 import { brief, camera, correlateOf, counterIds, sensor, testScheduler } from './helpers.js';
 
 const fire = correlateOf({
   window: '10ms',
-  conditions: [{ select: { event: 'smoke' }, minConfidence: 0.7 }, { select: { metric: 'temperature' }, above: 60 }],
+  conditions: [
+    { select: { event: 'smoke' }, minConfidence: 0.7 },
+    { select: { metric: 'temperature' }, above: 60 },
+  ],
   levels: [{ severity: 'red', minSources: 2 }],
 });
 const smoke = (id: string, grid = 'G-1', c = 0.9) => camera(id, 'smoke', c, { grid });
@@ -35,8 +39,12 @@ describe('correlate (pure)', () => {
   });
 
   it('refuses a condition without metric or event, and a metric condition without a bound', () => {
-    expect(() => correlateOf({ window: '1m', severity: 'red', conditions: [{ select: { kind: 'sensor' } }] })).toThrow(/exactly one of metric or event/);
-    expect(() => correlateOf({ window: '1m', severity: 'red', conditions: [{ select: { metric: 'temperature' } }] })).toThrow(/above or below/);
+    expect(() => correlateOf({ window: '1m', severity: 'red', conditions: [{ select: { kind: 'sensor' } }] })).toThrow(
+      /exactly one of metric or event/,
+    );
+    expect(() => correlateOf({ window: '1m', severity: 'red', conditions: [{ select: { metric: 'temperature' } }] })).toThrow(
+      /above or below/,
+    );
   });
 });
 
@@ -51,21 +59,30 @@ describe('correlateRule operator', () => {
 
   it('keeps grids apart; escalates as more sources join (levels by minSources)', () => {
     const crowd = correlateOf({
-      window: '1s', match: 'any',
+      window: '1s',
+      match: 'any',
       conditions: [{ select: { event: 'smoke' } }],
-      levels: [{ severity: 'yellow', minSources: 2 }, { severity: 'red', minSources: 3 }],
+      levels: [
+        { severity: 'yellow', minSources: 2 },
+        { severity: 'red', minSources: 3 },
+      ],
     });
     testScheduler().run(({ cold, expectObservable }) => {
       // c2 is in G-2: G-1 has c1, c3 (2 sources → yellow), then c4 (3 → red). Completing drops the expiry timers.
       const readings = cold('abcd|', { a: smoke('c1'), b: smoke('c2', 'G-2'), c: smoke('c3'), d: smoke('c4') });
-      expectObservable(readings.pipe(correlateRule(crowd, undefined, { newId: counterIds() }), brief)).toBe('--yr|', { y: 'raise:yellow:c3', r: 'raise:red:c4' });
+      expectObservable(readings.pipe(correlateRule(crowd, undefined, { newId: counterIds() }), brief)).toBe('--yr|', {
+        y: 'raise:yellow:c3',
+        r: 'raise:red:c4',
+      });
     });
   });
 
   it('the dedup key is rule + grid', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const readings = cold('ab|', { a: smoke('cam-1', 'G-9'), b: hot('t-1', 70, 'G-9') });
-      expectObservable(readings.pipe(correlateRule(fire))).toBe('-d|', { d: expect.objectContaining({ dedupKey: 'r1:G-9', grid: 'G-9', ruleKind: 'correlate' }) });
+      expectObservable(readings.pipe(correlateRule(fire))).toBe('-d|', {
+        d: expect.objectContaining({ dedupKey: 'r1:G-9', grid: 'G-9', ruleKind: 'correlate' }),
+      });
     });
   });
 });

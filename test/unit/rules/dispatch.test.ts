@@ -2,9 +2,11 @@
 // match, and must decide exactly as if it saw them all.
 import { firstValueFrom, from, merge, toArray, type SchedulerLike } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { Reading } from '../../../ingest/schemas.js';
-import type { Detection } from '../../../rules/detection.js';
-import { absenceRule, createRuleEngine, ruleFor } from '../../../rules/index.js';
+import type { Reading } from '../../../model/reading.js';
+import type { Detection } from '../../../model/detection.js';
+import { createRuleEngine } from '../../../rules/index.js';
+import { absenceRule } from '../../../rules/operators/absence-rule.js';
+import { ruleFor } from '../../../rules/operators/rule-for.js';
 import { absenceOf, brief, camera, counterIds, drone, eventOf, sensor, status, testScheduler, thresholdOf } from './helpers.js';
 
 const rules = [
@@ -23,7 +25,13 @@ const stream: Reading[] = [
   sensor('n-1', { gas: 30, waterLevel: 0.1 }),
   camera('c1', 'smoke', 0.9, { district: 'd1' }),
   camera('c2', 'smoke', 0.6),
-  drone('d1', 1, 2, 50, { metrics: { battery: 10, alt: 50 }, events: [{ type: 'smoke', confidence: 0.8 }, { type: 'smoke', confidence: 0.9 }] }),
+  drone('d1', 1, 2, 50, {
+    metrics: { battery: 10, alt: 50 },
+    events: [
+      { type: 'smoke', confidence: 0.8 },
+      { type: 'smoke', confidence: 0.9 },
+    ],
+  }),
   status('s1', 'offline'),
   sensor('s1', { waterLevel: 0.1 }),
   sensor('s2', { temperature: 20 }),
@@ -41,7 +49,9 @@ describe('rule dispatch', () => {
     expect(viaEngine.map(summary).sort()).toEqual(alone.map(summary).sort());
     expect(viaEngine.map(summary)).toContain('quiet:raise:s1'); // an absence rule hears status messages
     // A reading with two smoke detections reaches the smoke rule once, as before.
-    expect(viaEngine.filter((d) => d.ruleId === 'smoke' && d.deviceId === 'd1')).toHaveLength(alone.filter((d) => d.ruleId === 'smoke' && d.deviceId === 'd1').length);
+    expect(viaEngine.filter((d) => d.ruleId === 'smoke' && d.deviceId === 'd1')).toHaveLength(
+      alone.filter((d) => d.ruleId === 'smoke' && d.deviceId === 'd1').length,
+    );
   });
 
   it('keeps the rules in their order for each reading', async () => {
@@ -55,7 +65,10 @@ describe('rule timers', () => {
   it('moves a wake-up that readings keep pushing on without rescheduling a timer per reading', () => {
     const ts = testScheduler();
     let scheduled = 0;
-    const counting: SchedulerLike = { now: () => ts.now(), schedule: (...args: Parameters<SchedulerLike['schedule']>) => (scheduled++, ts.schedule(...args)) };
+    const counting: SchedulerLike = {
+      now: () => ts.now(),
+      schedule: (...args: Parameters<SchedulerLike['schedule']>) => (scheduled++, ts.schedule(...args)),
+    };
     ts.run(({ cold, expectObservable }) => {
       // 100 readings 1 ms apart (frames 0…99), then silence: the deadman raises exactly 10 ms after the last.
       const readings = cold(`${'a '.repeat(99)}a`, { a: sensor('s1', { t: 1 }) });

@@ -3,7 +3,13 @@ import { Duration, formatDuration, parseDuration, PositiveDuration } from '../..
 
 describe('Duration', () => {
   it.each([
-    ['500ms', 500], ['30s', 30_000], ['5m', 300_000], ['1h', 3_600_000], ['1d', 86_400_000], ['1.5s', 1_500], ['0s', 0],
+    ['500ms', 500],
+    ['30s', 30_000],
+    ['5m', 300_000],
+    ['1h', 3_600_000],
+    ['1d', 86_400_000],
+    ['1.5s', 1_500],
+    ['0s', 0],
   ])('%s → %d ms', (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
     expect(Duration.parse(text)).toBe(ms);
@@ -21,7 +27,13 @@ describe('Duration', () => {
     expect(PositiveDuration.parse('1ms')).toBe(1);
   });
 
-  it.each([[120_000, '2m'], [500, '500ms'], [1_500, '1.5s'], [3_600_000, '1h'], [86_400_000, '1d']])('formats %d as %s', (ms, text) => {
+  it.each([
+    [120_000, '2m'],
+    [500, '500ms'],
+    [1_500, '1.5s'],
+    [3_600_000, '1h'],
+    [86_400_000, '1d'],
+  ])('formats %d as %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
   });
 });

@@ -2,7 +2,7 @@
 // the next matching reading raises again; other keys and rules keep theirs.
 import { Subject, VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { Reading } from '../../../ingest/schemas.js';
+import type { Reading } from '../../../model/reading.js';
 import { createRuleEngine, slotEntry, type Rule } from '../../../rules/index.js';
 import { eventOf, sensor, thresholdOf } from './helpers.js';
 

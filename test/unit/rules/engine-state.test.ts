@@ -2,7 +2,7 @@
 // unrelated rule, and a saved snapshot (JSON round trip, as in SQLite) fires after a "restart".
 import { Subject, VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { Reading } from '../../../ingest/schemas.js';
+import type { Reading } from '../../../model/reading.js';
 import { createRuleEngine, RuleStateEntry, type Rule } from '../../../rules/index.js';
 import { brief, eventOf, sensor, testScheduler, thresholdOf, windowOf } from './helpers.js';
 
@@ -16,7 +16,15 @@ describe('engine hot reload', () => {
     ts.run(({ cold, expectObservable }) => {
       const engine = createRuleEngine({ rules: [water, smoke], scheduler: ts });
       // At 5, smoke changes (v2) and a rule is added; water is unchanged → its timer from 0 fires at 10.
-      ts.schedule(() => engine.setRules([water, { ...smoke, version: 2 }, windowOf({ id: 'hot', select: { metric: 't' }, window: '1m', aggregate: 'avg', above: 1, severity: 'blue' })]), 5);
+      ts.schedule(
+        () =>
+          engine.setRules([
+            water,
+            { ...smoke, version: 2 },
+            windowOf({ id: 'hot', select: { metric: 't' }, window: '1m', aggregate: 'avg', above: 1, severity: 'blue' }),
+          ]),
+        5,
+      );
       expectObservable(engine.detections(cold('a', { a: w(0.6) })).pipe(brief)).toBe('10ms r', { r: 'raise:orange:s1' });
     });
   });
@@ -56,7 +64,15 @@ describe('engine snapshot and restore', () => {
   });
 
   it('a window keeps its samples across the restart', () => {
-    const avg = windowOf({ id: 'avg', select: { metric: 'waterLevel' }, window: '100ms', aggregate: 'avg', minSamples: 3, above: 0.5, severity: 'yellow' });
+    const avg = windowOf({
+      id: 'avg',
+      select: { metric: 'waterLevel' },
+      window: '100ms',
+      aggregate: 'avg',
+      minSamples: 3,
+      above: 0.5,
+      severity: 'yellow',
+    });
     // Two samples before the restart, one after: only a kept window has 3 samples (avg 0.6).
     const vts = new VirtualTimeScheduler();
     const a = createRuleEngine({ rules: [avg], scheduler: vts });

@@ -1,7 +1,7 @@
 import { firstValueFrom, from, Subject, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { Reading } from '../../../ingest/schemas.js';
-import type { Detection } from '../../../rules/detection.js';
+import type { Reading } from '../../../model/reading.js';
+import type { Detection } from '../../../model/detection.js';
 import { createRuleEngine, DEFAULT_RULES_PATH, loadRuleFileFromPath } from '../../../rules/index.js';
 import { absenceOf, brief, camera, counterIds, eventOf, reading, sensor, testScheduler, thresholdOf } from './helpers.js';
 
@@ -14,7 +14,9 @@ describe('createRuleEngine', () => {
     const off = thresholdOf({ id: 'off', select: { metric: 'waterLevel' }, above: 0, severity: 'blue', enabled: false });
     const engine = createRuleEngine({ rules: [water, smoke, off], newId: counterIds() });
     // A synchronous source: every rule must still see every reading.
-    const out = await firstValueFrom(engine.detections(from([sensor('s1', { waterLevel: 0.9 }), camera('c1', 'smoke', 0.9)])).pipe(toArray()));
+    const out = await firstValueFrom(
+      engine.detections(from([sensor('s1', { waterLevel: 0.9 }), camera('c1', 'smoke', 0.9)])).pipe(toArray()),
+    );
     expect(out.map(summary).sort()).toEqual(['smoke:raise:c1', 'water:raise:s1']);
     expect(out.map((d) => d.id).sort()).toEqual(['det-1', 'det-2']);
     expect(engine.rules().map((r) => r.id)).toEqual(['water', 'smoke', 'off']);
@@ -25,11 +27,26 @@ describe('createRuleEngine', () => {
     const engine = createRuleEngine({ rules: [water, smoke], onError: (_err, ctx) => errors.push(ctx.ruleId) });
     // smoke's selector accepts it (it has a smoke event), then its step throws on the events.
     const odd = reading({
-      deviceId: 'c1', kind: 'camera',
-      events: Object.assign([{ type: 'smoke', confidence: 0.9 }], { filter: () => { throw new Error('bad events'); } }),
+      deviceId: 'c1',
+      kind: 'camera',
+      events: Object.assign([{ type: 'smoke', confidence: 0.9 }], {
+        filter: () => {
+          throw new Error('bad events');
+        },
+      }),
     });
     // water's selector throws on the metrics; smoke's selector never looks at them.
-    const hostile = reading({ deviceId: 'x', metrics: new Proxy({}, { get: () => { throw new Error('boom'); } }) });
+    const hostile = reading({
+      deviceId: 'x',
+      metrics: new Proxy(
+        {},
+        {
+          get: () => {
+            throw new Error('boom');
+          },
+        },
+      ),
+    });
     const readings = [sensor('s1', { waterLevel: 0.9 }), odd, hostile, camera('c1', 'smoke', 0.9), sensor('s1', { waterLevel: 0.1 })];
     const out = await firstValueFrom(engine.detections(from(readings)).pipe(toArray()));
     expect(out.map(summary)).toEqual(['water:raise:s1', 'smoke:raise:c1', 'water:clear:s1']);
@@ -66,11 +83,16 @@ describe('createRuleEngine', () => {
     const loaded = await loadRuleFileFromPath(DEFAULT_RULES_PATH);
     if (!loaded.ok) throw new Error('default rules invalid');
     const engine = createRuleEngine({ rules: loaded.rules });
-    const out = await firstValueFrom(engine.detections(from([
-      camera('cam-01', 'fire', 0.9), camera('cam-01', 'smoke', 0.6), sensor('drone-1', { battery: 10 }, { kind: 'drone' }),
-    ])).pipe(toArray()));
+    const out = await firstValueFrom(
+      engine
+        .detections(
+          from([camera('cam-01', 'fire', 0.9), camera('cam-01', 'smoke', 0.6), sensor('drone-1', { battery: 10 }, { kind: 'drone' })]),
+        )
+        .pipe(toArray()),
+    );
     expect(out.map((d) => `${d.ruleId}:${d.severity}:${d.message}`)).toEqual([
-      'camera-fire:red:明火: fire 0.9 ≥ 0.6 (cam-01)', 'drone-low-battery:yellow:无人机低电量: battery 10 < 15 (drone-1)',
+      'camera-fire:red:明火: fire 0.9 ≥ 0.6 (cam-01)',
+      'drone-low-battery:yellow:无人机低电量: battery 10 < 15 (drone-1)',
     ]);
   });
 });

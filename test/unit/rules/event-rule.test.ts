@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { eventRule } from '../../../rules/index.js';
+import { eventRule } from '../../../rules/operators/event-rule.js';
 import { brief, camera, eventOf, testScheduler } from './helpers.js';
 
 describe('eventRule operator', () => {

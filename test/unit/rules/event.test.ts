@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { event, type EventRule } from '../../../rules/index.js';
+import { event, type EventRule } from '../../../rules/event.js';
 import { camera, eventOf, reading } from './helpers.js';
 
 /** Run (time, confidence) pairs of smoke events; return the times of raises. */
@@ -16,13 +16,76 @@ function raisesAt(rule: EventRule, steps: [number, number][]): number[] {
 
 describe('event.step', () => {
   it.each<[string, Record<string, unknown>, [number, number][], number[]]>([
-    ['raises at minConfidence and above', { minConfidence: 0.7 }, [[0, 0.69], [1, 0.7]], [1]],
-    ['cools down for 60s by default', {}, [[0, 0.9], [59_999, 0.9], [60_000, 0.9]], [0, 60_000]],
-    ['cooldown can be set', { cooldown: '5s' }, [[0, 0.9], [4_000, 0.9], [5_000, 0.9]], [0, 5_000]],
-    ['count within window', { count: 3, window: '10s' }, [[0, 0.9], [5_000, 0.9], [11_000, 0.9], [12_000, 0.9]], [12_000]],
-    ['count: events outside the window do not add up', { count: 2, window: '10s' }, [[0, 0.9], [10_000, 0.9], [20_000, 0.9]], []],
-    ['count: low-confidence events do not count', { count: 2, window: '10s', minConfidence: 0.8 }, [[0, 0.9], [1_000, 0.5], [2_000, 0.85]], [2_000]],
-    ['count: cooldown defaults to the window', { count: 1, window: '10s' }, [[0, 0.9], [9_000, 0.9], [10_000, 0.9]], [0, 10_000]],
+    [
+      'raises at minConfidence and above',
+      { minConfidence: 0.7 },
+      [
+        [0, 0.69],
+        [1, 0.7],
+      ],
+      [1],
+    ],
+    [
+      'cools down for 60s by default',
+      {},
+      [
+        [0, 0.9],
+        [59_999, 0.9],
+        [60_000, 0.9],
+      ],
+      [0, 60_000],
+    ],
+    [
+      'cooldown can be set',
+      { cooldown: '5s' },
+      [
+        [0, 0.9],
+        [4_000, 0.9],
+        [5_000, 0.9],
+      ],
+      [0, 5_000],
+    ],
+    [
+      'count within window',
+      { count: 3, window: '10s' },
+      [
+        [0, 0.9],
+        [5_000, 0.9],
+        [11_000, 0.9],
+        [12_000, 0.9],
+      ],
+      [12_000],
+    ],
+    [
+      'count: events outside the window do not add up',
+      { count: 2, window: '10s' },
+      [
+        [0, 0.9],
+        [10_000, 0.9],
+        [20_000, 0.9],
+      ],
+      [],
+    ],
+    [
+      'count: low-confidence events do not count',
+      { count: 2, window: '10s', minConfidence: 0.8 },
+      [
+        [0, 0.9],
+        [1_000, 0.5],
+        [2_000, 0.85],
+      ],
+      [2_000],
+    ],
+    [
+      'count: cooldown defaults to the window',
+      { count: 1, window: '10s' },
+      [
+        [0, 0.9],
+        [9_000, 0.9],
+        [10_000, 0.9],
+      ],
+      [0, 10_000],
+    ],
   ])('%s', (_, fields, steps, expected) => {
     expect(raisesAt(eventOf({ select: { event: 'smoke' }, ...fields }), steps)).toEqual(expected);
   });
@@ -32,11 +95,17 @@ describe('event.step', () => {
     const other = event.step(rule, event.init(rule), camera('cam-1', 'fire', 1), 0);
     expect(other.emit).toEqual([]);
     const drone = reading({
-      deviceId: 'drone-1', kind: 'drone',
-      events: [{ type: 'smoke', confidence: 0.7 }, { type: 'smoke', confidence: 0.95, loc: { lat: 1, lon: 2 } }],
+      deviceId: 'drone-1',
+      kind: 'drone',
+      events: [
+        { type: 'smoke', confidence: 0.7 },
+        { type: 'smoke', confidence: 0.95, loc: { lat: 1, lon: 2 } },
+      ],
     });
     const r = event.step(rule, event.init(rule), drone, 0);
-    expect(r.emit).toMatchObject([{ phase: 'raise', eventType: 'smoke', value: 0.95, loc: { lat: 1, lon: 2 }, message: 'Smoke: smoke ×2 within 1m (drone-1)' }]);
+    expect(r.emit).toMatchObject([
+      { phase: 'raise', eventType: 'smoke', value: 0.95, loc: { lat: 1, lon: 2 }, message: 'Smoke: smoke ×2 within 1m (drone-1)' },
+    ]);
   });
 
   it('writes Chinese messages for Chinese names and never clears', () => {

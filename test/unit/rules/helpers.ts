@@ -2,9 +2,16 @@
 import { TestScheduler } from 'rxjs/testing';
 import { map, type OperatorFunction } from 'rxjs';
 import { expect } from 'vitest';
-import type { Reading } from '../../../ingest/schemas.js';
-import type { Detection } from '../../../rules/detection.js';
-import { AbsenceRule, CorrelateRule, EventRule, GeofenceRule, RateRule, ThresholdRule, WindowRule, type RuleInput } from '../../../rules/index.js';
+import type { Reading } from '../../../model/reading.js';
+import type { Detection } from '../../../model/detection.js';
+import { type RuleInput } from '../../../rules/index.js';
+import { AbsenceRule } from '../../../rules/absence.js';
+import { CorrelateRule } from '../../../rules/correlate.js';
+import { EventRule } from '../../../rules/event.js';
+import { GeofenceRule } from '../../../rules/geofence.js';
+import { RateRule } from '../../../rules/rate.js';
+import { ThresholdRule } from '../../../rules/threshold.js';
+import { WindowRule } from '../../../rules/window.js';
 
 /** A reading with defaults: sensor-001, telemetry, ts 0, no metrics or events. */
 export function reading(p: Partial<Reading> = {}): Reading {
@@ -33,7 +40,8 @@ export const rateOf = (p: Record<string, unknown>): RateRule => RateRule.parse({
 export const windowOf = (p: Record<string, unknown>): WindowRule => WindowRule.parse({ ...base, name: 'Hot', kind: 'window', ...p });
 export const geofenceOf = (p: Record<string, unknown>): GeofenceRule =>
   GeofenceRule.parse({ ...base, name: 'No-fly', kind: 'geofence', severity: 'orange', select: { kind: 'drone' }, ...p });
-export const correlateOf = (p: Record<string, unknown>): CorrelateRule => CorrelateRule.parse({ ...base, name: 'Fire', kind: 'correlate', ...p });
+export const correlateOf = (p: Record<string, unknown>): CorrelateRule =>
+  CorrelateRule.parse({ ...base, name: 'Fire', kind: 'correlate', ...p });
 
 /** A drone position reading. */
 export const drone = (deviceId: string, lat: number, lon: number, alt: number, extra: Partial<Reading> = {}) =>

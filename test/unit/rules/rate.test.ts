@@ -1,6 +1,7 @@
 // `rate`: the pure decision (rateOf, step/tick by hand) and the operator on marbles.
 import { describe, expect, it } from 'vitest';
-import { rate, rateOf, rateRule, type RateState } from '../../../rules/index.js';
+import { rate, rateOf, type RateState } from '../../../rules/rate.js';
+import { rateRule } from '../../../rules/operators/rate-rule.js';
 import { brief, rateOf as rateRuleOf, sensor, testScheduler } from './helpers.js';
 
 const rising = rateRuleOf({ select: { metric: 'waterLevel' }, window: '10s', per: '1s', above: 0.05, severity: 'orange' });
@@ -8,11 +9,43 @@ const w = (v: number, id = 's1') => sensor(id, { waterLevel: v });
 
 describe('rate (pure)', () => {
   it('rateOf: newest minus oldest over elapsed time, per unit; undefined without two distinct times', () => {
-    expect(rateOf([[0, 0.1], [2_000, 0.3]], 1_000)).toBeCloseTo(0.1); // 0.2 in 2 s = 0.1/s
-    expect(rateOf([[0, 0.1], [2_000, 0.3]], 60_000)).toBeCloseTo(6); // per minute
-    expect(rateOf([[0, 0.5], [4_000, 0.1]], 1_000)).toBeCloseTo(-0.1);
+    expect(
+      rateOf(
+        [
+          [0, 0.1],
+          [2_000, 0.3],
+        ],
+        1_000,
+      ),
+    ).toBeCloseTo(0.1); // 0.2 in 2 s = 0.1/s
+    expect(
+      rateOf(
+        [
+          [0, 0.1],
+          [2_000, 0.3],
+        ],
+        60_000,
+      ),
+    ).toBeCloseTo(6); // per minute
+    expect(
+      rateOf(
+        [
+          [0, 0.5],
+          [4_000, 0.1],
+        ],
+        1_000,
+      ),
+    ).toBeCloseTo(-0.1);
     expect(rateOf([[0, 0.1]], 1_000)).toBeUndefined();
-    expect(rateOf([[5, 0.1], [5, 0.9]], 1_000)).toBeUndefined();
+    expect(
+      rateOf(
+        [
+          [5, 0.1],
+          [5, 0.9],
+        ],
+        1_000,
+      ),
+    ).toBeUndefined();
   });
 
   it('measures against the oldest sample still in the window, and clears when the rise stops', () => {
@@ -20,13 +53,22 @@ describe('rate (pure)', () => {
     const out: string[] = [];
     // t(s): 0 → 0.10, 2 → 0.14 (0.02/s), 4 → 0.30 (0.2/4 = 0.05/s, not > 0.05), 6 → 0.46 (0.36/6 = 0.06/s → raise),
     // 16 → 0.46: window (10 s) keeps samples from t ≥ 6: (0.46 − 0.46)/10 = 0 → clear.
-    for (const [t, v] of [[0, 0.1], [2, 0.14], [4, 0.3], [6, 0.46], [16, 0.46]] as const) {
+    for (const [t, v] of [
+      [0, 0.1],
+      [2, 0.14],
+      [4, 0.3],
+      [6, 0.46],
+      [16, 0.46],
+    ] as const) {
       const r = rate.step(rising, state, w(v), t * 1_000);
       state = r.state;
       out.push(...r.emit.map((d) => `${d.phase}@${t}:${d.value?.toFixed(2)}`));
     }
     expect(out).toEqual(['raise@6:0.06', 'clear@16:0.00']);
-    expect(state.samples).toEqual([[6_000, 0.46], [16_000, 0.46]]);
+    expect(state.samples).toEqual([
+      [6_000, 0.46],
+      [16_000, 0.46],
+    ]);
   });
 
   it('has a readable message naming the unit', () => {
@@ -45,8 +87,14 @@ describe('rate (pure)', () => {
 describe('rateRule operator', () => {
   it('with `for`, raises on a timer once the rate held, and escalates by level', () => {
     const rule = rateRuleOf({
-      select: { metric: 'waterLevel' }, window: '100ms', per: '10ms', for: '20ms',
-      levels: [{ severity: 'yellow', above: 0.01 }, { severity: 'red', above: 0.1 }],
+      select: { metric: 'waterLevel' },
+      window: '100ms',
+      per: '10ms',
+      for: '20ms',
+      levels: [
+        { severity: 'yellow', above: 0.01 },
+        { severity: 'red', above: 0.1 },
+      ],
     });
     testScheduler().run(({ cold, expectObservable }) => {
       // 0 → 0.0, 10 → 0.05 (0.05/10ms: yellow holds from 10), 20 → 0.3 (0.3/20ms·10 = 0.15: red from 20)

@@ -1,6 +1,6 @@
 // Marble tests: the `threshold` operator on a TestScheduler's virtual clock (1 frame = 1ms).
 import { describe, it } from 'vitest';
-import { thresholdRule } from '../../../rules/index.js';
+import { thresholdRule } from '../../../rules/operators/threshold-rule.js';
 import { brief, counterIds, sensor, testScheduler, thresholdOf } from './helpers.js';
 
 const w = (v: number, deviceId = 's1') => sensor(deviceId, { waterLevel: v });
@@ -26,16 +26,38 @@ describe('thresholdRule operator', () => {
   });
 
   it('uses the scheduler time as ts for a timer raise, and fills the Detection', () => {
-    const rule = thresholdOf({ id: 'water-high', name: '积水超限', select: { metric: 'waterLevel' }, above: 0.5, severity: 'orange', for: '10ms' });
+    const rule = thresholdOf({
+      id: 'water-high',
+      name: '积水超限',
+      select: { metric: 'waterLevel' },
+      above: 0.5,
+      severity: 'orange',
+      for: '10ms',
+    });
     const ts = testScheduler();
     ts.run(({ cold, expectObservable }) => {
       const r = sensor('sensor-001', { waterLevel: 0.62 }, { ts: 1, district: 'haidian', grid: 'g-7', loc: { lat: 39.9, lon: 116.3 } });
       expectObservable(cold('a', { a: r }).pipe(thresholdRule(rule, ts, { newId: counterIds() }))).toBe('10ms d', {
         d: {
-          id: 'det-1', ts: 10, phase: 'raise', ruleId: 'water-high', ruleVersion: 1, ruleName: '积水超限', ruleKind: 'threshold',
-          severity: 'orange', category: 'test', dedupKey: 'water-high:sensor-001', deviceId: 'sensor-001', deviceKind: 'sensor',
-          district: 'haidian', grid: 'g-7', loc: { lat: 39.9, lon: 116.3 }, metric: 'waterLevel', value: 0.62,
-          message: '积水超限: waterLevel 0.62 > 0.5 (sensor-001)', readingTs: 1,
+          id: 'det-1',
+          ts: 10,
+          phase: 'raise',
+          ruleId: 'water-high',
+          ruleVersion: 1,
+          ruleName: '积水超限',
+          ruleKind: 'threshold',
+          severity: 'orange',
+          category: 'test',
+          dedupKey: 'water-high:sensor-001',
+          deviceId: 'sensor-001',
+          deviceKind: 'sensor',
+          district: 'haidian',
+          grid: 'g-7',
+          loc: { lat: 39.9, lon: 116.3 },
+          metric: 'waterLevel',
+          value: 0.62,
+          message: '积水超限: waterLevel 0.62 > 0.5 (sensor-001)',
+          readingTs: 1,
         },
       });
     });
@@ -52,22 +74,34 @@ describe('thresholdRule operator', () => {
 
   it('escalates across levels, never down, and clears at the severity reached', () => {
     const rule = thresholdOf({
-      select: { metric: 'waterLevel' }, clear: { below: 0.25 },
-      levels: [{ severity: 'yellow', above: 0.3 }, { severity: 'orange', above: 0.5 }, { severity: 'red', above: 0.8 }],
+      select: { metric: 'waterLevel' },
+      clear: { below: 0.25 },
+      levels: [
+        { severity: 'yellow', above: 0.3 },
+        { severity: 'orange', above: 0.5 },
+        { severity: 'red', above: 0.8 },
+      ],
     });
     const ts = testScheduler();
     ts.run(({ cold, expectObservable }) => {
       const readings = cold('y-o-y-r-o-x', { y: w(0.35), o: w(0.6), r: w(0.9), x: w(0.2) });
       expectObservable(readings.pipe(thresholdRule(rule, ts), brief)).toBe('y-o---r---c', {
-        y: 'raise:yellow:s1', o: 'raise:orange:s1', r: 'raise:red:s1', c: 'clear:red:s1',
+        y: 'raise:yellow:s1',
+        o: 'raise:orange:s1',
+        r: 'raise:red:s1',
+        c: 'clear:red:s1',
       });
     });
   });
 
   it('with levels and `for`, each level raises when it has held long enough, on timers', () => {
     const rule = thresholdOf({
-      select: { metric: 'waterLevel' }, for: '10ms',
-      levels: [{ severity: 'yellow', above: 0.3 }, { severity: 'red', above: 0.8 }],
+      select: { metric: 'waterLevel' },
+      for: '10ms',
+      levels: [
+        { severity: 'yellow', above: 0.3 },
+        { severity: 'red', above: 0.8 },
+      ],
     });
     const ts = testScheduler();
     ts.run(({ cold, expectObservable }) => {

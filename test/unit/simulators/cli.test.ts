@@ -11,21 +11,52 @@ describe('parseSimulateArgs', () => {
   it('fills in defaults', () => {
     const r = parseSimulateArgs([]);
     expect(r.ok && r.value).toMatchObject({
-      url: 'mqtt://127.0.0.1:1883', scenario: 'normal', rate: 1, duration: 0, malformed: 0,
+      url: 'mqtt://127.0.0.1:1883',
+      scenario: 'normal',
+      rate: 1,
+      duration: 0,
+      malformed: 0,
     });
   });
 
   it('reads every flag, in both --flag value and --flag=value forms', () => {
     const r = parseSimulateArgs([
-      '--url', 'ws://127.0.0.1:8083/mqtt', '--scenario=flood', '--sensors', '12', '--cameras', '3', '--drones=2',
-      '--rate', '0.2', '--duration', '30', '--seed', '7', '--malformed', '0.1', '--incident-every', '45', '--devices', 'devices.yaml',
+      '--url',
+      'ws://127.0.0.1:8083/mqtt',
+      '--scenario=flood',
+      '--sensors',
+      '12',
+      '--cameras',
+      '3',
+      '--drones=2',
+      '--rate',
+      '0.2',
+      '--duration',
+      '30',
+      '--seed',
+      '7',
+      '--malformed',
+      '0.1',
+      '--incident-every',
+      '45',
+      '--devices',
+      'devices.yaml',
     ]);
     expect(r).toMatchObject({
       ok: true,
       help: false,
       value: {
-        url: 'ws://127.0.0.1:8083/mqtt', scenario: 'flood', sensors: 12, cameras: 3, drones: 2, rate: 0.2,
-        duration: 30, seed: 7, malformed: 0.1, incidentEverySec: 45, devicesFile: 'devices.yaml',
+        url: 'ws://127.0.0.1:8083/mqtt',
+        scenario: 'flood',
+        sensors: 12,
+        cameras: 3,
+        drones: 2,
+        rate: 0.2,
+        duration: 30,
+        seed: 7,
+        malformed: 0.1,
+        incidentEverySec: 45,
+        devicesFile: 'devices.yaml',
       },
     });
   });
@@ -89,7 +120,10 @@ describe('options', () => {
     const dir = mkdtempSync(join(tmpdir(), 'citysense-sim-'));
     const write = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
     const list = await loadDeviceCredentials(
-      write('a.yaml', 'devices:\n  - id: sensor-001\n    kind: sensor\n    password: s3cret\n  - id: camera-001\n    token: t0k\n  - id: drone-001\n'),
+      write(
+        'a.yaml',
+        'devices:\n  - id: sensor-001\n    kind: sensor\n    password: s3cret\n  - id: camera-001\n    token: t0k\n  - id: drone-001\n',
+      ),
     );
     expect(list).toEqual({ ok: true, value: { 'sensor-001': { password: 's3cret' }, 'camera-001': { password: 't0k' } } });
     const arr = await loadDeviceCredentials(write('b.json', '[{"id":"sensor-002","username":"u","password":"p"}]'));

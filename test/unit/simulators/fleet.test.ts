@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { DeviceId } from '../../../ingest/schemas.js';
+import { DeviceId } from '../../../model/reading.js';
 import { createFleet, distanceKm, SHANGHAI } from '../../../simulators/fleet.js';
 
 describe('createFleet', () => {
   it('names devices sensor-001…, camera-001…, drone-001… with their topics', () => {
     const fleet = createFleet({ sensors: 4, cameras: 2, drones: 1 });
     expect(fleet.devices.map((d) => d.id)).toEqual([
-      'sensor-001', 'sensor-002', 'sensor-003', 'sensor-004', 'camera-001', 'camera-002', 'drone-001',
+      'sensor-001',
+      'sensor-002',
+      'sensor-003',
+      'sensor-004',
+      'camera-001',
+      'camera-002',
+      'drone-001',
     ]);
     for (const d of fleet.devices) {
       expect(DeviceId.safeParse(d.id).success).toBe(true);
@@ -16,9 +22,7 @@ describe('createFleet', () => {
 
   it('spreads sensor types round-robin: water, gas, environment', () => {
     const fleet = createFleet({ sensors: 7, cameras: 0, drones: 0 });
-    expect(fleet.devices.map((d) => d.sensorType)).toEqual([
-      'water', 'gas', 'environment', 'water', 'gas', 'environment', 'water',
-    ]);
+    expect(fleet.devices.map((d) => d.sensorType)).toEqual(['water', 'gas', 'environment', 'water', 'gas', 'environment', 'water']);
   });
 
   it('places devices within the spread around the centre (Shanghai by default)', () => {

@@ -1,5 +1,5 @@
 // Shared helpers of the simulator unit tests: run a scenario without a broker.
-import { CameraEvent, DroneTelemetry, SensorTelemetry } from '../../../ingest/schemas.js';
+import { CameraEvent, DroneTelemetry, SensorTelemetry } from '../../../model/reading.js';
 import { createRng } from '../../../simulators/random.js';
 import type { Fleet, Device } from '../../../simulators/fleet.js';
 import type { Emission, PublishEmission } from '../../../simulators/payloads.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DroneTelemetryInput } from '../../../ingest/schemas.js';
+import type { DroneTelemetryInput } from '../../../model/reading.js';
 import { droneBattery } from '../../../simulators/drone.js';
 import { createFleet } from '../../../simulators/fleet.js';
 import { renderMessage } from '../../../simulators/malformed.js';

@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import type { Incident, IncidentEvent } from '../../../alerts/incident.js';
-import type { Reading } from '../../../ingest/schemas.js';
-import type { Detection } from '../../../rules/detection.js';
+import type { Incident, IncidentEvent } from '../../../model/incident.js';
+import type { Reading } from '../../../model/reading.js';
+import type { Detection } from '../../../model/detection.js';
 
 export const T0 = Date.UTC(2025, 5, 1, 8, 0, 0);
 

@@ -76,9 +76,7 @@ describe('SQLite IncidentStore', () => {
     other.exec("CREATE TRIGGER fail_events BEFORE INSERT ON incident_events BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
     try {
       const updated = { ...inc, state: 'acknowledged' as const, updatedAt: T0 + 1 };
-      expect(() => store.incidents.updateIncident(updated, makeEvent(inc.id, { type: 'acknowledged' }))).toThrow(
-        /disk says no/,
-      );
+      expect(() => store.incidents.updateIncident(updated, makeEvent(inc.id, { type: 'acknowledged' }))).toThrow(/disk says no/);
       expect(store.incidents.getIncident(inc.id)).toEqual(inc);
       const fresh = makeIncident({ id: 'fresh', dedupKey: 'k2' });
       expect(() => store.incidents.insertIncident(fresh, makeEvent('fresh'))).toThrow(/disk says no/);
@@ -120,7 +118,15 @@ describe('SQLite IncidentStore', () => {
     store.incidents.updateIncident({ ...inc, detections: 2, updatedAt: T0 + 1 }, makeEvent(inc.id, { type: 'detection' }));
     expect(store.incidents.getIncident('a')).toMatchObject({ detections: 2, updatedAt: T0 + 1 });
     // Indexed columns change: each index finds the incident under its new values only.
-    const moved = { ...inc, detections: 2, severity: 'red' as const, grid: 'g2', district: undefined, state: 'acknowledged' as const, updatedAt: T0 + 2 };
+    const moved = {
+      ...inc,
+      detections: 2,
+      severity: 'red' as const,
+      grid: 'g2',
+      district: undefined,
+      state: 'acknowledged' as const,
+      updatedAt: T0 + 2,
+    };
     store.incidents.updateIncident(moved, makeEvent(inc.id, { type: 'acknowledged' }));
     expect(store.incidents.getIncident('a')).toEqual(moved);
     expect(ids({ grid: 'g2' })).toEqual(['a']);

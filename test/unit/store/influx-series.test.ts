@@ -14,7 +14,22 @@ describe('InfluxDB series query', () => {
   });
 
   it('reads bucket rows from µs times and per-field columns, skipping location, mission and empty cells', () => {
-    const columns = ['time', 'min_level', 'min_loc_lat', 'max_level', 'max_loc_lat', 'mean_level', 'mean_loc_lat', 'count_level', 'count_loc_lat', 'count_mission', 'min_x_y', 'max_x_y', 'mean_x_y', 'count_x_y'];
+    const columns = [
+      'time',
+      'min_level',
+      'min_loc_lat',
+      'max_level',
+      'max_loc_lat',
+      'mean_level',
+      'mean_loc_lat',
+      'count_level',
+      'count_loc_lat',
+      'count_mission',
+      'min_x_y',
+      'max_x_y',
+      'mean_x_y',
+      'count_x_y',
+    ];
     const values = [
       [60_000_000, 1, 31, 3, 31, 2, 31, 2, 2, 2, 7, 9, 8, 3],
       [120_000_000, null, 31, null, 31, null, 31, 0, 1, 1, null, null, null, 0],

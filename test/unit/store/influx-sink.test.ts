@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createInfluxSink, openSpool, type InfluxSink } from '../../../store/index.js';
-import { freePort } from '../../influx/influxd.js';
+import { freePort } from '../../../harness/influxd.js';
 import { captureLogger, makeReading, tempDir } from './fixtures.js';
 
 describe('InfluxDB sink flush', () => {
@@ -26,7 +26,10 @@ describe('InfluxDB sink flush', () => {
       other.close();
     }
     const url = `http://127.0.0.1:${await freePort()}`; // nothing listens: every write is refused
-    sink = createInfluxSink({ url, bucket: 'city', maxRetries: 0, minRetryDelayMs: 10, timeoutMs: 1000, closeTimeoutMs: 100 }, { spool, logger: captureLogger().logger });
+    sink = createInfluxSink(
+      { url, bucket: 'city', maxRetries: 0, minRetryDelay: 10, timeout: 1000, closeTimeout: 100 },
+      { spool, logger: captureLogger().logger },
+    );
     return sink;
   }
 

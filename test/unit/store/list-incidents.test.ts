@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Incident } from '../../../alerts/incident.js';
+import type { Incident } from '../../../model/incident.js';
 import { openSqliteStore, type IncidentQuery, type SqliteStore } from '../../../store/index.js';
 import { T0, captureLogger, makeEvent, makeIncident } from './fixtures.js';
 
@@ -48,7 +48,13 @@ describe('SQLite listIncidents visibleTo (department and office scope)', () => {
   const SCOPED: Incident[] = [
     makeIncident({ id: 'on-time', department: 'water', createdAt: T0 + 1 }),
     makeIncident({ id: 'overdue', department: 'water', overdue: ['arrive'], escalation: esc(['water']), createdAt: T0 + 2 }),
-    makeIncident({ id: 'escalated', department: 'fire', overdue: ['arrive'], escalation: esc(['fire', 'district-office', 'office']), createdAt: T0 + 3 }),
+    makeIncident({
+      id: 'escalated',
+      department: 'fire',
+      overdue: ['arrive'],
+      escalation: esc(['fire', 'district-office', 'office']),
+      createdAt: T0 + 3,
+    }),
     makeIncident({ id: 'handed-on', department: 'drainage', supervisedBy: ['office', 'district-office'], createdAt: T0 + 4 }),
     makeIncident({ id: 'office-own', department: 'office', createdAt: T0 + 5 }),
   ];
@@ -61,8 +67,16 @@ describe('SQLite listIncidents visibleTo (department and office scope)', () => {
 
   it.each<[string, IncidentQuery['visibleTo'], string[]]>([
     ['a department: its own cases only', { department: 'water', office: false }, ['overdue', 'on-time']],
-    ['a district office: what escalation told it or it supervises', { department: 'district-office', office: false }, ['handed-on', 'escalated']],
-    ['the office: its own, every overdue or escalated case, and those it supervises', { department: 'office', office: true }, ['office-own', 'handed-on', 'escalated', 'overdue']],
+    [
+      'a district office: what escalation told it or it supervises',
+      { department: 'district-office', office: false },
+      ['handed-on', 'escalated'],
+    ],
+    [
+      'the office: its own, every overdue or escalated case, and those it supervises',
+      { department: 'office', office: true },
+      ['office-own', 'handed-on', 'escalated', 'overdue'],
+    ],
     ['the department a case was handed to sees it', { department: 'drainage', office: false }, ['handed-on']],
   ])('%s', (_name, visibleTo, ids) => {
     expect(store.incidents.listIncidents({ visibleTo }).map((i) => i.id)).toEqual(ids);

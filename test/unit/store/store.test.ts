@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE_NAME, openSqliteStore } from '../../../store/index.js';
 import { MIGRATIONS } from '../../../store/migrations.js';
 import { T0, captureLogger, makeDetection, makeReading, tempDir } from './fixtures.js';
+import type { LogMessage } from '../../../model/index.js';
 
 const DAY = 24 * 3_600_000;
 
@@ -39,7 +40,7 @@ describe('openSqliteStore', () => {
 
   it('reopens an existing database without re-running migrations', async () => {
     const first = openSqliteStore({ dataDir: tmp.dir, logger: captureLogger().logger });
-    first.alertLog.append({ type: 'alert' });
+    first.alertLog.append({ type: 'alert' } as object as LogMessage);
     await first.close();
     const again = openSqliteStore({ dataDir: tmp.dir, logger: captureLogger().logger });
     expect(again.alertLog.lastSeq()).toBe(1);

@@ -15,22 +15,40 @@ afterEach(() => tmp?.remove());
 function oldStore(file: string, readings: number): void {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  migrate(db, MIGRATIONS.filter((m) => m.version <= 4));
-  const insert = db.prepare('INSERT INTO readings (ts, device_id, kind, channel, district, grid, lat, lon, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  migrate(
+    db,
+    MIGRATIONS.filter((m) => m.version <= 4),
+  );
+  const insert = db.prepare(
+    'INSERT INTO readings (ts, device_id, kind, channel, district, grid, lat, lon, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   for (let n = 0; n < readings; n++) {
     const r = makeReading({ ts: T0 + n });
-    insert.run(r.ts, r.deviceId, r.kind, r.channel, r.district ?? null, r.grid ?? null, r.loc?.lat ?? null, r.loc?.lon ?? null, JSON.stringify(r));
+    insert.run(
+      r.ts,
+      r.deviceId,
+      r.kind,
+      r.channel,
+      r.district ?? null,
+      r.grid ?? null,
+      r.loc?.lat ?? null,
+      r.loc?.lon ?? null,
+      JSON.stringify(r),
+    );
   }
   const d = makeDetection({ ts: T0 });
-  db.prepare('INSERT INTO detections (ts, id, rule_id, device_id, severity, category, district, grid, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(d.ts, d.id, d.ruleId, d.deviceId, d.severity, d.category, d.district ?? null, d.grid ?? null, JSON.stringify(d));
+  db.prepare(
+    'INSERT INTO detections (ts, id, rule_id, device_id, severity, category, district, grid, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  ).run(d.ts, d.id, d.ruleId, d.deviceId, d.severity, d.category, d.district ?? null, d.grid ?? null, JSON.stringify(d));
   db.close();
 }
 
 const tables = (file: string) => {
   const db = new Database(file, { readonly: true });
   try {
-    return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+    return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map(
+      (r) => r.name,
+    );
   } finally {
     db.close();
   }
@@ -58,11 +76,18 @@ describe('telemetry in a file of its own (migration 5)', () => {
     const { logger, lines } = captureLogger();
     const store = openSqliteStore({ dataDir: tmp.dir, logger, now: () => T0 });
     // A big store takes a while: the operator is told before and after.
-    expect(lines.filter((l) => l.readings === 50).map((l) => l.msg)).toEqual([expect.stringMatching(/^moving telemetry to its own file/), 'telemetry moved']);
+    expect(lines.filter((l) => l.readings === 50).map((l) => l.msg)).toEqual([
+      expect.stringMatching(/^moving telemetry to its own file/),
+      'telemetry moved',
+    ]);
     try {
       const back = await store.telemetry.queryReadings({ from: T0, to: T0 + 100 });
       expect(back.map((r) => r.ts - T0)).toEqual(Array.from({ length: 50 }, (_, n) => n));
-      expect(store.health()).toMatchObject({ ok: true, schemaVersion: MIGRATIONS.at(-1)!.version, telemetryPath: path.join(tmp.dir, TELEMETRY_DB_FILE_NAME) });
+      expect(store.health()).toMatchObject({
+        ok: true,
+        schemaVersion: MIGRATIONS.at(-1)!.version,
+        telemetryPath: path.join(tmp.dir, TELEMETRY_DB_FILE_NAME),
+      });
     } finally {
       await store.close();
     }

@@ -1,16 +1,33 @@
 // A Reading as a readings row and back: the columns, and the rest as the body.
 import { describe, expect, it } from 'vitest';
-import type { Reading } from '../../../ingest/schemas.js';
+import type { Reading } from '../../../model/reading.js';
 import { ROW_WIDTH, readingFromRow, readingValues } from '../../../store/telemetry-rows.js';
 import { T0, makeReading } from './fixtures.js';
 
-const row = (v: ReturnType<typeof readingValues>) => ({ ts: v[0], device_id: v[1], kind: v[2], channel: v[3], district: v[4], grid: v[5], body: v[8] });
+const row = (v: ReturnType<typeof readingValues>) => ({
+  ts: v[0],
+  device_id: v[1],
+  kind: v[2],
+  channel: v[3],
+  district: v[4],
+  grid: v[5],
+  body: v[8],
+});
 
 describe('readings rows', () => {
   const cases: Array<[string, Reading]> = [
     ['a sensor with place and grid', makeReading({ ts: T0 })],
     ['no district, grid or place', { ...makeReading({ ts: T0 }), district: undefined, grid: undefined, loc: undefined }],
-    ['a drone with altitude, status and mission', { ...makeReading({ ts: T0, deviceId: 'drone-7', kind: 'drone' }), loc: { lat: 31.2, lon: 121.4, alt: 88 }, status: 'online', mission: 'm-1', events: [{ type: 'crowd', confidence: 0.9 }] } as Reading],
+    [
+      'a drone with altitude, status and mission',
+      {
+        ...makeReading({ ts: T0, deviceId: 'drone-7', kind: 'drone' }),
+        loc: { lat: 31.2, lon: 121.4, alt: 88 },
+        status: 'online',
+        mission: 'm-1',
+        events: [{ type: 'crowd', confidence: 0.9 }],
+      } as Reading,
+    ],
   ];
 
   it.each(cases)('reads back what was written: %s', (_, r) => {

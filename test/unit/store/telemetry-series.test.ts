@@ -48,7 +48,13 @@ describe('SQLite telemetry series', () => {
   it('takes one metric when asked, and a window that starts mid-bucket keeps the bucket start', async () => {
     put('s-1', T0 + 20_000, { waterLevel: 4, gas: 1 });
     put('s-1', T0 + 50_000, { waterLevel: 6, gas: 1 });
-    const series = await store.telemetryReader.series({ deviceId: 's-1', metric: 'waterLevel', from: T0 + 10_000, to: T0 + MIN, stepMs: MIN });
+    const series = await store.telemetryReader.series({
+      deviceId: 's-1',
+      metric: 'waterLevel',
+      from: T0 + 10_000,
+      to: T0 + MIN,
+      stepMs: MIN,
+    });
     expect(series).toEqual([{ metric: 'waterLevel', points: [{ ts: T0, min: 4, max: 6, avg: 5, count: 2 }] }]);
     expect(await store.telemetryReader.series({ deviceId: 'nobody', from: T0, to: T0 + MIN, stepMs: MIN })).toEqual([]);
   });

@@ -8,6 +8,7 @@ import { DB_FILE_NAME, TELEMETRY_DB_FILE_NAME, openSqliteStore } from '../../../
 import { RowEncoder, concatRows } from '../../../store/row-codec.js';
 import { createBatchWriter, readingValues } from '../../../store/telemetry-rows.js';
 import { T0, captureLogger, makeEvent, makeIncident, makeReading, tempDir } from './fixtures.js';
+import type { LogMessage } from '../../../model/index.js';
 
 const DAY = 86_400_000;
 
@@ -37,7 +38,13 @@ describe('the store and its writer thread', () => {
   it('never makes an incident write wait for telemetry: the two live in files of their own', async () => {
     const tmp = tempDir();
     // A long busy timeout: an incident write that waited for the telemetry file's lock would hang the test.
-    const store = openSqliteStore({ dataDir: tmp.dir, logger: captureLogger().logger, now: () => T0, telemetryBatchSize: 100, busyTimeoutMs: 60_000 });
+    const store = openSqliteStore({
+      dataDir: tmp.dir,
+      logger: captureLogger().logger,
+      now: () => T0,
+      telemetryBatchSize: 100,
+      busyTimeoutMs: 60_000,
+    });
     const other = new Database(path.join(tmp.dir, TELEMETRY_DB_FILE_NAME));
     const count = () => (other.prepare('SELECT count(*) AS n FROM readings').get() as { n: number }).n;
     try {
@@ -49,7 +56,7 @@ describe('the store and its writer thread', () => {
       const incident = makeIncident();
       const seq = store.writeTransaction(() => {
         store.incidents.insertIncident(incident, makeEvent(incident.id));
-        return store.alertLog.append({ type: 'incident', incident: { id: incident.id } });
+        return store.alertLog.append({ type: 'incident', incident: { id: incident.id } } as object as LogMessage);
       });
       expect(seq).toBe(1);
       expect(store.incidents.getIncident(incident.id)?.id).toBe(incident.id);
@@ -67,7 +74,13 @@ describe('the store and its writer thread', () => {
   it('runs retention in the writer thread, between the batches that keep coming', async () => {
     const tmp = tempDir();
     const now = T0 + 10 * DAY;
-    const store = openSqliteStore({ dataDir: tmp.dir, logger: captureLogger().logger, now: () => now, telemetryRetentionMs: 7 * DAY, telemetryBatchSize: 500 });
+    const store = openSqliteStore({
+      dataDir: tmp.dir,
+      logger: captureLogger().logger,
+      now: () => now,
+      telemetryRetentionMs: 7 * DAY,
+      telemetryBatchSize: 500,
+    });
     try {
       // More expired rows than one retention chunk, so the writer yields to batches between chunks.
       store.telemetry.writeReadings(Array.from({ length: 12_000 }, (_, n) => makeReading({ ts: T0 + n })));

@@ -25,27 +25,28 @@ describe('SQLite TelemetrySink', () => {
   });
 
   // Both writers: the worker thread (the default for a file) and the store's own connection.
-  it.each(['worker', 'inline'] as const)('loses nothing on close (%s writer): 10,000 readings written then closed are all there after reopen', async (telemetryWriter) => {
-    await store.close();
-    store = open({ telemetryWriter });
-    const readings = Array.from({ length: 10_000 }, (_, n) =>
-      makeReading({ ts: T0 + n, deviceId: `s-${n % 7}`, metrics: { n } }),
-    );
-    // Small calls as ingest makes them, so most rows wait in the buffer, the timer or the writer.
-    for (let n = 0; n < readings.length; n += 3) store.telemetry.writeReadings(readings.slice(n, n + 3));
-    store.telemetry.writeDetections([makeDetection()]);
-    expect(store.telemetry.stats().pending).toBeGreaterThan(0);
-    await store.close();
+  it.each(['worker', 'inline'] as const)(
+    'loses nothing on close (%s writer): 10,000 readings written then closed are all there after reopen',
+    async (telemetryWriter) => {
+      await store.close();
+      store = open({ telemetryWriter });
+      const readings = Array.from({ length: 10_000 }, (_, n) => makeReading({ ts: T0 + n, deviceId: `s-${n % 7}`, metrics: { n } }));
+      // Small calls as ingest makes them, so most rows wait in the buffer, the timer or the writer.
+      for (let n = 0; n < readings.length; n += 3) store.telemetry.writeReadings(readings.slice(n, n + 3));
+      store.telemetry.writeDetections([makeDetection()]);
+      expect(store.telemetry.stats().pending).toBeGreaterThan(0);
+      await store.close();
 
-    store = open();
-    const back = await store.telemetry.queryReadings({ from: T0, to: T0 + 10_000, limit: 20_000 });
-    expect(back).toHaveLength(10_000);
-    expect(back.map((r) => r.metrics.n)).toEqual(readings.map((r) => r.metrics.n));
-    expect(back[42]).toEqual(readings[42]);
-    const file = new Database(path.join(tmp.dir, TELEMETRY_DB_FILE_NAME), { readonly: true });
-    expect(file.prepare('SELECT count(*) AS n FROM detections').get()).toEqual({ n: 1 });
-    file.close();
-  });
+      store = open();
+      const back = await store.telemetry.queryReadings({ from: T0, to: T0 + 10_000, limit: 20_000 });
+      expect(back).toHaveLength(10_000);
+      expect(back.map((r) => r.metrics.n)).toEqual(readings.map((r) => r.metrics.n));
+      expect(back[42]).toEqual(readings[42]);
+      const file = new Database(path.join(tmp.dir, TELEMETRY_DB_FILE_NAME), { readonly: true });
+      expect(file.prepare('SELECT count(*) AS n FROM detections').get()).toEqual({ n: 1 });
+      file.close();
+    },
+  );
 
   it('shows a query every reading accepted before it, while writes go on', async () => {
     let n = 0;
@@ -153,7 +154,9 @@ describe('SQLite TelemetrySink', () => {
     store = open({ telemetryBatchSize: 4 * ROWS_PER_TRANSACTION, telemetryFlushIntervalMs: 60_000 });
     const other = new Database(path.join(tmp.dir, TELEMETRY_DB_FILE_NAME));
     // One row of the second transaction fails: the first (a full transaction of rows) is committed, the second is not.
-    other.exec(`CREATE TRIGGER fail_one BEFORE INSERT ON readings WHEN NEW.ts = ${T0 + failing} BEGIN SELECT RAISE(ABORT, 'row ${failing}'); END`);
+    other.exec(
+      `CREATE TRIGGER fail_one BEFORE INSERT ON readings WHEN NEW.ts = ${T0 + failing} BEGIN SELECT RAISE(ABORT, 'row ${failing}'); END`,
+    );
     store.telemetry.writeReadings(Array.from({ length: total }, (_, n) => makeReading({ ts: T0 + n })));
     await expect(store.telemetry.flush()).rejects.toMatchObject({ code: 'write_failed' });
     expect(store.telemetry.stats()).toMatchObject({ readingsWritten: ROWS_PER_TRANSACTION, pending: 244, writeErrors: 1 });
@@ -195,11 +198,17 @@ describe('SQLite TelemetrySink', () => {
     const first = t.flush(); // rows 1–5 go to the writer
     t.writeReadings([row(6)]);
     const sixth = t.flush(); // waits for row 6, still buffered
-    const outcome = sixth.then(() => 'resolved', (err: unknown) => err);
+    const outcome = sixth.then(
+      () => 'resolved',
+      (err: unknown) => err,
+    );
     t.writeReadings([row(7)]); // 5 in flight + 2 buffered > maxPending: row 6 is dropped
     expect(t.stats()).toMatchObject({ dropped: 1 });
     t.writeReadings([row(8)]); // row 7 is dropped with no flush waiting for it…
-    const late = t.flush().then(() => 'resolved', (err: unknown) => err); // …so the next flush, whose range holds it, rejects too
+    const late = t.flush().then(
+      () => 'resolved',
+      (err: unknown) => err,
+    ); // …so the next flush, whose range holds it, rejects too
     await expect(first).resolves.toBeUndefined();
     expect(await outcome).toMatchObject({ name: 'StoreError', code: 'dropped', canRetry: true });
     expect(await late).toMatchObject({ code: 'dropped' });

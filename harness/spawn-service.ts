@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '../../bin/citysense.js');
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '../bin/citysense.js');
 
 export interface SpawnedService {
   proc: ChildProcess;

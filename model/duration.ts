@@ -22,16 +22,14 @@ export function formatDuration(ms: number): string {
 }
 
 /** A duration string in the rule file; parses to a non-negative number of ms. */
-export const Duration = z
-  .string({ error: (iss) => (iss.input === undefined ? `required: ${HINT}` : HINT) })
-  .transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${text}": ${HINT}` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+export const Duration = z.string({ error: (iss) => (iss.input === undefined ? `required: ${HINT}` : HINT) }).transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${text}": ${HINT}` });
+    return z.NEVER;
+  }
+  return ms;
+});
 export type Duration = z.infer<typeof Duration>;
 
 /** A duration that must be longer than zero (windows, timeouts, cooldowns). */

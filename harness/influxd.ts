@@ -77,7 +77,10 @@ export async function startInfluxd(db = 'citysense'): Promise<Influxd> {
     );
     exited.catch(() => undefined);
     for (let i = 0; i < 200; i++) {
-      const ok = await fetch(`${url}/ping`).then((r) => r.status === 204, () => false);
+      const ok = await fetch(`${url}/ping`).then(
+        (r) => r.status === 204,
+        () => false,
+      );
       if (ok) return;
       await Promise.race([new Promise((r) => setTimeout(r, 50)), exited]);
     }

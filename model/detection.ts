@@ -1,7 +1,7 @@
 // A Detection is what a rule emits when its condition is met (or stops being met).
 // It is the typed value between rules/ and alerts/ (DESIGN.md § Data flow).
 import { z } from 'zod';
-import { DeviceKind, Location } from '../ingest/schemas.js';
+import { DeviceKind, Location } from './reading.js';
 
 export const Severity = z.enum(['red', 'orange', 'yellow', 'blue']);
 export type Severity = z.infer<typeof Severity>;

@@ -1,7 +1,7 @@
 // The Incident and its event log: the closed loop of DESIGN.md § Incidents.
 import { z } from 'zod';
-import { DeviceKind, Location } from '../ingest/schemas.js';
-import { Severity } from '../rules/detection.js';
+import { DeviceKind, Location } from './reading.js';
+import { Severity } from './detection.js';
 
 export const IncidentState = z.enum([
   'warning', // 预警
@@ -13,6 +13,10 @@ export const IncidentState = z.enum([
   'false_alarm',
 ]);
 export type IncidentState = z.infer<typeof IncidentState>;
+
+/** Incidents one list query returns: when the query names no limit, and at most (store, HTTP and callers alike). */
+export const DEFAULT_INCIDENT_LIMIT = 100;
+export const MAX_INCIDENT_LIMIT = 1000;
 
 /** States in which new detections attach to the incident instead of opening another. */
 export const OPEN_STATES: readonly IncidentState[] = ['warning', 'acknowledged', 'dispatched', 'resolved'];
@@ -120,7 +124,12 @@ export const Incident = z.object({
   reportCount: z.number().int().optional(),
   /** 回访: the resident follow-up link sent at close (alerts/follow-up.ts) and its answer; a reopen keeps it. */
   followUp: z
-    .object({ sentAt: z.number(), expiresAt: z.number(), answeredAt: z.number().optional(), score: z.number().int().min(0).max(100).optional() })
+    .object({
+      sentAt: z.number(),
+      expiresAt: z.number(),
+      answeredAt: z.number().optional(),
+      score: z.number().int().min(0).max(100).optional(),
+    })
     .optional(),
   /** Lower-severity detections of the same category and grid muted by this incident. */
   inhibited: z.number().int().optional(),

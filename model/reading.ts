@@ -11,10 +11,9 @@ export type Channel = z.infer<typeof Channel>;
 export const DeviceId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'deviceId must match [A-Za-z0-9_-]{1,64}');
 
 /** ms-epoch number or ISO-8601 string → ms epoch (its window is checked later: time-window.ts). */
-export const Timestamp = z.union(
-  [z.number().finite().nonnegative(), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))],
-  { error: 'ts must be a number (ms since the epoch) or an ISO-8601 date-time with Z or an offset' },
-);
+export const Timestamp = z.union([z.number().finite().nonnegative(), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))], {
+  error: 'ts must be a number (ms since the epoch) or an ISO-8601 date-time with Z or an offset',
+});
 
 export const LatLon = z.object({
   lat: z.number().min(-90).max(90),
