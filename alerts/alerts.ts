@@ -12,7 +12,7 @@ import { evaluationRoutes } from './evaluation-http.js';
 import { createFollowUps, withFollowUps, type FollowUps } from './follow-up.js';
 import type { GroupDefaults } from './grouping.js';
 import { incidentRoutes, type IncidentRouteDeps, type Route } from './http.js';
-import { createHub, type Hub } from './hub.js';
+import { createHub, type Hub, type HubOptions } from './hub.js';
 import { createIncidentService, type IncidentService } from './incidents.js';
 import type { IntakeOptions } from './intake.js';
 import { createIntake, type Intake } from './intake-service.js';
@@ -36,6 +36,8 @@ export interface AlertsDeps {
   grouping?: GroupDefaults;
   /** Forget a rule's raised state of a detection's key: its next reading raises again (the rule engine's release). */
   release?: (d: Detection) => void;
+  /** Cluster mode: other nodes append to the same alert log (the hub's `sharedLog`). */
+  sharedLog?: HubOptions['sharedLog'];
   /** Told of every muted detection, for metrics. */
   onMuted?: (d: Detection, why: { reason: 'silence' | 'inhibition' }) => void;
   intake: Pick<IntakeOptions, 'mergeRadiusM' | 'mergeRoles'>;
@@ -88,6 +90,7 @@ export function createAlerts(deps: AlertsDeps): Alerts {
     onAck: (incidentId, by, principal) => ackFromWs(incidentId, by, principal),
     // An incident message reaches its department and whoever its escalation told (一办 included).
     departmentOf: (m) => (m.type === 'incident' ? scopeOf(m.incident, office) : m.alert ? departmentOfAlert(m.alert) : undefined),
+    sharedLog: deps.sharedLog,
   });
   const publish = (m: LogMessage) => {
     const seq = hub.publish(m);
