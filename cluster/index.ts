@@ -1,0 +1,16 @@
+// Public face of the cluster stage (DESIGN.md § Beyond one machine): cluster settings from the
+// environment, the partitions of the reading log, the log on NATS JetStream, fenced partition
+// leases and the rule-state checkpoints in PostgreSQL.
+export { ClusterEnv, ClusterSettings, clusterFromEnv, defaultNodeId, type ClusterEnvResult } from './env.js';
+export {
+  ALL_LEASES,
+  PARTITIONS,
+  SUBJECT_PREFIX,
+  TIMERS,
+  areaPartition,
+  devicePartition,
+  fnv1a32,
+  isPartitionName,
+  partitionOf,
+  subjectOf,
+} from './partition.js';
