@@ -14,3 +14,13 @@ export {
   partitionOf,
   subjectOf,
 } from './partition.js';
+export { ClusterError, type ClusterErrorCode } from './errors.js';
+export {
+  DEFAULT_STREAM,
+  DUPLICATE_WINDOW_MS,
+  openReadingLog,
+  type PublishAck,
+  type ReadingLog,
+  type ReadingLogOptions,
+} from './reading-log.js';
+export type { LogReader, LoggedMessage, OnBatch } from './log-reader.js';
