@@ -67,6 +67,16 @@ describe.skipIf(missing)('reading log on NATS JetStream (real nats-server)', () 
     expect(config).toMatchObject({ subjects: ['citysense.readings.>'], storage: 'file', duplicate_window: 120e9, max_age: 86_400e9 });
   });
 
+  it('brings an existing stream to the configuration a node opens it with', async () => {
+    // The three nodes of beforeAll asked for the same configuration: the server took that as made, no update.
+    expect(lines.filter((l) => l.msg === 'reading log stream exists with another configuration; updating it')).toEqual([]);
+    const other = await openReadingLog({ servers: nats.url, maxAgeMs: 3_600_000, logger });
+    await other.close();
+    const jsm = await jetstreamManager(log.connection());
+    expect((await jsm.streams.info(DEFAULT_STREAM)).config.max_age).toBe(3_600e9);
+    expect(lines.some((l) => l.msg === 'reading log stream exists with another configuration; updating it')).toBe(true);
+  });
+
   it('reads 2,000 readings on four subjects back in order, each once, in batches of at most 500', async () => {
     const subjects = ['d0', 'd1', 'a7', 'timers'].map(subjectOf);
     await Promise.all(subjects.map((s) => publishAll(s, 0, 500)));
