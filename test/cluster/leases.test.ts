@@ -1,92 +1,30 @@
 // Partition leases against a real PostgreSQL: nodes share the 33 partitions evenly, a dead
-// node's partitions move to the survivors under new epochs, a joining node gets its share, a
-// node cut off from the database drops its leases before they can expire, and a former owner's
-// checkpoint is refused once another node holds the partition.
-import pg from 'pg';
+// node's partitions move to the survivors under new epochs, a joining node gets its share, and a
+// node cut off from the database drops its leases before they can expire.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ALL_LEASES,
-  createCheckpoints,
-  holdsLease,
-  startLeaseManager,
-  type LeaseManager,
-  type LeaseManagerOptions,
-} from '../../cluster/index.js';
 import { clusterServersMissing, startPostgres, type Postgres } from '../../harness/cluster-servers.js';
-import { eventually, recordingLogger } from './helpers.js';
+import { eventually } from './helpers.js';
+import { leaseNodes, RENEW, TTL, type Node } from './lease-nodes.js';
 import { startTcpProxy } from './tcp-proxy.js';
 
 const missing = clusterServersMissing();
 if (missing) console.warn(`${missing}: cluster tests skipped`);
 
-const TTL = 2_000;
-const RENEW = 250;
-
-interface Node {
-  id: string;
-  manager: LeaseManager;
-  acquired: Array<[string, number]>;
-  lost: Array<[string, number]>;
-  dead: boolean;
-}
-
 describe.skipIf(missing)('partition leases in PostgreSQL (real server)', () => {
   let postgres: Postgres;
-  let dbCount = 0;
-  const pools: pg.Pool[] = [];
-  const nodes: Node[] = [];
-  const { logger, lines } = recordingLogger();
+  const { freshDatabase, freshPool, startNode, shares, cleanup, lines } = leaseNodes(() => postgres, 'leases');
 
   beforeAll(async () => {
     postgres = await startPostgres();
   });
-  afterEach(async () => {
-    await Promise.all(nodes.splice(0).map((n) => (n.dead ? undefined : n.manager.stop({ release: false }))));
-    await Promise.all(pools.splice(0).map((p) => p.end()));
-  });
+  afterEach(() => cleanup());
   afterAll(async () => {
     await postgres?.close();
   });
 
-  const freshPool = (url = postgres.createDatabase(`leases_${++dbCount}`)) => {
-    const pool = new pg.Pool({ connectionString: url, max: 4 });
-    pool.on('error', () => undefined); // idle clients cut off by a test's proxy
-    pools.push(pool);
-    return pool;
-  };
-
-  const startNode = async (pool: pg.Pool, id: string, extra: Partial<LeaseManagerOptions> = {}): Promise<Node> => {
-    const acquired: Array<[string, number]> = [];
-    const lost: Array<[string, number]> = [];
-    const manager = await startLeaseManager({
-      pool,
-      nodeId: id,
-      names: ALL_LEASES,
-      ttlMs: TTL,
-      renewMs: RENEW,
-      info: () => ({ http: `http://${id}:8080` }),
-      onAcquired: (name, epoch) => void acquired.push([name, epoch]),
-      onLost: (name, epoch) => void lost.push([name, epoch]),
-      logger,
-      ...extra,
-    });
-    const node = { id, manager, acquired, lost, dead: false };
-    nodes.push(node);
-    return node;
-  };
-
-  /** Every name held live by exactly one of `live`, and how many each holds; undefined while a name has no owner. */
-  const shares = (live: readonly Node[]) => {
-    const owners = new Map<string, string[]>();
-    for (const n of live) for (const name of n.manager.owned().keys()) owners.set(name, [...(owners.get(name) ?? []), n.id]);
-    for (const ids of owners.values()) expect(ids, 'a name with two live owners').toHaveLength(1);
-    if (owners.size !== ALL_LEASES.length) return undefined;
-    return live.map((n) => n.manager.owned().size);
-  };
-
   it('three nodes share the 33 partitions 11 each, every one owned exactly once', async () => {
     // Each on its own connections, starting together on an empty database: the tables are made once.
-    const url = postgres.createDatabase(`leases_${++dbCount}`);
+    const url = freshDatabase();
     const three = await Promise.all(['node-a', 'node-b', 'node-c'].map((id) => startNode(freshPool(url), id)));
     const counts = await eventually(() => shares(three)?.every((c) => c === 11) && shares(three), 10_000, '11 leases each');
     expect(counts).toEqual([11, 11, 11]);
@@ -197,7 +135,7 @@ describe.skipIf(missing)('partition leases in PostgreSQL (real server)', () => {
   });
 
   it('a node cut off from the database drops its leases before they expire', async () => {
-    const dbUrl = new URL(postgres.createDatabase(`leases_${++dbCount}`));
+    const dbUrl = new URL(freshDatabase());
     const proxy = await startTcpProxy(Number(dbUrl.port));
     const via = new URL(dbUrl);
     via.port = String(proxy.port);
@@ -205,97 +143,10 @@ describe.skipIf(missing)('partition leases in PostgreSQL (real server)', () => {
     await eventually(() => a.manager.owned().size === 33, 10_000, 'all 33');
     proxy.blackhole(); // queries now hang: no error, no answer
     await eventually(() => a.lost.length === 33, 5_000, 'the fence');
-    const check = new pg.Pool({ connectionString: dbUrl.toString() });
-    pools.push(check);
+    const check = freshPool(dbUrl.toString());
     const stillMine = await check.query(`SELECT count(*)::int AS n FROM cluster_leases WHERE owner = 'node-a' AND expires_at > now()`);
     expect(stillMine.rows[0].n).toBe(33); // dropped here while the table still gave them to node-a
     expect(a.manager.owned().size).toBe(0);
     proxy.close();
-  });
-
-  it('fencing: once another node holds the partition, the former owner’s checkpoint changes nothing', async () => {
-    const pool = freshPool();
-    const checkpoints = createCheckpoints(pool, { logger });
-    const a = await startNode(pool, 'node-a');
-    await eventually(() => a.manager.owned().size === 33, 10_000, 'all 33');
-    const oldEpoch = a.manager.owned().get('d3')!;
-    const entry = { ruleId: 'water-high', ruleVersion: 1, ruleHash: 'h1', key: 'sensor-1', state: { level: 'orange' } };
-    expect(await checkpoints.save('d3', { nodeId: 'node-a', epoch: oldEpoch, entries: [entry], streamSeq: 10 })).toBe(true);
-    await a.manager.stop({ release: false });
-    a.dead = true;
-    const b = await startNode(pool, 'node-b');
-    await eventually(() => b.manager.owned().size === 33, 10_000, 'node-b holding all');
-    const newEpoch = b.manager.owned().get('d3')!;
-    expect(newEpoch).toBe(oldEpoch + 1);
-    const late = { ...entry, state: { level: 'red' } };
-    expect(await checkpoints.save('d3', { nodeId: 'node-a', epoch: oldEpoch, entries: [late], streamSeq: 20, liveRuleHashes: [] })).toBe(
-      false,
-    );
-    expect(await checkpoints.load('d3')).toEqual({ entries: [entry], streamSeq: 10 });
-    // Nor may the new owner write under the old epoch, nor anyone for a partition it does not hold.
-    expect(await checkpoints.save('d3', { nodeId: 'node-b', epoch: oldEpoch, entries: [late], streamSeq: 20 })).toBe(false);
-    expect(await checkpoints.save('nowhere', { nodeId: 'node-b', epoch: 1, entries: [late], streamSeq: 20 })).toBe(false);
-    expect(await checkpoints.save('d3', { nodeId: 'node-b', epoch: newEpoch, entries: [late], streamSeq: 20 })).toBe(true);
-    expect(await checkpoints.load('d3')).toEqual({ entries: [late], streamSeq: 20 });
-  });
-
-  it('fencing: a save that passed the check commits before anyone else can take the partition', async () => {
-    const pool = freshPool();
-    const checkpoints = createCheckpoints(pool, { logger });
-    const a = await startNode(pool, 'node-a');
-    await eventually(() => a.manager.owned().size === 33, 10_000, 'all 33');
-    const epoch = a.manager.owned().get('d3')!;
-    const client = await pool.connect();
-    await client.query('BEGIN');
-    expect(await holdsLease(client, 'd3', 'node-a', epoch)).toBe(true); // the lease row is now locked
-    await a.manager.stop({ release: false });
-    a.dead = true;
-    const loaded: number[] = [];
-    const b = await startNode(pool, 'node-b', {
-      onAcquired: async (name) => {
-        if (name === 'd3') loaded.push((await checkpoints.load('d3')).streamSeq);
-      },
-    });
-    // Node-a's leases run out, but d3 stays node-a's while its transaction is open.
-    await eventually(() => b.manager.owned().size === 32, 10_000, 'node-b holding the other 32');
-    expect(b.manager.owned().has('d3')).toBe(false);
-    await client.query(`INSERT INTO cluster_checkpoints VALUES ('d3', 77, $1, 'node-a', now())`, [epoch]);
-    await client.query('COMMIT');
-    client.release();
-    await eventually(() => b.manager.owned().has('d3'), 10_000, 'node-b taking d3 after the commit');
-    expect(loaded).toEqual([77]);
-  });
-
-  it('checkpoints: rule state and stream position round-trip per partition; removed rules go', async () => {
-    const pool = freshPool();
-    const checkpoints = createCheckpoints(pool, { logger });
-    expect(await checkpoints.load('a7')).toEqual({ entries: [], streamSeq: 0 });
-    const a = await startNode(pool, 'node-a');
-    await eventually(() => a.manager.owned().size === 33, 10_000, 'all 33');
-    const epochOf = (name: string) => a.manager.owned().get(name)!;
-    const e1 = {
-      ruleId: 'water-high',
-      ruleVersion: 3,
-      ruleHash: 'h-water',
-      key: '传感器-1',
-      state: { since: 1.5, levels: [0.1, 'x'] },
-      wakeAt: 1_700_000_000_123,
-    };
-    const e2 = { ruleId: 'crowd', ruleVersion: 1, ruleHash: 'h-crowd', key: 'G-1-2', state: null };
-    const e2b = { ...e2, state: { count: 2 } };
-    expect(await checkpoints.save('a7', { nodeId: 'node-a', epoch: epochOf('a7'), entries: [e1, e2, e2b], streamSeq: 41 })).toBe(true);
-    expect(await checkpoints.save('d0', { nodeId: 'node-a', epoch: epochOf('d0'), entries: [e2], streamSeq: 7 })).toBe(true);
-    expect(await checkpoints.load('a7')).toEqual({ entries: [e2b, e1], streamSeq: 41 });
-    // A later save upserts the slots given and moves the position; rule hashes no longer live go.
-    const e1b = { ...e1, state: { since: 2 } };
-    expect(
-      await checkpoints.save('a7', { nodeId: 'node-a', epoch: epochOf('a7'), entries: [e1b], streamSeq: 99, liveRuleHashes: ['h-water'] }),
-    ).toBe(true);
-    expect(await checkpoints.load('a7')).toEqual({ entries: [e1b], streamSeq: 99 });
-    expect(await checkpoints.load('d0')).toEqual({ entries: [e2], streamSeq: 7 });
-    // A row that is not a rule state entry (written by hand, or by another version) is dropped with a log.
-    await pool.query(`INSERT INTO cluster_rule_state VALUES ('d0', 'h-bad', 'k', '{"ruleId": 5}', now())`);
-    expect(await checkpoints.load('d0')).toEqual({ entries: [e2], streamSeq: 7 });
-    expect(lines.some((l) => l.msg === 'saved rule state is not a valid entry: dropped' && l.ruleHash === 'h-bad')).toBe(true);
   });
 });
