@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { Subject, type Observable } from 'rxjs';
 import {
   ALL_LEASES,
-  TIMERS_LEASE,
+  TIMERS,
   createCheckpoints,
   createPartitionedEngine,
   openReadingLog,
@@ -101,7 +101,7 @@ export async function openClusterNode(o: {
       fanout = startAlertFanout({ bus: log.connection(), nodeId, pump: w.pump, logger });
       publisher = startReadingPublisher({ readings$: w.readings$, log, hasAreaRules: partitioned.hasAreaRules, logger });
       const lost = (name: string) => {
-        if (name === TIMERS_LEASE) {
+        if (name === TIMERS) {
           timers = false;
           return;
         }
@@ -118,7 +118,7 @@ export async function openClusterNode(o: {
         logger,
         info: () => ({ partitions: runners.size, timers }),
         onAcquired: async (name, epoch) => {
-          if (name === TIMERS_LEASE) {
+          if (name === TIMERS) {
             timers = true;
             return;
           }

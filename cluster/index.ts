@@ -28,3 +28,8 @@ export { startLeaseManager, type LeaseManager, type LeaseManagerOptions } from '
 export { ClusterStatus, holdsLease } from './lease-sql.js';
 export { CLUSTER_SCHEMA_SQL, ensureClusterSchema } from './schema.js';
 export { createCheckpoints, type Checkpoint, type CheckpointSave, type Checkpoints } from './checkpoints.js';
+export { startPartition, type PartitionRunner, type PartitionRunnerDeps } from './partition-runner.js';
+export { createPartitionedEngine, isAreaRule, rulesOfPartition, type PartitionedEngine } from './partitioned-engine.js';
+export { startReadingPublisher, type ReadingPublisher } from './publisher.js';
+export { ALERTS_COMMITTED, startAlertFanout, type AlertFanout } from './fanout.js';
+export { RULES_CHANGED, startRuleSync, type RuleSync } from './rule-sync.js';
