@@ -18,7 +18,7 @@ export type {
   TelemetrySink,
 } from './types.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
-export { isTransientSqliteError } from './errors.js';
+export { isTransientSqliteError, isTransientPgError, PgError } from './errors.js';
 export { SqliteStoreOptions, type OpenSqliteStoreOptions, type SqliteStoreDeps } from './options.js';
 export {
   DB_FILE_NAME,
@@ -51,3 +51,5 @@ export {
   dbrp,
 } from './influx/index.js';
 export { openCaseFile, type CaseFile } from './sqlite-case-file.js';
+// The synchronous PostgreSQL client the cluster's store runs on.
+export { openSyncPg, type SyncPg, type SyncPgOptions } from './postgres/sync-pg.js';
