@@ -1,7 +1,10 @@
-// Public face of the store stage: the contracts and the SQLite implementation behind them.
+// Public face of the store stage: the contracts, and the SQLite (one node) and PostgreSQL
+// (cluster mode) implementations behind them.
 export type {
   AlertLog,
   CaseReader,
+  CaseStore,
+  CaseStoreHealth,
   FollowUpStore,
   EvidenceStore,
   IncidentEventRecord,
@@ -16,6 +19,7 @@ export type {
   SinkHealth,
   TelemetryQuery,
   TelemetrySink,
+  Transaction,
 } from './types.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
 export { isTransientSqliteError, isTransientPgError, PgError } from './errors.js';
