@@ -55,5 +55,13 @@ export {
   dbrp,
 } from './influx/index.js';
 export { openCaseFile, type CaseFile } from './sqlite-case-file.js';
-// The synchronous PostgreSQL client the cluster's store runs on.
+// The synchronous PostgreSQL client the cluster's store runs on, and the store.
 export { openSyncPg, type SyncPg, type SyncPgOptions } from './postgres/sync-pg.js';
+export {
+  PostgresStoreOptions,
+  openPostgresStore,
+  type OpenPostgresStoreOptions,
+  type PgAlertLog,
+  type PostgresStore,
+  type PostgresStoreHealth,
+} from './postgres/index.js';
