@@ -62,6 +62,8 @@ export {
   openPostgresStore,
   type OpenPostgresStoreOptions,
   type PgAlertLog,
+  type PgTelemetrySink,
+  type PgTelemetryStats,
   type PostgresStore,
   type PostgresStoreHealth,
 } from './postgres/index.js';

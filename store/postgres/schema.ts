@@ -145,6 +145,65 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'telemetry: readings, detections and incident event points, each stored once per series and time',
+    sql: `
+      -- A redelivered reading is the same device, channel and ts: stored once (ON CONFLICT DO NOTHING).
+      CREATE TABLE readings (
+        device_id text COLLATE "C" NOT NULL,
+        ts        bigint NOT NULL,
+        channel   text NOT NULL,
+        kind      text NOT NULL,
+        district  text,
+        grid      text,
+        lat       double precision,
+        lon       double precision,
+        body      jsonb NOT NULL,
+        PRIMARY KEY (device_id, ts, channel, kind)
+      );
+      CREATE INDEX readings_grid_ts ON readings (grid, ts);
+      CREATE INDEX readings_ts ON readings (ts);
+
+      -- A detection made again from a redelivered reading is the same rule, key, phase and ts.
+      CREATE TABLE detections (
+        rule_id   text NOT NULL,
+        dedup_key text NOT NULL,
+        ts        bigint NOT NULL,
+        phase     text NOT NULL,
+        id        text NOT NULL,
+        device_id text NOT NULL,
+        severity  text NOT NULL,
+        category  text NOT NULL,
+        district  text,
+        grid      text,
+        body      jsonb NOT NULL,
+        PRIMARY KEY (rule_id, dedup_key, ts, phase)
+      );
+      CREATE INDEX detections_device_ts ON detections (device_id, ts);
+      CREATE INDEX detections_grid_ts ON detections (grid, ts);
+      CREATE INDEX detections_ts ON detections (ts);
+
+      -- Incident events flattened with their incident's dimensions at the time, for dashboards
+      -- on the telemetry tables alone (as InfluxDB's incident_event measurement).
+      CREATE TABLE incident_event_points (
+        incident_id text NOT NULL,
+        event_id    bigint NOT NULL,
+        ts          bigint NOT NULL,
+        type        text NOT NULL,
+        state       text NOT NULL,
+        severity    text NOT NULL,
+        category    text NOT NULL,
+        district    text,
+        grid        text,
+        department  text,
+        actor       text NOT NULL,
+        body        jsonb NOT NULL,
+        PRIMARY KEY (incident_id, event_id)
+      );
+      CREATE INDEX incident_event_points_ts ON incident_event_points (ts);
+    `,
+  },
 ];
 
 /** The advisory lock key every node takes to create or migrate the schema. */

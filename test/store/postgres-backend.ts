@@ -12,7 +12,7 @@ let databases = 0;
 /** Every table emptied, every counter back to 0, as a new database has them. */
 const EMPTY = `
   TRUNCATE incidents, incident_events, alert_log, silences, muted_keys, follow_ups, evidence, rule_state,
-    rule_versions, rule_set_override RESTART IDENTITY;
+    rule_versions, rule_set_override, readings, detections, incident_event_points RESTART IDENTITY;
   UPDATE alert_seq SET seq = 0;
   UPDATE silences_version SET version = 0;`;
 
