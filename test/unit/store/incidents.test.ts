@@ -1,6 +1,6 @@
 // The IncidentStore contract (contracts/incidents.ts) on SQLite, and what only SQLite has: its file's integrity.
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../../store/index.js';
 import { incidentStoreContract } from './contracts/incidents.js';
 import { sqliteBackend } from './contracts/sqlite-backend.js';
@@ -9,7 +9,10 @@ import { T0, captureLogger, makeEvent, makeIncident, tempDir } from './fixtures.
 incidentStoreContract(sqliteBackend());
 
 describe('SQLite IncidentStore file', () => {
-  const tmp = tempDir();
+  let tmp: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    tmp = tempDir();
+  });
   afterEach(() => tmp.remove());
 
   it('stays intact when updates change only the body or also indexed columns', async () => {
