@@ -4,7 +4,7 @@
 // the hooks into other stages; nothing of alerts/ is wired anywhere else.
 import type { Logger } from 'pino';
 import type { Detection, IncidentMessage, Location, LogMessage } from '../model/index.js';
-import type { SqliteStore, TelemetrySink } from '../store/index.js';
+import type { CaseStore, TelemetrySink } from '../store/index.js';
 import { auditOf, inScope, scopeOf, type Principal } from './access.js';
 import type { CapOptions } from './cap.js';
 import type { EvaluationModel } from './evaluation-model.js';
@@ -26,7 +26,7 @@ import { createMuteLedger, sweepAfterActions, sweepAfterExpire, type MuteLedgerR
 export type IncidentListener = (change: IncidentMessage) => void;
 
 export interface AlertsDeps {
-  store: Pick<SqliteStore, 'incidents' | 'silences' | 'mutedKeys' | 'followUps' | 'alertLog' | 'cases' | 'writeTransaction'>;
+  store: Pick<CaseStore, 'incidents' | 'silences' | 'mutedKeys' | 'followUps' | 'alertLog' | 'cases' | 'writeTransaction'>;
   router: Router;
   clock: () => number;
   logger: Logger;
