@@ -14,12 +14,16 @@ import {
   startLeaseManager,
   startPartition,
   startReadingPublisher,
+  startRuleSync,
   subjectOf,
   type AlertFanout,
   type ClusterSettings,
   type PartitionRunner,
   type ReadingLog,
+  type RuleSync,
 } from '../cluster/index.js';
+import type { Alerts, IncidentService } from '../alerts/index.js';
+import type { PostgresStore, RuleStateStore } from '../store/index.js';
 import type { Detection, Reading } from '../model/index.js';
 import type { Rule, RuleEngine } from '../rules/index.js';
 import type { MetricsRegistry } from './metrics.js';
@@ -34,6 +38,8 @@ export interface ClusterWiring {
   settled: () => Promise<boolean>;
   /** The hub's pump (alerts/hub.ts, shared log). */
   pump: () => void;
+  /** Apply a rule set another node accepted (the rule set holder's replace). */
+  applyRules: (obj: { rules: unknown[] }, source: string, author?: string) => { ok: boolean };
 }
 
 export interface ClusterNode {
@@ -44,6 +50,10 @@ export interface ClusterNode {
   readonly partitionReadings$: Observable<Reading>;
   /** The hub's `sharedLog`. */
   readonly sharedLog: { committed(): void };
+  /** For the rules runtime: nothing node-wide to save or restore, each partition checkpoints its own. */
+  readonly ruleStateStore: RuleStateStore;
+  /** For the rule set's onApplied: tell the other nodes of a set accepted here. */
+  rulesApplied(written: unknown[], source: string, author?: string): void;
   /** Start publishing and taking partitions, once the alert path exists. */
   start(w: ClusterWiring): Promise<void>;
   /** Hold the PUBACK of a packet's readings until they are in the log. */
@@ -53,6 +63,28 @@ export interface ClusterNode {
   health(): ClusterHealth;
   /** Hand the partitions over (checkpoint, release), then close the connections. */
   stop(): Promise<void>;
+  /** Close the connections (after `stop`, or when the service failed to start). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** A detection's identity: the same detection made again on another node has the same one. */
+export const detectionIdentity = (d: Detection): string => [d.ruleId, d.ruleVersion, d.dedupKey, d.phase, d.severity, d.ts].join('|');
+
+/**
+ * The alert path's incident side in cluster mode: a detection is claimed in the transaction that
+ * handles it, so one made again after its partition moved (read again from the last checkpoint)
+ * opens and counts nothing twice.
+ */
+export function claimOnce(
+  alerts: Pick<Alerts, 'hub' | 'incidents'>,
+  store: Pick<PostgresStore, 'writeTransaction' | 'detectionClaims'>,
+): Pick<IncidentService, 'onDetection'> {
+  return {
+    onDetection: (d) =>
+      alerts.hub.deferSends(() =>
+        store.writeTransaction(() => (store.detectionClaims.claim(detectionIdentity(d)) ? alerts.incidents.onDetection(d) : undefined)),
+      ),
+  };
 }
 
 export interface ClusterHealth {
@@ -75,7 +107,7 @@ export async function openClusterNode(o: {
   const { settings, logger } = o;
   const nodeId = settings.nodeId;
   const log: ReadingLog = await openReadingLog({ servers: settings.natsUrl, logger });
-  const pool = new pg.Pool({ connectionString: settings.databaseUrl, max: 6 });
+  const pool = new pg.Pool({ connectionString: settings.databaseUrl, max: 6, connectionTimeoutMillis: 5000 });
   pool.on('error', (err) => logger.warn({ err }, 'PostgreSQL pool error'));
   const checkpoints = createCheckpoints(pool);
   const partitioned = createPartitionedEngine(o.rules, o.makeEngine);
@@ -85,6 +117,8 @@ export async function openClusterNode(o: {
   let fanout: AlertFanout | undefined;
   let leases: Awaited<ReturnType<typeof startLeaseManager>> | undefined;
   let publisher: ReturnType<typeof startReadingPublisher> | undefined;
+  let ruleSync: RuleSync | undefined;
+  let closed: Promise<void> | undefined;
   let timers = false;
   let lagTimer: NodeJS.Timeout | undefined;
 
@@ -97,8 +131,11 @@ export async function openClusterNode(o: {
     engine: partitioned.engine,
     partitionReadings$,
     sharedLog,
+    ruleStateStore: { put: () => undefined, retain: () => undefined, load: () => ({ entries: [] }) },
+    rulesApplied: (written, source, author) => ruleSync?.applied(written, source, author),
     async start(w) {
       fanout = startAlertFanout({ bus: log.connection(), nodeId, pump: w.pump, logger });
+      ruleSync = startRuleSync({ bus: log.connection(), nodeId, apply: w.applyRules, logger });
       publisher = startReadingPublisher({ readings$: w.readings$, log, hasAreaRules: partitioned.hasAreaRules, logger });
       const lost = (name: string) => {
         if (name === TIMERS) {
@@ -142,7 +179,11 @@ export async function openClusterNode(o: {
         onLost: (name) => lost(name),
       });
       lagTimer = setInterval(() => {
-        for (const r of runners.values()) void r.lag().then((n) => lags.set(r.name, n), () => undefined);
+        for (const r of runners.values())
+          void r.lag().then(
+            (n) => lags.set(r.name, n),
+            () => undefined,
+          );
       }, 2000);
       lagTimer.unref();
     },
@@ -171,10 +212,19 @@ export async function openClusterNode(o: {
       await Promise.allSettled([...runners.values()].map((r) => r.stop({ checkpoint: true })));
       runners.clear();
       await leases?.stop({ release: true }).catch((err: unknown) => logger.warn({ err }, 'releasing leases failed'));
-      fanout?.close();
-      partitionReadings$.complete();
-      await log.close().catch(() => undefined);
-      await pool.end().catch(() => undefined);
+      await node.close();
+    },
+    close() {
+      closed ??= (async () => {
+        clearInterval(lagTimer);
+        publisher?.close();
+        fanout?.close();
+        ruleSync?.close();
+        partitionReadings$.complete();
+        await log.close().catch(() => undefined);
+        await pool.end().catch(() => undefined);
+      })();
+      return closed;
     },
   };
   return node;
@@ -186,7 +236,12 @@ function registerClusterMetrics(metrics: MetricsRegistry, health: () => ClusterH
   metrics.collect('citysense_cluster_consumer_lag', 'Readings on the log not yet read, per owned partition', 'gauge', () =>
     health().partitions.map((p) => ({ labels: { partition: p.name }, value: p.lag ?? 0 })),
   );
-  metrics.collect('citysense_cluster_readings_published_total', 'Readings put on the log by this node', 'counter', () => health().published);
+  metrics.collect(
+    'citysense_cluster_readings_published_total',
+    'Readings put on the log by this node',
+    'counter',
+    () => health().published,
+  );
   metrics.collect(
     'citysense_cluster_publish_failed_total',
     'Readings the log did not take (the PUBACK was withheld)',

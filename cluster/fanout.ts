@@ -20,7 +20,13 @@ export interface AlertFanout {
   close(): void;
 }
 
-export function startAlertFanout(o: { bus: NoticeBus; nodeId: string; pump: () => void; intervalMs?: number; logger: Logger }): AlertFanout {
+export function startAlertFanout(o: {
+  bus: NoticeBus;
+  nodeId: string;
+  pump: () => void;
+  intervalMs?: number;
+  logger: Logger;
+}): AlertFanout {
   let heard = 0;
   let pumps = 0;
   let scheduled = false;

@@ -19,8 +19,11 @@ export interface ReadingPublisher {
   close(): void;
 }
 
-const idOf = (kind: string, r: Reading, data: Uint8Array) =>
-  `${kind}:${r.deviceId}:${r.ts}:${createHash('sha1').update(data).digest('base64url').slice(0, 16)}`;
+/** The same reading (but for when it was received) has the same id: a gateway's resend is dropped by JetStream. */
+const idOf = (kind: string, r: Reading) => {
+  const { receivedAt: _, ...identity } = r;
+  return `${kind}:${r.deviceId}:${r.ts}:${createHash('sha1').update(JSON.stringify(identity)).digest('base64url').slice(0, 16)}`;
+};
 
 export function startReadingPublisher(o: {
   readings$: Observable<Reading>;
@@ -49,8 +52,8 @@ export function startReadingPublisher(o: {
   };
   const sub = o.readings$.subscribe((r) => {
     const data = Buffer.from(JSON.stringify(r));
-    send(subjectOf(devicePartition(r.deviceId)), data, idOf('d', r, data));
-    if (r.grid !== undefined && o.hasAreaRules()) send(subjectOf(areaPartition(r.grid)), data, idOf('a', r, data));
+    send(subjectOf(devicePartition(r.deviceId)), data, idOf('d', r));
+    if (r.grid !== undefined && o.hasAreaRules()) send(subjectOf(areaPartition(r.grid)), data, idOf('a', r));
   });
   return {
     async during(fn) {

@@ -45,7 +45,8 @@ export function startRuleSync(o: {
       }
       if (n.nodeId === o.nodeId || !Array.isArray(n.rules)) return;
       const r = o.apply({ rules: n.rules }, `${CLUSTER_SOURCE}${n.nodeId}:${n.source}`, n.author);
-      if (!r.ok) o.logger.warn({ from: n.nodeId, source: n.source }, 'a rule set from another node was refused here; the running set stays');
+      if (!r.ok)
+        o.logger.warn({ from: n.nodeId, source: n.source }, 'a rule set from another node was refused here; the running set stays');
     },
   });
   return {

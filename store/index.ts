@@ -4,6 +4,7 @@ export type {
   AlertLog,
   CaseReader,
   CaseStore,
+  DetectionClaims,
   CaseStoreHealth,
   FollowUpStore,
   EvidenceStore,

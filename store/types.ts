@@ -204,6 +204,12 @@ export interface MaintenanceResult {
 }
 
 /** What every store's health says; each adds its own details. */
+/** Detections handled once across the nodes of a cluster (store/postgres/claims.ts). */
+export interface DetectionClaims {
+  /** In the caller's transaction: true the first time `id` is claimed, false ever after. */
+  claim(id: string): boolean;
+}
+
 export interface CaseStoreHealth {
   ok: boolean;
   schemaVersion?: number;

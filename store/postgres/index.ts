@@ -8,7 +8,8 @@ import { pino, type Logger } from 'pino';
 import { issuesOf } from '../../model/index.js';
 import { StoreError } from '../errors.js';
 import type { TelemetryReader } from '../telemetry-series.js';
-import type { CaseStore, CaseStoreHealth, MaintenanceResult, Transaction } from '../types.js';
+import type { CaseStore, CaseStoreHealth, DetectionClaims, MaintenanceResult, Transaction } from '../types.js';
+import { createPgDetectionClaims } from './claims.js';
 import { createPgAlertLog, type PgAlertLog } from './alert-log.js';
 import { createPgCaseReader } from './cases.js';
 import { createPgEvidenceStore } from './evidence.js';
@@ -37,6 +38,8 @@ export interface PostgresStoreHealth extends CaseStoreHealth {
 
 export interface PostgresStore extends CaseStore {
   alertLog: PgAlertLog;
+  /** Detections handled once, whichever node makes them again. */
+  detectionClaims: DetectionClaims;
   /** Present when opened with `telemetry: true`. */
   telemetry?: PgTelemetrySink;
   telemetryReader?: TelemetryReader;
@@ -83,6 +86,7 @@ export function openPostgresStore(options: OpenPostgresStoreOptions): PostgresSt
     throw err;
   }
   const alertLog = createPgAlertLog(db, { now, maxRows: o.alertLogMaxRows });
+  const detectionClaims = createPgDetectionClaims(db, now);
   const pool = o.telemetry
     ? new pg.Pool({
         connectionString: o.url,
@@ -114,6 +118,7 @@ export function openPostgresStore(options: OpenPostgresStoreOptions): PostgresSt
   const maintain = async (): Promise<MaintenanceResult> => {
     // The alert log's first, synchronously: at open it is pruned before the store is handed out.
     const alertLogPruned = alertLog.prune();
+    detectionClaims.prune();
     const pruned = { ...(telemetry ? await telemetry.pruneExpired() : { readings: 0, detections: 0 }), alertLog: alertLogPruned };
     if (pruned.readings + pruned.detections + pruned.alertLog > 0) logger.info(pruned, 'store retention pruned rows');
     return pruned;
@@ -143,6 +148,7 @@ export function openPostgresStore(options: OpenPostgresStoreOptions): PostgresSt
   return {
     incidents: createPgIncidentStore(db),
     alertLog,
+    detectionClaims,
     ...(telemetry && pool ? { telemetry, telemetryReader: createPgTelemetryReader(pool, () => telemetry.flush()) } : {}),
     silences: createPgSilenceStore(db),
     mutedKeys: createPgMutedKeyStore(db),

@@ -149,7 +149,9 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     version: 2,
     description: 'telemetry: readings, detections and incident event points, each stored once per series and time',
     sql: `
-      -- A redelivered reading is the same device, channel and ts: stored once (ON CONFLICT DO NOTHING).
+      -- A redelivered reading is the same device, channel, ts and body (but for when it was
+      -- received): stored once (ON CONFLICT DO NOTHING). Two different readings of one device in
+      -- one millisecond are both kept.
       CREATE TABLE readings (
         device_id text COLLATE "C" NOT NULL,
         ts        bigint NOT NULL,
@@ -159,9 +161,9 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         grid      text,
         lat       double precision,
         lon       double precision,
-        body      jsonb NOT NULL,
-        PRIMARY KEY (device_id, ts, channel, kind)
+        body      jsonb NOT NULL
       );
+      CREATE UNIQUE INDEX readings_once ON readings (device_id, ts, channel, kind, md5((body - 'receivedAt')::text));
       CREATE INDEX readings_grid_ts ON readings (grid, ts);
       CREATE INDEX readings_ts ON readings (ts);
 
@@ -202,6 +204,17 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         PRIMARY KEY (incident_id, event_id)
       );
       CREATE INDEX incident_event_points_ts ON incident_event_points (ts);
+    `,
+  },
+  {
+    version: 3,
+    description: 'detection claims: a detection made again after a partition moved is handled once',
+    sql: `
+      CREATE TABLE detection_claims (
+        id  text COLLATE "C" PRIMARY KEY,
+        at  bigint NOT NULL
+      );
+      CREATE INDEX detection_claims_at ON detection_claims (at);
     `,
   },
 ];
