@@ -24,7 +24,7 @@ export {
   type ReadingLogOptions,
 } from './reading-log.js';
 export type { LogReader, LoggedMessage, OnBatch } from './log-reader.js';
-export { startLeaseManager, type LeaseManager, type LeaseManagerOptions } from './leases.js';
+export { readClusterStatus, startLeaseManager, type LeaseManager, type LeaseManagerOptions } from './leases.js';
 export { ClusterStatus, holdsLease } from './lease-sql.js';
 export { CLUSTER_SCHEMA_SQL, ensureClusterSchema } from './schema.js';
 export { createCheckpoints, type Checkpoint, type CheckpointSave, type Checkpoints } from './checkpoints.js';

@@ -8,7 +8,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { messageOf } from './errors.js';
 import { leaseSql, type ClusterStatus, type HeldLease } from './lease-sql.js';
-import { fnv1a32 } from './partition.js';
+import { ALL_LEASES, fnv1a32 } from './partition.js';
 import { ensureClusterSchema } from './schema.js';
 
 export interface LeaseManagerOptions {
@@ -208,4 +208,9 @@ export async function startLeaseManager(o: LeaseManagerOptions): Promise<LeaseMa
       log?.info({ leases: leases.map((l) => l.name) }, 'leases given back: node left');
     },
   };
+}
+
+/** The cluster as PostgreSQL sees it (for `citysense cluster status`): nodes and every lease. */
+export function readClusterStatus(pool: pg.Pool, ttlMs = 5000): Promise<ClusterStatus> {
+  return leaseSql(pool, '', ttlMs).status(ALL_LEASES);
 }

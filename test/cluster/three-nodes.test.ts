@@ -4,6 +4,7 @@
 // under load. Then: every PUBACKed reading is stored once, each device that crossed its line has
 // exactly one incident, A's partitions are B's and C's within 10 s, and a /ws client that was on
 // A resumes on B without missing or repeating a seq.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ import {
 } from '../../harness/index.js';
 
 const TOKEN = 'cluster-test-operator-token-0123';
+const BIN = join(import.meta.dirname, '../../bin/citysense.js');
 const DEVICES = 36;
 const READINGS = 30; // per device; reading 20 crosses the line, 25 falls back under it
 const PARTITIONS = 32; // device and area partitions (cluster/partition.ts)
@@ -180,6 +182,20 @@ describe.skipIf(clusterServersMissing())('a three-node cluster', { timeout: 180_
       return total === PARTITIONS && hs.some((h) => h.cluster.timers) ? Date.now() : undefined;
     });
     expect(takenAt - killedAt).toBeLessThan(10_000);
+    // `citysense cluster status` says the same: A gone, every lease B's or C's.
+    const status = JSON.parse(
+      execFileSync(process.execPath, [BIN, 'cluster', 'status', '--json'], {
+        env: { ...process.env, CITYSENSE_DATABASE_URL: db.url },
+      }).toString(),
+    ) as { nodes: Array<{ nodeId: string; alive: boolean }>; leases: Array<{ owner?: string; expiresAt: number }> };
+    expect(status.nodes.find((n) => n.nodeId === 'A')?.alive ?? false).toBe(false);
+    expect(status.leases).toHaveLength(PARTITIONS + 1);
+    expect(status.leases.every((l) => l.owner === 'B' || l.owner === 'C')).toBe(true);
+    const text = execFileSync(process.execPath, [BIN, 'cluster', 'status'], {
+      env: { ...process.env, CITYSENSE_DATABASE_URL: db.url },
+    }).toString();
+    expect(text).toMatch(/^ {2}B +alive/m);
+    expect(text).toMatch(/^ {2}C +alive/m);
 
     // Every PUBACKed reading is stored, once.
     const client = new pg.Client({ connectionString: db.url });
