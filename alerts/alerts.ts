@@ -38,6 +38,8 @@ export interface AlertsDeps {
   release?: (d: Detection) => void;
   /** Cluster mode: other nodes append to the same alert log (the hub's `sharedLog`). */
   sharedLog?: HubOptions['sharedLog'];
+  /** Cluster mode: whether this node hands back the muted raises of every node (the one running the clock). */
+  sweepsMuted?: () => boolean;
   /** Told of every muted detection, for metrics. */
   onMuted?: (d: Detection, why: { reason: 'silence' | 'inhibition' }) => void;
   intake: Pick<IntakeOptions, 'mergeRadiusM' | 'mergeRoles'>;
@@ -113,6 +115,7 @@ export function createAlerts(deps: AlertsDeps): Alerts {
     release: deps.release,
     clock,
     logger: alertsLogger,
+    sweepsShared: deps.sweepsMuted,
   });
   const core = createIncidentService({
     store: store.incidents,

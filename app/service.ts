@@ -169,6 +169,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       gridOf: (loc) => grid.locate(loc),
       grouping: config.grouping,
       sharedLog: node?.sharedLog,
+      sweepsMuted: node ? () => node.runsTimers() : undefined,
       release: (d) => engine.release(d.ruleId, stateKeyOf(d)),
       onMuted: (d, why) => countMuted({ reason: why.reason, rule: d.ruleId }),
       intake: config.intake,
