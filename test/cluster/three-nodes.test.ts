@@ -244,4 +244,28 @@ describe.skipIf(clusterServersMissing())('a three-node cluster', { timeout: 180_
     expect(new Set(cSeqs).size).toBe(cSeqs.length);
     for (const c of [onC, onA, resumed]) c.ws.close();
   });
+
+  it('applies a rule set accepted on one node on the others', async () => {
+    const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    const rules = [
+      {
+        id: 'level-high',
+        version: 2,
+        name: 'level high',
+        kind: 'threshold',
+        select: { kind: 'sensor', metric: 'level' },
+        severity: 'red',
+        above: 70,
+        clear: { below: 10 },
+        category: 'flood',
+      },
+    ];
+    const put = await fetch(`${nodes.B.http}/api/rules`, { method: 'PUT', headers: auth, body: JSON.stringify({ rules }) });
+    expect(put.status).toBe(200);
+    const hash = ((await put.json()) as { hash: string }).hash;
+    await until('C runs the set B accepted', async () => {
+      const got = (await (await fetch(`${nodes.C.http}/api/rules`, { headers: auth })).json()) as { hash: string };
+      return got.hash === hash ? true : undefined;
+    });
+  });
 });
