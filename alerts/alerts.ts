@@ -4,7 +4,7 @@
 // the hooks into other stages; nothing of alerts/ is wired anywhere else.
 import type { Logger } from 'pino';
 import type { Detection, IncidentMessage, Location, LogMessage } from '../model/index.js';
-import type { SqliteStore, TelemetrySink } from '../store/index.js';
+import type { CaseStore, TelemetrySink } from '../store/index.js';
 import { auditOf, inScope, scopeOf, type Principal } from './access.js';
 import type { CapOptions } from './cap.js';
 import type { EvaluationModel } from './evaluation-model.js';
@@ -12,7 +12,7 @@ import { evaluationRoutes } from './evaluation-http.js';
 import { createFollowUps, withFollowUps, type FollowUps } from './follow-up.js';
 import type { GroupDefaults } from './grouping.js';
 import { incidentRoutes, type IncidentRouteDeps, type Route } from './http.js';
-import { createHub, type Hub } from './hub.js';
+import { createHub, type Hub, type HubOptions } from './hub.js';
 import { createIncidentService, type IncidentService } from './incidents.js';
 import type { IntakeOptions } from './intake.js';
 import { createIntake, type Intake } from './intake-service.js';
@@ -26,7 +26,7 @@ import { createMuteLedger, sweepAfterActions, sweepAfterExpire, type MuteLedgerR
 export type IncidentListener = (change: IncidentMessage) => void;
 
 export interface AlertsDeps {
-  store: Pick<SqliteStore, 'incidents' | 'silences' | 'mutedKeys' | 'followUps' | 'alertLog' | 'cases' | 'writeTransaction'>;
+  store: Pick<CaseStore, 'incidents' | 'silences' | 'mutedKeys' | 'followUps' | 'alertLog' | 'cases' | 'writeTransaction'>;
   router: Router;
   clock: () => number;
   logger: Logger;
@@ -36,6 +36,10 @@ export interface AlertsDeps {
   grouping?: GroupDefaults;
   /** Forget a rule's raised state of a detection's key: its next reading raises again (the rule engine's release). */
   release?: (d: Detection) => void;
+  /** Cluster mode: other nodes append to the same alert log (the hub's `sharedLog`). */
+  sharedLog?: HubOptions['sharedLog'];
+  /** Cluster mode: whether this node hands back the muted raises of every node (the one running the clock). */
+  sweepsMuted?: () => boolean;
   /** Told of every muted detection, for metrics. */
   onMuted?: (d: Detection, why: { reason: 'silence' | 'inhibition' }) => void;
   intake: Pick<IntakeOptions, 'mergeRadiusM' | 'mergeRoles'>;
@@ -88,6 +92,7 @@ export function createAlerts(deps: AlertsDeps): Alerts {
     onAck: (incidentId, by, principal) => ackFromWs(incidentId, by, principal),
     // An incident message reaches its department and whoever its escalation told (一办 included).
     departmentOf: (m) => (m.type === 'incident' ? scopeOf(m.incident, office) : m.alert ? departmentOfAlert(m.alert) : undefined),
+    sharedLog: deps.sharedLog,
   });
   const publish = (m: LogMessage) => {
     const seq = hub.publish(m);
@@ -110,6 +115,7 @@ export function createAlerts(deps: AlertsDeps): Alerts {
     release: deps.release,
     clock,
     logger: alertsLogger,
+    sweepsShared: deps.sweepsMuted,
   });
   const core = createIncidentService({
     store: store.incidents,

@@ -27,6 +27,12 @@ export interface HubOptions {
   replayPage?: number;
   /** The department of a log message: a department-scoped client gets only its own. */
   departmentOf?: DepartmentOf;
+  /**
+   * Other nodes append to the same log (cluster mode): live clients are sent what the log holds,
+   * in seq order, by `pump()`, after each commit here and whenever another node says it committed;
+   * `committed` is told of each commit here, to tell the other nodes.
+   */
+  sharedLog?: { committed(): void };
 }
 
 interface Client {
@@ -45,6 +51,8 @@ interface Client {
 interface DeferredSends {
   sends: Array<() => void>;
   cursors: Map<Client, number>;
+  /** Shared log: something was appended, to pump once committed. */
+  appended: boolean;
 }
 
 export interface Hub {
@@ -56,6 +64,8 @@ export interface Hub {
    * as before (a rolled-back seq is handed out again). Nested calls join the outer one.
    */
   deferSends<T>(fn: () => T): T;
+  /** Shared log: send live clients everything committed to the log since the last pump (a no-op otherwise). */
+  pump(): void;
   /** Take over an authenticated WebSocket connection (no principal: an internal, unscoped client). */
   attach(ws: WebSocket, principal?: Principal): void;
   clientCount(): number;
@@ -79,6 +89,48 @@ export function createHub(opts: HubOptions): Hub {
     matchesFilter(c.filter, facets) && inScope(c.principal, opts.departmentOf?.(message));
 
   const frame = (seq: number, message: LogMessage) => JSON.stringify({ ...message, seq });
+  const shared = opts.sharedLog;
+  /** Shared log: the last seq handed to live clients. */
+  let pumped = shared ? log.lastSeq() : 0;
+  let pumping = false;
+
+  /** Hand one logged message to every live client that has not had it yet. */
+  function deliver(seq: number, message: LogMessage) {
+    let data: string | undefined;
+    const facets = facetsOf(message);
+    for (const c of clients) {
+      if (!c.live || seq <= c.cursor) continue;
+      if (deferred && !deferred.cursors.has(c)) deferred.cursors.set(c, c.cursor);
+      c.cursor = seq;
+      if (!wants(c, message, facets)) continue;
+      const d = (data ??= frame(seq, message));
+      if (deferred) deferred.sends.push(() => send(c, d));
+      else send(c, d);
+    }
+  }
+
+  /** Shared log: read from the last pumped seq to the end, in order (commit order is seq order). */
+  function pump() {
+    if (!shared || pumping) return;
+    pumping = true;
+    try {
+      for (;;) {
+        const rows = log.since(pumped, page);
+        for (const { seq, message } of rows) {
+          deliver(seq, message);
+          pumped = seq;
+        }
+        if (rows.length < page) break;
+      }
+    } finally {
+      pumping = false;
+    }
+  }
+
+  const afterCommit = () => {
+    shared?.committed();
+    pump();
+  };
 
   function send(c: Client, data: string): boolean {
     if (c.ws.readyState !== c.ws.OPEN) return false;
@@ -180,23 +232,17 @@ export function createHub(opts: HubOptions): Hub {
   return {
     publish(message) {
       const seq = log.append(message);
-      let data: string | undefined;
-      const facets = facetsOf(message);
-      for (const c of clients) {
-        if (!c.live || seq <= c.cursor) continue;
-        if (deferred && !deferred.cursors.has(c)) deferred.cursors.set(c, c.cursor);
-        c.cursor = seq;
-        if (!wants(c, message, facets)) continue;
-        const d = (data ??= frame(seq, message));
-        if (deferred) deferred.sends.push(() => send(c, d));
-        else send(c, d);
-      }
+      if (!shared) deliver(seq, message);
+      else if (deferred) deferred.appended = true;
+      else afterCommit();
       return seq;
     },
 
+    pump,
+
     deferSends(fn) {
       if (deferred) return fn();
-      const unit: DeferredSends = { sends: [], cursors: new Map() };
+      const unit: DeferredSends = { sends: [], cursors: new Map(), appended: false };
       deferred = unit;
       let done = false;
       try {
@@ -207,6 +253,7 @@ export function createHub(opts: HubOptions): Hub {
         deferred = undefined;
         if (done) for (const s of unit.sends) s();
         else for (const [c, cursor] of unit.cursors) c.cursor = cursor;
+        if (done && unit.appended) afterCommit();
       }
     },
 

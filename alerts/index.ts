@@ -1,7 +1,7 @@
 // Public face of alerts/: incidents, their closed loop, routing, reviews and the /ws hub.
 export { Principal, Role, auditOf, inScope, roleAtLeast, scopeOf, type DepartmentOf } from './access.js';
 export { ActionBody, ManualReport } from './actions.js';
-export { createHub, type Hub, type AckHandler } from './hub.js';
+export { createHub, type Hub, type AckHandler, type HubOptions } from './hub.js';
 export { errorReply, incidentRoutes, zodIssues, type Reply, type Request, type Route } from './http.js';
 export { Incident, IncidentEvent, IncidentState, OPEN_STATES, ReviewInput } from '../model/incident.js';
 export { createIncidentService, newIncidentId, type ActResult, type IncidentService } from './incidents.js';

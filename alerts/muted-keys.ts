@@ -29,6 +29,8 @@ export interface MutedKeys {
   released(inForce: (cause: MuteCause) => boolean): MutedKey[];
   /** Put back entries read from the store at start (bounded like `mute`). */
   restore(entries: readonly MutedKey[]): void;
+  /** Replace every entry with those read from the store (a cluster's sweeping node, whose store other nodes write too). */
+  reset(entries: readonly MutedKey[]): void;
   entries(): MutedKey[];
   readonly size: number;
 }
@@ -71,6 +73,10 @@ export function createMutedKeys(max = 10_000): MutedKeys {
     restore(entries) {
       for (const e of entries.slice(-max)) keys.set(e.key, e);
       while (keys.size > max) keys.delete(keys.keys().next().value!);
+    },
+    reset(entries) {
+      keys.clear();
+      this.restore(entries);
     },
     entries: () => [...keys.values()],
     get size() {

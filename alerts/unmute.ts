@@ -35,6 +35,12 @@ export interface MuteLedgerDeps {
   release?: (d: Detection) => void;
   clock?: () => number;
   logger?: Logger;
+  /**
+   * Cluster mode: every node keeps its muted raises in the one shared store, and only the node
+   * this answers true on hands them back, each sweep starting from what the store holds then
+   * (so a raise muted on a node that died is handed back all the same). Unset: one node.
+   */
+  sweepsShared?: () => boolean;
 }
 
 /** The ledger and its sweep; `close` stops its timer. */
@@ -114,7 +120,12 @@ export function createMuteLedger(deps: MuteLedgerDeps): MuteLedgerRuntime {
     },
     sweep() {
       // A sweep runs the incident service, which may mute again: that is bookkeeping, not a new sweep.
-      if (sweeping || closed || keys.size === 0) return 0;
+      if (sweeping || closed) return 0;
+      if (deps.sweepsShared) {
+        if (!deps.sweepsShared()) return 0;
+        keys.reset(store.load());
+      }
+      if (keys.size === 0) return 0;
       sweeping = true;
       let handed = 0;
       try {

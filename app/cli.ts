@@ -13,19 +13,21 @@ Commands:
   rules check FILE      validate a rule file; exit 1 with the rule id and path of each error
   rules replay FILE     run rules over recorded telemetry (--from JSONL | --since/--until), --compare OTHER
   review INCIDENT_ID    print an incident's review (复盘) record from a running service
+  cluster status        the nodes of a cluster and who owns each partition (docs/cluster.md)
 
 Run "citysense <command> --help" for a command's options.
-Configuration: CITYSENSE_CONFIG (YAML/JSON file) and CITYSENSE_* variables, see README.md.`;
+Configuration: CITYSENSE_CONFIG (YAML/JSON file) and CITYSENSE_* variables, see docs/operations.md.`;
 
 const START_HELP = `citysense start — run the whole service on embedded defaults
 
 Usage: citysense start
 
-Everything is configured by CITYSENSE_CONFIG and CITYSENSE_* variables (README.md § Configuration):
+Everything is configured by CITYSENSE_CONFIG and CITYSENSE_* variables (docs/operations.md):
   CITYSENSE_MQTT_PORT (1883)  CITYSENSE_MQTT_WS_PORT (8083)  CITYSENSE_HTTP_PORT (8080)
   CITYSENSE_DATA_DIR (./data)  CITYSENSE_RULES  CITYSENSE_DEVICES  CITYSENSE_ROUTING
   CITYSENSE_OPERATOR_TOKEN (random when unset, printed)  CITYSENSE_DEMO (1; 0 = no demo)
   CITYSENSE_ALLOW_ANONYMOUS (on in the demo)  CITYSENSE_LOG_LEVEL (info)
+Cluster mode (docs/cluster.md): CITYSENSE_NATS_URL  CITYSENSE_DATABASE_URL  CITYSENSE_NODE_ID
 Stops gracefully on SIGINT/SIGTERM.`;
 
 const REVIEW_HELP = `citysense review — print the review (复盘) record of an incident
@@ -65,6 +67,10 @@ export async function main(argv: string[], out: Out = console): Promise<number> 
         return await simulate(rest, out);
       case 'rules':
         return await rules(rest, out);
+      case 'cluster': {
+        const { clusterCommand } = await import('./cluster-cli.js');
+        return await clusterCommand(rest, out);
+      }
       case 'review':
         if (wantsHelp) return (out.log(REVIEW_HELP), 0);
         return await review(rest, out);

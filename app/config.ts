@@ -17,6 +17,7 @@ import { issuesOf } from '../model/index.js';
 import { NotifyConfig } from '../notify/index.js';
 import { ReviewConfig } from './review-config.js';
 import { ConfigError } from './errors.js';
+import { ClusterSettings, clusterFromEnv } from '../cluster/index.js';
 
 const Port = z.coerce.number().int().min(0).max(65535);
 const Flag = z.union([z.boolean(), z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true')]);
@@ -113,6 +114,11 @@ export const Config = z.strictObject({
   influx: InfluxSinkOptions.optional(),
   /** Notifications to people outside the console (DESIGN.md § Notifications; docs/notifications.md). */
   notify: NotifyConfig.optional(),
+  /**
+   * Cluster mode (docs/cluster.md): NATS JetStream at `natsUrl`, PostgreSQL at `databaseUrl` as
+   * the shared store. Set by CITYSENSE_NATS_URL, CITYSENSE_DATABASE_URL and CITYSENSE_NODE_ID.
+   */
+  cluster: ClusterSettings.optional(),
 });
 export type Config = z.infer<typeof Config>;
 export type ConfigInput = z.input<typeof Config>;
@@ -165,6 +171,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     setPath(raw, path, value);
     envPath.set(path.join('.'), name);
   }
+  // The cluster variables are checked together (the store URL is required once NATS is named).
+  const cluster = clusterFromEnv(env);
+  if (!cluster.ok) throw new ConfigError(cluster.issues, source);
+  if (cluster.value) raw.cluster = cluster.value;
   deepMerge(raw, overrides as Record<string, unknown>);
   const result = Config.safeParse(raw);
   if (!result.success) {

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import { stateKeyOf, type Detection } from '../rules/index.js';
-import { isTransientSqliteError, StoreError } from '../store/index.js';
+import { isTransientPgError, isTransientSqliteError, StoreError } from '../store/index.js';
 import { KeyedRetryQueue, RetryPolicy, type GiveUpReason } from './retry-queue.js';
 
 /** What the path writes to, hands detections to, and resets; its clock and retry policy. */
@@ -20,7 +20,7 @@ export interface DetectionPathDeps {
   logger: Logger;
   policy?: Partial<RetryPolicy>;
   scheduler?: SchedulerLike;
-  /** Whether a retry may get past an error; default: a transient SQLite error or a StoreError that says so. */
+  /** Whether a retry may get past an error; default: a transient SQLite or PostgreSQL error or a StoreError that says so. */
   retriable?: (err: unknown) => boolean;
 }
 
@@ -53,8 +53,9 @@ export interface DetectionPath {
   close(): void;
 }
 
-/** Whether a store error may pass: a lock, a full disk, an I/O error. */
-export const isRetriableStoreError = (err: unknown): boolean => isTransientSqliteError(err) || (err instanceof StoreError && err.canRetry);
+/** Whether a store error may pass: a lock, a full disk, an I/O error; on PostgreSQL a deadlock, a lost connection. */
+export const isRetriableStoreError = (err: unknown): boolean =>
+  isTransientSqliteError(err) || isTransientPgError(err) || (err instanceof StoreError && err.canRetry);
 
 /** Build the alert path over the telemetry sink, the incident service and the rule engine. */
 export function createDetectionPath(deps: DetectionPathDeps): DetectionPath {

@@ -1,7 +1,7 @@
 // What evidence is collected from, wired from the running service's parts.
 import type { EvidenceSources } from '../alerts/index.js';
 import { MAX_INCIDENT_LIMIT } from '../model/index.js';
-import type { SqliteStore, TelemetrySink } from '../store/index.js';
+import type { CaseStore, TelemetrySink } from '../store/index.js';
 import type { Config } from './config.js';
 import type { RuleHistory } from './rule-history.js';
 import type { RulesRuntime } from './rules-runtime.js';
@@ -10,7 +10,7 @@ import type { RulesRuntime } from './rules-runtime.js';
 export function evidenceSources(
   config: Config,
   telemetry: TelemetrySink,
-  store: SqliteStore,
+  store: CaseStore,
   rules: () => { runtime: RulesRuntime; history: RuleHistory },
 ): EvidenceSources {
   return {

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import { replayRoutes, type IncidentService, type Route } from '../alerts/index.js';
 import type { RuleSetResult } from '../rules/index.js';
-import type { SqliteStore, TelemetrySink } from '../store/index.js';
+import type { CaseStore, TelemetrySink } from '../store/index.js';
 import { adoptRoutes } from './adopt-routes.js';
 import type { Config } from './config.js';
 import { createEvidenceFreezer } from './evidence-freezer.js';
@@ -16,7 +16,7 @@ import type { RulesRuntime } from './rules-runtime.js';
 
 export interface ImprovementDeps {
   config: Config;
-  store: SqliteStore;
+  store: CaseStore;
   telemetry: TelemetrySink;
   ruleFile: Extract<RuleSetResult, { ok: true }>;
   clock: () => number;

@@ -4,12 +4,16 @@ import type { CitysenseBroker } from '../broker/index.js';
 import type { Ingest } from '../ingest/index.js';
 import { errorReply } from '../alerts/index.js';
 import { formatRuleIssue, type RuleEngine, type RuleSetHolder } from '../rules/index.js';
-import type { InfluxSink, SqliteStore } from '../store/index.js';
+import type { CaseStore, InfluxSink, SqliteTelemetrySink } from '../store/index.js';
 import type { DetectionPath } from './detection-path.js';
 import type { MetricsRegistry } from './metrics.js';
 
 export interface RouteDeps {
-  store: SqliteStore;
+  store: CaseStore;
+  /** The SQLite telemetry sink, for its row counts (single-node mode without InfluxDB). */
+  sqliteTelemetry?: SqliteTelemetrySink;
+  /** Cluster mode: this node's partitions, leases and log (app/cluster-node.ts). */
+  cluster?: { health(): object };
   broker: CitysenseBroker;
   ingest: Ingest;
   engine: RuleEngine;
@@ -27,7 +31,18 @@ export interface RouteDeps {
 }
 
 /** Routes that need no token (DESIGN: /api/health and /metrics). */
-export function publicRoutes({ store, broker, engine, hub, metrics, clock, rules: ruleSet, influx, detections }: RouteDeps): Route[] {
+export function publicRoutes({
+  store,
+  broker,
+  engine,
+  hub,
+  metrics,
+  clock,
+  rules: ruleSet,
+  influx,
+  detections,
+  cluster,
+}: RouteDeps): Route[] {
   return [
     {
       method: 'GET',
@@ -47,10 +62,13 @@ export function publicRoutes({ store, broker, engine, hub, metrics, clock, rules
             time: new Date(clock()).toISOString(),
             broker: { ok: true, ...b },
             store: s,
-            influxdb: influx ? influxHealth(influx) : { ok: true, configured: false, note: 'telemetry is stored in SQLite' },
+            influxdb: influx
+              ? influxHealth(influx)
+              : { ok: true, configured: false, note: `telemetry is stored in ${cluster ? 'PostgreSQL' : 'SQLite'}` },
             rules: { ok: true, count: rules.length, ...(ruleSet ? ruleSetHealth(ruleSet) : {}) },
             websocket: { clients: hub.clientCount() },
             detections: alertPath,
+            ...(cluster ? { cluster: cluster.health() } : {}),
           },
         };
       },

@@ -6,7 +6,7 @@ import type { MetricsRegistry } from './metrics.js';
 import type { RouteDeps } from './routes.js';
 
 /** Register every service-level metric family. */
-export function registerMetrics({ store, broker, ingest, hub, metrics, influx, detections }: RouteDeps): void {
+export function registerMetrics({ store, broker, ingest, hub, metrics, influx, detections, sqliteTelemetry }: RouteDeps): void {
   metrics.collect('citysense_readings_accepted_total', 'Messages accepted by ingest', 'counter', () => ingest.stats().accepted);
   metrics.collect('citysense_readings_refused_total', 'Messages refused by ingest or the broker, by reason', 'counter', () =>
     Object.entries(ingest.stats().byReason).map(([reason, value]) => ({ labels: { reason }, value })),
@@ -20,7 +20,7 @@ export function registerMetrics({ store, broker, ingest, hub, metrics, influx, d
     ];
   });
   // The time-series sink's own books: SQLite's rows, or InfluxDB's points (registerInfluxMetrics).
-  if (!influx) registerSqliteTelemetryMetrics(metrics, store.telemetry);
+  if (!influx && sqliteTelemetry) registerSqliteTelemetryMetrics(metrics, sqliteTelemetry);
   metrics.collect('citysense_alert_log_seq', 'Last seq of the durable alert log', 'gauge', () => store.alertLog.lastSeq());
   metrics.collect('citysense_ws_clients', 'Connected WebSocket clients', 'gauge', () => hub.clientCount());
   // Overload and abuse: what was slowed or shed.

@@ -10,7 +10,7 @@ import { createFlowsBridge, type IncidentChange, startFlows } from '../flows/ind
 import { DEMO_DISTRICTS_PATH, createConsoleMount } from '../console/index.js';
 import { createGridLocator, createIngest } from '../ingest/index.js';
 import { createRuleEngine, formatRuleIssue, loadRuleFileFromPath, stateKeyOf } from '../rules/index.js';
-import { openSqliteStore, type TelemetrySink } from '../store/index.js';
+import { openPostgresStore, openSqliteStore, type CaseStore, type TelemetrySink } from '../store/index.js';
 import type { Config } from './config.js';
 import { renderBanner, serviceUrls, type ServiceUrls } from './banner.js';
 import { demoVerifierToken, startDemo } from './demo.js';
@@ -30,6 +30,7 @@ import { telemetryReaderFor, trackDevices } from './device-tracking.js';
 import { startNotify, type NotifyHandle } from './notify.js';
 import { createImprovement } from './improvement.js';
 import { StartupError } from './errors.js';
+import { claimOnce, openClusterNode, type ClusterNode } from './cluster-node.js';
 
 export interface RunningService {
   token: string;
@@ -69,12 +70,24 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
   const districtsPath = config.grid.districts ?? (config.demo ? DEMO_DISTRICTS_PATH : undefined);
   const grid = createGridLocator({ cellSizeM: config.grid.cellSizeM, geojsonPath: config.grid.geojson, districtsPath });
 
-  const store = openSqliteStore({
-    dataDir: config.dataDir,
-    telemetryRetentionMs: config.telemetryRetention,
-    busyTimeoutMs: config.storeBusyTimeout,
-    logger,
-  });
+  // Cluster mode (docs/cluster.md): the nodes share PostgreSQL; else the embedded SQLite.
+  const sqlite = config.cluster
+    ? undefined
+    : openSqliteStore({
+        dataDir: config.dataDir,
+        telemetryRetentionMs: config.telemetryRetention,
+        busyTimeoutMs: config.storeBusyTimeout,
+        logger,
+      });
+  const pgStore = config.cluster
+    ? openPostgresStore({
+        url: config.cluster.databaseUrl,
+        telemetry: !config.influx,
+        telemetryRetentionMs: config.telemetryRetention,
+        logger,
+      })
+    : undefined;
+  const store: CaseStore = (sqlite ?? pgStore)!;
   const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
   const stop = async () => {
     for (const fn of cleanups.splice(0).reverse()) {
@@ -91,7 +104,7 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     // configured (closed before the store, whose file holds its spool), else to SQLite.
     const influx = config.influx ? openInfluxSink(config.influx, config.dataDir, logger) : undefined;
     if (influx) cleanups.push(() => influx.close());
-    const telemetry: TelemetrySink = influx ?? store.telemetry;
+    const telemetry: TelemetrySink = (influx ?? store.telemetry)!;
     const metrics = new MetricsRegistry();
     const broker = await createBroker({
       mqttPort: config.mqtt.port,
@@ -127,13 +140,22 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       'citysense_rule_errors_total',
       'Rule evaluation errors (the reading is skipped for that rule only)',
     );
-    const engine = createRuleEngine({
-      rules: improvement.startRules.rules,
-      onError: (err, ctx) => {
-        countRuleError({ rule: ctx.ruleId });
-        logger.warn({ err, ruleId: ctx.ruleId }, 'rule failed on a reading');
-      },
-    });
+    const makeEngine = (rules: typeof improvement.startRules.rules) =>
+      createRuleEngine({
+        rules,
+        onError: (err, ctx) => {
+          countRuleError({ rule: ctx.ruleId });
+          logger.warn({ err, ruleId: ctx.ruleId }, 'rule failed on a reading');
+        },
+      });
+    // In cluster mode each owned partition runs an engine of its own; `engine` is their one face.
+    let node: ClusterNode | undefined;
+    if (config.cluster) {
+      node = await openClusterNode({ settings: config.cluster, rules: improvement.startRules.rules, makeEngine, metrics, logger });
+      const opened = node;
+      cleanups.push(() => opened.close());
+    }
+    const engine = node?.engine ?? makeEngine(improvement.startRules.rules);
     const countMuted = metrics.counter(
       'citysense_detections_muted_total',
       'Detections muted by a silence or an inhibiting incident (stored, not pushed)',
@@ -146,6 +168,8 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       logger,
       gridOf: (loc) => grid.locate(loc),
       grouping: config.grouping,
+      sharedLog: node?.sharedLog,
+      sweepsMuted: node ? () => node.runsTimers() : undefined,
       release: (d) => engine.release(d.ruleId, stateKeyOf(d)),
       onMuted: (d, why) => countMuted({ reason: why.reason, rule: d.ruleId }),
       intake: config.intake,
@@ -176,32 +200,68 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
       engine,
       initial: improvement.startRules,
       path: config.rules,
-      stateStore: store.ruleState,
+      // A cluster node's rule state is saved per partition, with the partition's checkpoint.
+      stateStore: node ? node.ruleStateStore : store.ruleState,
       logger,
       clock,
-      onApplied: improvement.history.onApplied,
+      onApplied: (written, source, author) => {
+        improvement.history.onApplied(written, source, author);
+        node?.rulesApplied(written, source, author);
+      },
     });
     improvement.freezer.resume();
     const readings$ = ingest.readings$.pipe(share());
-    const path = startReadingPath({ readings$, engine, telemetry, incidents, metrics, retry: config.detectionRetry, logger });
+    // A cluster node's rules and telemetry take the readings of its partitions, read from the log;
+    // a detection read again after a partition moved is claimed once (app/cluster-node.ts).
+    const path = startReadingPath({
+      readings$: node?.partitionReadings$ ?? readings$,
+      engine,
+      telemetry,
+      incidents: node && pgStore ? claimOnce(alerts, pgStore) : incidents,
+      metrics,
+      retry: config.detectionRetry,
+      logger,
+    });
     const { handleDetection, detections } = path;
     cleanups.push(path.unsubscribe);
     // GET /api/devices and /api/telemetry read the same store the readings go to.
-    const telemetryReader = telemetryReaderFor(config.influx, store.telemetryReader, () => telemetry.flush());
+    const telemetryReader = telemetryReaderFor(config.influx, store.telemetryReader!, () => telemetry.flush());
     const tracking = trackDevices({ broker, registry, readings$, reader: telemetryReader, clock, logger });
     cleanups.push(() => tracking.stop());
     // QoS 1/2: PUBACK means stored. The reading is ingested before the ack, which waits
     // for the sink's durable point (SQLite commit; InfluxDB written or spooled), shared by all waiting.
+    // In cluster mode the durable point is JetStream's ack of every copy of the readings.
     broker.setAckGate((client, packet) => {
       if (!packet.topic.startsWith('city/')) return undefined;
+      if (node) return node.publishDuring(() => ingest.takeBeforeAck(packet, client));
       ingest.takeBeforeAck(packet, client);
       return telemetry.flush();
     });
     cleanups.push(() => broker.setAckGate(undefined));
     cleanups.push(() => rulesRuntime.stop()); // runs before the unsubscribe above: it saves the live state
     cleanups.push(() => detections.close()); // before the save: it resets the keys of what still waits
+    if (node) {
+      const running = node;
+      await running.start({
+        readings$,
+        handleDetection,
+        pump: () => hub.pump(),
+        // A checkpoint covers only readings whose effects are stored.
+        settled: async () => {
+          if (detections.health().waiting > 0) return false;
+          await telemetry.flush();
+          return true;
+        },
+        applyRules: (obj, source, author) => rulesRuntime.rules.replace(obj, source, author),
+      });
+      // First of all at shutdown: the partitions are checkpointed and handed over while the
+      // alert path still runs.
+      cleanups.push(() => running.stop());
+    }
 
     const deadlines = setInterval(() => {
+      // In a cluster one node runs the clock: the holder of the `timers` lease.
+      if (node && !node.runsTimers()) return;
       try {
         alerts.tick();
         notify?.notifier.tick(); // the duty escalation runs on the same clock as the deadlines
@@ -224,7 +284,12 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
           allowUnsafeNodes: config.flows.allowUnsafeNodes,
           throttle,
           logger,
-          bridge: createFlowsBridge({ readings$, incidents$: incidentChanges, onDetection: handleDetection, clock }),
+          bridge: createFlowsBridge({
+            readings$: node?.partitionReadings$ ?? readings$,
+            incidents$: incidentChanges,
+            onDetection: handleDetection,
+            clock,
+          }),
         })
       : undefined;
     if (flows) cleanups.push(() => flows.stop());
@@ -232,7 +297,22 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     let httpBase = '';
     notify = startNotify(config, { incidents, office: router.office(), clock, logger, metrics, baseUrl: () => httpBase });
     if (notify) cleanups.push(notify.stop);
-    const deps = { store, broker, ingest, engine, incidents, hub, metrics, router, clock, influx, rules: rulesRuntime.rules, detections };
+    const deps = {
+      store,
+      broker,
+      ingest,
+      engine,
+      incidents,
+      hub,
+      metrics,
+      router,
+      clock,
+      influx,
+      rules: rulesRuntime.rules,
+      detections,
+      sqliteTelemetry: sqlite?.telemetry,
+      cluster: node,
+    };
     registerMetrics(deps);
     const http = await startHttpServer({
       host: config.http.host,

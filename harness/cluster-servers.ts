@@ -2,7 +2,7 @@
 // real PostgreSQL (Debian packages `nats-server` and `postgresql`), each in a temp dir on a free
 // loopback port. PostgreSQL refuses to run as root, so its tools run as the `postgres` user.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,26 +48,43 @@ export interface NatsServer {
   dir: string;
   /** SIGTERM and wait for the exit. */
   stop(): Promise<void>;
+  /** Start it again on the same port with the same store (after `stop`): what clients see as a reconnect. */
+  restart(): Promise<void>;
   /** Stop and delete the temp dir. */
   close(): Promise<void>;
 }
 
-/** Start `nats-server -js` on a free loopback port with its store in a temp dir. */
-export async function startNats(): Promise<NatsServer> {
+/**
+ * Start `nats-server -js` on a free loopback port with its store in a temp dir; `config` is the
+ * text of a server configuration file (e.g. subject mappings) added to the command line.
+ */
+export async function startNats(opts: { config?: string } = {}): Promise<NatsServer> {
   const dir = mkdtempSync(join(tmpdir(), 'citysense-nats-'));
   const port = await freePort();
   const log = join(dir, 'nats.log');
-  const out = openSync(log, 'a');
-  const proc = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'js')], {
-    stdio: ['ignore', out, out],
-  });
-  await waitForPort(port, proc, 'nats-server', log);
+  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'js')];
+  if (opts.config !== undefined) {
+    writeFileSync(join(dir, 'nats.conf'), opts.config);
+    args.push('-c', join(dir, 'nats.conf'));
+  }
+  const launch = async () => {
+    const out = openSync(log, 'a');
+    const p = spawn('nats-server', args, { stdio: ['ignore', out, out] });
+    closeSync(out);
+    await waitForPort(port, p, 'nats-server', log);
+    return p;
+  };
+  let proc = await launch();
   const stop = () => stopProcess(proc);
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
     dir,
     stop,
+    async restart() {
+      await stop();
+      proc = await launch();
+    },
     async close() {
       await stop();
       rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,11 @@
-// Public face of the store stage: the contracts and the SQLite implementation behind them.
+// Public face of the store stage: the contracts, and the SQLite (one node) and PostgreSQL
+// (cluster mode) implementations behind them.
 export type {
   AlertLog,
   CaseReader,
+  CaseStore,
+  DetectionClaims,
+  CaseStoreHealth,
   FollowUpStore,
   EvidenceStore,
   IncidentEventRecord,
@@ -16,9 +20,10 @@ export type {
   SinkHealth,
   TelemetryQuery,
   TelemetrySink,
+  Transaction,
 } from './types.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
-export { isTransientSqliteError } from './errors.js';
+export { isTransientSqliteError, isTransientPgError, PgError } from './errors.js';
 export { SqliteStoreOptions, type OpenSqliteStoreOptions, type SqliteStoreDeps } from './options.js';
 export {
   DB_FILE_NAME,
@@ -51,3 +56,15 @@ export {
   dbrp,
 } from './influx/index.js';
 export { openCaseFile, type CaseFile } from './sqlite-case-file.js';
+// The synchronous PostgreSQL client the cluster's store runs on, and the store.
+export { openSyncPg, type SyncPg, type SyncPgOptions } from './postgres/sync-pg.js';
+export {
+  PostgresStoreOptions,
+  openPostgresStore,
+  type OpenPostgresStoreOptions,
+  type PgAlertLog,
+  type PgTelemetrySink,
+  type PgTelemetryStats,
+  type PostgresStore,
+  type PostgresStoreHealth,
+} from './postgres/index.js';

@@ -27,21 +27,11 @@ import { createSqliteTelemetrySink, type SqliteTelemetrySink, type TelemetryStat
 import { createSqliteTelemetryReader } from './sqlite-series.js';
 import type { TelemetryReader } from './telemetry-series.js';
 import { createInlineWriter, createWorkerWriter } from './telemetry-writer.js';
-import type {
-  CaseReader,
-  EvidenceStore,
-  FollowUpStore,
-  IncidentStore,
-  MutedKeyStore,
-  RuleStateStore,
-  RuleVersionStore,
-  SilenceStore,
-} from './types.js';
+import type { CaseStore, CaseStoreHealth, MaintenanceResult, Transaction } from './types.js';
 import { createPruner, pruneNow } from './telemetry-rows.js';
 import { issuesOf } from '../model/index.js';
 
-/** Run `fn` as one transaction: one commit for all of it, none of it stored if it throws. */
-export type Transaction = <T>(fn: () => T) => T;
+export type { MaintenanceResult, Transaction } from './types.js';
 
 export const DB_FILE_NAME = 'citysense.db';
 /** The telemetry file beside it (telemetryFileFor(DB_FILE_NAME)). */
@@ -53,47 +43,20 @@ const MAIN_AUTOCHECKPOINT_PAGES = 10_000;
 /** How often the writer thread is asked to checkpoint both files. */
 const CHECKPOINT_EVERY_MS = 1000;
 
-export interface StoreHealth {
-  ok: boolean;
+export interface StoreHealth extends CaseStoreHealth {
   path: string;
   telemetryPath: string;
   journalMode?: string;
-  schemaVersion?: number;
-  alertLogLastSeq?: number;
   telemetry: TelemetryStats;
-  error?: string;
 }
 
-export interface MaintenanceResult {
-  readings: number;
-  detections: number;
-  alertLog: number;
-}
-
-export interface SqliteStore {
-  incidents: IncidentStore;
+/** The embedded store: every CaseStore part in one file, telemetry in a file of its own beside it. */
+export interface SqliteStore extends CaseStore {
   alertLog: SqliteAlertLog;
   telemetry: SqliteTelemetrySink;
   /** Downsampled series and each device's latest reading, read from the telemetry file. */
   telemetryReader: TelemetryReader;
-  silences: SilenceStore;
-  /** Muted raises waiting for their mute to end (alerts/muted-keys.ts). */
-  mutedKeys: MutedKeyStore;
-  cases: CaseReader;
-  followUps: FollowUpStore;
-  ruleState: RuleStateStore;
-  evidence: EvidenceStore;
-  ruleVersions: RuleVersionStore;
-  /**
-   * Run `fn` (several writes of the store's file) as one transaction: one commit for all of
-   * it. If `fn` throws, none of it is stored.
-   */
-  writeTransaction: Transaction;
-  /** Run retention now (it also runs at open and every maintenanceIntervalMs); telemetry's is the writer's. */
-  maintain(): Promise<MaintenanceResult>;
   health(): StoreHealth;
-  /** Flush buffered telemetry, stop timers, close the database. Idempotent. */
-  close(): Promise<void>;
 }
 
 /** About how many readings a store of schema ≤ 4 holds in its own file (the last rowid: no scan). */

@@ -1,5 +1,6 @@
 // Store contracts (STYLE.md: contracts as interfaces, implementations behind them).
-// SQLite implements all of them today; the InfluxDB sink implements TelemetrySink.
+// SQLite (single node) and PostgreSQL (cluster mode) implement all of them; the InfluxDB sink
+// implements TelemetrySink.
 import type { Incident, IncidentEvent, IncidentState } from '../model/incident.js';
 import type { MutedKey } from '../model/index.js';
 import type { FollowUpLink } from '../model/index.js';
@@ -10,6 +11,7 @@ export type { LogMessage };
 import type { Reading } from '../model/reading.js';
 import type { Detection, Severity } from '../model/detection.js';
 import type { RuleStateEntry } from '../rules/index.js';
+import type { TelemetryReader } from './telemetry-series.js';
 
 export interface IncidentQuery {
   state?: IncidentState[];
@@ -189,4 +191,60 @@ export interface RuleVersionStore {
   override(): { time: number; author: string; fileHash: string; rules: unknown[] } | undefined;
   setOverride(o: { time: number; author: string; fileHash: string; rules: unknown[] }): void;
   clearOverride(): void;
+}
+
+/** Run `fn` as one transaction: one commit for all of it, none of it stored if it throws. */
+export type Transaction = <T>(fn: () => T) => T;
+
+/** Rows a maintenance run deleted. */
+export interface MaintenanceResult {
+  readings: number;
+  detections: number;
+  alertLog: number;
+}
+
+/** What every store's health says; each adds its own details. */
+/** Detections handled once across the nodes of a cluster (store/postgres/claims.ts). */
+export interface DetectionClaims {
+  /** In the caller's transaction: true the first time `id` is claimed, false ever after. */
+  claim(id: string): boolean;
+}
+
+export interface CaseStoreHealth {
+  ok: boolean;
+  schemaVersion?: number;
+  alertLogLastSeq?: number;
+  error?: string;
+}
+
+/**
+ * Everything the service keeps of its cases, as both stores provide it: SQLite (openSqliteStore,
+ * one node) and PostgreSQL (openPostgresStore, shared by the nodes of a cluster). Time series
+ * are the telemetry sink's: SQLite always has one, PostgreSQL when asked.
+ */
+export interface CaseStore {
+  incidents: IncidentStore;
+  /** The log behind /ws seq; each store's own type adds its pruning. */
+  alertLog: AlertLog & { prune(): number };
+  silences: SilenceStore;
+  /** Muted raises waiting for their mute to end (alerts/muted-keys.ts). */
+  mutedKeys: MutedKeyStore;
+  cases: CaseReader;
+  followUps: FollowUpStore;
+  ruleState: RuleStateStore;
+  evidence: EvidenceStore;
+  ruleVersions: RuleVersionStore;
+  /** Telemetry sink and reader, when this store keeps telemetry. */
+  telemetry?: TelemetrySink;
+  telemetryReader?: TelemetryReader;
+  /**
+   * Run `fn` (several writes of the store) as one transaction: one commit for all of it. If
+   * `fn` throws, none of it is stored. The alerts stage runs each operation as one.
+   */
+  writeTransaction: Transaction;
+  /** Run retention now (it also runs at open and every maintenanceIntervalMs). */
+  maintain(): Promise<MaintenanceResult>;
+  health(): CaseStoreHealth;
+  /** Flush buffered telemetry, stop timers, close the connections. Idempotent. */
+  close(): Promise<void>;
 }

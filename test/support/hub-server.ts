@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
-import { createHub, type Hub } from '../../alerts/index.js';
+import { createHub, type Hub, type HubOptions } from '../../alerts/index.js';
 import { openSqliteStore, type SqliteStore } from '../../store/index.js';
 
 export interface HubServer {
@@ -17,11 +17,17 @@ export interface HubServer {
   close(): Promise<void>;
 }
 
-/** Store, hub (grace 0: clients go live at once) and server; `close` ends all three. */
-export async function startHubServer(o: { maxBufferedBytes?: number } = {}): Promise<HubServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'citysense-hub-'));
+/**
+ * Store, hub (grace 0: clients go live at once) and server; `close` ends all three. Two of them
+ * on one `dataDir` share the alert log, as cluster nodes do (each its own SQLite connection).
+ */
+export async function startHubServer(
+  o: { maxBufferedBytes?: number; dataDir?: string; sharedLog?: HubOptions['sharedLog'] } = {},
+): Promise<HubServer> {
+  const { dataDir, ...hubOptions } = o;
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'citysense-hub-'));
   const store = openSqliteStore({ dataDir: dir, logger: pino({ level: 'silent' }) });
-  const hub = createHub({ log: store.alertLog, onAck: () => ({ ok: true }), graceMs: 0, ...o });
+  const hub = createHub({ log: store.alertLog, onAck: () => ({ ok: true }), graceMs: 0, ...hubOptions });
   const server = createServer();
   const wss = new WebSocketServer({ server });
   wss.on('connection', (ws) => hub.attach(ws));
@@ -36,7 +42,7 @@ export async function startHubServer(o: { maxBufferedBytes?: number } = {}): Pro
       for (const c of wss.clients) c.terminate();
       await new Promise((r) => server.close(r));
       await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!dataDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -20,6 +20,7 @@ const STAGES = [
   'console',
   'simulators',
   'notify',
+  'cluster',
   'app',
   'bench',
   'harness',

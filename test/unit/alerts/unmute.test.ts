@@ -90,7 +90,7 @@ interface Rig {
 }
 
 /** The incident service with a ledger, over a real store; `max` bounds the ledger. */
-function rig(store = openSqliteStore({ path: ':memory:' }), max?: number, clock = { now: T0 }): Rig {
+function rig(store = openSqliteStore({ path: ':memory:' }), max?: number, clock = { now: T0 }, sweepsShared?: () => boolean): Rig {
   const published: LogMessage[] = [];
   const released: string[] = [];
   const silences = createSilenceService({ store: store.silences, clock: () => clock.now });
@@ -104,6 +104,7 @@ function rig(store = openSqliteStore({ path: ':memory:' }), max?: number, clock 
     redo: (d) => svc.onDetection(d),
     release: (d) => released.push(d.dedupKey),
     clock: () => clock.now,
+    sweepsShared,
   });
   svc = createIncidentService({
     store: store.incidents,
@@ -118,6 +119,49 @@ function rig(store = openSqliteStore({ path: ':memory:' }), max?: number, clock 
   svc = sweepAfterActions(svc, ledger);
   return { store, svc, silences, ledger, published, released, clock };
 }
+
+describe('the mute ledger of a cluster: one shared store, one node sweeping', () => {
+  it('hands back a raise muted on a node that is gone, from the node that sweeps, once', async () => {
+    // Two connections to one store file stand for two nodes' connections to the shared store.
+    const tmp = tempDir();
+    const clock = { now: T0 };
+    const a = rig(openSqliteStore({ dataDir: tmp.dir }), undefined, clock, () => false);
+    const b = rig(openSqliteStore({ dataDir: tmp.dir }), undefined, clock, () => true);
+    const s = a.silences.create(
+      SilenceInput.parse({ matchers: { device: 'sensor-001' }, createdBy: 'op-li', comment: 'pump test', duration: '30m' }),
+    );
+    if (!s.ok) throw new Error(s.message);
+    expect(a.svc.onDetection(detection())).toBeUndefined(); // muted on A
+    expect(b.ledger.sweep()).toBe(0); // B sees it in the store, still silenced
+    a.ledger.close();
+    await a.store.close(); // A is gone
+    clock.now = s.silence.endsAt;
+    expect(b.ledger.sweep()).toBe(1);
+    const opened = b.svc.list({}).filter((i) => i.deviceId === 'sensor-001');
+    expect(opened).toHaveLength(1);
+    expect(b.svc.timeline(opened[0]!.id)[0]!.note).toContain(`muted by silence ${s.silence.id}`);
+    expect(b.store.mutedKeys.load()).toEqual([]);
+    expect(b.ledger.sweep()).toBe(0);
+    b.ledger.close();
+    await b.store.close();
+    tmp.remove();
+  });
+
+  it('leaves the sweep to the sweeping node: the others hand back nothing', () => {
+    const clock = { now: T0 };
+    const a = rig(undefined, undefined, clock, () => false);
+    const s = a.silences.create(
+      SilenceInput.parse({ matchers: { device: 'sensor-001' }, createdBy: 'op-li', comment: 'c', duration: '10m' }),
+    );
+    if (!s.ok) throw new Error(s.message);
+    a.svc.onDetection(detection());
+    clock.now = s.silence.endsAt;
+    expect(a.ledger.sweep()).toBe(0);
+    expect(a.store.mutedKeys.load()).toHaveLength(1); // still kept for the sweeping node
+    a.ledger.close();
+    void a.store.close();
+  });
+});
 
 describe('the mute ledger in the incident service', () => {
   let r: Rig | undefined;

@@ -101,34 +101,6 @@ describe('SQLite TelemetrySink', () => {
     expect(store.telemetry.stats().readingsWritten).toBe(1);
   });
 
-  it('shows a just-written reading to a query (pending writes are flushed first)', async () => {
-    await store.close();
-    store = open({ telemetryFlushIntervalMs: 60_000 });
-    store.telemetry.writeReadings([makeReading({ ts: T0 + 5 })]);
-    expect(await store.telemetry.queryReadings({ from: T0, to: T0 + 10 })).toHaveLength(1);
-  });
-
-  it('answers query windows by time, device list and grid, oldest first', async () => {
-    const rows = [
-      makeReading({ ts: T0 + 30, deviceId: 'a', grid: 'g1' }),
-      makeReading({ ts: T0 + 10, deviceId: 'b', grid: 'g1' }),
-      makeReading({ ts: T0 + 20, deviceId: 'a', grid: 'g2' }),
-      makeReading({ ts: T0 + 40, deviceId: 'c', grid: 'g2' }),
-      makeReading({ ts: T0 + 50, deviceId: 'a', grid: 'g1' }),
-    ];
-    store.telemetry.writeReadings(rows);
-    const q = async (query: Parameters<SqliteStore['telemetry']['queryReadings']>[0]) =>
-      (await store.telemetry.queryReadings(query)).map((r) => `${r.deviceId}@${r.ts - T0}`);
-    expect(await q({ from: T0, to: T0 + 100 })).toEqual(['b@10', 'a@20', 'a@30', 'c@40', 'a@50']);
-    expect(await q({ from: T0 + 20, to: T0 + 40 })).toEqual(['a@20', 'a@30', 'c@40']); // both ends inclusive
-    expect(await q({ from: T0, to: T0 + 100, deviceIds: ['a', 'c'] })).toEqual(['a@20', 'a@30', 'c@40', 'a@50']);
-    expect(await q({ from: T0, to: T0 + 100, grid: 'g2' })).toEqual(['a@20', 'c@40']);
-    expect(await q({ from: T0, to: T0 + 100, grid: 'g1', deviceIds: ['a'] })).toEqual(['a@30', 'a@50']);
-    expect(await q({ from: T0, to: T0 + 100, deviceIds: [] })).toHaveLength(5);
-    expect(await q({ from: T0, to: T0 + 100, limit: 2 })).toEqual(['b@10', 'a@20']);
-    expect(await q({ from: T0 + 60, to: T0 + 100 })).toEqual([]);
-  });
-
   it('reports a failed batch, keeps its rows, and writes them once the fault is gone', async () => {
     await store.close();
     const { logger, lines } = captureLogger();
