@@ -55,7 +55,10 @@ describe.skipIf(clusterServersMissing())('PostgreSQL telemetry', () => {
       await sink.flush();
       expect(await count('readings')).toBe(3);
       // The same reading received again later is the same reading; another one in the same ms is not.
-      sink.writeReadings([{ ...r, receivedAt: r.receivedAt + 500 }, { ...r, metrics: { waterLevel: 0.5 } }]);
+      sink.writeReadings([
+        { ...r, receivedAt: r.receivedAt + 500 },
+        { ...r, metrics: { waterLevel: 0.5 } },
+      ]);
       await sink.flush();
       expect(await count('readings')).toBe(4);
     });
