@@ -22,24 +22,24 @@ import {
   type ReadingLog,
   type RuleSync,
 } from '../cluster/index.js';
-import type { Alerts, IncidentService } from '../alerts/index.js';
-import type { PostgresStore, RuleStateStore } from '../store/index.js';
+import type { Alerts, Hub, IncidentService } from '../alerts/index.js';
+import type { PostgresStore, RuleStateStore, TelemetrySink } from '../store/index.js';
+import type { DetectionPath } from './detection-path.js';
 import type { Detection, Reading } from '../model/index.js';
-import type { Rule, RuleEngine } from '../rules/index.js';
+import type { Rule, RuleEngine, RuleSetHolder } from '../rules/index.js';
 import type { MetricsRegistry } from './metrics.js';
 
 /** What the node needs from the service once its stages exist. */
 export interface ClusterWiring {
   /** What ingest accepts on this node's broker. */
   readings$: Observable<Reading>;
-  /** The alert path's one way in (app/reading-path.ts). */
-  handleDetection: (d: Detection) => void;
-  /** Resolves true once everything handed on so far is stored (telemetry flushed, no detection waiting). */
-  settled: () => Promise<boolean>;
+  /** The alert path (app/reading-path.ts): its one way in, and whether a detection waits for a retry. */
+  path: { handleDetection: (d: Detection) => void; detections: Pick<DetectionPath, 'health'> };
+  telemetry: Pick<TelemetrySink, 'flush'>;
   /** The hub's pump (alerts/hub.ts, shared log). */
-  pump: () => void;
-  /** Apply a rule set another node accepted (the rule set holder's replace). */
-  applyRules: (obj: { rules: unknown[] }, source: string, author?: string) => { ok: boolean };
+  hub: Pick<Hub, 'pump'>;
+  /** Where a rule set another node accepted is applied. */
+  rules: Pick<RuleSetHolder, 'replace'>;
 }
 
 export interface ClusterNode {
@@ -134,8 +134,19 @@ export async function openClusterNode(o: {
     ruleStateStore: { put: () => undefined, retain: () => undefined, load: () => ({ entries: [] }) },
     rulesApplied: (written, source, author) => ruleSync?.applied(written, source, author),
     async start(w) {
-      fanout = startAlertFanout({ bus: log.connection(), nodeId, pump: w.pump, logger });
-      ruleSync = startRuleSync({ bus: log.connection(), nodeId, apply: w.applyRules, logger });
+      fanout = startAlertFanout({ bus: log.connection(), nodeId, pump: () => w.hub.pump(), logger });
+      ruleSync = startRuleSync({
+        bus: log.connection(),
+        nodeId,
+        apply: (obj, source, author) => w.rules.replace(obj, source, author),
+        logger,
+      });
+      // A checkpoint covers only readings whose effects are stored.
+      const settled = async () => {
+        if (w.path.detections.health().waiting > 0) return false;
+        await w.telemetry.flush();
+        return true;
+      };
       publisher = startReadingPublisher({ readings$: w.readings$, log, hasAreaRules: partitioned.hasAreaRules, logger });
       const lost = (name: string) => {
         if (name === TIMERS) {
@@ -169,8 +180,8 @@ export async function openClusterNode(o: {
             engine: partitioned.open(name),
             // A device partition's readings are the node's telemetry; an area partition's are copies.
             onReading: name.startsWith('d') ? (r) => partitionReadings$.next(r) : () => undefined,
-            onDetection: w.handleDetection,
-            settled: w.settled,
+            onDetection: w.path.handleDetection,
+            settled,
             onFenced: () => lost(name),
             logger,
           });

@@ -1,20 +1,18 @@
 // The composition root (STYLE.md: app/ is the only place that wires stages together).
 // broker → ingest → rules → alerts, with store/ underneath and the HTTP/WS server on top.
-import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { join } from 'node:path';
 import { share, Subject } from 'rxjs';
 import { createAlerts, createRouter, loadRoutingTable } from '../alerts/index.js';
-import { createBroker, loadRegistry, loadTlsFiles, TlsError } from '../broker/index.js';
+import { createBroker, loadRegistry } from '../broker/index.js';
 import { createFlowsBridge, type IncidentChange, startFlows } from '../flows/index.js';
 import { DEMO_DISTRICTS_PATH, createConsoleMount } from '../console/index.js';
 import { createGridLocator, createIngest } from '../ingest/index.js';
 import { createRuleEngine, formatRuleIssue, loadRuleFileFromPath, stateKeyOf } from '../rules/index.js';
-import { openPostgresStore, openSqliteStore, type CaseStore, type TelemetrySink } from '../store/index.js';
+import type { TelemetrySink } from '../store/index.js';
 import type { Config } from './config.js';
 import { renderBanner, serviceUrls, type ServiceUrls } from './banner.js';
-import { demoVerifierToken, startDemo } from './demo.js';
-import { createAuthenticator } from './auth.js';
+import { startDemo } from './demo.js';
 import { createAuthThrottle } from './auth-throttle.js';
 import { startHttpServer } from './http-server.js';
 import { MetricsRegistry } from './metrics.js';
@@ -31,6 +29,7 @@ import { startNotify, type NotifyHandle } from './notify.js';
 import { createImprovement } from './improvement.js';
 import { StartupError } from './errors.js';
 import { claimOnce, openClusterNode, type ClusterNode } from './cluster-node.js';
+import { loadTls, openCaseStores, serviceAuth, startDeadlineClock } from './startup.js';
 
 export interface RunningService {
   token: string;
@@ -58,36 +57,13 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     );
   const registry = await loadRegistry(config.devices);
   const tls = loadTls(config);
-  const token = config.operatorToken ?? randomBytes(18).toString('base64url');
-  const verifier = config.demo ? demoVerifierToken(config.tokens) : undefined;
-  let auth: ReturnType<typeof createAuthenticator>;
-  try {
-    auth = createAuthenticator(token, verifier ? [...(config.tokens ?? []), verifier] : config.tokens);
-  } catch (err) {
-    throw new StartupError((err as Error).message);
-  }
+  const { token, verifier, auth } = serviceAuth(config);
   // The demo's devices publish no district: the demo city's outlines (the console's base map) give one.
   const districtsPath = config.grid.districts ?? (config.demo ? DEMO_DISTRICTS_PATH : undefined);
   const grid = createGridLocator({ cellSizeM: config.grid.cellSizeM, geojsonPath: config.grid.geojson, districtsPath });
 
   // Cluster mode (docs/cluster.md): the nodes share PostgreSQL; else the embedded SQLite.
-  const sqlite = config.cluster
-    ? undefined
-    : openSqliteStore({
-        dataDir: config.dataDir,
-        telemetryRetentionMs: config.telemetryRetention,
-        busyTimeoutMs: config.storeBusyTimeout,
-        logger,
-      });
-  const pgStore = config.cluster
-    ? openPostgresStore({
-        url: config.cluster.databaseUrl,
-        telemetry: !config.influx,
-        telemetryRetentionMs: config.telemetryRetention,
-        logger,
-      })
-    : undefined;
-  const store: CaseStore = (sqlite ?? pgStore)!;
+  const { store, sqlite, postgres: pgStore } = openCaseStores(config, logger);
   const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
   const stop = async () => {
     for (const fn of cleanups.splice(0).reverse()) {
@@ -242,35 +218,21 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     cleanups.push(() => detections.close()); // before the save: it resets the keys of what still waits
     if (node) {
       const running = node;
-      await running.start({
-        readings$,
-        handleDetection,
-        pump: () => hub.pump(),
-        // A checkpoint covers only readings whose effects are stored.
-        settled: async () => {
-          if (detections.health().waiting > 0) return false;
-          await telemetry.flush();
-          return true;
-        },
-        applyRules: (obj, source, author) => rulesRuntime.rules.replace(obj, source, author),
-      });
+      await running.start({ readings$, path, telemetry, hub, rules: rulesRuntime.rules });
       // First of all at shutdown: the partitions are checkpointed and handed over while the
       // alert path still runs.
       cleanups.push(() => running.stop());
     }
 
-    const deadlines = setInterval(() => {
-      // In a cluster one node runs the clock: the holder of the `timers` lease.
-      if (node && !node.runsTimers()) return;
-      try {
-        alerts.tick();
-        notify?.notifier.tick(); // the duty escalation runs on the same clock as the deadlines
-      } catch (err) {
-        logger.error({ err }, 'deadline check failed');
-      }
-    }, config.deadlineCheckInterval);
-    deadlines.unref();
-    cleanups.push(() => clearInterval(deadlines));
+    // In a cluster one node runs the clock: the holder of the `timers` lease.
+    const clockNode = node;
+    const stopClock = startDeadlineClock({
+      intervalMs: config.deadlineCheckInterval,
+      runs: () => clockNode?.runsTimers() ?? true,
+      tick: () => (alerts.tick(), notify?.notifier.tick()), // the duty escalation runs on the same clock
+      logger,
+    });
+    cleanups.push(stopClock);
 
     // One throttle for the API, /ws and the Node-RED login: the login password defaults to the
     // operator token. Wall-clock time, not the service clock: it paces network clients.
@@ -356,17 +318,6 @@ export async function startService(config: Config, opts: { logger?: Logger; cloc
     };
   } catch (err) {
     await stop();
-    throw err;
-  }
-}
-
-/** The certificate and key when TLS is configured (docs/operations.md). */
-function loadTls(config: Config) {
-  if (!config.tls) return undefined;
-  try {
-    return loadTlsFiles(config.tls.cert, config.tls.key);
-  } catch (err) {
-    if (err instanceof TlsError) throw new StartupError(err.message);
     throw err;
   }
 }
