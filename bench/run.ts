@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureAlertLatency, measureRelayLatency, percentile } from './latency.js';
+import { fmt, log, settle, startLoad } from './load.js';
 import { cpuMs, crashes, rssMb, scrape, startService, worker } from './procs.js';
 import { ruleFileOfCount, rulesIn } from './rule-set.js';
 
@@ -51,54 +52,11 @@ const rate = Number(opt.rate);
 const latencyLoad = Number(opt['latency-load']);
 const latencySamples = opt.quick ? 100 : Number(opt['latency-samples']);
 
-const log = (s: string) => console.log(`[bench] ${s}`);
-
-/** Start `generators` load processes against `url`; `done` resolves when they finish or `stop()`. */
-async function startLoad(url: string, totalRate: number, ms: number, prefix: string) {
-  const gens = Array.from({ length: generators }, (_, g) =>
-    worker('generator.ts', { url, connections, rate: totalRate / generators, durationMs: ms, seed: 42 + g, prefix: `${prefix}g${g}-` }),
-  );
-  await Promise.all(gens.map((g) => g.next('ready')));
-  const t0 = performance.now();
-  // A generator is done once its sockets took every publish. At the maximum rate from hundreds of
-  // connections the kernel's socket buffers hold minutes of backlog for the service to work off
-  // (200 connections × a few MB); the figures count it (settle), so the wait is long but bounded.
-  const finished = Promise.all(
-    gens.map((g) =>
-      g.next<{ sent: number; written: number; failed: number; closes: number; reasons: string[]; elapsedMs: number }>('done', ms + 300_000),
-    ),
-  );
-  for (const g of gens) g.proc.send({ type: 'go' });
-  const done = finished.then(async (all) => {
-    await Promise.all(gens.map((g) => g.stop()));
-    const sum = (k: 'sent' | 'written' | 'failed' | 'closes') => all.reduce((a, d) => a + d[k], 0);
-    // Connections that closed before the end of the load: their publishes may not have arrived.
-    const reasons = [...new Set(all.flatMap((d) => d.reasons))];
-    if (sum('closes') > 0)
-      log(`WARNING: ${prefix}: ${sum('closes')} connection(s) closed during the load (${reasons.join('; ') || 'by the broker'})`);
-    return { sent: sum('sent'), written: sum('written'), failed: sum('failed'), t0, elapsedMs: Math.max(...all.map((d) => d.elapsedMs)) };
-  });
-  return { done, stop: () => gens.forEach((g) => g.proc.connected && g.proc.send({ type: 'stop' })) };
-}
-
-/** Drive `url` for ms and wait for the generators to finish. */
-const load = async (url: string, totalRate: number, ms: number, prefix: string) => (await startLoad(url, totalRate, ms, prefix)).done;
-
-/** Poll `read` until it stops growing for 1.5 s (bounded); returns the value and when it last grew. */
-async function settle(read: () => Promise<number>, boundMs = 60_000) {
-  let last = await read();
-  let at = performance.now();
-  const until = Date.now() + boundMs;
-  while (Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 250));
-    const v = await read();
-    if (v !== last) {
-      last = v;
-      at = performance.now();
-    } else if (performance.now() - at > 1500) break;
-  }
-  return { value: last, at };
-}
+/** Drive `url` from `generators` × `connections` devices for ms. */
+const startLoadOn = (url: string, totalRate: number, ms: number, prefix: string) =>
+  startLoad({ urls: [url], generators, connections, rate: totalRate, ms, prefix });
+/** The same, and wait for the generators to finish. */
+const load = async (url: string, totalRate: number, ms: number, prefix: string) => (await startLoadOn(url, totalRate, ms, prefix)).done;
 
 async function aedesBaseline(mode: 'inproc' | 'relay') {
   const broker = worker('baseline-broker.ts');
@@ -117,7 +75,7 @@ async function aedesBaseline(mode: 'inproc' | 'relay') {
 
 /** Run the probe `measure` while a generator offers the latency load to `url` (warmed up 1.5 s first). */
 async function underLatencyLoad(url: string, prefix: string, measure: () => Promise<number[]>) {
-  const bg = await startLoad(url, latencyLoad, 300_000, prefix);
+  const bg = await startLoadOn(url, latencyLoad, 300_000, prefix);
   await new Promise((r) => setTimeout(r, 1500));
   try {
     return { latencies: await measure(), bg };
@@ -255,9 +213,6 @@ async function pipeline() {
     cpuUsPerReading,
   };
 }
-
-const fmt = (n: number | undefined, d = 0) =>
-  n === undefined || Number.isNaN(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 async function main() {
   log(
