@@ -18,23 +18,27 @@ const { values: opt } = parseArgs({
     connections: { type: 'string', default: '10' },
     generators: { type: 'string', default: '1' },
     rate: { type: 'string', default: '0' },
-    'latency-load': { type: 'string', default: '20000' },
+    'latency-load': { type: 'string' },
     'latency-samples': { type: 'string', default: '500' },
     rules: { type: 'string', default: join(import.meta.dirname, 'rules-20.yaml') },
     'rule-count': { type: 'string' },
     devices: { type: 'string' },
     quick: { type: 'boolean', default: false },
     'skip-baselines': { type: 'boolean', default: false },
+    cluster: { type: 'string' },
+    readings: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (opt.help) {
   console.log(`npm run bench -- [--quick] [--duration S] [--connections N] [--generators N] [--devices N] [--rate MSG_PER_S (0 = max)]
                   [--latency-load MSG_PER_S] [--latency-samples N] [--rules FILE] [--rule-count N] [--skip-baselines]
+                  [--cluster N [--readings N]]
 
   Each device is one MQTT connection (a device publishes under its own client id):
   --devices N spreads N devices over the generators (default: --connections per generator).
-  --rule-count N cuts or grows the rule file to N rules (copies of its rules; the probe's rule is kept).`);
+  --rule-count N cuts or grows the rule file to N rules (copies of its rules; the probe's rule is kept).
+${(await import('./cluster.js')).CLUSTER_HELP}`);
   process.exit(0);
 }
 const durationMs = Number(opt.quick ? 5 : opt.duration) * 1000;
@@ -49,8 +53,30 @@ const ruleSet =
     ? ruleFileOfCount(opt.rules!, Number(opt['rule-count']))
     : { path: opt.rules!, count: rulesIn(opt.rules!) };
 const rate = Number(opt.rate);
-const latencyLoad = Number(opt['latency-load']);
+const latencyLoad = Number(opt['latency-load'] ?? 20_000);
 const latencySamples = opt.quick ? 100 : Number(opt['latency-samples']);
+
+if (opt.cluster !== undefined) {
+  const nodes = Number(opt.cluster);
+  if (!Number.isInteger(nodes) || nodes < 1) {
+    console.error('--cluster takes a number of nodes');
+    process.exit(2);
+  }
+  // Only a cluster run loads the cluster bench (and the NATS client).
+  const { CLUSTER_DEFAULTS, runClusterBench } = await import('./cluster.js');
+  await runClusterBench({
+    nodes,
+    durationMs,
+    readings: Number(opt.readings ?? (opt.quick ? CLUSTER_DEFAULTS.quickReadings : CLUSTER_DEFAULTS.readings)),
+    generators,
+    connections,
+    rate,
+    latencyLoad: Number(opt['latency-load'] ?? CLUSTER_DEFAULTS.latencyLoad),
+    latencySamples,
+    cpuWindowMs: opt.quick ? 2000 : 5000,
+    rules: ruleSet,
+  });
+}
 
 /** Drive `url` from `generators` × `connections` devices for ms. */
 const startLoadOn = (url: string, totalRate: number, ms: number, prefix: string) =>
