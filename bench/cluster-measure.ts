@@ -4,7 +4,6 @@
 import { measureAlertLatency, percentile } from './latency.js';
 import { fmt, log, settle, startLoad, type LoadOptions } from './load.js';
 import type { NodeBooks, Setup } from './cluster-setups.js';
-import { scrape } from './procs.js';
 
 /** Unacknowledged QoS 1 publishes a device keeps in flight, as a gateway that pipelines does. */
 const WINDOW = 100;
@@ -76,7 +75,13 @@ export async function measure(setup: Setup, o: ClusterBenchOptions) {
   const cpu0 = setup.cpu();
   log(`${setup.name}: QoS 1 load from ${o.connections * o.generators} devices over ${setup.mqttUrls.length} MQTT port(s)`);
   const r = await (await startLoad(load(`${setup.name[0]}t-`, o.rate, o.durationMs, o.readings))).done;
-  const s = await settle(() => setup.written(), 120_000);
+  // A cluster's writes can pause for seconds while a partition changes hands: the wait goes on
+  // until every acknowledged reading is stored, or the bound.
+  const s = await settle(
+    () => setup.written(),
+    120_000,
+    async () => (await setup.stored()) - stored0 >= r.written,
+  );
   const cpu1 = setup.cpu();
   const storedN = (await setup.stored()) - stored0;
   const storeMs = Math.max(r.elapsedMs, s.at - r.t0);
@@ -91,6 +96,7 @@ export async function measure(setup: Setup, o: ClusterBenchOptions) {
     ackedNotStored: Math.max(0, r.written - storedN),
     ackedPerSec: Math.round((r.written / Math.max(1, r.lastWrittenMs)) * 1000),
     storedPerSec: Math.round((storedN / storeMs) * 1000),
+    telemetryDropped: nodes.reduce((a, n) => a + n.dropped, 0),
     detectionsPerSec: Math.round((nodes.reduce((a, n) => a + n.detections, 0) / storeMs) * 1000),
     storedAfterLoadS: round(Math.max(0, (s.at - r.t0 - r.elapsedMs) / 1000), 1),
     partitionsMoved: moved(epochs0, await setup.epochs()),
@@ -125,10 +131,14 @@ export async function measure(setup: Setup, o: ClusterBenchOptions) {
     bg.stop();
   }
   const bgDone = await bg.done;
-  const bgWritten = await settle(() => setup.written(), 120_000);
+  const bgWritten = await settle(
+    () => setup.written(),
+    120_000,
+    async () => (await setup.stored()) - stored1 >= bgDone.written,
+  );
   const bgN = (await setup.stored()) - stored1;
   // The owner's share: a reading handed to its rules (read off the log in cluster mode) → the alert sent on its /ws.
-  const m = await scrape(setup.probe.ownerHttp);
+  const m = await setup.probe.ownerMetrics();
   const pathMs = (q: string) => round((m[`citysense_alert_path_seconds{quantile="${q}"}`] ?? NaN) * 1000, 2);
   const pct = (p: number) => round(percentile(latencies, p), 2);
   const latency = {
@@ -160,6 +170,7 @@ function perNode(before: NodeBooks[], after: NodeBooks[]) {
     accepted: a.accepted - before[i]!.accepted,
     written: a.written - before[i]!.written,
     detections: a.detections - before[i]!.detections,
+    dropped: a.dropped - before[i]!.dropped,
   }));
 }
 

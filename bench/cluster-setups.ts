@@ -23,6 +23,8 @@ export interface NodeBooks {
   written: number;
   /** Detections its rules raised and cleared. */
   detections: number;
+  /** Telemetry rows its sink gave up on (buffer overflow, refused by the store). */
+  dropped: number;
 }
 
 export interface Setup {
@@ -31,7 +33,7 @@ export interface Setup {
   /** MQTT URLs the load's devices are spread over. */
   mqttUrls: string[];
   /** Where the probe publishes and where its alert is awaited, and what the path crosses. */
-  probe: { mqtt: string; ws: string; path: string; ownerHttp: string };
+  probe: { mqtt: string; ws: string; path: string; ownerMetrics(): Promise<Record<string, number>> };
   /** Readings written to the store so far by every node (in a cluster, a partition read again after it moved is written again). */
   written(): Promise<number>;
   /** Readings in the store: each once. */
@@ -48,14 +50,33 @@ export interface Setup {
   stop(): Promise<void>;
 }
 
-const health = async (s: ServiceProc): Promise<any> => (await fetch(`${s.http}/api/health`)).json();
+/**
+ * `fn` again after a failed attempt (twice at most): a keep-alive connection the service closed
+ * as the request went out resets it, and a node whose event loop is held up closes them late.
+ */
+async function retried<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+const health = (s: ServiceProc): Promise<any> => retried(async () => (await fetch(`${s.http}/api/health`)).json());
+const metricsOf = (s: ServiceProc) => retried(() => scrape(s.http));
 
 /** What one node's /metrics and /api/health say it did. */
 async function booksOf(name: string, s: ServiceProc, written: () => Promise<number>): Promise<NodeBooks> {
-  const m = await scrape(s.http);
+  const m = await metricsOf(s);
   let detections = 0;
   for (const [k, v] of Object.entries(m)) if (k.startsWith('citysense_detections_total')) detections += v;
-  return { name, accepted: m['citysense_readings_accepted_total'] ?? 0, written: await written(), detections };
+  // SQLite's sink counts on /metrics, PostgreSQL's in /api/health.
+  const pgSink = (await health(s)).store.telemetry as { dropped: number; refused: number } | undefined;
+  const dropped = m['citysense_telemetry_dropped_total'] ?? (pgSink ? pgSink.dropped + pgSink.refused : 0);
+  return { name, accepted: m['citysense_readings_accepted_total'] ?? 0, written: await written(), detections, dropped };
 }
 
 /** Keep the warn-or-worse lines of a service's pino log (stdout, JSON lines). */
@@ -82,12 +103,12 @@ export async function singleNode(rules: string): Promise<Setup> {
   const svc = await startService({ CITYSENSE_DATA_DIR: dataDir, CITYSENSE_RULES: rules, CITYSENSE_FLOWS: '0' });
   const warnings: string[] = [];
   keepWarnings(svc, warnings);
-  const written = async () => (await scrape(svc.http))['citysense_telemetry_written_total{what="reading"}'] ?? 0;
+  const written = async () => (await metricsOf(svc))['citysense_telemetry_written_total{what="reading"}'] ?? 0;
   return {
     name: 'single',
     token: svc.token,
     mqttUrls: [svc.mqtt],
-    probe: { mqtt: svc.mqtt, ws: svc.ws, path: 'one process', ownerHttp: svc.http },
+    probe: { mqtt: svc.mqtt, ws: svc.ws, path: 'one process', ownerMetrics: () => metricsOf(svc) },
     written,
     stored: written,
     nodes: async () => [await booksOf('single', svc, written)],
@@ -146,7 +167,7 @@ export async function clusterOf(count: number, rules: string): Promise<Setup> {
       mqtt: nodes[inAt]!.mqtt,
       ws: nodes[outAt]!.ws,
       path: `MQTT on ${names[inAt]} → rules on ${names[owner]} → /ws on ${names[outAt]}`,
-      ownerHttp: nodes[owner]!.http,
+      ownerMetrics: () => metricsOf(nodes[owner]!),
     },
     written: async () => (await Promise.all(nodes.map(writtenBy))).reduce((a, b) => a + b, 0),
     stored: async () => Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM readings')).rows[0]!.n),

@@ -20,6 +20,7 @@ export function printTable(o: ClusterBenchOptions, single: Measured, cluster: Me
   row('published / acknowledged / stored / acknowledged but not stored', (m) =>
     [t(m).published, t(m).acked, t(m).stored, t(m).ackedNotStored].map((n) => fmt(n)).join(' / '),
   );
+  row('telemetry rows dropped by the sink (buffer full, refused)', (m) => fmt(t(m).telemetryDropped));
   row('written by the partition owners (a reading read again is written again)', (m) => fmt(t(m).writtenByOwners));
   row('partitions that changed hands during the load / the latency phase', (m) => `${t(m).partitionsMoved} / ${l(m).partitionsMoved}`);
   row('detections (raise and clear) during the load', (m) => `${fmt(t(m).detectionsPerSec)} /s`);

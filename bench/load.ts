@@ -90,8 +90,11 @@ export async function startLoad(o: LoadOptions) {
   return { done, stop: () => gens.forEach((g) => g.proc.connected && g.proc.send({ type: 'stop' })) };
 }
 
-/** Poll `read` until it stops growing for 1.5 s (bounded); returns the value and when it last grew. */
-export async function settle(read: () => Promise<number>, boundMs = 60_000) {
+/**
+ * Poll `read` until it stops growing for 1.5 s and `done` (when given) holds, bounded; returns the
+ * value and when it last grew.
+ */
+export async function settle(read: () => Promise<number>, boundMs = 60_000, done?: () => Promise<boolean>) {
   let last = await read();
   let at = performance.now();
   const until = Date.now() + boundMs;
@@ -101,7 +104,7 @@ export async function settle(read: () => Promise<number>, boundMs = 60_000) {
     if (v !== last) {
       last = v;
       at = performance.now();
-    } else if (performance.now() - at > 1500) break;
+    } else if (performance.now() - at > 1500 && (!done || (await done()))) break;
   }
   return { value: last, at };
 }
