@@ -182,7 +182,11 @@ export async function openClusterNode(o: {
             onReading: name.startsWith('d') ? (r) => partitionReadings$.next(r) : () => undefined,
             onDetection: w.path.handleDetection,
             settled,
-            onFenced: () => lost(name),
+            // Only the partition's current runner: one fenced after the partition was dropped and
+            // taken again (a new epoch, a new runner) must not stop its successor.
+            onFenced: () => {
+              if (runners.get(name) === runner) lost(name);
+            },
             logger,
           });
           runners.set(name, runner);

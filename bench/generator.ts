@@ -1,11 +1,26 @@
-// A load-generator process: N mqtt.js connections (one device each), publishing QoS 0 as fast
-// as allowed or at a fixed total rate, for a bounded time. Reports counts to its parent (IPC).
+// A load-generator process: N mqtt.js connections (one device each, spread over one or more
+// brokers), publishing QoS 0 or 1 as fast as allowed or at a fixed total rate, for a bounded time
+// and at most a bounded count. Reports counts to its parent (IPC).
 import mqtt, { type MqttClient } from 'mqtt';
 import { buildPool } from './payload-pool.js';
 
 interface Args {
   url: string;
+  /** Brokers to spread the devices over, round-robin (default: `url` alone). */
+  urls?: string[];
   connections: number;
+  /** QoS of every publish (default 0). At QoS 1 a publish counts as written once its PUBACK came. */
+  qos?: 0 | 1;
+  /** Publishes at most, for this process (default: no bound). */
+  limit?: number;
+  /** At QoS 1, unacknowledged publishes per connection at most, as a gateway keeps (default: no bound). */
+  window?: number;
+  /**
+   * Give every publish a `ts` of its own (now, and a fraction that differs per publish), as a
+   * gateway that stamps its readings does. Without it the service stamps the time of arrival, and
+   * two equal payloads of one device arriving in the same millisecond are the same reading.
+   */
+  stamp?: boolean;
   /** Total messages/s for this process; 0 = as fast as the broker takes them. */
   rate: number;
   durationMs: number;
@@ -18,12 +33,12 @@ const args = JSON.parse(process.argv[2] ?? '{}') as Args;
 const MAX_OUTSTANDING = 20_000;
 const send = (m: unknown) => process.send?.(m);
 
-async function connect(clientId: string): Promise<MqttClient> {
+async function connect(url: string, clientId: string): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
     // keepalive 300 s: a QoS 0 firehose reads nothing back, and mqtt.js 5 counts only PINGRESP and acks
     // as signs of life, so at a sustained overload its PINGREQ, queued behind megabytes of its own
     // backlog in the TCP buffers, can take longer than the 30 s mqtt.js allows (docs/performance.md).
-    const c = mqtt.connect(args.url, { clientId, protocolVersion: 4, reconnectPeriod: 0, keepalive: 300 });
+    const c = mqtt.connect(url, { clientId, protocolVersion: 4, reconnectPeriod: 0, keepalive: 300 });
     c.once('connect', () => {
       // Nagle off, as on the broker side, so latency compares like with like.
       (c.stream as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);
@@ -35,7 +50,22 @@ async function connect(clientId: string): Promise<MqttClient> {
 
 async function main() {
   const pool = buildPool(args.connections, 32, args.seed, args.prefix);
-  const clients = await Promise.all(pool.map((d) => connect(d.id)));
+  const urls = args.urls ?? [args.url];
+  const qos = args.qos ?? 0;
+  const limit = args.limit ?? Infinity;
+  const clients = await Promise.all(pool.map((d, k) => connect(urls[k % urls.length]!, d.id)));
+  // `{"ts":…,` + the rest of the payload, when stamping.
+  // The fraction counts a device's publishes in 1/4096 ms steps, exact in a double at today's
+  // epoch ms (2^40 to 2^41), so a device's times differ while it sends fewer than 4096 per ms.
+  const tails = pool.map((d) => d.payloads.map((p) => p.subarray(1).toString()));
+  const stamped = pool.map(() => 0);
+  const body = (k: number, n: number): Buffer | string => {
+    const p = pool[k]!.payloads[n % pool[k]!.payloads.length]!;
+    if (!args.stamp) return p;
+    const tail = tails[k]![n % tails[k]!.length]!;
+    const ts = Date.now() + (stamped[k]!++ % 4096) / 4096;
+    return `{"ts":${ts}${tail === '}' ? '' : ','}${tail}`;
+  };
   send({ type: 'ready' });
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
   let stopRequested = false;
@@ -44,10 +74,29 @@ async function main() {
   });
   let sent = 0;
   // `lost` (published − stored) is only meaningful for publishes that reached the socket:
-  // mqtt.js calls back once a QoS 0 packet is written to the stream (or failed to be).
+  // mqtt.js calls back once a QoS 0 packet is written to the stream (or failed to be), and once
+  // a QoS 1 packet's PUBACK came. `lastWrittenMs`: when the last of them did, from the start.
   let written = 0;
   let failed = 0;
-  const onWritten = (err?: Error) => (err ? failed++ : written++);
+  let lastWrittenMs = 0;
+  const onWritten = (err?: Error) => {
+    if (err) return failed++;
+    written++;
+    lastWrittenMs = performance.now() - start;
+  };
+  // At QoS 1 with a window: each connection's unacknowledged publishes; an ack may wake the pump.
+  const window = qos === 1 ? (args.window ?? Infinity) : Infinity;
+  const unacked = clients.map(() => 0);
+  let onAck: () => void = () => undefined;
+  const callbacks = clients.map((_, k) =>
+    window === Infinity
+      ? onWritten
+      : (err?: Error) => {
+          unacked[k]!--;
+          onWritten(err);
+          onAck();
+        },
+  );
   let notConnected = 0;
   let closes = 0;
   const reasons = new Set<string>();
@@ -63,8 +112,9 @@ async function main() {
   let last = start;
   let i = 0;
   await new Promise<void>((resolve) => {
-    // When every socket pushes back, wait for one to drain rather than poll: a generator that
-    // spins on full sockets burns the core the service under test needs.
+    // When every socket pushes back (or has its window full), wait for one to drain (or for an
+    // ack) rather than poll: a generator that spins on full sockets burns the core the service
+    // under test needs.
     let asleep = false;
     const armed = new Set<number>();
     const wake = () => {
@@ -84,6 +134,7 @@ async function main() {
         });
       }
     };
+    onAck = wake;
     // The phase ends on time, or at a stop, even if no socket drains.
     setTimeout(wake, args.durationMs).unref();
     process.on('message', (m: { type: string }) => {
@@ -91,29 +142,29 @@ async function main() {
     });
     const pump = () => {
       const now = performance.now();
-      if (now >= end || stopRequested) return resolve();
+      if (now >= end || stopRequested || sent >= limit) return resolve();
       allowance = args.rate > 0 ? Math.min(allowance + (now - last) * perTickBudget, args.rate / 10) : Infinity;
       last = now;
       let burst = 0;
       let blocked = 0;
       // Write round-robin until the rate budget is spent, every socket pushes back, or 2000
       // publishes (then yield via setImmediate so callbacks and IPC run).
-      while (burst < 2000 && allowance >= 1) {
+      while (burst < 2000 && allowance >= 1 && sent < limit) {
         const k = i++ % clients.length;
         const c = clients[k]!;
-        const d = pool[k]!;
         // A publish mqtt.js cannot write now (connection gone) would wait in its offline
         // queue, and one the socket has not taken yet is not published: neither is counted,
         // and at most MAX_OUTSTANDING are waiting for their write at any time.
         const gone = !c.connected;
-        if (gone || (c.stream as { writableNeedDrain?: boolean }).writableNeedDrain) {
+        if (gone || unacked[k]! >= window || (c.stream as { writableNeedDrain?: boolean }).writableNeedDrain) {
           if (gone) notConnected++;
           if (++blocked >= clients.length) return sleepUntilDrain();
           continue;
         }
         blocked = 0;
         if (sent - written - failed >= MAX_OUTSTANDING) return setTimeout(pump, 1);
-        c.publish(d.topic, d.payloads[sent % d.payloads.length]!, { qos: 0 }, onWritten);
+        c.publish(pool[k]!.topic, body(k, sent), { qos }, callbacks[k]);
+        unacked[k]!++;
         sent++;
         burst++;
         allowance -= 1;
@@ -124,14 +175,16 @@ async function main() {
     pump();
   });
   const elapsedMs = performance.now() - start;
-  // Every publish written to its socket before the connections close (bounded wait).
-  for (let i = 0; i < 500 && written + failed < sent; i++) await new Promise((r) => setTimeout(r, 10));
+  // Every publish written to its socket (at QoS 1: acknowledged) before the connections close (bounded wait).
+  const waitMs = qos === 1 ? 60_000 : 5_000;
+  for (const until = performance.now() + waitMs; written + failed < sent && performance.now() < until;)
+    await new Promise((r) => setTimeout(r, 10));
   const closedEarly = closes;
   // A device slowed by its rate limit has publishes that never reach the socket in time: a graceful
   // end would wait for the broker to read them all, at that rate; those are dropped instead.
   const flushed = written + failed >= sent;
   await Promise.all(clients.map((c) => c.endAsync(!flushed)));
-  send({ type: 'done', sent, written, failed, closes: closedEarly, reasons: [...reasons], notConnected, elapsedMs });
+  send({ type: 'done', sent, written, failed, closes: closedEarly, reasons: [...reasons], notConnected, elapsedMs, lastWrittenMs });
   process.exit(0);
 }
 

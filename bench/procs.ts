@@ -2,7 +2,7 @@
 // service started the way a user starts it. A child that dies mid-run marks the run crashed.
 import { type ChildProcess, fork } from 'node:child_process';
 import { spawnService } from '../harness/index.js';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const HERE = import.meta.dirname;
@@ -119,11 +119,32 @@ export function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** Fields of /proc/PID/stat after the command name (which is in parentheses and may hold spaces). */
+const statFields = (pid: number | string): string[] => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+
 /** CPU time (user + system) a process has used so far, in ms, from /proc (clock ticks at 100 Hz, Linux's USER_HZ). */
 export function cpuMs(pid: number): number {
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const fields = statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * CPU time in ms of a process, of its children that run, and of those that ended and were waited
+ * for: a server that forks a process per connection (PostgreSQL's backends) as a whole.
+ */
+export function treeCpuMs(pid: number): number {
+  const own = statFields(pid);
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const f = statFields(entry);
+      if (Number(f[1]) === pid) ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // Gone since the listing.
+    }
+  }
+  return ticks * 10;
 }
 
 /** The service's /metrics as { 'name{labels}': value }. */

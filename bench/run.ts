@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureAlertLatency, measureRelayLatency, percentile } from './latency.js';
+import { fmt, log, settle, startLoad } from './load.js';
 import { cpuMs, crashes, rssMb, scrape, startService, worker } from './procs.js';
 import { ruleFileOfCount, rulesIn } from './rule-set.js';
 
@@ -17,23 +18,27 @@ const { values: opt } = parseArgs({
     connections: { type: 'string', default: '10' },
     generators: { type: 'string', default: '1' },
     rate: { type: 'string', default: '0' },
-    'latency-load': { type: 'string', default: '20000' },
+    'latency-load': { type: 'string' },
     'latency-samples': { type: 'string', default: '500' },
     rules: { type: 'string', default: join(import.meta.dirname, 'rules-20.yaml') },
     'rule-count': { type: 'string' },
     devices: { type: 'string' },
     quick: { type: 'boolean', default: false },
     'skip-baselines': { type: 'boolean', default: false },
+    cluster: { type: 'string' },
+    readings: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (opt.help) {
   console.log(`npm run bench -- [--quick] [--duration S] [--connections N] [--generators N] [--devices N] [--rate MSG_PER_S (0 = max)]
                   [--latency-load MSG_PER_S] [--latency-samples N] [--rules FILE] [--rule-count N] [--skip-baselines]
+                  [--cluster N [--readings N]]
 
   Each device is one MQTT connection (a device publishes under its own client id):
   --devices N spreads N devices over the generators (default: --connections per generator).
-  --rule-count N cuts or grows the rule file to N rules (copies of its rules; the probe's rule is kept).`);
+  --rule-count N cuts or grows the rule file to N rules (copies of its rules; the probe's rule is kept).
+${(await import('./cluster.js')).CLUSTER_HELP}`);
   process.exit(0);
 }
 const durationMs = Number(opt.quick ? 5 : opt.duration) * 1000;
@@ -48,57 +53,36 @@ const ruleSet =
     ? ruleFileOfCount(opt.rules!, Number(opt['rule-count']))
     : { path: opt.rules!, count: rulesIn(opt.rules!) };
 const rate = Number(opt.rate);
-const latencyLoad = Number(opt['latency-load']);
+const latencyLoad = Number(opt['latency-load'] ?? 20_000);
 const latencySamples = opt.quick ? 100 : Number(opt['latency-samples']);
 
-const log = (s: string) => console.log(`[bench] ${s}`);
-
-/** Start `generators` load processes against `url`; `done` resolves when they finish or `stop()`. */
-async function startLoad(url: string, totalRate: number, ms: number, prefix: string) {
-  const gens = Array.from({ length: generators }, (_, g) =>
-    worker('generator.ts', { url, connections, rate: totalRate / generators, durationMs: ms, seed: 42 + g, prefix: `${prefix}g${g}-` }),
-  );
-  await Promise.all(gens.map((g) => g.next('ready')));
-  const t0 = performance.now();
-  // A generator is done once its sockets took every publish. At the maximum rate from hundreds of
-  // connections the kernel's socket buffers hold minutes of backlog for the service to work off
-  // (200 connections × a few MB); the figures count it (settle), so the wait is long but bounded.
-  const finished = Promise.all(
-    gens.map((g) =>
-      g.next<{ sent: number; written: number; failed: number; closes: number; reasons: string[]; elapsedMs: number }>('done', ms + 300_000),
-    ),
-  );
-  for (const g of gens) g.proc.send({ type: 'go' });
-  const done = finished.then(async (all) => {
-    await Promise.all(gens.map((g) => g.stop()));
-    const sum = (k: 'sent' | 'written' | 'failed' | 'closes') => all.reduce((a, d) => a + d[k], 0);
-    // Connections that closed before the end of the load: their publishes may not have arrived.
-    const reasons = [...new Set(all.flatMap((d) => d.reasons))];
-    if (sum('closes') > 0)
-      log(`WARNING: ${prefix}: ${sum('closes')} connection(s) closed during the load (${reasons.join('; ') || 'by the broker'})`);
-    return { sent: sum('sent'), written: sum('written'), failed: sum('failed'), t0, elapsedMs: Math.max(...all.map((d) => d.elapsedMs)) };
-  });
-  return { done, stop: () => gens.forEach((g) => g.proc.connected && g.proc.send({ type: 'stop' })) };
-}
-
-/** Drive `url` for ms and wait for the generators to finish. */
-const load = async (url: string, totalRate: number, ms: number, prefix: string) => (await startLoad(url, totalRate, ms, prefix)).done;
-
-/** Poll `read` until it stops growing for 1.5 s (bounded); returns the value and when it last grew. */
-async function settle(read: () => Promise<number>, boundMs = 60_000) {
-  let last = await read();
-  let at = performance.now();
-  const until = Date.now() + boundMs;
-  while (Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 250));
-    const v = await read();
-    if (v !== last) {
-      last = v;
-      at = performance.now();
-    } else if (performance.now() - at > 1500) break;
+if (opt.cluster !== undefined) {
+  const nodes = Number(opt.cluster);
+  if (!Number.isInteger(nodes) || nodes < 1) {
+    console.error('--cluster takes a number of nodes');
+    process.exit(2);
   }
-  return { value: last, at };
+  // Only a cluster run loads the cluster bench (and the NATS client).
+  const { CLUSTER_DEFAULTS, runClusterBench } = await import('./cluster.js');
+  await runClusterBench({
+    nodes,
+    durationMs,
+    readings: Number(opt.readings ?? (opt.quick ? CLUSTER_DEFAULTS.quickReadings : CLUSTER_DEFAULTS.readings)),
+    generators,
+    connections,
+    rate,
+    latencyLoad: Number(opt['latency-load'] ?? CLUSTER_DEFAULTS.latencyLoad),
+    latencySamples,
+    cpuWindowMs: opt.quick ? 2000 : 5000,
+    rules: ruleSet,
+  });
 }
+
+/** Drive `url` from `generators` × `connections` devices for ms. */
+const startLoadOn = (url: string, totalRate: number, ms: number, prefix: string) =>
+  startLoad({ urls: [url], generators, connections, rate: totalRate, ms, prefix });
+/** The same, and wait for the generators to finish. */
+const load = async (url: string, totalRate: number, ms: number, prefix: string) => (await startLoadOn(url, totalRate, ms, prefix)).done;
 
 async function aedesBaseline(mode: 'inproc' | 'relay') {
   const broker = worker('baseline-broker.ts');
@@ -117,7 +101,7 @@ async function aedesBaseline(mode: 'inproc' | 'relay') {
 
 /** Run the probe `measure` while a generator offers the latency load to `url` (warmed up 1.5 s first). */
 async function underLatencyLoad(url: string, prefix: string, measure: () => Promise<number[]>) {
-  const bg = await startLoad(url, latencyLoad, 300_000, prefix);
+  const bg = await startLoadOn(url, latencyLoad, 300_000, prefix);
   await new Promise((r) => setTimeout(r, 1500));
   try {
     return { latencies: await measure(), bg };
@@ -255,9 +239,6 @@ async function pipeline() {
     cpuUsPerReading,
   };
 }
-
-const fmt = (n: number | undefined, d = 0) =>
-  n === undefined || Number.isNaN(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 async function main() {
   log(

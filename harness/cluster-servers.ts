@@ -2,7 +2,7 @@
 // real PostgreSQL (Debian packages `nats-server` and `postgresql`), each in a temp dir on a free
 // loopback port. PostgreSQL refuses to run as root, so its tools run as the `postgres` user.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,8 @@ export interface NatsServer {
   url: string;
   port: number;
   dir: string;
+  /** The server's process id while it runs (its CPU time, for the bench). */
+  pid(): number | undefined;
   /** SIGTERM and wait for the exit. */
   stop(): Promise<void>;
   /** Start it again on the same port with the same store (after `stop`): what clients see as a reconnect. */
@@ -80,6 +82,7 @@ export async function startNats(opts: { config?: string } = {}): Promise<NatsSer
     url: `nats://127.0.0.1:${port}`,
     port,
     dir,
+    pid: () => (proc.exitCode === null ? proc.pid : undefined),
     stop,
     async restart() {
       await stop();
@@ -97,6 +100,8 @@ export interface Postgres {
   url: string;
   port: number;
   dir: string;
+  /** The postmaster's process id while it runs; the backends are its children. */
+  pid(): number | undefined;
   /** A new empty database on the same server; returns its URL. */
   createDatabase(name: string): string;
   stop(): Promise<void>;
@@ -147,6 +152,8 @@ export async function startPostgres(database = 'citysense'): Promise<Postgres> {
     url,
     port,
     dir,
+    // pg_ctl starts the server detached: the first line of postmaster.pid names it.
+    pid: () => (running ? Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined : undefined),
     createDatabase,
     stop,
     async close() {
