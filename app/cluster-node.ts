@@ -29,13 +29,19 @@ import type { Detection, Reading } from '../model/index.js';
 import type { Rule, RuleEngine, RuleSetHolder } from '../rules/index.js';
 import type { MetricsRegistry } from './metrics.js';
 
+/** Rows in the sink's buffer past which a partition waits for the writes before reading on. */
+const BACKPRESSURE_ROWS = 20_000;
+
+/** Rows the telemetry sink gave up on before writing them (the PostgreSQL sink counts them; InfluxDB spools instead). */
+const droppedBy = (t: object): number => (t as Partial<{ stats(): { dropped?: number } }>).stats?.().dropped ?? 0;
+
 /** What the node needs from the service once its stages exist. */
 export interface ClusterWiring {
   /** What ingest accepts on this node's broker. */
   readings$: Observable<Reading>;
   /** The alert path (app/reading-path.ts): its one way in, and whether a detection waits for a retry. */
   path: { handleDetection: (d: Detection) => void; detections: Pick<DetectionPath, 'health'> };
-  telemetry: Pick<TelemetrySink, 'flush'>;
+  telemetry: Pick<TelemetrySink, 'flush' | 'health'>;
   /** The hub's pump (alerts/hub.ts, shared log). */
   hub: Pick<Hub, 'pump'>;
   /** Where a rule set another node accepted is applied. */
@@ -141,11 +147,29 @@ export async function openClusterNode(o: {
         apply: (obj, source, author) => w.rules.replace(obj, source, author),
         logger,
       });
-      // A checkpoint covers only readings whose effects are stored.
+      // A checkpoint covers only readings whose effects are stored. Rows the sink dropped (its
+      // buffer full, its server gone too long) were read from the log: every partition is read
+      // again from its checkpoint, so they are written after all.
+      let dropped = droppedBy(w.telemetry);
       const settled = async () => {
         if (w.path.detections.health().waiting > 0) return false;
         await w.telemetry.flush();
-        return true;
+        const now = droppedBy(w.telemetry);
+        if (now === dropped) return true;
+        dropped = now;
+        logger.error({ dropped: now }, 'telemetry rows were dropped: every partition is read again from its checkpoint');
+        setImmediate(() => void rereadAll());
+        return false;
+      };
+      const rereadAll = async () => {
+        for (const [name, r] of [...runners]) {
+          const epoch = leases?.owned().get(name);
+          runners.delete(name);
+          partitioned.close(name);
+          await r.stop({ checkpoint: false });
+          if (epoch !== undefined)
+            await run(name, epoch).catch((err: unknown) => logger.error({ err, partition: name }, 'partition restart failed'));
+        }
       };
       publisher = startReadingPublisher({ readings$: w.readings$, log, hasAreaRules: partitioned.hasAreaRules, logger });
       const lost = (name: string) => {
@@ -170,29 +194,34 @@ export async function openClusterNode(o: {
             timers = true;
             return;
           }
-          const runner = await startPartition({
-            name,
-            subject: subjectOf(name),
-            epoch,
-            nodeId,
-            log,
-            checkpoints,
-            engine: partitioned.open(name),
-            // A device partition's readings are the node's telemetry; an area partition's are copies.
-            onReading: name.startsWith('d') ? (r) => partitionReadings$.next(r) : () => undefined,
-            onDetection: w.path.handleDetection,
-            settled,
-            // Only the partition's current runner: one fenced after the partition was dropped and
-            // taken again (a new epoch, a new runner) must not stop its successor.
-            onFenced: () => {
-              if (runners.get(name) === runner) lost(name);
-            },
-            logger,
-          });
-          runners.set(name, runner);
+          await run(name, epoch);
         },
         onLost: (name) => lost(name),
       });
+      async function run(name: string, epoch: number) {
+        const runner: PartitionRunner = await startPartition({
+          name,
+          subject: subjectOf(name),
+          epoch,
+          nodeId,
+          log,
+          checkpoints,
+          engine: partitioned.open(name),
+          // A device partition's readings are the node's telemetry; an area partition's are copies.
+          onReading: name.startsWith('d') ? (r) => partitionReadings$.next(r) : () => undefined,
+          onDetection: w.path.handleDetection,
+          settled,
+          // Only the partition's current runner: one fenced after the partition was dropped and
+          // taken again (a new epoch, a new runner) must not stop its successor.
+          onFenced: () => {
+            if (runners.get(name) === runner) lost(name);
+          },
+          // The sink's buffer is bounded: past a quarter of it, reading waits for the writes.
+          afterBatch: () => (w.telemetry.health().queued > BACKPRESSURE_ROWS ? w.telemetry.flush().catch(() => undefined) : undefined),
+          logger,
+        });
+        runners.set(name, runner);
+      }
       lagTimer = setInterval(() => {
         for (const r of runners.values())
           void r.lag().then(

@@ -44,6 +44,8 @@ export interface PartitionRunnerDeps {
    * for a retry); rejects (or resolves false) when it is not: the checkpoint then waits.
    */
   settled: () => Promise<boolean>;
+  /** After each batch read: a promise makes the next batch wait for it (backpressure). */
+  afterBatch?: () => Promise<void> | undefined;
   /** The lease was found gone at a checkpoint: another node has the partition. */
   onFenced: () => void;
   logger: Logger;
@@ -91,6 +93,7 @@ export async function startPartition(deps: PartitionRunnerDeps): Promise<Partiti
       input.next(r);
       read = m.seq;
     }
+    return deps.afterBatch?.();
   });
 
   let saving: Promise<void> | undefined;
