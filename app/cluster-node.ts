@@ -151,14 +151,19 @@ export async function openClusterNode(o: {
       // buffer full, its server gone too long) were read from the log: every partition is read
       // again from its checkpoint, so they are written after all.
       let dropped = droppedBy(w.telemetry);
+      /** From a drop seen until every partition was restarted, no checkpoint is taken. */
+      let rereading = false;
       const settled = async () => {
-        if (w.path.detections.health().waiting > 0) return false;
+        if (rereading || w.path.detections.health().waiting > 0) return false;
         await w.telemetry.flush();
         const now = droppedBy(w.telemetry);
-        if (now === dropped) return true;
-        dropped = now;
-        logger.error({ dropped: now }, 'telemetry rows were dropped: every partition is read again from its checkpoint');
-        setImmediate(() => void rereadAll());
+        if (!rereading && now === dropped) return true;
+        if (!rereading) {
+          rereading = true;
+          dropped = now;
+          logger.error({ dropped: now }, 'telemetry rows were dropped: every partition is read again from its checkpoint');
+          setImmediate(() => void rereadAll().finally(() => (rereading = false)));
+        }
         return false;
       };
       const rereadAll = async () => {
