@@ -1,9 +1,30 @@
-// Options of openSqliteStore: a zod schema with defaults, merged once at the edge (STYLE.md).
+// Options of openSqliteStore (and what openPostgresStore shares with it): zod schemas with
+// defaults, merged once at the edge (STYLE.md).
 import type { Logger } from 'pino';
 import { z } from 'zod';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
+
+/** What both stores take alike: retention, alert-log pruning and telemetry batching. */
+export const CaseStoreOptions = {
+  /** Readings and detections older than this (by their ts) are deleted. Default 7 days. */
+  telemetryRetentionMs: z
+    .number()
+    .int()
+    .positive()
+    .default(7 * DAY_MS),
+  /** How often retention and alert-log pruning run (besides once at open). Default 1 hour. */
+  maintenanceIntervalMs: z.number().int().positive().default(HOUR_MS),
+  /** Alert log retention by count: the newest N messages are kept. Default 1,000,000. */
+  alertLogMaxRows: z.number().int().positive().default(1_000_000),
+  /** Telemetry rows per write; a full buffer is written at once. Default 500. */
+  telemetryBatchSize: z.number().int().positive().default(500),
+  /** Longest time a buffered telemetry row waits for its write. Default 50 ms. */
+  telemetryFlushIntervalMs: z.number().int().positive().default(50),
+  /** Rows kept buffered while writes fail; beyond it the oldest are dropped and logged. */
+  telemetryMaxPending: z.number().int().positive().default(200_000),
+};
 
 export const SqliteStoreOptions = z
   .object({
@@ -11,22 +32,7 @@ export const SqliteStoreOptions = z
     dataDir: z.string().min(1).optional(),
     /** Exact database file, or `:memory:` for tests. Wins over dataDir. */
     path: z.string().min(1).optional(),
-    /** Readings and detections older than this (by their ts) are deleted. Default 7 days. */
-    telemetryRetentionMs: z
-      .number()
-      .int()
-      .positive()
-      .default(7 * DAY_MS),
-    /** How often retention and alert-log pruning run (besides once at open). Default 1 hour. */
-    maintenanceIntervalMs: z.number().int().positive().default(HOUR_MS),
-    /** Alert log retention by count: the newest N messages are kept. Default 1,000,000. */
-    alertLogMaxRows: z.number().int().positive().default(1_000_000),
-    /** Telemetry rows per write transaction; a full buffer flushes at once. Default 500. */
-    telemetryBatchSize: z.number().int().positive().default(500),
-    /** Longest time a buffered telemetry row waits for its write. Default 50 ms. */
-    telemetryFlushIntervalMs: z.number().int().positive().default(50),
-    /** Rows kept buffered while writes fail; beyond it the oldest are dropped and logged. */
-    telemetryMaxPending: z.number().int().positive().default(200_000),
+    ...CaseStoreOptions,
     /**
      * Who writes telemetry: `worker` (default) a thread with its own connection, so inserts
      * never hold up ingest; `inline` the store's own connection. `:memory:` is always inline.
