@@ -1,7 +1,9 @@
 // Options of openSqliteStore (and what openPostgresStore shares with it): zod schemas with
 // defaults, merged once at the edge (STYLE.md).
-import type { Logger } from 'pino';
+import { pino, type Logger } from 'pino';
 import { z } from 'zod';
+import { issuesOf } from '../model/index.js';
+import { StoreError } from './errors.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -55,3 +57,17 @@ export interface SqliteStoreDeps {
 }
 
 export type OpenSqliteStoreOptions = z.input<typeof SqliteStoreOptions> & SqliteStoreDeps;
+
+/** Validate a store's options (a StoreError names the first bad one) and give its logger and clock. */
+export function parseStoreOptions<S extends z.ZodType>(
+  schema: S,
+  options: z.input<S> & SqliteStoreDeps,
+): { o: z.output<S>; logger: Logger; now: () => number } {
+  const { logger: parentLogger, now = Date.now, ...raw } = options as SqliteStoreDeps & Record<string, unknown>;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const [issue] = issuesOf(parsed.error);
+    throw new StoreError('invalid', `store option ${issue?.path ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  return { o: parsed.data, logger: (parentLogger ?? pino({ name: 'citysense' })).child({ stage: 'store' }), now };
+}

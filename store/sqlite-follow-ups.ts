@@ -1,25 +1,7 @@
 // FollowUpStore on SQLite: one row per 回访 link, keyed by the SHA-256 of its token.
 import type { Database } from 'better-sqlite3';
-import type { FollowUpLink } from '../model/index.js';
+import { toFollowUpLink as toLink, type FollowUpRow as Row } from './follow-up-rows.js';
 import type { FollowUpStore } from './types.js';
-
-interface Row {
-  token_hash: string;
-  incident_id: string;
-  created_at: number;
-  expires_at: number;
-  answered_at: number | null;
-  superseded_at: number | null;
-}
-
-const toLink = (r: Row): FollowUpLink => ({
-  tokenHash: r.token_hash,
-  incidentId: r.incident_id,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  ...(r.answered_at === null ? {} : { answeredAt: r.answered_at }),
-  ...(r.superseded_at === null ? {} : { supersededAt: r.superseded_at }),
-});
 
 /** Build the SQLite FollowUpStore over an open, migrated database. */
 export function createSqliteFollowUpStore(db: Database): FollowUpStore {

@@ -10,10 +10,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { pino, type Logger } from 'pino';
 import { StoreError } from './errors.js';
 import { MIGRATIONS, hasTable, migrate, openTelemetryDb, telemetryFileFor } from './migrations.js';
-import { SqliteStoreOptions, type OpenSqliteStoreOptions } from './options.js';
+import { SqliteStoreOptions, parseStoreOptions, type OpenSqliteStoreOptions } from './options.js';
 import { createSqliteAlertLog, type SqliteAlertLog } from './sqlite-alert-log.js';
 import { createSqliteCaseReader } from './sqlite-cases.js';
 import { createSqliteFollowUpStore } from './sqlite-follow-ups.js';
@@ -29,7 +28,6 @@ import type { TelemetryReader } from './telemetry-series.js';
 import { createInlineWriter, createWorkerWriter } from './telemetry-writer.js';
 import type { CaseStore, CaseStoreHealth, MaintenanceResult, Transaction } from './types.js';
 import { createPruner, pruneNow } from './telemetry-rows.js';
-import { issuesOf } from '../model/index.js';
 
 export type { MaintenanceResult, Transaction } from './types.js';
 
@@ -66,14 +64,7 @@ function rowsToMove(db: Database.Database): number {
 
 /** Open (creating and migrating as needed) the SQLite store. */
 export function openSqliteStore(options: OpenSqliteStoreOptions): SqliteStore {
-  const { logger: parentLogger, now = Date.now, ...raw } = options;
-  const parsed = SqliteStoreOptions.safeParse(raw);
-  if (!parsed.success) {
-    const [issue] = issuesOf(parsed.error);
-    throw new StoreError('invalid', `store option ${issue?.path ?? ''}: ${issue?.message ?? 'invalid'}`);
-  }
-  const o = parsed.data;
-  const logger: Logger = (parentLogger ?? pino({ name: 'citysense' })).child({ stage: 'store' });
+  const { o, logger, now } = parseStoreOptions(SqliteStoreOptions, options);
   const file = o.path ?? path.join(o.dataDir as string, DB_FILE_NAME);
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const telemetryFile = telemetryFileFor(file);

@@ -1,25 +1,7 @@
 // FollowUpStore on PostgreSQL: one row per 回访 link, keyed by the SHA-256 of its token.
-import type { FollowUpLink } from '../../model/index.js';
+import { toFollowUpLink as toLink, type FollowUpRow as Row } from '../follow-up-rows.js';
 import type { FollowUpStore } from '../types.js';
 import type { SyncPg } from './sync-pg.js';
-
-interface Row {
-  token_hash: string;
-  incident_id: string;
-  created_at: number;
-  expires_at: number;
-  answered_at: number | null;
-  superseded_at: number | null;
-}
-
-const toLink = (r: Row): FollowUpLink => ({
-  tokenHash: r.token_hash,
-  incidentId: r.incident_id,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  ...(r.answered_at === null ? {} : { answeredAt: r.answered_at }),
-  ...(r.superseded_at === null ? {} : { supersededAt: r.superseded_at }),
-});
 
 const INSERT = 'INSERT INTO follow_ups (token_hash, incident_id, created_at, expires_at) VALUES ($1, $2, $3, $4)';
 const ONE = 'SELECT * FROM follow_ups WHERE token_hash = $1';

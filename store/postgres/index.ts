@@ -4,9 +4,6 @@
 // telemetry too when asked. The contracts are synchronous (store/types.ts), so the case store
 // runs on a synchronous client (sync-pg.ts); telemetry, off the alert path, on an async pool.
 import pg from 'pg';
-import { pino, type Logger } from 'pino';
-import { issuesOf } from '../../model/index.js';
-import { StoreError } from '../errors.js';
 import type { TelemetryReader } from '../telemetry-series.js';
 import type { CaseStore, CaseStoreHealth, DetectionClaims, MaintenanceResult, Transaction } from '../types.js';
 import { createPgDetectionClaims } from './claims.js';
@@ -17,6 +14,7 @@ import { createPgFollowUpStore } from './follow-ups.js';
 import { createPgIncidentStore } from './incidents.js';
 import { createPgMutedKeyStore } from './muted-keys.js';
 import { PostgresStoreOptions, type OpenPostgresStoreOptions } from './options.js';
+import { parseStoreOptions } from '../options.js';
 import { createPgRuleStateStore } from './rule-state.js';
 import { createPgRuleVersionStore } from './rule-versions.js';
 import { migratePostgres } from './schema.js';
@@ -67,14 +65,7 @@ const numberTypes = {
 
 /** Open the shared store, creating or migrating its schema (safe with several nodes opening at once). */
 export function openPostgresStore(options: OpenPostgresStoreOptions): PostgresStore {
-  const { logger: parentLogger, now = Date.now, ...raw } = options;
-  const parsed = PostgresStoreOptions.safeParse(raw);
-  if (!parsed.success) {
-    const [issue] = issuesOf(parsed.error);
-    throw new StoreError('invalid', `store option ${issue?.path ?? ''}: ${issue?.message ?? 'invalid'}`);
-  }
-  const o = parsed.data;
-  const logger: Logger = (parentLogger ?? pino({ name: 'citysense' })).child({ stage: 'store' });
+  const { o, logger, now } = parseStoreOptions(PostgresStoreOptions, options);
   const url = redact(o.url);
 
   const db = openSyncPg(o.url, { timeoutMs: o.timeoutMs });
