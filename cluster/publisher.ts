@@ -19,11 +19,16 @@ export interface ReadingPublisher {
   close(): void;
 }
 
-/** The same reading (but for when it was received) has the same id: a gateway's resend is dropped by JetStream. */
-const idOf = (kind: string, r: Reading) => {
-  const { receivedAt: _, ...identity } = r;
-  return `${kind}:${r.deviceId}:${r.ts}:${createHash('sha1').update(JSON.stringify(identity)).digest('base64url').slice(0, 16)}`;
-};
+/**
+ * The reading on the log, and its id: the same reading (but for when it was received) has the
+ * same id, so a gateway's resend is dropped by JetStream. One serialisation serves both.
+ */
+function encode(r: Reading): { data: Buffer; id: string } {
+  const { receivedAt, ...identity } = r;
+  const json = JSON.stringify(identity);
+  const id = `${r.deviceId}:${r.ts}:${createHash('sha1').update(json).digest('base64url').slice(0, 16)}`;
+  return { data: Buffer.from(`${json.slice(0, -1)},"receivedAt":${JSON.stringify(receivedAt)}}`), id };
+}
 
 export function startReadingPublisher(o: {
   readings$: Observable<Reading>;
@@ -51,9 +56,9 @@ export function startReadingPublisher(o: {
     else p.catch((err: unknown) => o.logger.warn({ err, subject }, 'a QoS 0 reading could not be put on the log'));
   };
   const sub = o.readings$.subscribe((r) => {
-    const data = Buffer.from(JSON.stringify(r));
-    send(subjectOf(devicePartition(r.deviceId)), data, idOf('d', r));
-    if (r.grid !== undefined && o.hasAreaRules()) send(subjectOf(areaPartition(r.grid)), data, idOf('a', r));
+    const { data, id } = encode(r);
+    send(subjectOf(devicePartition(r.deviceId)), data, `d:${id}`);
+    if (r.grid !== undefined && o.hasAreaRules()) send(subjectOf(areaPartition(r.grid)), data, `a:${id}`);
   });
   return {
     async during(fn) {

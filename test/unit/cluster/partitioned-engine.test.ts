@@ -84,6 +84,26 @@ describe('the reading publisher', () => {
     pub.close();
   });
 
+  it('puts the reading itself on the log, with one id for it whenever it was received', async () => {
+    const sent: Array<{ data: Uint8Array; msgId: string }> = [];
+    const readings$ = new Subject<Reading>();
+    const keep = {
+      publish: (_subject: string, data: Uint8Array, msgId: string) => {
+        sent.push({ data, msgId });
+        return Promise.resolve({ seq: sent.length, duplicate: false });
+      },
+    };
+    const pub = startReadingPublisher({ readings$, log: keep, hasAreaRules: () => false, logger: pino({ level: 'silent' }) });
+    const r = sensor('s-1', { level: 1 }, { receivedAt: 1000 });
+    await pub.during(() => readings$.next(r));
+    await pub.during(() => readings$.next({ ...r, receivedAt: 2000 }));
+    await pub.during(() => readings$.next({ ...r, metrics: { level: 2 } }));
+    expect(JSON.parse(Buffer.from(sent[0]!.data).toString())).toEqual(r);
+    expect(sent[1]!.msgId).toBe(sent[0]!.msgId);
+    expect(sent[2]!.msgId).not.toBe(sent[0]!.msgId);
+    pub.close();
+  });
+
   it('rejects the packet’s wait when the log does not take a reading (the PUBACK is withheld)', async () => {
     const readings$ = new Subject<Reading>();
     const failing = { publish: () => Promise.reject(new Error('no JetStream ack')) };
