@@ -32,8 +32,8 @@ import type { MetricsRegistry } from './metrics.js';
 /** Rows in the sink's buffer past which a partition waits for the writes before reading on. */
 const BACKPRESSURE_ROWS = 20_000;
 
-/** Rows the telemetry sink gave up on before writing them (the PostgreSQL sink counts them; InfluxDB spools instead). */
-const droppedBy = (t: object): number => (t as Partial<{ stats(): { dropped?: number } }>).stats?.().dropped ?? 0;
+/** Rows the telemetry sink gave up on before writing them (InfluxDB's spools instead of dropping). */
+const droppedBy = (t: Pick<TelemetrySink, 'health'>): number => t.health().dropped ?? 0;
 
 /** What the node needs from the service once its stages exist. */
 export interface ClusterWiring {

@@ -80,6 +80,8 @@ export interface SinkHealth {
   written: number;
   /** Refused for good or dropped: data that will not be stored. */
   failed: number;
+  /** Of those, dropped unwritten (a full buffer): data the caller may still hold and send again. */
+  dropped?: number;
   /** Waiting in the spool for a replay. */
   spooled: number;
 }

@@ -269,6 +269,7 @@ export function createPgTelemetrySink(pool: pg.Pool, o: PgTelemetryOptions): PgT
       queued: pendingCount(),
       written: counters.readingsWritten + counters.detectionsWritten,
       failed: counters.dropped + counters.refused,
+      dropped: counters.dropped,
       spooled: 0,
     }),
     stats: () => ({ ...counters, pending: pendingCount() }),
